@@ -1,0 +1,49 @@
+# The README's two commands are `make demo` and `make test`; everything else is a step they use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test unit e2e check bench control-plane docs clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+control-plane:
+	@scripts/build-control-plane.sh >/dev/null
+
+## The whole suite: static checks, unit tests and end-to-end tests against the dev cluster.
+test: $(STAMP) control-plane
+	$(BIN)/ruff check policies webhook audit tenantguard tests
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/pytest tests/unit tests/e2e
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+e2e: $(STAMP) control-plane
+	$(BIN)/pytest tests/e2e
+
+check: $(STAMP)
+	$(BIN)/ruff check policies webhook audit tenantguard tests
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+## The demo: dev cluster up, tenants and policies applied, good and bad manifests at `kubectl apply` time.
+demo: $(STAMP) control-plane
+	$(BIN)/python scripts/demo.py
+
+bench: $(STAMP) control-plane
+	$(BIN)/python -m tests.bench
+
+docs: $(STAMP)
+	$(BIN)/tenantguard docs > docs/rules.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,55 @@
+"""`tenantguard` console script: one argparse tree, each subcommand imported only when used."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# subcommand -> module exposing add_arguments(parser) and run(args) -> int
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "lint": ("audit.lint_cli", "lint manifests against the tenant policies (CI)"),
+    "audit": ("audit.audit_cli", "scan a live cluster or a snapshot: isolation and usage reports"),
+    "serve": ("webhook.serve", "run the admission webhook (TLS)"),
+    "certs": ("webhook.certs_cli", "generate, inspect and renew the webhook CA and serving certificate"),
+    "dev-cluster": ("tenantguard.devcluster.cli", "local Kubernetes control plane for tests and the demo"),
+    "docs": ("policies.docs_cli", "print docs/rules.md generated from the rule registry"),
+}
+
+
+def _module_for(argv: Sequence[str]) -> str | None:
+    for arg in argv:
+        if not arg.startswith("-"):
+            return SUBCOMMANDS[arg][0] if arg in SUBCOMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tenantguard", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if only is None or module_name == only:
+            try:
+                importlib.import_module(module_name).add_arguments(p)
+            except ModuleNotFoundError:
+                if only is not None:
+                    raise
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    only = _module_for(args_list)
+    parser = build_parser(only)
+    args = parser.parse_args(args_list)
+    module = importlib.import_module(SUBCOMMANDS[args.command][0])
+    try:
+        return int(module.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
