@@ -1,0 +1,56 @@
+"""What a rule may know besides the object: settings, tenants, and a read-only view of cluster state.
+
+The view is empty in lint, filled from the webhook's watch cache and from the audit's scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from policies.model import Obj
+from policies.settings import DEFAULT_SETTINGS, Settings
+from policies.tenancy import EMPTY_INDEX, Tenant, TenantIndex
+
+
+class ClusterView(Protocol):
+    def gpu_usage(self, tenant: str, *, exclude: tuple[str, str, str] | None = None) -> int:
+        """GPU-class devices held by the tenant's existing pods, except those owned by `exclude`
+        (kind, namespace, name) — the object being replaced by an update."""
+        ...
+
+    def namespace_labels(self, namespace: str) -> Mapping[str, str] | None: ...
+
+
+class EmptyView:
+    """Lint's view: nothing exists yet."""
+
+    def gpu_usage(self, tenant: str, *, exclude: tuple[str, str, str] | None = None) -> int:
+        return 0
+
+    def namespace_labels(self, namespace: str) -> Mapping[str, str] | None:
+        return None
+
+
+EMPTY_VIEW = EmptyView()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Context:
+    settings: Settings = DEFAULT_SETTINGS
+    tenants: TenantIndex = EMPTY_INDEX
+    tenant: Tenant | None = None
+    view: ClusterView = EMPTY_VIEW
+    operation: str = "CREATE"
+    old: Obj | None = None
+    now: datetime = field(default_factory=_utcnow)
+
+    @property
+    def label(self) -> str:
+        return self.settings.tenant_label

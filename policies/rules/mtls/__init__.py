@@ -1,0 +1,6 @@
+"""mtls rules."""
+
+from policies.model import Mutator, Rule
+
+RULES: tuple[Rule, ...] = ()
+MUTATORS: tuple[Mutator, ...] = ()

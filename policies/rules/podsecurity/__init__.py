@@ -1,0 +1,6 @@
+"""podsecurity rules."""
+
+from policies.model import Mutator, Rule
+
+RULES: tuple[Rule, ...] = ()
+MUTATORS: tuple[Mutator, ...] = ()

@@ -1,0 +1,6 @@
+"""rbac rules."""
+
+from policies.model import Mutator, Rule
+
+RULES: tuple[Rule, ...] = ()
+MUTATORS: tuple[Mutator, ...] = ()

@@ -1,0 +1,17 @@
+"""tenancy: who owns which namespace, and every object labelled for its owner."""
+
+from policies.model import Mutator, Rule
+from policies.rules.tenancy import (
+    ten001_namespace_tenant_label,
+    ten002_namespace_single_owner,
+    ten003_tenant_label_immutable,
+    ten004_object_tenant_label,
+)
+
+RULES: tuple[Rule, ...] = (
+    ten001_namespace_tenant_label.RULE,
+    ten002_namespace_single_owner.RULE,
+    ten003_tenant_label_immutable.RULE,
+    ten004_object_tenant_label.RULE,
+)
+MUTATORS: tuple[Mutator, ...] = (ten004_object_tenant_label.MUTATOR,)

@@ -1,0 +1,226 @@
+"""Global settings: every field has a default, so an empty file (or none) is a valid configuration."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from policies.model import Category, Mode
+from policies.schema import validate
+
+# MIG profiles per GPU product (NVIDIA MIG user guide; mig-parted's profile tables). A product label
+# (`nvidia.com/gpu.product`, e.g. NVIDIA-A100-SXM4-80GB) matches the first entry whose regex it contains.
+DEFAULT_MIG_PROFILES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("A100.*40GB", ("1g.5gb", "1g.5gb+me", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb", "7g.40gb")),
+    ("(A100.*80GB|H100.*80GB|H800)", ("1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb")),
+    ("H100.*NVL", ("1g.12gb", "1g.12gb+me", "1g.24gb", "2g.24gb", "3g.47gb", "4g.47gb", "7g.94gb")),
+    ("H200", ("1g.18gb", "1g.18gb+me", "1g.35gb", "2g.35gb", "3g.71gb", "4g.71gb", "7g.141gb")),
+)
+
+_MODE = {"type": "string", "enum": [m.value for m in Mode]}
+SETTINGS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "tenantLabel": {"type": "string", "minLength": 1},
+        "managedLabel": {"type": "string", "minLength": 1},
+        "exemptNamespaces": {"type": "array", "items": {"type": "string"}},
+        "webhookNamespace": {"type": "string"},
+        "gatewayNamespaces": {"type": "array", "items": {"type": "string"}},
+        "enforcement": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {c.value: _MODE for c in Category},
+        },
+        "ruleModes": {"type": "object", "additionalProperties": _MODE},
+        "exceptions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["rule", "reason", "until"],
+                "additionalProperties": False,
+                "properties": {
+                    "rule": {"type": "string", "minLength": 1},
+                    "namespace": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "name": {"type": "string"},
+                    "reason": {"type": "string", "minLength": 1},
+                    "until": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}"},
+                },
+            },
+        },
+        "migProfiles": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["product", "profiles"],
+                "additionalProperties": False,
+                "properties": {
+                    "product": {"type": "string", "minLength": 1},
+                    "profiles": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+        "gpuTaintKey": {"type": "string"},
+        "gpuNodeLabelPrefixes": {"type": "array", "items": {"type": "string"}},
+        "mtls": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "image": {"type": "string", "minLength": 1},
+                "port": {"type": "integer", "minimum": 1},
+                "secretName": {"type": "string", "minLength": 1},
+                "containerName": {"type": "string", "minLength": 1},
+            },
+        },
+        "modelArgs": {"type": "array", "items": {"type": "string"}},
+        "modelVolumeSources": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+class SettingsError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid settings: " + "; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleException:
+    """A time-boxed waiver: rule on matching objects, with a reason, until a date (exclusive)."""
+
+    rule: str
+    reason: str
+    until: datetime
+    namespace: str = "*"
+    kind: str = "*"
+    name: str = "*"
+
+    def covers(self, rule: str, *, kind: str, namespace: str, name: str, now: datetime) -> bool:
+        return (
+            now < self.until
+            and self.rule in (rule, "*")
+            and fnmatch.fnmatchcase(kind, self.kind)
+            and fnmatch.fnmatchcase(namespace, self.namespace)
+            and fnmatch.fnmatchcase(name, self.name)
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MtlsSidecar:
+    image: str = "ghcr.io/ghostunnel/ghostunnel:v1.8.4"
+    port: int = 8443
+    secret_name: str = "tenantguard-workload-cert"
+    container_name: str = "tenantguard-mtls"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    tenant_label: str = "tenantguard.io/tenant"
+    managed_label: str = "tenantguard.io/managed"
+    exempt_namespaces: frozenset[str] = frozenset({"kube-system", "kube-public", "kube-node-lease", "tenantguard-system"})
+    webhook_namespace: str = "tenantguard-system"
+    gateway_namespaces: tuple[str, ...] = ("llm-gateway",)
+    enforcement: Mapping[Category, Mode] = field(default_factory=lambda: {c: Mode.ENFORCE for c in Category})
+    rule_modes: Mapping[str, Mode] = field(default_factory=dict)
+    exceptions: tuple[RuleException, ...] = ()
+    mig_profiles: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
+        (re.compile(p), frozenset(v)) for p, v in DEFAULT_MIG_PROFILES
+    )
+    gpu_taint_key: str = "nvidia.com/gpu"
+    gpu_node_label_prefixes: tuple[str, ...] = ("nvidia.com/gpu", "nvidia.com/mig")
+    mtls: MtlsSidecar = MtlsSidecar()
+    # Flags by which vLLM-style servers name the model they load (`--model s3://…`).
+    model_args: tuple[str, ...] = ("--model", "--model-path", "--model-id", "--model_name_or_path", "--tokenizer")
+
+    def mode_for(self, rule: str, category: Category) -> Mode:
+        return self.rule_modes.get(rule) or self.enforcement.get(category, Mode.ENFORCE)
+
+    def is_exempt(self, namespace: str | None) -> bool:
+        return bool(namespace) and (namespace in self.exempt_namespaces or namespace == self.webhook_namespace)
+
+    @property
+    def all_mig_profiles(self) -> frozenset[str]:
+        return frozenset().union(*(profiles for _, profiles in self.mig_profiles))
+
+    def mig_profiles_for(self, product: str) -> frozenset[str] | None:
+        for pattern, profiles in self.mig_profiles:
+            if pattern.search(product):
+                return profiles
+        return None
+
+
+DEFAULT_SETTINGS = Settings()
+
+
+def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
+    """Validate a settings document (None or {} gives the defaults); raise SettingsError naming each field."""
+    raw = raw or {}
+    problems = validate(raw, SETTINGS_SCHEMA)
+    if not problems:
+        problems = _semantic_problems(raw)
+    if problems:
+        raise SettingsError(problems)
+    d = DEFAULT_SETTINGS
+    mtls = raw.get("mtls", {})
+    enforcement = dict(d.enforcement)
+    enforcement.update({Category(k): Mode(v) for k, v in raw.get("enforcement", {}).items()})
+    return Settings(
+        tenant_label=raw.get("tenantLabel", d.tenant_label),
+        managed_label=raw.get("managedLabel", d.managed_label),
+        exempt_namespaces=frozenset(raw.get("exemptNamespaces", d.exempt_namespaces)),
+        webhook_namespace=raw.get("webhookNamespace", d.webhook_namespace),
+        gateway_namespaces=tuple(raw.get("gatewayNamespaces", d.gateway_namespaces)),
+        enforcement=enforcement,
+        rule_modes={k: Mode(v) for k, v in raw.get("ruleModes", {}).items()},
+        exceptions=tuple(
+            RuleException(
+                rule=e["rule"],
+                reason=e["reason"],
+                until=_parse_until(e["until"]),
+                namespace=e.get("namespace", "*"),
+                kind=e.get("kind", "*"),
+                name=e.get("name", "*"),
+            )
+            for e in raw.get("exceptions", ())
+        ),
+        mig_profiles=tuple(
+            (re.compile(m["product"]), frozenset(m["profiles"])) for m in raw["migProfiles"]
+        )
+        if "migProfiles" in raw
+        else d.mig_profiles,
+        gpu_taint_key=raw.get("gpuTaintKey", d.gpu_taint_key),
+        gpu_node_label_prefixes=tuple(raw.get("gpuNodeLabelPrefixes", d.gpu_node_label_prefixes)),
+        mtls=MtlsSidecar(
+            image=mtls.get("image", d.mtls.image),
+            port=mtls.get("port", d.mtls.port),
+            secret_name=mtls.get("secretName", d.mtls.secret_name),
+            container_name=mtls.get("containerName", d.mtls.container_name),
+        ),
+        model_args=tuple(raw.get("modelArgs", d.model_args)),
+    )
+
+
+def _parse_until(text: str) -> datetime:
+    """Naive UTC: a bare date means its midnight UTC, so the waiver ends as that day starts."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def _semantic_problems(raw: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for i, e in enumerate(raw.get("exceptions", ())):
+        try:
+            _parse_until(e["until"])
+        except ValueError:
+            problems.append(f"exceptions[{i}].until: not an ISO date or timestamp: {e['until']!r}")
+    for i, m in enumerate(raw.get("migProfiles", ())):
+        try:
+            re.compile(m["product"])
+        except re.error as err:
+            problems.append(f"migProfiles[{i}].product: not a regular expression ({err})")
+    return problems

@@ -1,0 +1,200 @@
+"""Every covered kind → the pod specs it carries, at their real paths, with how many pods each makes.
+
+A rule written for a pod applies to every template that will create such a pod, so the Deployment is
+denied at apply time rather than its ReplicaSet's pods minutes later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from policies.model import Obj
+from policies.paths import Path
+
+WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"})
+SERVING_KINDS = frozenset(
+    {
+        "InferenceService",
+        "ServingRuntime",
+        "ClusterServingRuntime",
+        "LLMInferenceService",
+        "LeaderWorkerSet",
+        "RayService",
+        "RayCluster",
+        "RayJob",
+    }
+)
+POD_TEMPLATE_KINDS = frozenset({"Pod", "CronJob"}) | WORKLOADS | SERVING_KINDS
+
+# KServe's legacy predictor shorthands: each is a Container plus storageUri.
+KSERVE_FRAMEWORKS = (
+    "model", "sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "huggingface",
+    "pmml", "lightgbm", "paddle",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PodTemplate:
+    """One pod spec inside an object: where it is, its metadata, and how many pods it makes."""
+
+    path: Path
+    spec: Obj
+    meta_path: Path | None  # None: the object's own metadata carries the pod labels
+    meta: Obj | None
+    replicas: int
+    role: str
+    extra_containers: tuple[tuple[Path, Obj], ...] = ()
+
+
+@dataclass(slots=True)
+class Subject:
+    """The object under judgement with what every rule needs from it, computed once."""
+
+    obj: Obj
+    kind: str
+    group: str
+    namespace: str
+    name: str
+    pods: tuple[PodTemplate, ...] = field(default=())
+
+    @classmethod
+    def of(cls, obj: Obj, namespace: str | None = None) -> Subject:
+        meta = obj.get("metadata") or {}
+        api = obj.get("apiVersion") or ""
+        return cls(
+            obj=obj,
+            kind=obj.get("kind") or "",
+            group=api.rpartition("/")[0] if "/" in api else "",
+            namespace=meta.get("namespace") or namespace or "",
+            name=meta.get("name") or meta.get("generateName") or "",
+            pods=tuple(pod_templates(obj)),
+        )
+
+    @property
+    def metadata(self) -> Obj:
+        meta = self.obj.get("metadata")
+        return meta if isinstance(meta, dict) else {}
+
+    @property
+    def labels(self) -> dict[str, str]:
+        labels = self.metadata.get("labels")
+        return labels if isinstance(labels, dict) else {}
+
+    @property
+    def display(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
+
+
+def _d(value: Any) -> Obj:
+    return value if isinstance(value, dict) else {}
+
+
+def _n(value: Any, default: int = 1) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
+
+
+def _template(obj: Obj, base: Path, replicas: int, role: str) -> Iterator[PodTemplate]:
+    """A PodTemplateSpec at `base`: {metadata, spec}."""
+    node: Any = obj
+    for seg in base:
+        node = node.get(seg) if isinstance(node, dict) else None
+    tpl = _d(node)
+    spec = tpl.get("spec")
+    if isinstance(spec, dict):
+        meta = tpl.get("metadata")
+        yield PodTemplate(
+            path=(*base, "spec"),
+            spec=spec,
+            meta_path=(*base, "metadata"),
+            meta=meta if isinstance(meta, dict) else None,
+            replicas=replicas,
+            role=role,
+        )
+
+
+def _inline(spec: Any, path: Path, replicas: int, role: str, frameworks: bool = False) -> Iterator[PodTemplate]:
+    """A PodSpec inlined in a CRD (KServe components, ServingRuntime): metadata lives on the object."""
+    if not isinstance(spec, dict):
+        return
+    extra: tuple[tuple[Path, Obj], ...] = ()
+    if frameworks:
+        extra = tuple(((*path, f), spec[f]) for f in KSERVE_FRAMEWORKS if isinstance(spec.get(f), dict))
+    yield PodTemplate(path=path, spec=spec, meta_path=None, meta=None, replicas=replicas, role=role,
+                      extra_containers=extra)
+
+
+def pod_templates(obj: Obj) -> Iterator[PodTemplate]:
+    kind = obj.get("kind")
+    spec = _d(obj.get("spec"))
+    if kind == "Pod":
+        if obj.get("spec") is not None:
+            meta = obj.get("metadata")
+            yield PodTemplate(path=("spec",), spec=spec, meta_path=("metadata",),
+                              meta=meta if isinstance(meta, dict) else None, replicas=1, role="pod")
+    elif kind in ("Deployment", "StatefulSet", "ReplicaSet"):
+        yield from _template(obj, ("spec", "template"), _n(spec.get("replicas")), "template")
+    elif kind == "DaemonSet":
+        yield from _template(obj, ("spec", "template"), 1, "template")
+    elif kind == "Job":
+        yield from _template(obj, ("spec", "template"), _n(spec.get("parallelism")), "template")
+    elif kind == "CronJob":
+        job = _d(_d(spec.get("jobTemplate")).get("spec"))
+        yield from _template(obj, ("spec", "jobTemplate", "spec", "template"), _n(job.get("parallelism")), "template")
+    elif kind == "InferenceService":
+        yield from _inference_service(spec)
+    elif kind in ("ServingRuntime", "ClusterServingRuntime"):
+        yield from _inline(spec, ("spec",), 1, "runtime")
+        yield from _inline(spec.get("workerSpec"), ("spec", "workerSpec"), 1, "worker")
+    elif kind == "LLMInferenceService":
+        n = _n(spec.get("replicas"))
+        yield from _inline(spec.get("template"), ("spec", "template"), n, "decode")
+        yield from _inline(spec.get("worker"), ("spec", "worker"), n, "worker")
+        prefill = _d(spec.get("prefill"))
+        pn = _n(prefill.get("replicas"))
+        yield from _inline(prefill.get("template"), ("spec", "prefill", "template"), pn, "prefill")
+        yield from _inline(prefill.get("worker"), ("spec", "prefill", "worker"), pn, "prefill-worker")
+    elif kind == "LeaderWorkerSet":
+        groups = _n(spec.get("replicas"))
+        lwt = _d(spec.get("leaderWorkerTemplate"))
+        size = max(_n(lwt.get("size")), 1)
+        base: Path = ("spec", "leaderWorkerTemplate")
+        if isinstance(lwt.get("leaderTemplate"), dict):
+            yield from _template(obj, (*base, "leaderTemplate"), groups, "leader")
+            yield from _template(obj, (*base, "workerTemplate"), groups * (size - 1), "worker")
+        else:
+            yield from _template(obj, (*base, "workerTemplate"), groups * size, "worker")
+    elif kind == "RayCluster":
+        yield from _ray_cluster(obj, ("spec",))
+    elif kind == "RayService":
+        yield from _ray_cluster(obj, ("spec", "rayClusterConfig"))
+    elif kind == "RayJob":
+        yield from _ray_cluster(obj, ("spec", "rayClusterSpec"))
+        yield from _template(obj, ("spec", "submitterPodTemplate"), 1, "submitter")
+
+
+def _inference_service(spec: Obj) -> Iterator[PodTemplate]:
+    for component in ("predictor", "transformer", "explainer"):
+        comp = spec.get(component)
+        if not isinstance(comp, dict):
+            continue
+        n = _n(comp.get("minReplicas"))
+        yield from _inline(comp, ("spec", component), n, component, frameworks=component == "predictor")
+        worker = comp.get("workerSpec")
+        if isinstance(worker, dict):
+            yield from _inline(worker, ("spec", component, "workerSpec"), n * _n(worker.get("pipelineParallelSize")),
+                               f"{component}-worker")
+
+
+def _ray_cluster(obj: Obj, base: Path) -> Iterator[PodTemplate]:
+    node: Any = obj
+    for seg in base:
+        node = node.get(seg) if isinstance(node, dict) else None
+    cluster = _d(node)
+    yield from _template(obj, (*base, "headGroupSpec", "template"), 1, "head")
+    groups = cluster.get("workerGroupSpecs")
+    for i, group in enumerate(groups if isinstance(groups, list) else ()):
+        g = _d(group)
+        count = _n(g.get("replicas"), _n(g.get("minReplicas"))) * max(_n(g.get("numOfHosts")), 1)
+        yield from _template(obj, (*base, "workerGroupSpecs", i, "template"), count, "worker")

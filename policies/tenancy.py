@@ -1,0 +1,121 @@
+"""Tenants: the parsed Tenant object and "which tenant owns this namespace"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from policies.schema import validate
+from policies.tenant_schema import TENANT_SCHEMA
+
+
+class TenantError(ValueError):
+    """A Tenant that does not match the CRD schema; `problems` name each field and the reason."""
+
+    def __init__(self, name: str, problems: list[str]) -> None:
+        self.name = name
+        self.problems = problems
+        super().__init__(f"Tenant {name!r} is invalid: " + "; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RbacSubject:
+    kind: str
+    name: str
+    namespace: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GpuAllowance:
+    max_per_pod: int
+    max_total: int
+    allowed_resources: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tenant:
+    name: str
+    namespaces: tuple[str, ...]
+    owners: tuple[RbacSubject, ...] = ()
+    members: tuple[RbacSubject, ...] = ()
+    pod_security: str = "restricted"
+    pod_security_defaults: bool = False
+    gpu: GpuAllowance | None = None
+    ingress_from: tuple[str, ...] = ()
+    egress_cidrs: tuple[str, ...] = ()
+    mtls_mode: str = "native"
+    model_sources: tuple[str, ...] | None = None  # None: no restriction
+    registries: tuple[str, ...] | None = None  # None: no restriction
+
+    @property
+    def subjects(self) -> tuple[RbacSubject, ...]:
+        return self.owners + self.members
+
+
+def parse_tenant(obj: Mapping[str, Any]) -> Tenant:
+    """Validate a Tenant object against the CRD schema and convert it; raise TenantError otherwise."""
+    name = str((obj.get("metadata") or {}).get("name") or "<unnamed>") if isinstance(obj, Mapping) else "<?>"
+    problems = validate(obj, TENANT_SCHEMA)
+    if problems:
+        raise TenantError(name, problems)
+    spec = obj["spec"]
+    gpu = spec.get("gpu")
+    network = spec.get("network") or {}
+    models = spec.get("models")
+    registries = spec.get("registries")
+    return Tenant(
+        name=name,
+        namespaces=tuple(spec.get("namespaces", ())),
+        owners=tuple(_subject(s) for s in spec.get("owners", ())),
+        members=tuple(_subject(s) for s in spec.get("members", ())),
+        pod_security=spec.get("podSecurity", "restricted"),
+        pod_security_defaults=bool(spec.get("podSecurityDefaults", False)),
+        gpu=None
+        if gpu is None
+        else GpuAllowance(
+            max_per_pod=int(gpu.get("maxPerPod", 0)),
+            max_total=int(gpu.get("maxTotal", 0)),
+            allowed_resources=frozenset(gpu.get("allowedResources", ())),
+        ),
+        ingress_from=tuple(network.get("allowIngressFrom", ())),
+        egress_cidrs=tuple(network.get("allowEgressCIDRs", ())),
+        mtls_mode=(spec.get("mtls") or {}).get("mode", "native"),
+        model_sources=None if models is None or "allowedSources" not in models else tuple(models["allowedSources"]),
+        registries=None if registries is None else tuple(registries),
+    )
+
+
+def _subject(raw: Mapping[str, Any]) -> RbacSubject:
+    return RbacSubject(kind=raw["kind"], name=raw["name"], namespace=raw.get("namespace", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class TenantIndex:
+    """Tenants by name and namespace owners; `conflicts` lists namespaces claimed by several tenants."""
+
+    by_name: Mapping[str, Tenant]
+    owner_of: Mapping[str, str]
+    conflicts: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def build(cls, tenants: Iterable[Tenant]) -> TenantIndex:
+        by_name: dict[str, Tenant] = {}
+        claims: dict[str, list[str]] = {}
+        for t in tenants:
+            by_name[t.name] = t
+            for ns in t.namespaces:
+                claims.setdefault(ns, []).append(t.name)
+        # The first claimant (by name) keeps the namespace so verdicts do not depend on list order.
+        owner_of = {ns: min(names) for ns, names in claims.items()}
+        conflicts = {ns: tuple(sorted(names)) for ns, names in claims.items() if len(names) > 1}
+        return cls(by_name, owner_of, conflicts)
+
+    def for_namespace(self, namespace: str | None) -> Tenant | None:
+        if not namespace:
+            return None
+        owner = self.owner_of.get(namespace)
+        return self.by_name.get(owner) if owner else None
+
+
+EMPTY_INDEX = TenantIndex({}, {}, {})

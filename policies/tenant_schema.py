@@ -1,0 +1,154 @@
+"""The Tenant CRD's OpenAPI v3 schema: the single source for the chart's CRD and for validation on load.
+
+`charts/tenantguard/crds/tenants.tenantguard.io.yaml` is generated from `crd()` (a test fails when it is
+stale), so kube-apiserver, the webhook's static mode and lint all reject the same malformed Tenant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+GROUP = "tenantguard.io"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
+
+_NAME = {"type": "string", "minLength": 1, "maxLength": 63, "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
+_STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}, "x-kubernetes-list-type": "set"}
+_SUBJECT = {
+    "type": "object",
+    "required": ["kind", "name"],
+    "additionalProperties": False,
+    "properties": {
+        "kind": {"type": "string", "enum": ["User", "Group", "ServiceAccount"]},
+        "name": {"type": "string", "minLength": 1},
+        "namespace": {"type": "string"},
+    },
+}
+
+SPEC_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["namespaces"],
+    "additionalProperties": False,
+    "properties": {
+        "namespaces": {
+            "type": "array",
+            "description": "Namespaces this tenant owns. A namespace belongs to at most one tenant.",
+            "items": _NAME,
+            "x-kubernetes-list-type": "set",
+        },
+        "owners": {
+            "type": "array",
+            "description": "RBAC subjects that administer the tenant.",
+            "items": _SUBJECT,
+        },
+        "members": {
+            "type": "array",
+            "description": "RBAC subjects that work in the tenant (developers, CI). Bindable in its namespaces.",
+            "items": _SUBJECT,
+        },
+        "podSecurity": {
+            "type": "string",
+            "enum": ["baseline", "restricted"],
+            "default": "restricted",
+            "description": "Pod Security Standards level enforced on the tenant's pods.",
+        },
+        "podSecurityDefaults": {
+            "type": "boolean",
+            "default": False,
+            "description": "Mutate pods to secure defaults (seccomp RuntimeDefault, no privilege escalation, "
+            "drop ALL capabilities, runAsNonRoot) before validation.",
+        },
+        "gpu": {
+            "type": "object",
+            "description": "GPU allowance. Absent: the tenant gets no GPUs.",
+            "additionalProperties": False,
+            "properties": {
+                "maxPerPod": {"type": "integer", "minimum": 0, "description": "GPU-class devices per pod."},
+                "maxTotal": {"type": "integer", "minimum": 0, "description": "Across every pod of the tenant."},
+                "allowedResources": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": r"^nvidia\.com/(gpu|mig-[0-9]+g\.[0-9]+gb(\.me)?)$"},
+                    "x-kubernetes-list-type": "set",
+                },
+            },
+        },
+        "network": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "allowIngressFrom": {**_STRINGS, "description": "Platform namespaces that may reach tenant pods."},
+                "allowEgressCIDRs": {**_STRINGS, "description": "CIDRs tenant pods may reach besides the tenant."},
+            },
+        },
+        "mtls": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"mode": {"type": "string", "enum": ["native", "istio", "none"], "default": "native"}},
+        },
+        "models": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "allowedSources": {**_STRINGS, "description": "Prefixes of model URIs. Absent: no restriction."}
+            },
+        },
+        "registries": {**_STRINGS, "description": "Image prefixes. Absent: no restriction."},
+    },
+}
+
+TENANT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"type": "string", "enum": [API_VERSION]},
+        "kind": {"type": "string", "enum": ["Tenant"]},
+        "metadata": {
+            "type": "object",
+            "required": ["name"],
+            "x-kubernetes-preserve-unknown-fields": True,
+            "properties": {"name": _NAME},
+        },
+        "spec": SPEC_SCHEMA,
+        "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+    },
+}
+
+
+def crd() -> dict[str, Any]:
+    """The CustomResourceDefinition object for tenants.tenantguard.io."""
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"tenants.{GROUP}"},
+        "spec": {
+            "group": GROUP,
+            "scope": "Cluster",
+            "names": {"kind": "Tenant", "listKind": "TenantList", "plural": "tenants", "singular": "tenant",
+                      "shortNames": ["tnt"]},
+            "versions": [
+                {
+                    "name": VERSION,
+                    "served": True,
+                    "storage": True,
+                    "subresources": {"status": {}},
+                    "additionalPrinterColumns": [
+                        {"name": "Namespaces", "type": "string", "jsonPath": ".spec.namespaces"},
+                        {"name": "PodSecurity", "type": "string", "jsonPath": ".spec.podSecurity"},
+                        {"name": "mTLS", "type": "string", "jsonPath": ".spec.mtls.mode"},
+                        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+                    ],
+                    "schema": {"openAPIV3Schema": {
+                        "type": "object",
+                        "required": ["spec"],
+                        "properties": {
+                            "apiVersion": {"type": "string"},
+                            "kind": {"type": "string"},
+                            "metadata": {"type": "object"},
+                            "spec": SPEC_SCHEMA,
+                            "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                        },
+                    }},
+                }
+            ],
+        },
+    }

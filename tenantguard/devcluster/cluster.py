@@ -1,0 +1,222 @@
+"""The KWOK provider: bring the control plane up, report on it, take it down.
+
+``up`` is idempotent: on a healthy cluster it returns at once; leftovers of a dead one (a reboot,
+a killed test run) are cleaned away first. Every wait watches the processes it waits on, so a
+component that dies fails ``up`` at once with its log's tail instead of at the timeout.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tenantguard.devcluster import binaries as binaries_module
+from tenantguard.devcluster import components, credentials, processes
+from tenantguard.devcluster.api import ApiError, Client
+from tenantguard.devcluster.layout import HOST, Layout, Ports, State
+from tenantguard.devcluster.nodes import DEFAULT_NODES
+
+PROVIDER = "kwok"
+Check = Callable[[], str | None]  # None when satisfied, else what is still missing
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterInfo:
+    """How to reach a running cluster."""
+
+    state_dir: Path
+    kubeconfig: Path
+    user_kubeconfig: Path
+    server: str
+    ca_file: Path
+    bin_dir: Path
+
+    @property
+    def kubectl(self) -> Path:
+        return self.bin_dir / "kubectl"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComponentStatus:
+    name: str
+    pid: int | None
+    port: int | None
+    health: str  # "ok", "not running" or the probe's failure
+
+
+def _admin_client(layout: Layout) -> Client:
+    return Client(ca_file=layout.ca_file, cert_file=layout.pki / "admin.crt", key_file=layout.pki / "admin.key")
+
+
+def _info(layout: Layout, state: State) -> ClusterInfo:
+    return ClusterInfo(
+        state_dir=layout.root, kubeconfig=layout.kubeconfig, user_kubeconfig=layout.user_kubeconfig,
+        server=state.server, ca_file=layout.ca_file, bin_dir=Path(state.bin_dir),
+    )
+
+
+def _components(layout: Layout, state: State) -> tuple[components.Component, ...]:
+    bins = binaries_module.Binaries(directory=Path(state.bin_dir), source="state")
+    return components.control_plane(bins, layout, Ports(**state.ports))
+
+
+def status(state_dir: Path) -> list[ComponentStatus]:
+    layout = Layout(state_dir)
+    state = State.load(layout.state_file)
+    if state is None:
+        return []
+    client = _admin_client(layout)
+    result = []
+    for component in _components(layout, state):
+        pid = processes.running_pid(layout, component.name, component.argv[0])
+        health = "not running" if pid is None else (client.probe(component.health_url) or "ok")
+        result.append(ComponentStatus(name=component.name, pid=pid, port=component.port, health=health))
+    return result
+
+
+def running(state_dir: Path) -> ClusterInfo | None:
+    """The cluster in ``state_dir`` if every component runs and answers its health check."""
+    layout = Layout(state_dir)
+    state = State.load(layout.state_file)
+    if state is None or state.provider != PROVIDER:
+        return None
+    if all(s.health == "ok" for s in status(state_dir)):
+        return _info(layout, state)
+    return None
+
+
+def _wait(
+    layout: Layout, checks: dict[str, Check], watched: dict[str, tuple[int, str]], timeout: float
+) -> None:
+    """Poll ``checks`` until all pass; fail at once if a watched process (name -> pid, binary) dies."""
+    deadline = time.monotonic() + timeout
+    pending = dict(checks)
+    reasons: dict[str, str] = {}
+    while True:
+        for name, (pid, binary) in watched.items():
+            if not processes.is_running(pid, binary):
+                raise processes.ComponentError(processes.describe_failure(layout, name, "exited during startup"))
+        for name, check in list(pending.items()):
+            reason = check()
+            if reason is None:
+                del pending[name]
+            else:
+                reasons[name] = reason
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            name = next(iter(pending))
+            problem = f"not ready after {timeout:.0f}s ({reasons.get(name, 'no answer')})"
+            log_owner = name if name in watched else "kube-apiserver"
+            raise processes.ComponentError(processes.describe_failure(layout, log_owner, problem))
+        time.sleep(0.1)
+
+
+def _nodes_ready(client: Client, server: str) -> Check:
+    expected = {node.name for node in DEFAULT_NODES}
+
+    def check() -> str | None:
+        try:
+            items = client.get_json(f"{server}/api/v1/nodes?labelSelector=type%3Dkwok")["items"]
+        except (OSError, ApiError) as error:
+            return str(error)
+        ready = {
+            item["metadata"]["name"]
+            for item in items
+            for condition in item.get("status", {}).get("conditions", [])
+            if condition["type"] == "Ready" and condition["status"] == "True"
+        }
+        missing = sorted(expected - ready)
+        return f"nodes not Ready: {', '.join(missing)}" if missing else None
+
+    return check
+
+
+def _exists(client: Client, url: str) -> Check:
+    def check() -> str | None:
+        try:
+            client.get_json(url)
+        except (OSError, ApiError) as error:
+            return str(error)
+        return None
+
+    return check
+
+
+def up(
+    state_dir: Path,
+    *,
+    bin_dir: Path | None = None,
+    timeout: float = 120.0,
+    log: Callable[[str], None] = lambda _: None,
+) -> ClusterInfo:
+    layout = Layout(state_dir)
+    existing = running(state_dir)
+    if existing is not None:
+        return existing
+    if layout.root.exists():
+        log(f"cleaning up a stopped cluster in {layout.root}")
+        down(state_dir)
+    bins = binaries_module.resolve(bin_dir=bin_dir)
+    ports = Ports.allocate()
+    server = f"https://{HOST}:{ports.apiserver}"
+    credentials.write_all(layout, server)
+    state = State(provider=PROVIDER, server=server, bin_dir=str(bins.directory),
+                  ports={name: getattr(ports, name) for name in Ports.__dataclass_fields__})
+    state.save(layout.state_file)
+    plane = {c.name: c for c in components.control_plane(bins, layout, ports)}
+    client = _admin_client(layout)
+    watched: dict[str, tuple[int, str]] = {}
+
+    def launch(name: str) -> None:
+        log(f"starting {name} on {HOST}:{plane[name].port}")
+        watched[name] = (processes.start(layout, name, plane[name].argv), plane[name].argv[0])
+
+    try:
+        launch("etcd")
+        launch("kube-apiserver")
+        _wait(layout, {"kube-apiserver": lambda: client.probe(plane["kube-apiserver"].health_url)},
+              watched, timeout)
+        for name in ("kube-controller-manager", "kube-scheduler", "kwok"):
+            launch(name)
+        for node in DEFAULT_NODES:
+            client.create(f"{server}/api/v1/nodes", node.manifest())
+        checks: dict[str, Check] = {
+            name: (lambda url=plane[name].health_url: client.probe(url))
+            for name in ("kube-controller-manager", "kube-scheduler", "kwok")
+        }
+        checks["nodes"] = _nodes_ready(client, server)
+        # The ServiceAccount controller's first work: pods in "default" are admitted only after it.
+        checks["kube-controller-manager serviceaccounts"] = _exists(
+            client, f"{server}/api/v1/namespaces/default/serviceaccounts/default"
+        )
+        _wait(layout, checks, watched, timeout)
+    except BaseException:
+        for pid, _binary in reversed(watched.values()):
+            processes.stop(pid)
+        raise
+    log(f"ready: {server}")
+    return _info(layout, state)
+
+
+def down(state_dir: Path) -> list[str]:
+    """Stop every component, remove the state directory; return the names of what was stopped."""
+    layout = Layout(state_dir)
+    if not layout.root.exists():
+        return []
+    if not (layout.state_file.exists() or layout.pki.exists() or layout.run.exists()):
+        raise RuntimeError(f"{layout.root} does not look like a dev-cluster state directory; not removing it")
+    stopped = []
+    state = State.load(layout.state_file)
+    named = {c.name: c.argv[0] for c in _components(layout, state)} if state else {}
+    names = list(named) or [p.stem for p in layout.run.glob("*.pid")]
+    for name in reversed(names):
+        pid = processes.running_pid(layout, name, named.get(name, name))
+        if pid is not None:
+            processes.stop(pid)
+            stopped.append(name)
+    shutil.rmtree(layout.root)
+    return stopped

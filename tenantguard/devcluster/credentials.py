@@ -1,0 +1,65 @@
+"""Everything ``up`` writes before the first process starts: PKI, kubeconfigs, KWOK's config.
+
+Identities follow kubeadm: the controller-manager and scheduler act as ``system:kube-controller-manager``
+and ``system:kube-scheduler`` (bootstrap RBAC grants them exactly their needs); KWOK, which updates
+the status of many nodes at once, is in ``system:masters`` as kwokctl runs it; the tenant developer
+``alice`` (group ``acme-devs``) has no bindings at all until a test grants some.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tenantguard.devcluster import kubeconfig, kwok, pki
+from tenantguard.devcluster.layout import HOST, Layout
+
+CLUSTER_NAME = "tenantguard-dev"
+ADMIN_USER = "tenantguard-admin"
+TENANT_USER = "alice"
+TENANT_GROUP = "acme-devs"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identity:
+    user: str
+    groups: tuple[str, ...] = ()
+
+
+# kubeconfig file stem -> who it authenticates as
+COMPONENT_IDENTITIES = {
+    "kube-controller-manager": Identity(user="system:kube-controller-manager"),
+    "kube-scheduler": Identity(user="system:kube-scheduler"),
+    "kwok": Identity(user="kwok-controller", groups=("system:masters",)),
+}
+
+
+def write_all(layout: Layout, server: str) -> None:
+    layout.root.mkdir(parents=True, exist_ok=True)
+    layout.root.chmod(0o700)
+    ca = pki.new_authority()
+    pki.write_pair(layout.pki, "ca", pki.KeyPair(cert_pem=ca.cert_pem, key_pem=ca.key_pem))
+    # One loopback serving certificate for every component: they all listen on 127.0.0.1 only.
+    serving = pki.issue_serving(
+        ca, common_name="kube-apiserver", dns_names=pki.APISERVER_DNS_NAMES, ip_addresses=(HOST, "10.96.0.1")
+    )
+    pki.write_pair(layout.pki, "serving", serving)
+    signing = pki.new_signing_key()
+    pki.write_public(layout.pki / "sa.pub", signing.cert_pem)
+    pki.write_private(layout.pki / "sa.key", signing.key_pem)
+    pki.write_pair(layout.pki, "front-proxy-client", pki.issue_client(ca, user="front-proxy-client"))
+
+    def write_kubeconfig(path_stem: str, identity: Identity) -> None:
+        pair = pki.issue_client(ca, user=identity.user, groups=identity.groups)
+        pki.write_pair(layout.pki, path_stem, pair)
+        text = kubeconfig.render(
+            cluster=CLUSTER_NAME, server=server, ca_pem=ca.cert_pem, user=identity.user,
+            cert_pem=pair.cert_pem, key_pem=pair.key_pem,
+        )
+        target = layout.root / f"{path_stem}.kubeconfig"
+        pki.write_private(target, text.encode())
+
+    write_kubeconfig("admin", Identity(user=ADMIN_USER, groups=("system:masters",)))
+    write_kubeconfig(TENANT_USER, Identity(user=TENANT_USER, groups=(TENANT_GROUP,)))
+    for component, identity in COMPONENT_IDENTITIES.items():
+        write_kubeconfig(component, identity)
+    kwok.write_config(layout.kwok_config)

@@ -1,0 +1,114 @@
+"""Detached component processes: start, find, stop; their logs.
+
+Each component runs in its own session (so ``up`` can return and a terminal's Ctrl-C does not
+reach it), with stdout and stderr appended to ``logs/<name>.log`` and its pid in ``run/<name>.pid``.
+A pid is trusted only while ``/proc/<pid>/cmdline`` still names the binary, so a recycled pid is
+never signalled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from tenantguard.devcluster.layout import Layout
+
+# Children started by this Python process, kept so they can be reaped (no zombies in tests, and
+# no ResourceWarning from a Popen collected while its child runs).
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
+class ComponentError(RuntimeError):
+    """A component died or did not become healthy; the message carries its log's tail."""
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 64 * 1024))
+            text = handle.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return f"(no log at {path})"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def describe_failure(layout: Layout, name: str, problem: str) -> str:
+    log = layout.log(name)
+    return f"{name}: {problem}; last lines of {log}:\n{tail(log)}"
+
+
+def start(layout: Layout, name: str, argv: Sequence[str]) -> int:
+    layout.logs.mkdir(parents=True, exist_ok=True)
+    layout.run.mkdir(parents=True, exist_ok=True)
+    log_path = layout.log(name)
+    with log_path.open("ab") as log:
+        log.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(argv)}\n".encode())
+        log.flush()
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            cwd=layout.root,
+        )
+    _CHILDREN[proc.pid] = proc
+    layout.pid_file(name).write_text(f"{proc.pid}\n")
+    return proc.pid
+
+
+def _reap(pid: int) -> None:
+    proc = _CHILDREN.get(pid)
+    if proc is not None and proc.poll() is not None:
+        del _CHILDREN[pid]
+
+
+def is_running(pid: int, binary: str | None = None) -> bool:
+    _reap(pid)
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return False
+    if stat.rsplit(")", 1)[-1].split()[0] == "Z":  # zombie: exited, not yet reaped by its parent
+        return False
+    if binary is None:
+        return True
+    argv0 = cmdline.split(b"\0", 1)[0].decode(errors="replace")
+    # A bare name (no state file to say which binary) matches on the basename.
+    return argv0 == binary if "/" in binary else Path(argv0).name == binary
+
+
+def read_pid(layout: Layout, name: str) -> int | None:
+    try:
+        return int(layout.pid_file(name).read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def running_pid(layout: Layout, name: str, binary: str) -> int | None:
+    pid = read_pid(layout, name)
+    return pid if pid is not None and is_running(pid, binary) else None
+
+
+def stop(pid: int, *, timeout: float = 10.0) -> None:
+    """SIGTERM the process group, SIGKILL it after ``timeout``; reap it if it is our child."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and is_running(pid):
+        time.sleep(0.05)
+    if is_running(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    proc = _CHILDREN.pop(pid, None)
+    if proc is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=timeout)
