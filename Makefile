@@ -43,7 +43,8 @@ bench: $(STAMP) control-plane
 	$(BIN)/python -m tests.bench
 
 docs: $(STAMP)
-	$(BIN)/tenantguard docs > docs/rules.md
+	$(BIN)/tenantguard docs rules > docs/rules.md
+	$(BIN)/tenantguard docs crd > charts/tenantguard/crds/tenants.tenantguard.io.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -14,7 +14,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("webhook.serve", "run the admission webhook (TLS)"),
     "certs": ("webhook.certs_cli", "generate, inspect and renew the webhook CA and serving certificate"),
     "dev-cluster": ("tenantguard.devcluster.cli", "local Kubernetes control plane for tests and the demo"),
-    "docs": ("policies.docs_cli", "print docs/rules.md generated from the rule registry"),
+    "docs": ("tenantguard.docs_cli", "print docs/rules.md or the Tenant CRD generated from the registry"),
 }
 
 

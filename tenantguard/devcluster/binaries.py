@@ -93,7 +93,8 @@ def build_script() -> Path | None:
 
 def build(script: Path, env: Mapping[str, str]) -> Path:
     """Run the build script, its progress on our stderr; return the bin dir it prints last."""
-    print(f"dev-cluster: building the control plane with {script} (first run: 15-30 minutes)", file=sys.stderr)
+    print(f"dev-cluster: building the control plane with {script} (first run: 15-30 minutes)",
+          file=sys.stderr)
     proc = subprocess.run(
         ["bash", str(script)], stdout=subprocess.PIPE, stderr=None, text=True, env=dict(env), check=False
     )

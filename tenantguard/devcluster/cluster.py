@@ -7,6 +7,7 @@ component that dies fails ``up`` at once with its log's tail instead of at the t
 
 from __future__ import annotations
 
+import functools
 import shutil
 import time
 from collections.abc import Callable
@@ -48,7 +49,8 @@ class ComponentStatus:
 
 
 def _admin_client(layout: Layout) -> Client:
-    return Client(ca_file=layout.ca_file, cert_file=layout.pki / "admin.crt", key_file=layout.pki / "admin.key")
+    pki = layout.pki
+    return Client(ca_file=layout.ca_file, cert_file=pki / "admin.crt", key_file=pki / "admin.key")
 
 
 def _info(layout: Layout, state: State) -> ClusterInfo:
@@ -98,7 +100,8 @@ def _wait(
     while True:
         for name, (pid, binary) in watched.items():
             if not processes.is_running(pid, binary):
-                raise processes.ComponentError(processes.describe_failure(layout, name, "exited during startup"))
+                problem = processes.describe_failure(layout, name, "exited during startup")
+                raise processes.ComponentError(problem)
         for name, check in list(pending.items()):
             reason = check()
             if reason is None:
@@ -157,7 +160,7 @@ def up(
     existing = running(state_dir)
     if existing is not None:
         return existing
-    if layout.root.exists():
+    if layout.root.exists() and any(layout.root.iterdir()):
         log(f"cleaning up a stopped cluster in {layout.root}")
         down(state_dir)
     bins = binaries_module.resolve(bin_dir=bin_dir)
@@ -185,7 +188,7 @@ def up(
         for node in DEFAULT_NODES:
             client.create(f"{server}/api/v1/nodes", node.manifest())
         checks: dict[str, Check] = {
-            name: (lambda url=plane[name].health_url: client.probe(url))
+            name: functools.partial(client.probe, plane[name].health_url)
             for name in ("kube-controller-manager", "kube-scheduler", "kwok")
         }
         checks["nodes"] = _nodes_ready(client, server)
@@ -206,6 +209,9 @@ def down(state_dir: Path) -> list[str]:
     """Stop every component, remove the state directory; return the names of what was stopped."""
     layout = Layout(state_dir)
     if not layout.root.exists():
+        return []
+    if not any(layout.root.iterdir()):
+        layout.root.rmdir()
         return []
     if not (layout.state_file.exists() or layout.pki.exists() or layout.run.exists()):
         raise RuntimeError(f"{layout.root} does not look like a dev-cluster state directory; not removing it")

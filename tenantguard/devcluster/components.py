@@ -8,6 +8,7 @@ component as kubeadm does, so RBAC denials in tests are real ones.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tenantguard.devcluster.binaries import Binaries
@@ -54,6 +55,9 @@ class Component:
     argv: tuple[str, ...]
     port: int
     health_url: str
+
+
+Builder = Callable[[Binaries, Layout, Ports], Component]
 
 
 def _url(port: int, path: str) -> str:
@@ -197,7 +201,5 @@ def kwok(binaries: Binaries, layout: Layout, ports: Ports) -> Component:
 
 def control_plane(binaries: Binaries, layout: Layout, ports: Ports) -> tuple[Component, ...]:
     """In start order: etcd, apiserver, then the three clients of the apiserver."""
-    return tuple(
-        build(binaries, layout, ports)
-        for build in (etcd, kube_apiserver, kube_controller_manager, kube_scheduler, kwok)
-    )
+    builders: tuple[Builder, ...] = (etcd, kube_apiserver, kube_controller_manager, kube_scheduler, kwok)
+    return tuple(build(binaries, layout, ports) for build in builders)

@@ -99,7 +99,7 @@ def _issue(
     ca: Authority,
     *,
     subject: x509.Name,
-    usage: ExtendedKeyUsageOID | x509.ObjectIdentifier,
+    usage: x509.ObjectIdentifier,
     dns_names: tuple[str, ...] = (),
     ip_addresses: tuple[str, ...] = (),
 ) -> KeyPair:

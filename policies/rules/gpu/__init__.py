@@ -1,6 +1,25 @@
-"""gpu rules."""
+"""gpu: GPU and MIG resources stay within each tenant's allowance, and GPU nodes stay for GPU pods."""
 
 from policies.model import Mutator, Rule
+from policies.rules.gpu import (
+    gpu001_allowed_gpu_resources,
+    gpu002_gpu_requests_equal_limits,
+    gpu003_mig_profile_valid,
+    gpu004_no_gpu_mig_mix,
+    gpu005_gpu_per_pod_cap,
+    gpu006_gpu_tenant_total,
+    gpu007_gpu_taint_only_for_gpu_pods,
+    gpu008_no_gpu_daemonset,
+)
 
-RULES: tuple[Rule, ...] = ()
+RULES: tuple[Rule, ...] = (
+    gpu001_allowed_gpu_resources.RULE,
+    gpu002_gpu_requests_equal_limits.RULE,
+    gpu003_mig_profile_valid.RULE,
+    gpu004_no_gpu_mig_mix.RULE,
+    gpu005_gpu_per_pod_cap.RULE,
+    gpu006_gpu_tenant_total.RULE,
+    gpu007_gpu_taint_only_for_gpu_pods.RULE,
+    gpu008_no_gpu_daemonset.RULE,
+)
 MUTATORS: tuple[Mutator, ...] = ()

@@ -1,0 +1,35 @@
+"""JSON: `{"summary": {...}, "results": [...], "errors": [...]}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from audit.lint import LintReport
+
+
+def summary(report: LintReport) -> dict[str, Any]:
+    by_severity: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    for r in report.results:
+        by_severity[r.severity] = by_severity.get(r.severity, 0) + 1
+        by_category[r.category] = by_category.get(r.category, 0) + 1
+    return {
+        "objects": report.objects,
+        "files": len(report.files),
+        "violations": len(report.results),
+        "errors": len(report.errors),
+        "bySeverity": by_severity,
+        "byCategory": by_category,
+        "tenants": report.tenants,
+    }
+
+
+def render(report: LintReport) -> str:
+    doc = {
+        "summary": summary(report),
+        "results": [r.as_dict() for r in report.results],
+        "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in report.errors],
+    }
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"

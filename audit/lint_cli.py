@@ -1,0 +1,48 @@
+"""`tenantguard lint PATH... | -`: exit 0 clean, 1 violations at or above --fail-on, 2 unusable input."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from audit.formats import RENDERERS
+from audit.lint import lint, load_settings
+from policies.model import Severity
+from policies.settings import SettingsError
+
+EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders of YAML/JSON manifests; - for stdin")
+    p.add_argument("--tenants", action="append", default=[], metavar="PATH",
+                   help="Tenants (and the Namespaces they own, as context) from files or folders; repeatable")
+    p.add_argument("--config", metavar="FILE", help="global settings YAML (defaults for every field)")
+    p.add_argument("-n", "--namespace", help="namespace for objects that do not set one (like kubectl apply -n)")
+    p.add_argument("--format", choices=sorted(RENDERERS), default="text")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument("--fail-on", choices=[s.value for s in Severity], default="error",
+                   help="exit 1 when a violation of this severity or higher is found (default: error)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as err:
+        for problem in err.problems:
+            print(f"tenantguard lint: {problem}", file=sys.stderr)
+        return EXIT_INPUT
+    report = lint(args.paths, tenant_paths=args.tenants, settings=settings, namespace=args.namespace)
+    rendered = RENDERERS[args.format](report)
+    if args.output:
+        Path(args.output).write_text(rendered, encoding="utf-8")
+    else:
+        sys.stdout.write(rendered)
+    if report.errors:
+        if args.format != "text":  # text already lists them; keep machine formats' stdout clean
+            for e in report.errors:
+                print(f"tenantguard lint: {e.render()}", file=sys.stderr)
+        return EXIT_INPUT
+    threshold = Severity(args.fail_on).rank
+    return EXIT_VIOLATIONS if any(r.severity_rank >= threshold for r in report.results) else EXIT_CLEAN

@@ -1,0 +1,64 @@
+"""docs/rules.md, generated from the registry: one section per rule, in catalogue order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import yaml
+
+from policies.model import Category, Example, Rule
+
+_INTRO = """\
+# Rule reference
+
+Generated from the rule registry by `tenantguard docs` — do not edit by hand (`make docs` regenerates it;
+a test fails when it is stale). Every rule runs unchanged at admission (`tenantguard serve`), in the audit
+(`tenantguard audit`) and in CI (`tenantguard lint`). Rule IDs are stable: a rule whose meaning changes gets
+a new ID. Each rule's mode (enforce, warn, audit) comes from the settings' `enforcement` per category and
+`ruleModes` per rule; time-boxed `exceptions` waive a rule for matching objects.
+"""
+
+
+def _example(e: Example) -> str:
+    body = yaml.safe_dump(e.object, sort_keys=False, default_flow_style=False).rstrip()
+    lines = []
+    if e.note:
+        lines.append(f"*{e.note}*")
+    if e.tenant:
+        lines.append(f"Tenant spec override: `{yaml.safe_dump(dict(e.tenant), default_flow_style=True).strip()}`")
+    if e.operation != "CREATE":
+        lines.append(f"Operation: {e.operation}")
+    lines.append(f"```yaml\n{body}\n```")
+    return "\n\n".join(lines)
+
+
+def _sections(doc: str) -> str:
+    """The module docstring without its first line (the title line repeats the heading)."""
+    text = doc.strip().split("\n", 1)
+    return text[1].strip() if len(text) > 1 else ""
+
+
+def _kinds(rule: Rule) -> str:
+    if rule.pod_templates:
+        return "every kind with a pod spec" + (f", {', '.join(sorted(rule.kinds))}" if rule.kinds else "")
+    return ", ".join(sorted(rule.kinds)) if rule.kinds else "every kind"
+
+
+def render(rules: Iterable[Rule]) -> str:
+    rules = list(rules)
+    out = [_INTRO, "| ID | category | severity | title |", "|---|---|---|---|"]
+    out += [f"| [{r.id}](#{r.anchor}) | {r.category.value} | {r.severity.value} | {r.title} |" for r in rules]
+    for category in Category:
+        members = [r for r in rules if r.category is category]
+        if not members:
+            continue
+        out.append(f"\n## {category.value}\n")
+        for r in members:
+            out.append(f'<a id="{r.anchor}"></a>\n### {r.id} {r.slug} — {r.title}\n')
+            out.append(f"Severity **{r.severity.value}** · applies to {_kinds(r)}\n")
+            out.append(_sections(r.doc) + "\n")
+            out.append(f"**Why it matters:** {r.why}\n")
+            out.append(f"**How to fix:** {r.fix}\n")
+            out.append("**Allowed:**\n\n" + "\n\n".join(_example(e) for e in r.allowed) + "\n")
+            out.append("**Denied:**\n\n" + "\n\n".join(_example(e) for e in r.denied) + "\n")
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,211 @@
+"""GPU accounting, pure: which resources are GPU-class, how many devices a pod holds, what an object demands.
+
+Shared by the gpu rules, the webhook's per-pod GPU cache and the audit's usage report, so that admission,
+audit and lint count the same devices. Counting follows the scheduler (k8s.io/component-helpers
+`AggregateContainerRequests`, KEP-753 sidecars):
+
+    pod = max( sum(app containers) + sum(sidecars),  max_i( init_i + sum(sidecars declared before i) ) )
+
+per resource, where a container's request defaults to its limit (Kubernetes defaults requests of extended
+resources to their limits). Malformed input never raises: a quantity that is not a whole number, or a
+`resources` that is not a mapping, counts as nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policies.paths import Path
+from policies.subjects import PodTemplate, Subject
+from policies.visit import ContainerRef, containers
+
+FULL_GPU = "nvidia.com/gpu"
+MIG_PREFIX = "nvidia.com/mig-"
+PRODUCT_LABEL = "nvidia.com/gpu.product"
+NODE_TERMS: Path = ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution",
+                    "nodeSelectorTerms")
+SHARED_SUFFIX = ".shared"  # device-plugin time-slicing with renameByDefault: nvidia.com/gpu.shared
+# Kinds whose pod specs are merged into other objects' pods and create none themselves.
+TEMPLATE_ONLY_KINDS = frozenset({"ServingRuntime", "ClusterServingRuntime"})
+
+_MIG = re.compile(r"^(?P<g>[1-9]\d*)g\.(?P<mem>\d+)gb(?P<me>\+me)?$")
+_INT = re.compile(r"^\+?(?P<n>\d+)(?P<milli>m)?$")
+_APP_FIELDS = ("containers",)
+
+
+def is_gpu_resource(name: Any) -> bool:
+    """True for `nvidia.com/gpu`, `nvidia.com/mig-<profile>` and their time-sliced `.shared` variants."""
+    if not isinstance(name, str):
+        return False
+    base = name.removesuffix(SHARED_SUFFIX)
+    return base == FULL_GPU or (base.startswith(MIG_PREFIX) and len(base) > len(MIG_PREFIX))
+
+
+def is_mig_resource(name: Any) -> bool:
+    return is_gpu_resource(name) and str(name).startswith(MIG_PREFIX)
+
+
+def mig_profile_of(resource: Any) -> str | None:
+    """`nvidia.com/mig-1g.10gb.me` → `1g.10gb+me` (mig-parted's spelling); None for a non-MIG resource."""
+    if not is_mig_resource(resource):
+        return None
+    profile = str(resource).removesuffix(SHARED_SUFFIX)[len(MIG_PREFIX):]
+    return profile[: -len(".me")] + "+me" if profile.endswith(".me") else profile
+
+
+def mig_resource_of(profile: str) -> str:
+    """`1g.10gb+me` → `nvidia.com/mig-1g.10gb.me`."""
+    return MIG_PREFIX + profile.replace("+me", ".me")
+
+
+def mig_compute_share(resource: Any) -> float:
+    """The share of one GPU's compute a device of `resource` holds: g/7 for a MIG slice, 1.0 for a full GPU,
+    0.0 for anything else (including a MIG name that is not `<g>g.<mem>gb`)."""
+    if not is_gpu_resource(resource):
+        return 0.0
+    profile = mig_profile_of(resource)
+    if profile is None:
+        return 1.0
+    m = _MIG.match(profile)
+    return min(int(m.group("g")), 7) / 7 if m else 0.0
+
+
+def quantity(value: Any) -> int | None:
+    """A whole-number Kubernetes quantity (`2`, `"2"`, `"2000m"`, `2.0`); None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and value >= 0 else None
+    if isinstance(value, str):
+        m = _INT.match(value.strip())
+        if m:
+            n = int(m.group("n"))
+            if not m.group("milli"):
+                return n
+            return n // 1000 if n % 1000 == 0 else None
+    return None
+
+
+def _resource_map(container: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
+    resources = container.get("resources")
+    values = resources.get(kind) if isinstance(resources, dict) else None
+    return values if isinstance(values, dict) else {}
+
+
+def gpu_keys(container: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(resource, "limits" | "requests") for each GPU-class key, limits first, each resource once."""
+    limits = _resource_map(container, "limits")
+    requests = _resource_map(container, "requests")
+    for name in limits:
+        if is_gpu_resource(name):
+            yield name, "limits"
+    for name in requests:
+        if is_gpu_resource(name) and name not in limits:
+            yield name, "requests"
+
+
+def container_gpu_requests(container: Mapping[str, Any]) -> dict[str, int]:
+    """GPU-class requests of one container, each defaulting to its limit; unparseable quantities dropped."""
+    out: dict[str, int] = {}
+    limits = _resource_map(container, "limits")
+    requests = _resource_map(container, "requests")
+    for name in {*limits, *requests}:
+        if not is_gpu_resource(name):
+            continue
+        n = quantity(requests.get(name))
+        if n is None:
+            n = quantity(limits.get(name))
+        if n:
+            out[name] = n
+    return out
+
+
+def _add(into: dict[str, int], more: Mapping[str, int]) -> None:
+    for name, n in more.items():
+        into[name] = into.get(name, 0) + n
+
+
+def _max(into: dict[str, int], other: Mapping[str, int]) -> None:
+    for name, n in other.items():
+        into[name] = max(into.get(name, 0), n)
+
+
+def pod_gpu_devices(pod: PodTemplate) -> dict[str, int]:
+    """Effective GPU-class devices per resource for one pod, as the scheduler counts them."""
+    total: dict[str, int] = {}
+    for ref in containers(pod, _APP_FIELDS):  # containers plus KServe's model/framework containers
+        _add(total, container_gpu_requests(ref.container))
+    sidecars: dict[str, int] = {}
+    init_peak: dict[str, int] = {}
+    for ref in containers(pod, ("initContainers",)):
+        own = container_gpu_requests(ref.container)
+        if ref.is_sidecar:
+            _add(total, own)
+            _add(sidecars, own)
+            _max(init_peak, sidecars)
+        else:
+            running = dict(sidecars)
+            _add(running, own)
+            _max(init_peak, running)
+    _max(total, init_peak)
+    return {name: n for name, n in sorted(total.items()) if n > 0}
+
+
+def pod_gpu_total(pod: PodTemplate) -> int:
+    """Every GPU-class device of the pod, full GPUs and MIG slices alike counting 1."""
+    return sum(pod_gpu_devices(pod).values())
+
+
+def object_gpu_demand(subject: Subject) -> int:
+    """Sum of replicas x devices per pod over the object's pod templates (0 for template-only kinds)."""
+    if subject.kind in TEMPLATE_ONLY_KINDS:
+        return 0
+    return sum(pod.replicas * pod_gpu_total(pod) for pod in subject.pods)
+
+
+def required_node_terms(spec: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """(index, term) of the pod's required node-affinity terms (at NODE_TERMS under the pod spec)."""
+    node: Any = spec
+    for key in NODE_TERMS:
+        node = node.get(key) if isinstance(node, dict) else None
+    return [(i, t) for i, t in enumerate(node) if isinstance(t, dict)] if isinstance(node, list) else []
+
+
+def match_expressions(term: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    exprs = term.get("matchExpressions")
+    return [(j, e) for j, e in enumerate(exprs) if isinstance(e, dict)] if isinstance(exprs, list) else []
+
+
+def selected_products(spec: Mapping[str, Any]) -> frozenset[str] | None:
+    """GPU products the pod can land on, by `nodeSelector` or required node affinity on the product label;
+    None when it does not constrain the product (a term without a product `In` leaves it open)."""
+    chosen: frozenset[str] | None = None
+    selector = spec.get("nodeSelector")
+    if isinstance(selector, dict) and isinstance(selector.get(PRODUCT_LABEL), str):
+        chosen = frozenset({selector[PRODUCT_LABEL]})
+    terms = required_node_terms(spec)
+    union: set[str] = set()
+    for _, term in terms:
+        values: set[str] | None = None
+        for _, expr in match_expressions(term):
+            listed = expr.get("values")
+            if expr.get("key") == PRODUCT_LABEL and expr.get("operator") == "In" and isinstance(listed, list):
+                these = {v for v in listed if isinstance(v, str)}
+                values = these if values is None else values & these
+        if values is None:  # terms are ORed: this one admits any product
+            return chosen
+        union |= values
+    if terms:
+        chosen = frozenset(union) if chosen is None else chosen & union
+    return chosen
+
+
+def gpu_containers(pod: PodTemplate) -> Iterator[tuple[ContainerRef, str, str]]:
+    """(container, resource, "limits" | "requests") for every GPU-class key of every container of the pod."""
+    for ref in containers(pod):
+        for name, where in gpu_keys(ref.container):
+            yield ref, name, where

@@ -1,0 +1,69 @@
+"""GPU005 gpu-per-pod-cap — a pod holds at most the tenant's `gpu.maxPerPod` GPU-class devices.
+
+What it checks: the pod's effective GPU-class devices — full GPUs and MIG slices alike counting 1 —
+counted as the scheduler does (app and KServe model containers plus native sidecars, or the largest init
+container step if that is more) do not exceed the Tenant's `spec.gpu.maxPerPod`.
+
+Why it matters: one oversized pod can drain a node's GPUs in a single scheduling decision, starving
+the other tenants on that node; the per-pod cap keeps any one model server within its share.
+
+Fix: lower the GPU limits of the pod's containers, or shard the model across more pods (tensor or
+pipeline parallelism over a LeaderWorkerSet or Ray worker group).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.context import Context
+from policies.gpu import pod_gpu_devices
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.paths import dotted
+from policies.rules.gpu.samples import container, deployment, gpu_pod, pod
+from policies.subjects import Subject
+
+
+def _kind(role: str) -> str:
+    return "pod" if role in ("pod", "template") else f"{role} pod"
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    if ctx.tenant is None or ctx.tenant.gpu is None:
+        return  # GPU001 denies any GPU for a tenant without an allowance
+    cap = ctx.tenant.gpu.max_per_pod
+    for pod_template in subject.pods:
+        devices = pod_gpu_devices(pod_template)
+        total = sum(devices.values())
+        if total > cap:
+            detail = " + ".join(f"{n} {name}" for name, n in devices.items())
+            yield Finding(path=dotted(pod_template.path),
+                          message=f"{_kind(pod_template.role)} holds {total} GPU-class devices ({detail}); "
+                          f"tenant {ctx.tenant.name!r} allows {cap} per pod (spec.gpu.maxPerPod)")
+
+
+_SIDECAR = {"name": "loader", "image": "nvcr.io/nvidia/loader:1", "restartPolicy": "Always",
+            "resources": {"limits": {"nvidia.com/mig-1g.10gb": 1}}}
+
+RULE = Rule(
+    id="GPU005",
+    slug="gpu-per-pod-cap",
+    title="A pod holds no more GPU devices than the tenant's per-pod cap",
+    category=Category.GPU,
+    severity=Severity.ERROR,
+    pod_templates=True,
+    fix="lower the pod's GPU limits to the Tenant's spec.gpu.maxPerPod, or shard the model over more pods",
+    why="An oversized pod drains a node's GPUs in one scheduling decision and starves other tenants.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(
+        Example(object=gpu_pod("nvidia.com/gpu", 2)),
+        Example(object=pod(container({"nvidia.com/gpu": 1}),
+                           initContainers=[{**container({"nvidia.com/gpu": 2}, name="warmup")}]),
+                note="init container steps count as max, not sum"),
+    ),
+    denied=(
+        Example(object=gpu_pod("nvidia.com/gpu", 4)),
+        Example(object=deployment(1, container({"nvidia.com/mig-1g.10gb": 2}), initContainers=[_SIDECAR]),
+                note="native sidecars add up with the app containers"),
+    ),
+)

@@ -1,0 +1,90 @@
+"""GPU007 gpu-taint-only-for-gpu-pods — pods without GPUs stay off GPU nodes.
+
+What it checks: a pod that requests no GPU-class resource has no toleration for the GPU taint
+(`key` equal to the settings' `gpuTaintKey`, default `nvidia.com/gpu`, or an `operator: Exists`
+toleration without a key, which tolerates every taint), no `nodeSelector` key and no required
+node-affinity `In`/`Exists`/`Gt`/`Lt` expression on a GPU node label (prefixes from the settings'
+`gpuNodeLabelPrefixes`, default `nvidia.com/gpu`, `nvidia.com/mig`). `NotIn` and `DoesNotExist` keep
+pods away from GPU nodes and are fine. A KServe predictor whose `model` container sets no resources
+takes them from its ServingRuntime and is not judged here.
+
+Why it matters: CPU and memory on GPU nodes are sized for the GPU pods. A CPU-only pod placed there
+can leave a GPU idle but unschedulable for the tenant that pays for it.
+
+Fix: remove the toleration and the GPU node selector, or request the GPU the pod really needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.context import Context
+from policies.gpu import NODE_TERMS, match_expressions, pod_gpu_total, required_node_terms
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.paths import dotted
+from policies.rules.gpu.samples import container, deployment, gpu_pod, pod
+from policies.subjects import PodTemplate, Subject
+
+_SELECTING = frozenset({"In", "Exists", "Gt", "Lt"})
+
+
+def _runtime_supplies_resources(pod_template: PodTemplate) -> bool:
+    model = pod_template.spec.get("model")
+    return pod_template.role == "predictor" and isinstance(model, dict) and not model.get("resources")
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    taint = ctx.settings.gpu_taint_key
+    prefixes = ctx.settings.gpu_node_label_prefixes
+    for pod_template in subject.pods:
+        if pod_gpu_total(pod_template) > 0 or _runtime_supplies_resources(pod_template):
+            continue
+        spec, base = pod_template.spec, pod_template.path
+        tolerations = spec.get("tolerations")
+        for i, tol in enumerate(tolerations if isinstance(tolerations, list) else ()):
+            if not isinstance(tol, dict):
+                continue
+            key = tol.get("key") or ""
+            if key == taint or (not key and tol.get("operator") == "Exists"):
+                what = f"the GPU taint {taint!r}" if key else "every taint, the GPU taint included"
+                yield Finding(path=dotted((*base, "tolerations", i)),
+                              message=f"pod requests no GPU but tolerates {what}")
+        selector = spec.get("nodeSelector")
+        for label in selector if isinstance(selector, dict) else ():
+            if isinstance(label, str) and label.startswith(prefixes):
+                yield Finding(path=dotted((*base, "nodeSelector", label)),
+                              message=f"pod requests no GPU but selects GPU nodes by {label!r}")
+        for t, term in required_node_terms(spec):
+            for j, expr in match_expressions(term):
+                label = expr.get("key")
+                selecting = expr.get("operator") in _SELECTING
+                if selecting and isinstance(label, str) and label.startswith(prefixes):
+                    yield Finding(path=dotted((*base, *NODE_TERMS, t, "matchExpressions", j)),
+                                  message=f"pod requests no GPU but requires GPU nodes by {label!r}")
+
+
+_TOLERATE = {"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]}
+
+RULE = Rule(
+    id="GPU007",
+    slug="gpu-taint-only-for-gpu-pods",
+    title="Pods without GPUs neither tolerate the GPU taint nor select GPU nodes",
+    category=Category.GPU,
+    severity=Severity.WARNING,
+    pod_templates=True,
+    fix="remove the GPU toleration and GPU node selector, or request the GPU the pod needs",
+    why="CPU-only pods on GPU nodes take the CPU and memory GPU pods need and strand GPUs.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(
+        Example(object=gpu_pod("nvidia.com/gpu", 1, **_TOLERATE), note="GPU pod tolerating the taint"),
+        Example(object=pod(container({"cpu": "1"}),
+                           tolerations=[{"key": "dedicated", "operator": "Exists"}])),
+    ),
+    denied=(
+        Example(object=pod(container({"cpu": "1"}), **_TOLERATE)),
+        Example(object=deployment(2, container({"cpu": "1"}),
+                                  nodeSelector={"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}),
+                note="CPU-only Deployment selecting H100 nodes"),
+    ),
+)

@@ -1,0 +1,50 @@
+"""GPU008 no-gpu-daemonset — tenant DaemonSets do not request GPUs.
+
+What it checks: the pod template of a DaemonSet in a tenant namespace requests no GPU-class resource
+(`nvidia.com/gpu`, `nvidia.com/mig-*`), counted as the scheduler does.
+
+Why it matters: a DaemonSet runs one pod on every matching node, so its GPU demand grows with the
+cluster and cannot be checked against the tenant's `spec.gpu.maxTotal` (GPU006 counts it as one pod).
+On a shared GPU fleet it would also claim a device on nodes other tenants are waiting for.
+
+Fix: run GPU work as a Deployment, StatefulSet, LeaderWorkerSet or Job with an explicit replica count.
+Node-level GPU agents (device plugin, DCGM exporter) belong to the platform, in exempt namespaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.context import Context
+from policies.gpu import pod_gpu_devices
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.paths import dotted
+from policies.rules.gpu.samples import container, deployment
+from policies.subjects import Subject
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    for pod_template in subject.pods:
+        devices = pod_gpu_devices(pod_template)
+        if devices:
+            detail = ", ".join(f"{n} {name}" for name, n in devices.items())
+            yield Finding(path=dotted(pod_template.path),
+                          message=f"DaemonSet pods request GPUs ({detail} per node); the number of pods "
+                          "follows the nodes, so the tenant's GPU cap cannot hold")
+
+
+RULE = Rule(
+    id="GPU008",
+    slug="no-gpu-daemonset",
+    title="Tenant DaemonSets request no GPUs",
+    category=Category.GPU,
+    severity=Severity.ERROR,
+    kinds=frozenset({"DaemonSet"}),
+    fix="run GPU workloads as a Deployment, StatefulSet, LeaderWorkerSet or Job with an explicit replica "
+    "count",
+    why="A DaemonSet's pod count follows the nodes, so its GPU use escapes the tenant-wide cap.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(Example(object=deployment(1, container({"cpu": "100m"}), kind="DaemonSet")),),
+    denied=(Example(object=deployment(1, container({"nvidia.com/gpu": 1}), kind="DaemonSet")),),
+)

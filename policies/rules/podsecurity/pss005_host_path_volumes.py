@@ -1,0 +1,58 @@
+"""PSS005 hostPathVolumes — pods mount no hostPath volumes.
+
+What it checks (PSA baseline check `hostPathVolumes`, v1.0): `spec.volumes[*].hostPath`.
+Allowed values: undefined.
+
+Applies to `baseline` tenants only: in `restricted`, PSA replaces it with `restrictedVolumes` (PSS013),
+which forbids hostPath and every other non-core volume type.
+
+Why it matters: a hostPath volume reads the node's disk — the kubelet's credentials, other tenants'
+emptyDirs and cached model weights.
+
+Fix: use a persistentVolumeClaim, an emptyDir, or an ephemeral volume instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.context import Context
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.paths import dotted
+from policies.rules.podsecurity.common import BASELINE, enforced_exactly, quote
+from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod
+from policies.subjects import Subject
+
+REASON = "hostPath volumes"
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    if not enforced_exactly(ctx, BASELINE):
+        return
+    for pod in subject.pods:
+        volumes = pod.spec.get("volumes")
+        for i, volume in enumerate(volumes if isinstance(volumes, list) else ()):
+            if isinstance(volume, dict) and volume.get("hostPath") is not None:
+                yield Finding(path=dotted((*pod.path, "volumes", i, "hostPath")),
+                              message=f"{REASON} (volume {quote(volume.get('name', ''))})")
+
+
+RULE = Rule(
+    id="PSS005",
+    slug="hostPathVolumes",
+    title="Pods mount no hostPath volumes",
+    category=Category.POD_SECURITY,
+    severity=Severity.ERROR,
+    pod_templates=True,
+    fix="replace the hostPath volume with a persistentVolumeClaim, emptyDir or ephemeral volume",
+    why="A hostPath volume reads the node's disk, including other tenants' data and the kubelet's credentials.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(
+        Example(object=example_pod(volumes=[{"name": "cache", "emptyDir": {}}]), tenant=BASELINE_TENANT),
+    ),
+    denied=(
+        Example(object=example_pod(volumes=[{"name": "models", "hostPath": {"path": "/models"}}]),
+                tenant=BASELINE_TENANT),
+    ),
+)

@@ -1,0 +1,84 @@
+"""PSS008 seLinuxOptions — SELinux keeps a container type, with no custom user or role.
+
+What it checks (PSA baseline check `seLinuxOptions`, v1.31):
+- `seLinuxOptions.type` of the pod and of every container, init container and ephemeral container.
+  Allowed values: undefined, "", `container_t`, `container_init_t`, `container_kvm_t`, `container_engine_t`.
+- `seLinuxOptions.user` and `seLinuxOptions.role` at the same places. Allowed values: undefined, "".
+
+Why it matters: an unconfined SELinux type (`spc_t`, `unconfined_t`) or a custom user/role lifts the
+label that keeps one tenant's container out of another's files on a shared node.
+
+Fix: remove `seLinuxOptions.user` and `.role`, and use one of the container types (or none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.context import Context
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.paths import Path, dotted
+from policies.rules.podsecurity.common import (
+    BASELINE,
+    all_containers,
+    container,
+    container_security_context,
+    enforced,
+    pod_sc_path,
+    pod_security_context,
+    quote,
+    sc_path,
+)
+from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from policies.subjects import Subject
+
+REASON = "seLinuxOptions"
+ALLOWED_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"})
+
+
+def _offences(options: object, setter: str, base: Path) -> Iterator[Finding]:
+    if not isinstance(options, dict):
+        return
+    prefix = f"{REASON} ({setter} set forbidden securityContext.seLinuxOptions:"
+    selinux_type = options.get("type") or ""
+    if selinux_type not in ALLOWED_TYPES:
+        yield Finding(path=dotted((*base, "type")), message=f"{prefix} type {quote(selinux_type)})")
+    for field in ("user", "role"):
+        if options.get(field):
+            yield Finding(path=dotted((*base, field)), message=f"{prefix} {field} may not be set)")
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    if not enforced(ctx, BASELINE):
+        return
+    for pod in subject.pods:
+        yield from _offences(pod_security_context(pod).get("seLinuxOptions"), "pod",
+                             pod_sc_path(pod, "seLinuxOptions"))
+        for ref in all_containers(pod):
+            yield from _offences(container_security_context(ref).get("seLinuxOptions"), container(ref),
+                                 sc_path(ref, "seLinuxOptions"))
+
+
+RULE = Rule(
+    id="PSS008",
+    slug="seLinuxOptions",
+    title="SELinux options keep a container type and no custom user or role",
+    category=Category.POD_SECURITY,
+    severity=Severity.ERROR,
+    pod_templates=True,
+    fix="remove seLinuxOptions.user and .role; set type to container_t, container_init_t, container_kvm_t, "
+    "container_engine_t or leave it empty",
+    why="A privileged SELinux type or custom user/role lifts the label that separates tenants' files on a node.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(
+        Example(object=example_pod(securityContext={"seLinuxOptions": {"type": "container_t", "level": "s0:c1,c2"}})),
+        Example(object=example_pod(restricted_container(seLinuxOptions={"type": "container_engine_t"})),
+                tenant=BASELINE_TENANT),
+    ),
+    denied=(
+        Example(object=example_pod(securityContext={"seLinuxOptions": {"type": "spc_t"}})),
+        Example(object=example_pod(restricted_container(seLinuxOptions={"user": "system_u", "role": "system_r"})),
+                tenant=BASELINE_TENANT),
+    ),
+)

@@ -1,0 +1,59 @@
+"""PSS010 seccompProfile_baseline — seccomp is not disabled.
+
+What it checks (PSA baseline check `seccompProfile_baseline`, v1.19): `seccompProfile.type` of the pod and
+of every container, init container and ephemeral container.
+Allowed values: undefined, `RuntimeDefault`, `Localhost`.
+
+Applies to `baseline` tenants only: in `restricted`, PSA replaces it with `seccompProfile_restricted`
+(PSS017), which also requires the profile to be set.
+
+Why it matters: `Unconfined` opens every system call to the container, the kernel attack surface that
+container escapes use.
+
+Fix: remove the profile or set its type to `RuntimeDefault` (or a `Localhost` profile).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.context import Context
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.rules.podsecurity.common import BASELINE, enforced_exactly
+from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from policies.rules.podsecurity.seccomp import explicitly_bad
+from policies.subjects import Subject
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    if not enforced_exactly(ctx, BASELINE):
+        return
+    for pod in subject.pods:
+        yield from explicitly_bad(pod)
+
+
+RULE = Rule(
+    id="PSS010",
+    slug="seccompProfile_baseline",
+    title="Seccomp is not disabled",
+    category=Category.POD_SECURITY,
+    severity=Severity.ERROR,
+    pod_templates=True,
+    fix="remove seccompProfile or set seccompProfile.type to RuntimeDefault or Localhost",
+    why="An Unconfined seccomp profile opens every system call, the attack surface of container escapes.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(
+        Example(object=example_pod(restricted_container(seccompProfile=None)), tenant=BASELINE_TENANT,
+                note="unset is fine in baseline"),
+        Example(object=example_pod(restricted_container(seccompProfile={"type": "Localhost",
+                                                                        "localhostProfile": "llm.json"})),
+                tenant=BASELINE_TENANT),
+    ),
+    denied=(
+        Example(object=example_pod(securityContext={"seccompProfile": {"type": "Unconfined"}}),
+                tenant=BASELINE_TENANT),
+        Example(object=example_pod(restricted_container(seccompProfile={"type": "Unconfined"})),
+                tenant=BASELINE_TENANT),
+    ),
+)

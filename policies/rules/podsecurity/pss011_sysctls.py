@@ -1,0 +1,80 @@
+"""PSS011 sysctls — pods set only namespaced, safe sysctls.
+
+What it checks (PSA baseline check `sysctls`, v1.37): `spec.securityContext.sysctls[*].name`.
+Allowed values: kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.ip_local_reserved_ports,
+net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, net.ipv4.ip_unprivileged_port_start,
+net.ipv4.tcp_keepalive_time, net.ipv4.tcp_fin_timeout, net.ipv4.tcp_keepalive_intvl,
+net.ipv4.tcp_keepalive_probes, net.ipv4.tcp_rmem, net.ipv4.tcp_wmem, net.ipv4.tcp_slow_start_after_idle,
+net.ipv4.tcp_notsent_lowat.
+
+Why it matters: other sysctls are node-wide or leak between pods — one tenant's tuning (or abuse) of
+kernel memory, message queues or routing would change every tenant's pods on that node.
+
+Fix: remove the sysctl; node-level tuning belongs in the node configuration, not in tenant pods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.context import Context
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.paths import dotted
+from policies.rules.podsecurity.common import BASELINE, enforced, pod_sc_path, pod_security_context
+from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod
+from policies.subjects import Subject
+
+REASON = "forbidden sysctls"
+SAFE = frozenset({
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.ip_local_reserved_ports",  # v1.27
+    "net.ipv4.tcp_keepalive_time",  # v1.29
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",  # v1.32
+    "net.ipv4.tcp_wmem",
+    "net.ipv4.tcp_slow_start_after_idle",  # v1.37
+    "net.ipv4.tcp_notsent_lowat",
+})
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    if not enforced(ctx, BASELINE):
+        return
+    for pod in subject.pods:
+        sysctls = pod_security_context(pod).get("sysctls")
+        for i, sysctl in enumerate(sysctls if isinstance(sysctls, list) else ()):
+            name = sysctl.get("name") if isinstance(sysctl, dict) else None
+            if name not in SAFE:
+                yield Finding(path=dotted(pod_sc_path(pod, "sysctls", i, "name")), message=f"{REASON} ({name})")
+
+
+RULE = Rule(
+    id="PSS011",
+    slug="sysctls",
+    title="Pods set only safe sysctls",
+    category=Category.POD_SECURITY,
+    severity=Severity.ERROR,
+    pod_templates=True,
+    fix="remove sysctls outside the safe set from spec.securityContext.sysctls",
+    why="Unsafe sysctls are node-wide: one tenant's setting changes every tenant's pods on the node.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(
+        Example(object=example_pod(securityContext={"sysctls": [{"name": "net.ipv4.tcp_keepalive_time",
+                                                                 "value": "60"}]})),
+        Example(object=example_pod(securityContext={"sysctls": [{"name": "net.ipv4.tcp_rmem",
+                                                                 "value": "4096 87380 16777216"}]}),
+                tenant=BASELINE_TENANT),
+    ),
+    denied=(
+        Example(object=example_pod(securityContext={"sysctls": [{"name": "kernel.msgmax", "value": "65536"}]})),
+        Example(object=example_pod(securityContext={"sysctls": [{"name": "net.core.somaxconn", "value": "1024"}]}),
+                tenant=BASELINE_TENANT),
+    ),
+)

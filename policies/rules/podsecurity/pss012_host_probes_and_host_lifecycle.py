@@ -1,0 +1,74 @@
+"""PSS012 hostProbesAndHostLifecycle — probes and lifecycle hooks target the pod, not another host.
+
+What it checks (PSA baseline check `hostProbesAndHostLifecycle`, v1.34): `host` under `httpGet` and
+`tcpSocket` of `livenessProbe`, `readinessProbe`, `startupProbe`, `lifecycle.postStart` and
+`lifecycle.preStop`, on every container, init container and ephemeral container.
+Allowed values: undefined, "".
+
+Why it matters: the kubelet runs probes from the node, so a probe with a `host` makes the node's network
+identity call any address — another tenant's model endpoint or a node-local service — around every
+NetworkPolicy.
+
+Fix: remove `host`; the kubelet then probes the pod's own IP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.context import Context
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.paths import dotted
+from policies.rules.podsecurity.common import BASELINE, all_containers, container, enforced, obj, quote
+from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from policies.subjects import Subject
+
+REASON = "probe or lifecycle host"
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+HOOKS = ("postStart", "preStop")
+HANDLERS = ("httpGet", "tcpSocket")
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    if not enforced(ctx, BASELINE):
+        return
+    for pod in subject.pods:
+        for ref in all_containers(pod):
+            lifecycle = obj(ref.container.get("lifecycle"))
+            handlers = [((p,), obj(ref.container.get(p))) for p in PROBES]
+            handlers += [(("lifecycle", h), obj(lifecycle.get(h))) for h in HOOKS]
+            for where, handler in handlers:
+                for kind in HANDLERS:
+                    host = obj(handler.get(kind)).get("host")
+                    if host:
+                        yield Finding(path=dotted((*ref.path, *where, kind, "host")),
+                                      message=f"{REASON} ({container(ref)} uses {REASON} {quote(host)})")
+
+
+def _probe(host: str) -> dict[str, object]:
+    return {"httpGet": {"path": "/health", "port": 8000, "host": host}}
+
+
+RULE = Rule(
+    id="PSS012",
+    slug="hostProbesAndHostLifecycle",
+    title="Probes and lifecycle hooks do not set a host",
+    category=Category.POD_SECURITY,
+    severity=Severity.ERROR,
+    pod_templates=True,
+    fix="remove host from the probe's or lifecycle hook's httpGet/tcpSocket; the kubelet uses the pod IP",
+    why="Probes run from the node; a host field lets a pod make the node call any address, around NetworkPolicies.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(
+        Example(object=example_pod(restricted_container() | {"readinessProbe": _probe("")})),
+        Example(object=example_pod(restricted_container() | {"livenessProbe": {"tcpSocket": {"port": 8000}}}),
+                tenant=BASELINE_TENANT),
+    ),
+    denied=(
+        Example(object=example_pod(restricted_container() | {"readinessProbe": _probe("10.0.0.1")})),
+        Example(object=example_pod(restricted_container() | {
+            "lifecycle": {"preStop": {"tcpSocket": {"port": 9000, "host": "metadata.internal"}}}}),
+            tenant=BASELINE_TENANT),
+    ),
+)

@@ -1,0 +1,71 @@
+"""PSS014 allowPrivilegeEscalation — containers set allowPrivilegeEscalation=false.
+
+What it checks (PSA restricted check `allowPrivilegeEscalation`, v1.25):
+`securityContext.allowPrivilegeEscalation` of every container, init container and ephemeral container.
+Allowed value: `false` (unset means true). Pods with `spec.os.name: windows` are exempt.
+
+Why it matters: with escalation allowed, a setuid binary in the model server image turns a code-execution
+bug into root inside the container — one step from the node other tenants share.
+
+Fix: set `securityContext.allowPrivilegeEscalation: false` on every container (the PSS-M mutation does
+it for tenants with `podSecurityDefaults: true`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.context import Context
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.paths import dotted
+from policies.rules.podsecurity.common import (
+    RESTRICTED,
+    all_containers,
+    container,
+    container_security_context,
+    enforced,
+    is_windows,
+    sc_path,
+)
+from policies.rules.podsecurity.examples import example_pod, restricted_container
+from policies.subjects import Subject
+
+REASON = "allowPrivilegeEscalation != false"
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    if not enforced(ctx, RESTRICTED):
+        return
+    for pod in subject.pods:
+        if is_windows(pod):
+            continue
+        for ref in all_containers(pod):
+            if container_security_context(ref).get("allowPrivilegeEscalation") is not False:
+                yield Finding(
+                    path=dotted(sc_path(ref, "allowPrivilegeEscalation")),
+                    message=f"{REASON} ({container(ref)} must set securityContext.allowPrivilegeEscalation=false)",
+                )
+
+
+RULE = Rule(
+    id="PSS014",
+    slug="allowPrivilegeEscalation",
+    title="Containers forbid privilege escalation",
+    category=Category.POD_SECURITY,
+    severity=Severity.ERROR,
+    pod_templates=True,
+    fix="set securityContext.allowPrivilegeEscalation: false on every container",
+    why="Privilege escalation turns a bug in the model server into root in the container, next to the node.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(
+        Example(object=example_pod()),
+        Example(object=example_pod(restricted_container(allowPrivilegeEscalation=None, capabilities=None,
+                                                        seccompProfile=None), os={"name": "windows"}),
+                note="Windows pods are exempt"),
+    ),
+    denied=(
+        Example(object=example_pod(restricted_container(allowPrivilegeEscalation=None))),
+        Example(object=example_pod(restricted_container(allowPrivilegeEscalation=True))),
+    ),
+)

@@ -1,0 +1,82 @@
+"""PSS015 runAsNonRoot — containers must run as non-root users.
+
+What it checks (PSA restricted check `runAsNonRoot`, v1.35): `spec.securityContext.runAsNonRoot` and the
+same field of every container, init container and ephemeral container. Allowed: `true` on the pod (a
+container that leaves it unset inherits it) or `true` on every container; `false` anywhere is forbidden.
+Pods in a user namespace (`spec.hostUsers: false`) are exempt: root there is unprivileged on the node.
+
+Why it matters: root in a container is root on the node's kernel; a container escape from a root model
+server owns every tenant's GPUs and data on that node.
+
+Fix: set `securityContext.runAsNonRoot: true` on the pod (and a non-zero `runAsUser` if the image's user
+is root), or run the pod with `hostUsers: false`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.context import Context
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.paths import dotted
+from policies.rules.podsecurity.common import (
+    RESTRICTED,
+    all_containers,
+    container,
+    container_security_context,
+    enforced,
+    in_user_namespace,
+    pod_sc_path,
+    pod_security_context,
+    sc_path,
+)
+from policies.rules.podsecurity.examples import example_pod, restricted_container
+from policies.subjects import Subject
+
+REASON = "runAsNonRoot != true"
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    if not enforced(ctx, RESTRICTED):
+        return
+    for pod in subject.pods:
+        if in_user_namespace(pod):
+            continue
+        pod_value = pod_security_context(pod).get("runAsNonRoot")
+        if pod_value is False:
+            yield Finding(path=dotted(pod_sc_path(pod, "runAsNonRoot")),
+                          message=f"{REASON} (pod must not set securityContext.runAsNonRoot=false)")
+        for ref in all_containers(pod):
+            value = container_security_context(ref).get("runAsNonRoot")
+            path = dotted(sc_path(ref, "runAsNonRoot"))
+            if value is False:
+                yield Finding(path=path,
+                              message=f"{REASON} ({container(ref)} must not set securityContext.runAsNonRoot=false)")
+            elif value is None and pod_value is not True:
+                yield Finding(path=path,
+                              message=f"{REASON} (pod or {container(ref)} must set securityContext.runAsNonRoot=true)")
+
+
+RULE = Rule(
+    id="PSS015",
+    slug="runAsNonRoot",
+    title="Containers run as non-root users",
+    category=Category.POD_SECURITY,
+    severity=Severity.ERROR,
+    pod_templates=True,
+    fix="set securityContext.runAsNonRoot: true on the pod (or on every container)",
+    why="Root in a container is root on the node's kernel, one escape away from every tenant's GPUs and data.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(
+        Example(object=example_pod(restricted_container(runAsNonRoot=None), securityContext={"runAsNonRoot": True}),
+                note="inherited from the pod"),
+        Example(object=example_pod(restricted_container(runAsNonRoot=False), hostUsers=False),
+                note="user namespace"),
+    ),
+    denied=(
+        Example(object=example_pod(restricted_container(runAsNonRoot=None))),
+        Example(object=example_pod(restricted_container(runAsNonRoot=False), securityContext={"runAsNonRoot": True}),
+                note="a container overrides the pod"),
+    ),
+)

@@ -1,0 +1,62 @@
+"""PSS017 seccompProfile_restricted — a seccomp profile is set, RuntimeDefault or Localhost.
+
+What it checks (PSA restricted check `seccompProfile_restricted`, v1.25): `seccompProfile.type` of the pod
+and of every container, init container and ephemeral container. Allowed values: `RuntimeDefault`,
+`Localhost`; a container may leave it unset when the pod sets an allowed one (the container's own value
+wins). Pods with `spec.os.name: windows` are exempt.
+
+Why it matters: without a profile the container runs Unconfined on most runtimes — every system call,
+the kernel attack surface that container escapes use.
+
+Fix: set `securityContext.seccompProfile.type: RuntimeDefault` on the pod (the PSS-M mutation does it
+for tenants with `podSecurityDefaults: true`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.context import Context
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.rules.podsecurity.common import RESTRICTED, enforced, is_windows
+from policies.rules.podsecurity.examples import example_pod, restricted_container
+from policies.rules.podsecurity.seccomp import explicitly_bad, implicitly_unset
+from policies.subjects import Subject
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    if not enforced(ctx, RESTRICTED):
+        return
+    for pod in subject.pods:
+        if is_windows(pod):
+            continue
+        yield from explicitly_bad(pod)
+        yield from implicitly_unset(pod)
+
+
+RULE = Rule(
+    id="PSS017",
+    slug="seccompProfile_restricted",
+    title="Seccomp profile is RuntimeDefault or Localhost",
+    category=Category.POD_SECURITY,
+    severity=Severity.ERROR,
+    pod_templates=True,
+    fix="set securityContext.seccompProfile.type: RuntimeDefault on the pod (or Localhost with a profile)",
+    why="Without a seccomp profile every system call is open, the attack surface of container escapes.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(
+        Example(object=example_pod(restricted_container(seccompProfile=None),
+                                   securityContext={"seccompProfile": {"type": "RuntimeDefault"}}),
+                note="inherited from the pod"),
+        Example(object=example_pod(restricted_container(seccompProfile=None, allowPrivilegeEscalation=None,
+                                                        capabilities=None), os={"name": "windows"}),
+                note="Windows pods are exempt"),
+    ),
+    denied=(
+        Example(object=example_pod(restricted_container(seccompProfile=None))),
+        Example(object=example_pod(restricted_container(seccompProfile={"type": "Unconfined"}),
+                                   securityContext={"seccompProfile": {"type": "RuntimeDefault"}}),
+                note="a container overrides the pod"),
+    ),
+)

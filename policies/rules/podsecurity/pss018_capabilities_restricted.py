@@ -1,0 +1,82 @@
+"""PSS018 capabilities_restricted — containers drop ALL capabilities and add at most NET_BIND_SERVICE.
+
+What it checks (PSA restricted check `capabilities_restricted`, v1.25): `securityContext.capabilities` of
+every container, init container and ephemeral container.
+- `capabilities.drop` must include `ALL`;
+- `capabilities.add` may be undefined, empty or contain only `NET_BIND_SERVICE`.
+Pods with `spec.os.name: windows` are exempt.
+
+Why it matters: the runtime's default set (CHOWN, DAC_OVERRIDE, SETUID, NET_RAW on some runtimes …) is
+more than a model server needs and is what a compromised process uses to go further.
+
+Fix: set `securityContext.capabilities: {drop: [ALL]}` on every container and add back only
+NET_BIND_SERVICE if the server listens on a port below 1024.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.context import Context
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.paths import dotted
+from policies.rules.podsecurity.common import (
+    RESTRICTED,
+    all_containers,
+    container,
+    container_security_context,
+    enforced,
+    is_windows,
+    obj,
+    quote,
+    sc_path,
+)
+from policies.rules.podsecurity.examples import example_pod, restricted_container
+from policies.subjects import Subject
+
+REASON = "unrestricted capabilities"
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    if not enforced(ctx, RESTRICTED):
+        return
+    for pod in subject.pods:
+        if is_windows(pod):
+            continue
+        for ref in all_containers(pod):
+            caps = obj(container_security_context(ref).get("capabilities"))
+            drop, add = caps.get("drop"), caps.get("add")
+            if not (isinstance(drop, list) and "ALL" in drop):
+                yield Finding(path=dotted(sc_path(ref, "capabilities", "drop")),
+                              message=f'{REASON} ({container(ref)} must set securityContext.capabilities.drop=["ALL"])')
+            for i, cap in enumerate(add if isinstance(add, list) else ()):
+                if cap != "NET_BIND_SERVICE":
+                    yield Finding(
+                        path=dotted(sc_path(ref, "capabilities", "add", i)),
+                        message=f"{REASON} ({container(ref)} must not include {quote(cap)} "
+                        "in securityContext.capabilities.add)",
+                    )
+
+
+RULE = Rule(
+    id="PSS018",
+    slug="capabilities_restricted",
+    title="Containers drop ALL capabilities and add only NET_BIND_SERVICE",
+    category=Category.POD_SECURITY,
+    severity=Severity.ERROR,
+    pod_templates=True,
+    fix='set securityContext.capabilities.drop: ["ALL"]; add back only NET_BIND_SERVICE',
+    why="Default capabilities are more than a model server needs and are what an attacker uses to go further.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(
+        Example(object=example_pod(restricted_container(capabilities={"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}))),
+        Example(object=example_pod(restricted_container(capabilities=None, allowPrivilegeEscalation=None,
+                                                        seccompProfile=None), os={"name": "windows"}),
+                note="Windows pods are exempt"),
+    ),
+    denied=(
+        Example(object=example_pod(restricted_container(capabilities=None))),
+        Example(object=example_pod(restricted_container(capabilities={"drop": ["ALL"], "add": ["CHOWN"]}))),
+    ),
+)

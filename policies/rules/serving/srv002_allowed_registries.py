@@ -1,0 +1,79 @@
+"""SRV002 allowed-registries — every container image comes from one of the tenant's registries.
+
+What it checks: the `image` of every container, init container and ephemeral container of every pod
+spec (and of KServe's `spec.predictor.model` and framework containers) starts with an entry of the
+Tenant's `spec.registries`, after Docker's normalisation (`vllm/vllm-openai:v0.6` is
+`docker.io/vllm/vllm-openai:v0.6`, `nginx` is `docker.io/library/nginx`; see `references.py`). Prefixes
+match on whole segments: `nvcr.io/nvidia` admits `nvcr.io/nvidia/tritonserver`, not `nvcr.io/nvidia-x/…`.
+No `spec.registries`: no restriction. The platform's mTLS sidecar image is always allowed.
+
+Why it matters: an image from an arbitrary registry runs unreviewed code next to the tenant's GPUs,
+model weights and credentials; a serving image can also exfiltrate prompts.
+
+Fix: pull the image through one of the tenant's registries (mirror it there), or ask the platform team
+to add the registry to the Tenant's `spec.registries`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from policies.context import Context
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.paths import dotted
+from policies.rules.serving.references import has_prefix, normalise_image, normalise_registry
+from policies.subjects import Subject
+from policies.visit import containers
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    tenant = ctx.tenant
+    if tenant is None or tenant.registries is None:
+        return
+    allowed = [normalise_registry(r) for r in tenant.registries]
+    for pod in subject.pods:
+        for ref in containers(pod):
+            image = ref.container.get("image")
+            if not isinstance(image, str) or not image or image == ctx.settings.mtls.image:
+                continue
+            full = normalise_image(image)
+            if has_prefix(full, allowed):
+                continue
+            shown = repr(image) if full == image else f"{image!r} ({full})"
+            yield Finding(path=dotted((*ref.path, "image")),
+                          message=f"image {shown} of container {ref.name!r} is not from a registry of tenant "
+                          f"{tenant.name!r} — allowed: {', '.join(allowed) or '(none)'}")
+
+
+def _pod(*images: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "vllm", "namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}},
+        "spec": {"containers": [{"name": f"c{i}", "image": image} for i, image in enumerate(images)]},
+    }
+
+
+RULE = Rule(
+    id="SRV002",
+    slug="allowed-registries",
+    title="Container images come from the tenant's registries",
+    category=Category.SERVING,
+    severity=Severity.ERROR,
+    pod_templates=True,
+    fix="use an image from one of the tenant's registries (spec.registries of the Tenant)",
+    why="Images from unreviewed registries run arbitrary code beside the tenant's GPUs, models and secrets.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(
+        Example(object=_pod("registry.acme.example/vllm:0.6", "nvcr.io/nvidia/tritonserver:24.08-py3")),
+        Example(object=_pod("vllm/vllm-openai:v0.6.3"), note="Docker Hub short form, normalised"),
+        Example(object=_pod("quay.io/anything:1"), tenant={"registries": None}, note="no restriction"),
+    ),
+    denied=(
+        Example(object=_pod("quay.io/evil/miner:1"), note="another registry"),
+        Example(object=_pod("nginx:1.27"), note="docker.io/library/nginx"),
+        Example(object=_pod("nvcr.io/nvidia-evil/x:1"), note="prefix only on a segment boundary"),
+    ),
+)

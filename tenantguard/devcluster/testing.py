@@ -1,0 +1,86 @@
+"""Helpers for tests against a running dev cluster (the e2e fixture yields a ``DevCluster``).
+
+Kept in the package rather than in a conftest so test modules import them by a stable name and
+type-check them; nothing here imports pytest.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tenantguard.devcluster.cluster import ClusterInfo
+
+T = TypeVar("T")
+
+
+class KubectlError(AssertionError):
+    """kubectl failed; the message carries its stderr."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DevCluster:
+    kubeconfig: Path  # cluster-admin (system:masters)
+    user_kubeconfig: Path  # alice, group acme-devs: no RBAC bindings unless a test adds some
+    kubectl_bin: Path
+    server: str  # https://127.0.0.1:<port>
+    ca_file: Path  # the cluster CA (PEM): signs the apiserver's serving cert and client certs
+    bin_dir: Path
+    state_dir: Path
+
+    @classmethod
+    def from_info(cls, info: ClusterInfo) -> DevCluster:
+        return cls(
+            kubeconfig=info.kubeconfig, user_kubeconfig=info.user_kubeconfig, kubectl_bin=info.kubectl,
+            server=info.server, ca_file=info.ca_file, bin_dir=info.bin_dir, state_dir=info.state_dir,
+        )
+
+    def kubectl(
+        self,
+        *args: str,
+        user: bool = False,
+        input: str | None = None,
+        check: bool = True,
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run kubectl as the admin, or as alice with ``user=True``; ``check`` raises with its stderr."""
+        config = self.user_kubeconfig if user else self.kubeconfig
+        argv = [str(self.kubectl_bin), "--kubeconfig", str(config), *args]
+        proc = subprocess.run(argv, input=input, capture_output=True, text=True, timeout=timeout, check=False)
+        if check and proc.returncode != 0:
+            raise KubectlError(f"kubectl {' '.join(args)} exited {proc.returncode}: {proc.stderr.strip()}")
+        return proc
+
+    def apply(self, manifest: dict[str, Any], *, user: bool = False) -> None:
+        self.kubectl("apply", "-f", "-", input=json.dumps(manifest), user=user)
+
+    def get(self, *args: str, user: bool = False) -> Any:
+        return json.loads(self.kubectl("get", *args, "-o", "json", user=user).stdout)
+
+    def create_namespace(self, name: str, labels: dict[str, str] | None = None) -> None:
+        """Create a namespace and wait for its default ServiceAccount, without which pods are refused."""
+        self.apply({"apiVersion": "v1", "kind": "Namespace",
+                    "metadata": {"name": name, "labels": labels or {}}})
+        wait_for(
+            lambda: self.kubectl("get", "serviceaccount", "default", "-n", name, check=False).returncode == 0,
+            what=f"ServiceAccount {name}/default",
+        )
+
+
+def wait_for(
+    predicate: Callable[[], T | None], *, what: str, timeout: float = 60, interval: float = 0.25
+) -> T:
+    """Poll until ``predicate`` returns something truthy; return it, or fail naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)

@@ -1,0 +1,107 @@
+"""Reading manifests: multi-document streams, List objects, JSON, stdin, and errors with file:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audit.manifests import InputError, Manifest, locate, parse, read, split_path
+
+STREAM = """\
+# rendered by helm template
+---
+# Source: chart/templates/cm.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: one
+data: {a: b}
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: two}
+- apiVersion: v1
+  kind: Secret
+  metadata: {name: three}
+---
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: four
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: x
+"""
+
+
+def _ok(items: list[Manifest | InputError]) -> list[Manifest]:
+    return [m for m in items if isinstance(m, Manifest)]
+
+
+def test_multi_document_stream_keeps_each_objects_first_line() -> None:
+    found = _ok(list(parse(STREAM, "rendered.yaml")))
+    assert [(m.obj["metadata"]["name"], m.line) for m in found] == [
+        ("one", 4), ("two", 13), ("three", 16), ("four", 21),
+    ]
+
+
+def test_locate_finds_the_line_of_a_field_path() -> None:
+    four = _ok(list(parse(STREAM, "rendered.yaml")))[-1]
+    assert locate(four, "spec.template.spec.containers[0].image") == 30
+    assert locate(four, "spec.template.spec.containers[0].missing.field") == 29
+    assert locate(four, "") == 21
+
+
+def test_split_path_reads_quoted_keys() -> None:
+    assert split_path('spec.containers[0].resources.limits["nvidia.com/gpu"]') == [
+        "spec", "containers", 0, "resources", "limits", "nvidia.com/gpu",
+    ]
+
+
+def test_broken_document_reports_its_line_and_the_rest_is_still_read() -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: [oops\n---\n" \
+           "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+    items = list(parse(text, "mixed.yaml"))
+    errors = [i for i in items if isinstance(i, InputError)]
+    assert [m.obj["metadata"]["name"] for m in _ok(items)] == ["a", "c"]
+    assert len(errors) == 1 and errors[0].file == "mixed.yaml" and errors[0].line in (5, 6)
+    assert "invalid YAML" in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("kind: ConfigMap\nmetadata: {name: a}\n", "ConfigMap has no apiVersion"),
+        ("apiVersion: v1\nmetadata: {name: a}\n", "object has no kind"),
+        ("apiVersion: v1\nkind: Pod\n", "Pod has no metadata.name"),
+        ("- a\n- b\n", "expected a Kubernetes object, got list"),
+    ],
+)
+def test_shapeless_documents_are_unusable_input(text: str, message: str) -> None:
+    (item,) = parse(text, "x.yaml")
+    assert isinstance(item, InputError) and item.message == message and item.line == 1
+
+
+def test_json_object_and_invalid_json() -> None:
+    (m,) = parse('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j"}}', "o.json")
+    assert isinstance(m, Manifest) and m.obj["metadata"]["name"] == "j"
+    (err,) = parse('{"apiVersion": "v1",\n "kind": }', "bad.json")
+    assert isinstance(err, InputError) and err.line == 2
+
+
+def test_folders_are_walked_and_missing_paths_reported(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.yml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
+    (tmp_path / "notes.txt").write_text("ignored")
+    items = list(read([str(tmp_path), str(tmp_path / "nope.yaml")]))
+    assert sorted(m.obj["metadata"]["name"] for m in _ok(items)) == ["a", "b"]
+    assert [i.message for i in items if isinstance(i, InputError)] == ["no such file or directory"]
