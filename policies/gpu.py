@@ -24,8 +24,12 @@ from policies.visit import ContainerRef, containers
 FULL_GPU = "nvidia.com/gpu"
 MIG_PREFIX = "nvidia.com/mig-"
 PRODUCT_LABEL = "nvidia.com/gpu.product"
-NODE_TERMS: Path = ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution",
-                    "nodeSelectorTerms")
+NODE_TERMS: Path = (
+    "affinity",
+    "nodeAffinity",
+    "requiredDuringSchedulingIgnoredDuringExecution",
+    "nodeSelectorTerms",
+)
 SHARED_SUFFIX = ".shared"  # device-plugin time-slicing with renameByDefault: nvidia.com/gpu.shared
 # Kinds whose pod specs are merged into other objects' pods and create none themselves.
 TEMPLATE_ONLY_KINDS = frozenset({"ServingRuntime", "ClusterServingRuntime"})
@@ -51,7 +55,7 @@ def mig_profile_of(resource: Any) -> str | None:
     """`nvidia.com/mig-1g.10gb.me` → `1g.10gb+me` (mig-parted's spelling); None for a non-MIG resource."""
     if not is_mig_resource(resource):
         return None
-    profile = str(resource).removesuffix(SHARED_SUFFIX)[len(MIG_PREFIX):]
+    profile = str(resource).removesuffix(SHARED_SUFFIX)[len(MIG_PREFIX) :]
     return profile[: -len(".me")] + "+me" if profile.endswith(".me") else profile
 
 

@@ -99,7 +99,10 @@ def _template(obj: Obj, base: Path, replicas: int, role: str) -> Iterator[PodTem
     """A PodTemplateSpec at `base`: {metadata, spec}."""
     node: Any = obj
     for seg in base:
-        node = node.get(seg) if isinstance(node, dict) else None
+        if isinstance(seg, int):  # list index, e.g. Ray's workerGroupSpecs[i]
+            node = node[seg] if isinstance(node, list) and 0 <= seg < len(node) else None
+        else:
+            node = node.get(seg) if isinstance(node, dict) else None
     tpl = _d(node)
     spec = tpl.get("spec")
     if isinstance(spec, dict):
@@ -121,8 +124,9 @@ def _inline(spec: Any, path: Path, replicas: int, role: str, frameworks: bool = 
     extra: tuple[tuple[Path, Obj], ...] = ()
     if frameworks:
         extra = tuple(((*path, f), spec[f]) for f in KSERVE_FRAMEWORKS if isinstance(spec.get(f), dict))
-    yield PodTemplate(path=path, spec=spec, meta_path=None, meta=None, replicas=replicas, role=role,
-                      extra_containers=extra)
+    yield PodTemplate(
+        path=path, spec=spec, meta_path=None, meta=None, replicas=replicas, role=role, extra_containers=extra
+    )
 
 
 def pod_templates(obj: Obj) -> Iterator[PodTemplate]:
@@ -131,8 +135,14 @@ def pod_templates(obj: Obj) -> Iterator[PodTemplate]:
     if kind == "Pod":
         if obj.get("spec") is not None:
             meta = obj.get("metadata")
-            yield PodTemplate(path=("spec",), spec=spec, meta_path=("metadata",),
-                              meta=meta if isinstance(meta, dict) else None, replicas=1, role="pod")
+            yield PodTemplate(
+                path=("spec",),
+                spec=spec,
+                meta_path=("metadata",),
+                meta=meta if isinstance(meta, dict) else None,
+                replicas=1,
+                role="pod",
+            )
     elif kind in ("Deployment", "StatefulSet", "ReplicaSet"):
         yield from _template(obj, ("spec", "template"), _n(spec.get("replicas")), "template")
     elif kind == "DaemonSet":
@@ -183,8 +193,12 @@ def _inference_service(spec: Obj) -> Iterator[PodTemplate]:
         yield from _inline(comp, ("spec", component), n, component, frameworks=component == "predictor")
         worker = comp.get("workerSpec")
         if isinstance(worker, dict):
-            yield from _inline(worker, ("spec", component, "workerSpec"), n * _n(worker.get("pipelineParallelSize")),
-                               f"{component}-worker")
+            yield from _inline(
+                worker,
+                ("spec", component, "workerSpec"),
+                n * _n(worker.get("pipelineParallelSize")),
+                f"{component}-worker",
+            )
 
 
 def _ray_cluster(obj: Obj, base: Path) -> Iterator[PodTemplate]:

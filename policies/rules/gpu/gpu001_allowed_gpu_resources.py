@@ -39,8 +39,10 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
                 reason = f"tenant {ctx.tenant.name!r} has no GPU allowance (spec.gpu)"
             else:
                 reason = f"not allowed for tenant {ctx.tenant.name!r} — allowed: {listed}"
-            yield Finding(path=dotted((*ref.path, "resources", where, name)),
-                          message=f"container {ref.name!r} requests {name}: {reason}")
+            yield Finding(
+                path=dotted((*ref.path, "resources", where, name)),
+                message=f"container {ref.name!r} requests {name}: {reason}",
+            )
 
 
 RULE = Rule(
@@ -50,22 +52,25 @@ RULE = Rule(
     category=Category.GPU,
     severity=Severity.ERROR,
     pod_templates=True,
-    fix="request a resource listed in the Tenant's spec.gpu.allowedResources, or ask the platform team "
-    "to allow it",
-    why="Each tenant's GPU and MIG allowance is sized by the platform; other resources belong to other "
-    "tenants.",
+    fix="request a resource listed in the Tenant's spec.gpu.allowedResources, or ask the platform team to allow it",
+    why="Each tenant's GPU and MIG allowance is sized by the platform; other resources belong to other tenants.",
     check=check,
     doc=__doc__ or "",
     allowed=(
         Example(object=gpu_pod("nvidia.com/mig-3g.40gb", 1)),
         Example(object=deployment(2, container({"nvidia.com/gpu": 1}))),
-        Example(object=pod(container({"cpu": "2", "memory": "8Gi"})), tenant={"gpu": None},
-                note="no GPU allowance, no GPU requested"),
+        Example(
+            object=pod(container({"cpu": "2", "memory": "8Gi"})),
+            tenant={"gpu": None},
+            note="no GPU allowance, no GPU requested",
+        ),
     ),
     denied=(
         Example(object=gpu_pod("nvidia.com/mig-7g.80gb", 1), note="profile not in allowedResources"),
-        Example(object=deployment(1, container(requests={"nvidia.com/mig-2g.20gb": 1})),
-                note="requests-only key in a Deployment"),
+        Example(
+            object=deployment(1, container(requests={"nvidia.com/mig-2g.20gb": 1})),
+            note="requests-only key in a Deployment",
+        ),
         Example(object=gpu_pod("nvidia.com/gpu", 1), tenant={"gpu": None}, note="tenant without spec.gpu"),
     ),
 )

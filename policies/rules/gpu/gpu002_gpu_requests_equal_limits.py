@@ -46,11 +46,17 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
                     continue
                 path = dotted((*ref.path, "resources", "requests", name))
                 if name not in limits:
-                    yield Finding(path=path, message=f"container {ref.name!r} requests {requested} {name} "
-                                  "without a limit; GPU resources need limits equal to requests")
+                    yield Finding(
+                        path=path,
+                        message=f"container {ref.name!r} requests {requested} {name} "
+                        "without a limit; GPU resources need limits equal to requests",
+                    )
                 elif not _same(requested, limits[name]):
-                    yield Finding(path=path, message=f"container {ref.name!r} requests {requested} {name} "
-                                  f"but its limit is {limits[name]}; GPUs cannot be overcommitted")
+                    yield Finding(
+                        path=path,
+                        message=f"container {ref.name!r} requests {requested} {name} "
+                        f"but its limit is {limits[name]}; GPUs cannot be overcommitted",
+                    )
 
 
 RULE = Rule(
@@ -62,18 +68,21 @@ RULE = Rule(
     pod_templates=True,
     fix="set resources.limits to the same whole number as resources.requests for the GPU resource "
     "(or set only the limit)",
-    why="GPUs cannot be overcommitted: Kubernetes rejects the Pod later, long after the workload was "
-    "accepted.",
+    why="GPUs cannot be overcommitted: Kubernetes rejects the Pod later, long after the workload was accepted.",
     check=check,
     doc=__doc__ or "",
     allowed=(
         Example(object=gpu_pod("nvidia.com/gpu", 1), note="limit only"),
-        Example(object=pod(container({"nvidia.com/gpu": 2}, {"nvidia.com/gpu": "2", "cpu": "1"})),
-                note="equal, one written as a string"),
+        Example(
+            object=pod(container({"nvidia.com/gpu": 2}, {"nvidia.com/gpu": "2", "cpu": "1"})),
+            note="equal, one written as a string",
+        ),
     ),
     denied=(
         Example(object=pod(container({"nvidia.com/gpu": 2}, {"nvidia.com/gpu": 1}))),
-        Example(object=deployment(1, container(requests={"nvidia.com/mig-1g.10gb": 1})),
-                note="request without a limit"),
+        Example(
+            object=deployment(1, container(requests={"nvidia.com/mig-1g.10gb": 1})),
+            note="request without a limit",
+        ),
     ),
 )

@@ -43,20 +43,37 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
                 continue
             path = dotted((*ref.path, "resources", where, name))
             if profile not in known:
-                yield Finding(path=path, message=f"container {ref.name!r}: {profile!r} is not a MIG "
-                              f"profile — valid: {_listing(known)}")
+                yield Finding(
+                    path=path,
+                    message=f"container {ref.name!r}: {profile!r} is not a MIG profile — valid: {_listing(known)}",
+                )
                 continue
             for product in sorted(products):
                 offered = ctx.settings.mig_profiles_for(product)
                 if offered is not None and profile not in offered:
-                    yield Finding(path=path, message=f"container {ref.name!r}: MIG profile {profile!r} does "
-                                  f"not exist on {product} ({PRODUCT_LABEL}) — valid: {_listing(offered)}")
+                    yield Finding(
+                        path=path,
+                        message=f"container {ref.name!r}: MIG profile {profile!r} does "
+                        f"not exist on {product} ({PRODUCT_LABEL}) — valid: {_listing(offered)}",
+                    )
 
 
 _A100_40 = {"nodeSelector": {PRODUCT_LABEL: "NVIDIA-A100-SXM4-40GB"}}
-_H100_AFFINITY = {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-    "nodeSelectorTerms": [{"matchExpressions": [
-        {"key": PRODUCT_LABEL, "operator": "In", "values": ["NVIDIA-H100-80GB-HBM3"]}]}]}}}}
+_H100_AFFINITY = {
+    "affinity": {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [
+                    {
+                        "matchExpressions": [
+                            {"key": PRODUCT_LABEL, "operator": "In", "values": ["NVIDIA-H100-80GB-HBM3"]}
+                        ]
+                    }
+                ]
+            }
+        }
+    }
+}
 
 RULE = Rule(
     id="GPU003",
@@ -72,9 +89,11 @@ RULE = Rule(
     allowed=(
         Example(object=gpu_pod("nvidia.com/mig-3g.40gb", 1), note="real profile, any product"),
         Example(object=gpu_pod("nvidia.com/mig-3g.40gb", 1, **_H100_AFFINITY), note="offered by H100-80GB"),
-        Example(object=gpu_pod("nvidia.com/mig-1g.10gb.me", 1, **_H100_AFFINITY), note=".me maps to +me",
-                tenant={"gpu": {"maxPerPod": 1, "maxTotal": 1,
-                                "allowedResources": ["nvidia.com/mig-1g.10gb.me"]}}),
+        Example(
+            object=gpu_pod("nvidia.com/mig-1g.10gb.me", 1, **_H100_AFFINITY),
+            note=".me maps to +me",
+            tenant={"gpu": {"maxPerPod": 1, "maxTotal": 1, "allowedResources": ["nvidia.com/mig-1g.10gb.me"]}},
+        ),
     ),
     denied=(
         Example(object=gpu_pod("nvidia.com/mig-3g.41gb", 1), note="not a profile"),

@@ -31,9 +31,11 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
             continue
         for ref, name, where in keys:
             if is_mig_resource(name):
-                yield Finding(path=dotted((*ref.path, "resources", where, name)),
-                              message=f"container {ref.name!r} requests MIG slices ({name}) while the pod "
-                              f"also requests full GPUs (container {', '.join(full)})")
+                yield Finding(
+                    path=dotted((*ref.path, "resources", where, name)),
+                    message=f"container {ref.name!r} requests MIG slices ({name}) while the pod "
+                    f"also requests full GPUs (container {', '.join(full)})",
+                )
 
 
 RULE = Rule(
@@ -53,8 +55,11 @@ RULE = Rule(
     ),
     denied=(
         Example(object=pod(container({"nvidia.com/gpu": 1, "nvidia.com/mig-1g.10gb": 1}))),
-        Example(object=deployment(1, container({"nvidia.com/gpu": 1}),
-                                  container({"nvidia.com/mig-3g.40gb": 1}, name="draft")),
-                note="two containers in a Deployment"),
+        Example(
+            object=deployment(
+                1, container({"nvidia.com/gpu": 1}), container({"nvidia.com/mig-3g.40gb": 1}, name="draft")
+            ),
+            note="two containers in a Deployment",
+        ),
     ),
 )

@@ -36,13 +36,19 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         total = sum(devices.values())
         if total > cap:
             detail = " + ".join(f"{n} {name}" for name, n in devices.items())
-            yield Finding(path=dotted(pod_template.path),
-                          message=f"{_kind(pod_template.role)} holds {total} GPU-class devices ({detail}); "
-                          f"tenant {ctx.tenant.name!r} allows {cap} per pod (spec.gpu.maxPerPod)")
+            yield Finding(
+                path=dotted(pod_template.path),
+                message=f"{_kind(pod_template.role)} holds {total} GPU-class devices ({detail}); "
+                f"tenant {ctx.tenant.name!r} allows {cap} per pod (spec.gpu.maxPerPod)",
+            )
 
 
-_SIDECAR = {"name": "loader", "image": "nvcr.io/nvidia/loader:1", "restartPolicy": "Always",
-            "resources": {"limits": {"nvidia.com/mig-1g.10gb": 1}}}
+_SIDECAR = {
+    "name": "loader",
+    "image": "nvcr.io/nvidia/loader:1",
+    "restartPolicy": "Always",
+    "resources": {"limits": {"nvidia.com/mig-1g.10gb": 1}},
+}
 
 RULE = Rule(
     id="GPU005",
@@ -57,13 +63,19 @@ RULE = Rule(
     doc=__doc__ or "",
     allowed=(
         Example(object=gpu_pod("nvidia.com/gpu", 2)),
-        Example(object=pod(container({"nvidia.com/gpu": 1}),
-                           initContainers=[{**container({"nvidia.com/gpu": 2}, name="warmup")}]),
-                note="init container steps count as max, not sum"),
+        Example(
+            object=pod(
+                container({"nvidia.com/gpu": 1}),
+                initContainers=[{**container({"nvidia.com/gpu": 2}, name="warmup")}],
+            ),
+            note="init container steps count as max, not sum",
+        ),
     ),
     denied=(
         Example(object=gpu_pod("nvidia.com/gpu", 4)),
-        Example(object=deployment(1, container({"nvidia.com/mig-1g.10gb": 2}), initContainers=[_SIDECAR]),
-                note="native sidecars add up with the app containers"),
+        Example(
+            object=deployment(1, container({"nvidia.com/mig-1g.10gb": 2}), initContainers=[_SIDECAR]),
+            note="native sidecars add up with the app containers",
+        ),
     ),
 )

@@ -64,10 +64,12 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         return
     biggest = max(parts, key=lambda part: part[0].replicas * part[1])[0]
     detail = ", ".join(f"{_role(pod.role)}{pod.replicas} pods x {n}" for pod, n in parts)
-    yield Finding(path=dotted(_count_path(subject, biggest)),
-                  message=f"{subject.kind} needs {requested} GPU-class devices ({detail}) and tenant "
-                  f"{ctx.tenant.name!r} already holds {in_use} elsewhere; {requested + in_use} exceeds the "
-                  f"cap of {cap} (spec.gpu.maxTotal)")
+    yield Finding(
+        path=dotted(_count_path(subject, biggest)),
+        message=f"{subject.kind} needs {requested} GPU-class devices ({detail}) and tenant "
+        f"{ctx.tenant.name!r} already holds {in_use} elsewhere; {requested + in_use} exceeds the "
+        f"cap of {cap} (spec.gpu.maxTotal)",
+    )
 
 
 RULE = Rule(
@@ -77,8 +79,7 @@ RULE = Rule(
     category=Category.GPU,
     severity=Severity.ERROR,
     pod_templates=True,
-    fix="lower replicas or per-pod GPUs, free GPUs held by the tenant's other workloads, or raise "
-    "spec.gpu.maxTotal",
+    fix="lower replicas or per-pod GPUs, free GPUs held by the tenant's other workloads, or raise spec.gpu.maxTotal",
     why="The tenant-wide cap is the tenant's share of the GPU fleet, across all of its namespaces.",
     check=check,
     doc=__doc__ or "",
@@ -88,7 +89,9 @@ RULE = Rule(
     ),
     denied=(
         Example(object=deployment(5, container({"nvidia.com/gpu": 2})), note="5 x 2 = 10 > 8"),
-        Example(object=deployment(9, container({"nvidia.com/mig-1g.10gb": 1}), kind="StatefulSet"),
-                note="MIG slices count one device each"),
+        Example(
+            object=deployment(9, container({"nvidia.com/mig-1g.10gb": 1}), kind="StatefulSet"),
+            note="MIG slices count one device each",
+        ),
     ),
 )

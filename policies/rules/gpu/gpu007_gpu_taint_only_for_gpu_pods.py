@@ -47,20 +47,26 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
             key = tol.get("key") or ""
             if key == taint or (not key and tol.get("operator") == "Exists"):
                 what = f"the GPU taint {taint!r}" if key else "every taint, the GPU taint included"
-                yield Finding(path=dotted((*base, "tolerations", i)),
-                              message=f"pod requests no GPU but tolerates {what}")
+                yield Finding(
+                    path=dotted((*base, "tolerations", i)),
+                    message=f"pod requests no GPU but tolerates {what}",
+                )
         selector = spec.get("nodeSelector")
         for label in selector if isinstance(selector, dict) else ():
             if isinstance(label, str) and label.startswith(prefixes):
-                yield Finding(path=dotted((*base, "nodeSelector", label)),
-                              message=f"pod requests no GPU but selects GPU nodes by {label!r}")
+                yield Finding(
+                    path=dotted((*base, "nodeSelector", label)),
+                    message=f"pod requests no GPU but selects GPU nodes by {label!r}",
+                )
         for t, term in required_node_terms(spec):
             for j, expr in match_expressions(term):
                 label = expr.get("key")
                 selecting = expr.get("operator") in _SELECTING
                 if selecting and isinstance(label, str) and label.startswith(prefixes):
-                    yield Finding(path=dotted((*base, *NODE_TERMS, t, "matchExpressions", j)),
-                                  message=f"pod requests no GPU but requires GPU nodes by {label!r}")
+                    yield Finding(
+                        path=dotted((*base, *NODE_TERMS, t, "matchExpressions", j)),
+                        message=f"pod requests no GPU but requires GPU nodes by {label!r}",
+                    )
 
 
 _TOLERATE = {"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]}
@@ -78,13 +84,15 @@ RULE = Rule(
     doc=__doc__ or "",
     allowed=(
         Example(object=gpu_pod("nvidia.com/gpu", 1, **_TOLERATE), note="GPU pod tolerating the taint"),
-        Example(object=pod(container({"cpu": "1"}),
-                           tolerations=[{"key": "dedicated", "operator": "Exists"}])),
+        Example(object=pod(container({"cpu": "1"}), tolerations=[{"key": "dedicated", "operator": "Exists"}])),
     ),
     denied=(
         Example(object=pod(container({"cpu": "1"}), **_TOLERATE)),
-        Example(object=deployment(2, container({"cpu": "1"}),
-                                  nodeSelector={"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}),
-                note="CPU-only Deployment selecting H100 nodes"),
+        Example(
+            object=deployment(
+                2, container({"cpu": "1"}), nodeSelector={"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}
+            ),
+            note="CPU-only Deployment selecting H100 nodes",
+        ),
     ),
 )

@@ -28,9 +28,11 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         devices = pod_gpu_devices(pod_template)
         if devices:
             detail = ", ".join(f"{n} {name}" for name, n in devices.items())
-            yield Finding(path=dotted(pod_template.path),
-                          message=f"DaemonSet pods request GPUs ({detail} per node); the number of pods "
-                          "follows the nodes, so the tenant's GPU cap cannot hold")
+            yield Finding(
+                path=dotted(pod_template.path),
+                message=f"DaemonSet pods request GPUs ({detail} per node); the number of pods "
+                "follows the nodes, so the tenant's GPU cap cannot hold",
+            )
 
 
 RULE = Rule(
@@ -40,8 +42,7 @@ RULE = Rule(
     category=Category.GPU,
     severity=Severity.ERROR,
     kinds=frozenset({"DaemonSet"}),
-    fix="run GPU workloads as a Deployment, StatefulSet, LeaderWorkerSet or Job with an explicit replica "
-    "count",
+    fix="run GPU workloads as a Deployment, StatefulSet, LeaderWorkerSet or Job with an explicit replica count",
     why="A DaemonSet's pod count follows the nodes, so its GPU use escapes the tenant-wide cap.",
     check=check,
     doc=__doc__ or "",

@@ -9,8 +9,7 @@ from policies.model import Obj
 ACME = {"tenantguard.io/tenant": "acme"}
 
 
-def container(limits: dict[str, Any] | None = None, requests: dict[str, Any] | None = None,
-              name: str = "vllm") -> Obj:
+def container(limits: dict[str, Any] | None = None, requests: dict[str, Any] | None = None, name: str = "vllm") -> Obj:
     resources: dict[str, Any] = {}
     if limits is not None:
         resources["limits"] = limits
@@ -20,9 +19,12 @@ def container(limits: dict[str, Any] | None = None, requests: dict[str, Any] | N
 
 
 def pod(*containers: Obj, **spec: Any) -> Obj:
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": "vllm", "namespace": "acme-prod", "labels": dict(ACME)},
-            "spec": {"containers": list(containers), **spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "vllm", "namespace": "acme-prod", "labels": dict(ACME)},
+        "spec": {"containers": list(containers), **spec},
+    }
 
 
 def gpu_pod(resource: str = "nvidia.com/gpu", count: int | str = 1, **spec: Any) -> Obj:
@@ -30,10 +32,18 @@ def gpu_pod(resource: str = "nvidia.com/gpu", count: int | str = 1, **spec: Any)
 
 
 def deployment(replicas: int, *containers: Obj, kind: str = "Deployment", **spec: Any) -> Obj:
-    body: dict[str, Any] = {"selector": {"matchLabels": {"app": "vllm"}},
-                            "template": {"metadata": {"labels": {"app": "vllm", **ACME}},
-                                         "spec": {"containers": list(containers), **spec}}}
+    body: dict[str, Any] = {
+        "selector": {"matchLabels": {"app": "vllm"}},
+        "template": {
+            "metadata": {"labels": {"app": "vllm", **ACME}},
+            "spec": {"containers": list(containers), **spec},
+        },
+    }
     if kind != "DaemonSet":
         body["replicas"] = replicas
-    return {"apiVersion": "apps/v1", "kind": kind,
-            "metadata": {"name": "vllm", "namespace": "acme-prod", "labels": dict(ACME)}, "spec": body}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": {"name": "vllm", "namespace": "acme-prod", "labels": dict(ACME)},
+        "spec": body,
+    }

@@ -1,18 +1,15 @@
 """MTLS-M — every pod that serves traffic gets the mTLS sidecar (native) or the mesh label (istio).
 
-Which pods: every pod template with a declared container port, and every pod of a model-serving kind
-(InferenceService, LLMInferenceService, LeaderWorkerSet, Ray). ServingRuntimes are skipped: KServe's
-runtime pod spec has no `initContainers`; their pods are the InferenceService's, which gets the sidecar.
+Which pods, and what the sidecar is: see `sidecar.py`.
 
-- native: a native sidecar (an init container with `restartPolicy: Always`) runs a ghostunnel-style TLS
-  proxy: it listens on `settings.mtls.port`, accepts only clients whose certificate carries the tenant's
-  SPIFFE URI (`spiffe://tenantguard.io/tenant/<tenant>`) signed by the tenant CA, and forwards to the app's
-  first declared container port on 127.0.0.1 (8080, KServe's default, when none is declared). Its
-  certificate is the namespace's workload certificate Secret, mounted read-only as `tenantguard-mtls-certs`.
-  It passes `restricted` on its own: built-in Pod Security runs after the mutating webhooks.
+- native: append the sidecar to `initContainers` and the certificate volume to `volumes` of each pod
+  spec that needs it (for KServe, the inline `spec.predictor`), creating the arrays when absent.
 - istio: the label `sidecar.istio.io/inject: "true"` on the pod template's metadata (on the object's own
   metadata for inline pod specs such as KServe's, which KServe copies to the pods it creates).
 - none: nothing.
+
+Pods and Jobs are injected on CREATE only: their pod spec is immutable, and an UPDATE that added the
+sidecar (a `kubectl label pod`, a Job's suspend) would be refused by the API server.
 
 Idempotent: a pod that already has a container of the sidecar's name, or an injection label of any value,
 is left alone (MTLS001 and MTLS002 judge what is there).
@@ -26,84 +23,12 @@ from typing import Any
 from policies.context import Context
 from policies.model import Mutator, Obj, Patch
 from policies.paths import Path, pointer
+from policies.rules.mtls.sidecar import VOLUME, expected_sidecar, needs_mtls, settled
 from policies.settings import MtlsSidecar
-from policies.subjects import SERVING_KINDS, PodTemplate, Subject
-from policies.visit import ContainerRef, containers
+from policies.subjects import PodTemplate, Subject
+from policies.visit import containers
 
 ISTIO_LABEL = "sidecar.istio.io/inject"
-VOLUME = "tenantguard-mtls-certs"
-CERT_DIR = "/etc/tenantguard/tls"
-DEFAULT_APP_PORT = 8080
-# Their pod spec has no initContainers; KServe builds the pods from the InferenceService.
-RUNTIME_KINDS = frozenset({"ServingRuntime", "ClusterServingRuntime"})
-
-
-def spiffe_id(tenant: str) -> str:
-    return f"spiffe://tenantguard.io/tenant/{tenant}"
-
-
-def app_port(pod: PodTemplate, sidecar_name: str) -> int | None:
-    """The first declared port of an app container (or of a tenant's own native sidecar)."""
-    refs = [*containers(pod, ("containers",)), *containers(pod, ("initContainers",))]
-    for ref in refs:
-        if ref.field == "initContainers" and (not ref.is_sidecar or ref.name == sidecar_name):
-            continue
-        ports = ref.container.get("ports")
-        for port in ports if isinstance(ports, list) else ():
-            number = port.get("containerPort") if isinstance(port, dict) else None
-            if isinstance(number, int) and not isinstance(number, bool):
-                return number
-    return None
-
-
-def needs_mtls(subject: Subject, pod: PodTemplate, sidecar_name: str) -> bool:
-    if subject.kind in RUNTIME_KINDS:
-        return False
-    return subject.kind in SERVING_KINDS or app_port(pod, sidecar_name) is not None
-
-
-def sidecar_ref(pod: PodTemplate, name: str) -> ContainerRef | None:
-    return next((c for c in containers(pod, ("initContainers",)) if c.container.get("name") == name), None)
-
-
-def sidecar_args(settings: MtlsSidecar, tenant: str, target_port: int) -> list[str]:
-    return [
-        "server",
-        f"--listen=0.0.0.0:{settings.port}",
-        f"--target=127.0.0.1:{target_port}",
-        f"--cert={CERT_DIR}/tls.crt",
-        f"--key={CERT_DIR}/tls.key",
-        f"--cacert={CERT_DIR}/ca.crt",
-        f"--allow-uri={spiffe_id(tenant)}",
-    ]
-
-
-def sidecar_container(settings: MtlsSidecar, tenant: str, target_port: int) -> Obj:
-    return {
-        "name": settings.container_name,
-        "image": settings.image,
-        "restartPolicy": "Always",
-        "args": sidecar_args(settings, tenant, target_port),
-        "ports": [{"name": "mtls", "containerPort": settings.port, "protocol": "TCP"}],
-        "volumeMounts": [{"name": VOLUME, "mountPath": CERT_DIR, "readOnly": True}],
-        "resources": {
-            "requests": {"cpu": "10m", "memory": "32Mi"},
-            "limits": {"cpu": "500m", "memory": "128Mi"},
-        },
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": 65532,
-            "runAsGroup": 65532,
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-    }
-
-
-def expected_sidecar(pod: PodTemplate, settings: MtlsSidecar, tenant: str) -> Obj:
-    return sidecar_container(settings, tenant, app_port(pod, settings.container_name) or DEFAULT_APP_PORT)
 
 
 def label_sites(subject: Subject, pods: list[PodTemplate]) -> Iterator[tuple[Path, Any]]:
@@ -151,7 +76,7 @@ def _label_ops(subject: Subject, pods: list[PodTemplate]) -> list[Patch]:
 
 def mutate(subject: Subject, ctx: Context) -> list[Patch]:
     tenant = ctx.tenant
-    if tenant is None or tenant.mtls_mode not in ("native", "istio"):
+    if tenant is None or tenant.mtls_mode not in ("native", "istio") or settled(subject, ctx.operation):
         return []
     settings = ctx.settings.mtls
     pods = [p for p in subject.pods if needs_mtls(subject, p, settings.container_name)]

@@ -1,14 +1,15 @@
 """MTLS001 mtls-sidecar-present — every pod that serves traffic speaks mTLS, and tenants cannot opt out.
 
 What it checks: for each pod that needs mTLS (a declared container port, or any pod of a model-serving
-kind; see `injection.py`):
+kind; see `sidecar.py`):
 - tenant mTLS mode `native`: `initContainers` holds the sidecar (`settings.mtls.containerName`, default
   `tenantguard-mtls`) with `restartPolicy: Always`;
 - mode `istio`: the pod labels carry `sidecar.istio.io/inject: "true"` (pod template labels; the object's
   labels for inline pod specs), unless the namespace enables injection (`istio-injection=enabled` or
-  `istio.io/rev`, seen by the webhook and the audit, not by lint); `"false"`, as label or annotation, is
-  denied;
-- any mode but `none`: the opt-out annotation `tenantguard.io/mtls` with a value other than `enabled`.
+  `istio.io/rev`, seen by the webhook and the audit, not by lint);
+- any mode but `none`: no opt-out — `sidecar.istio.io/inject: "false"` as label or annotation (a mesh may
+  run beside the native sidecar), or the annotation `tenantguard.io/mtls` with a value but `enabled`.
+UPDATEs of Pods and Jobs are not judged: their pod spec is fixed at creation (the audit still reports it).
 
 Why it matters: model endpoints carry prompts and completions. Without the sidecar a pod answers plain
 text to anyone who can reach it, and a NetworkPolicy mistake becomes a data leak between tenants.
@@ -20,11 +21,13 @@ and annotations.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from policies.context import Context
 from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import dotted
-from policies.rules.mtls.injection import ISTIO_LABEL, label_sites, needs_mtls, sidecar_ref
+from policies.paths import Path, dotted
+from policies.rules.mtls.injection import ISTIO_LABEL, label_sites
+from policies.rules.mtls.sidecar import needs_mtls, settled, sidecar_ref
 from policies.subjects import Subject
 
 OPT_OUT = "tenantguard.io/mtls"
@@ -35,56 +38,82 @@ def _istio_enabled_for_namespace(subject: Subject, ctx: Context) -> bool:
     return labels.get("istio-injection") == "enabled" or "istio.io/rev" in labels
 
 
+def _opt_outs(path: Path, meta: Any, tenant: str, mode: str) -> Iterator[Finding]:
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    annotations = annotations if isinstance(annotations, dict) else {}
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    label = labels.get(ISTIO_LABEL) if isinstance(labels, dict) else None
+    if (value := annotations.get(OPT_OUT, "enabled")) != "enabled":
+        yield Finding(
+            path=dotted((*path, "annotations", OPT_OUT)),
+            message=f"mTLS cannot be turned off for tenant {tenant!r} (it is {value!r})",
+        )
+    mesh_opt_out = "opting out of the mesh sidecar is not allowed"
+    if annotations.get(ISTIO_LABEL) == "false":
+        yield Finding(path=dotted((*path, "annotations", ISTIO_LABEL)), message=mesh_opt_out)
+    if label == "false" and mode == "native":
+        yield Finding(path=dotted((*path, "labels", ISTIO_LABEL)), message=mesh_opt_out)
+
+
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     tenant = ctx.tenant
-    if tenant is None or tenant.mtls_mode == "none":
+    if tenant is None or tenant.mtls_mode == "none" or settled(subject, ctx.operation):
         return
     name = ctx.settings.mtls.container_name
     pods = [p for p in subject.pods if needs_mtls(subject, p, name)]
     for path, meta in label_sites(subject, pods):
-        annotations = meta.get("annotations") if isinstance(meta, dict) else None
-        value = annotations.get(OPT_OUT) if isinstance(annotations, dict) else None
-        if value is not None and value != "enabled":
-            yield Finding(path=dotted((*path, "annotations", OPT_OUT)),
-                          message=f"mTLS cannot be turned off for tenant {tenant.name!r} (it is {value!r})")
+        yield from _opt_outs(path, meta, tenant.name, tenant.mtls_mode)
         if tenant.mtls_mode != "istio":
             continue
         labels = meta.get("labels") if isinstance(meta, dict) else None
         label = labels.get(ISTIO_LABEL) if isinstance(labels, dict) else None
-        if annotations and annotations.get(ISTIO_LABEL) == "false":
-            yield Finding(path=dotted((*path, "annotations", ISTIO_LABEL)),
-                          message="opting out of the mesh sidecar is not allowed")
         if label == "true" or (label is None and _istio_enabled_for_namespace(subject, ctx)):
             continue
         got = f"is {label!r}" if label is not None else "is missing"
-        yield Finding(path=dotted((*path, "labels", ISTIO_LABEL)),
-                      message=f"tenant {tenant.name!r} uses istio mTLS; injection label {got}, not 'true'")
+        yield Finding(
+            path=dotted((*path, "labels", ISTIO_LABEL)),
+            message=f"tenant {tenant.name!r} uses istio mTLS; injection label {got}, not 'true'",
+        )
     if tenant.mtls_mode != "native":
         return
     for pod in pods:
         ref = sidecar_ref(pod, name)
         if ref is None:
-            yield Finding(path=dotted((*pod.path, "initContainers")),
-                          message=f"the mTLS sidecar {name!r} is missing; this pod would serve plain text")
+            yield Finding(
+                path=dotted((*pod.path, "initContainers")),
+                message=f"the mTLS sidecar {name!r} is missing; this pod would serve plain text",
+            )
         elif ref.container.get("restartPolicy") != "Always":
-            yield Finding(path=dotted((*ref.path, "restartPolicy")),
-                          message=f"the mTLS sidecar {name!r} must be native (restartPolicy Always)")
+            yield Finding(
+                path=dotted((*ref.path, "restartPolicy")),
+                message=f"the mTLS sidecar {name!r} must be native (restartPolicy Always)",
+            )
 
 
-def _pod(ns: str, labels: dict[str, str], annotations: dict[str, str] | None = None,
-         init: list[dict[str, object]] | None = None) -> dict[str, object]:
+def _pod(
+    ns: str,
+    labels: dict[str, str],
+    annotations: dict[str, str] | None = None,
+    init: list[dict[str, object]] | None = None,
+) -> dict[str, object]:
     app = {"name": "vllm", "image": "docker.io/vllm/vllm-openai:v0.6.3", "ports": [{"containerPort": 8000}]}
     spec: dict[str, object] = {"containers": [app]}
     if init is not None:
         spec["initContainers"] = init
     tenant = ns.split("-")[0]
-    meta = {"name": "vllm", "namespace": ns, "labels": {"tenantguard.io/tenant": tenant, **labels},
-            "annotations": annotations or {}}
+    meta = {
+        "name": "vllm",
+        "namespace": ns,
+        "labels": {"tenantguard.io/tenant": tenant, **labels},
+        "annotations": annotations or {},
+    }
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
 
 
 _SIDECAR: dict[str, object] = {
-    "name": "tenantguard-mtls", "image": "ghcr.io/ghostunnel/ghostunnel:v1.8.4", "restartPolicy": "Always",
+    "name": "tenantguard-mtls",
+    "image": "ghcr.io/ghostunnel/ghostunnel:v1.8.4",
+    "restartPolicy": "Always",
 }
 
 RULE = Rule(

@@ -43,23 +43,34 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     has_label, has_prefix = _claims(subject.obj, label)
     label_path = dotted(("metadata", "labels", label))
     if has_label:
-        yield Finding(path=label_path,
-                      message=f"label {label!r} marks a managed baseline policy; tenants cannot set it")
+        yield Finding(
+            path=label_path, message=f"label {label!r} marks a managed baseline policy; tenants cannot set it"
+        )
     if has_prefix:
-        yield Finding(path="metadata.name",
-                      message=f"names starting with {PREFIX!r} are reserved for managed baseline policies")
+        yield Finding(
+            path="metadata.name",
+            message=f"names starting with {PREFIX!r} are reserved for managed baseline policies",
+        )
     if ctx.operation == "UPDATE" and ctx.old is not None and not (has_label or has_prefix):
         old_label, old_prefix = _claims(ctx.old, label)
         if old_label or old_prefix:
-            yield Finding(path=label_path,
-                          message=f"{subject.name!r} is a managed baseline policy; tenants cannot change it")
+            yield Finding(
+                path=label_path,
+                message=f"{subject.name!r} is a managed baseline policy; tenants cannot change it",
+            )
 
 
 def _netpol(name: str, labels: dict[str, str]) -> Obj:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": "acme-prod",
-                         "labels": {"tenantguard.io/tenant": "acme", **labels}},
-            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {
+            "name": name,
+            "namespace": "acme-prod",
+            "labels": {"tenantguard.io/tenant": "acme", **labels},
+        },
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    }
 
 
 _MANAGED = _netpol("tenantguard-default-deny", {"tenantguard.io/managed": "true"})
@@ -81,7 +92,6 @@ RULE = Rule(
     denied=(
         Example(object=_MANAGED, note="claims the managed name and label"),
         Example(object=_netpol("tenantguard-allow-all", {}), note="reserved name prefix"),
-        Example(object=_netpol("my-policy", {"tenantguard.io/managed": "false"}),
-                note="managed label, any value"),
+        Example(object=_netpol("my-policy", {"tenantguard.io/managed": "false"}), note="managed label, any value"),
     ),
 )

@@ -32,26 +32,32 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         items = rule.rule.get(rule.peers_field)
         if not items:
             side = "from every source" if rule.direction == "ingress" else "to every destination"
-            yield Finding(path=dotted((*rule.path, rule.peers_field)),
-                          message=f"{rule.direction} rule without {rule.peers_field!r} allows traffic "
-                          f"{side}, including every other tenant's pods")
+            yield Finding(
+                path=dotted((*rule.path, rule.peers_field)),
+                message=f"{rule.direction} rule without {rule.peers_field!r} allows traffic "
+                f"{side}, including every other tenant's pods",
+            )
     for ref in peers(subject.obj):
         selector = ref.peer.get("namespaceSelector")
         if isinstance(selector, dict) and is_empty_selector(selector):
             pods = "all pods" if "podSelector" not in ref.peer else "the selected pods"
-            yield Finding(path=dotted((*ref.path, "namespaceSelector")),
-                          message=f"empty namespaceSelector selects every namespace, so {pods} of every "
-                          f"tenant are allowed ({ref.direction})")
+            yield Finding(
+                path=dotted((*ref.path, "namespaceSelector")),
+                message=f"empty namespaceSelector selects every namespace, so {pods} of every "
+                f"tenant are allowed ({ref.direction})",
+            )
 
 
 def _netpol(ingress: list[Obj] | None = None, egress: list[Obj] | None = None) -> Obj:
     spec: Obj = {"podSelector": {"matchLabels": {"app": "vllm"}}, "policyTypes": ["Ingress", "Egress"]}
     spec["ingress"] = ingress or []
     spec["egress"] = egress or []
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": "vllm", "namespace": "acme-prod",
-                         "labels": {"tenantguard.io/tenant": "acme"}},
-            "spec": spec}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "vllm", "namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}},
+        "spec": spec,
+    }
 
 
 RULE = Rule(
@@ -68,15 +74,23 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     allowed=(
-        Example(object=_netpol(ingress=[{"from": [{"podSelector": {"matchLabels": {"app": "router"}}}]}]),
-                note="pods in the same namespace"),
-        Example(object=_netpol(ingress=[{"from": [{"namespaceSelector": {
-            "matchLabels": {"tenantguard.io/tenant": "acme"}}}]}]), note="the tenant's own namespaces"),
+        Example(
+            object=_netpol(ingress=[{"from": [{"podSelector": {"matchLabels": {"app": "router"}}}]}]),
+            note="pods in the same namespace",
+        ),
+        Example(
+            object=_netpol(
+                ingress=[{"from": [{"namespaceSelector": {"matchLabels": {"tenantguard.io/tenant": "acme"}}}]}]
+            ),
+            note="the tenant's own namespaces",
+        ),
     ),
     denied=(
         Example(object=_netpol(ingress=[{"from": [{"namespaceSelector": {}}]}])),
-        Example(object=_netpol(egress=[{"to": [{"namespaceSelector": {}, "podSelector": {}}]}]),
-                note="with a podSelector: the matching pods in every namespace"),
+        Example(
+            object=_netpol(egress=[{"to": [{"namespaceSelector": {}, "podSelector": {}}]}]),
+            note="with a podSelector: the matching pods in every namespace",
+        ),
         Example(object=_netpol(ingress=[{"ports": [{"port": 8000}]}]), note="no `from`: every source"),
     ),
 )

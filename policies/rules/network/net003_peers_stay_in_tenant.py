@@ -45,9 +45,13 @@ def pinned(selector: Obj, tenant_label: str) -> tuple[frozenset[str] | None, fro
 
 def _dns_only(rule: RuleRef) -> bool:
     ports = rule.rule.get("ports")
-    return isinstance(ports, list) and bool(ports) and all(
-        isinstance(p, dict) and p.get("port") in (53, "dns", "dns-tcp") and p.get("endPort") in (None, 53)
-        for p in ports
+    return (
+        isinstance(ports, list)
+        and bool(ports)
+        and all(
+            isinstance(p, dict) and p.get("port") in (53, "dns", "dns-tcp") and p.get("endPort") in (None, 53)
+            for p in ports
+        )
     )
 
 
@@ -61,8 +65,10 @@ def _describe(selector: Obj) -> str:
 def _judge(selector: Obj, rule: RuleRef, tenant: Tenant, ctx: Context) -> Iterator[str]:
     names, tenants = pinned(selector, ctx.label)
     if names is None and tenants is None:
-        yield (f"selector ({_describe(selector)}) can match other tenants' namespaces; pin it with "
-               f"{ctx.label}={tenant.name} or {NAME_LABEL} In [...]")
+        yield (
+            f"selector ({_describe(selector)}) can match other tenants' namespaces; pin it with "
+            f"{ctx.label}={tenant.name} or {NAME_LABEL} In [...]"
+        )
         return
     if names is None:
         for other in sorted(tenants - {tenant.name} if tenants else ()):
@@ -83,7 +89,7 @@ def _judge(selector: Obj, rule: RuleRef, tenant: Tenant, ctx: Context) -> Iterat
         elif ns == DNS_NAMESPACE and rule.direction == "egress":
             yield f"egress to {DNS_NAMESPACE!r} is allowed only on DNS port 53"
         else:
-            yield f"namespace {ns!r} is neither tenant {tenant.name!r}'s nor allowed for {rule.direction}"
+            yield f"namespace {ns!r} is not in tenant {tenant.name!r} nor allowed for {rule.direction}"
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
@@ -98,10 +104,12 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
 
 
 def _netpol(rule: Obj, direction: str = "ingress") -> Obj:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": "vllm", "namespace": "acme-prod",
-                         "labels": {"tenantguard.io/tenant": "acme"}},
-            "spec": {"podSelector": {}, "policyTypes": [direction.capitalize()], direction: [rule]}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "vllm", "namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}},
+        "spec": {"podSelector": {}, "policyTypes": [direction.capitalize()], direction: [rule]},
+    }
 
 
 def _ns(selector: Obj, direction: str = "ingress", **extra: object) -> Obj:
@@ -124,17 +132,25 @@ RULE = Rule(
     doc=__doc__ or "",
     allowed=(
         Example(object=_ns({"matchLabels": {"tenantguard.io/tenant": "acme"}})),
-        Example(object=_ns({"matchExpressions": [{"key": NAME_LABEL, "operator": "In",
-                                                  "values": ["acme-dev", "llm-gateway"]}]}), note="gateway"),
-        Example(object=_ns({"matchLabels": {NAME_LABEL: "kube-system"}}, "egress",
-                           ports=[{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]),
-                note="DNS"),
+        Example(
+            object=_ns(
+                {"matchExpressions": [{"key": NAME_LABEL, "operator": "In", "values": ["acme-dev", "llm-gateway"]}]}
+            ),
+            note="gateway",
+        ),
+        Example(
+            object=_ns(
+                {"matchLabels": {NAME_LABEL: "kube-system"}},
+                "egress",
+                ports=[{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+            ),
+            note="DNS",
+        ),
     ),
     denied=(
         Example(object=_ns({"matchLabels": {"team": "ml"}}), note="any namespace can carry the label"),
         Example(object=_ns({"matchLabels": {"tenantguard.io/tenant": "globex"}}), note="another tenant"),
-        Example(object=_ns({"matchExpressions": [{"key": NAME_LABEL, "operator": "NotIn",
-                                                  "values": ["acme-dev"]}]})),
+        Example(object=_ns({"matchExpressions": [{"key": NAME_LABEL, "operator": "NotIn", "values": ["acme-dev"]}]})),
         Example(object=_ns({"matchLabels": {NAME_LABEL: "globex-prod"}}, "egress"), note="egress to globex"),
     ),
 )

@@ -61,18 +61,30 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         if net is None:
             yield Finding(path=path, message=f"{cidr!r} is not a valid CIDR")
         elif not inside(net, allowed):
-            yield Finding(path=path, message=f"{ref.direction} ipBlock {cidr} is outside tenant "
-                          f"{ctx.tenant.name!r}'s egress CIDRs ({listed})")
+            yield Finding(
+                path=path,
+                message=f"{ref.direction} ipBlock {cidr} is outside the egress CIDRs "
+                f"of tenant {ctx.tenant.name!r} ({listed})",
+            )
 
 
 def _ip(cidr: str, direction: str = "egress", excepts: tuple[str, ...] = ()) -> Obj:
     side = "to" if direction == "egress" else "from"
     block: Obj = {"cidr": cidr, "except": list(excepts)} if excepts else {"cidr": cidr}
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": "storage", "namespace": "acme-prod",
-                         "labels": {"tenantguard.io/tenant": "acme"}},
-            "spec": {"podSelector": {}, "policyTypes": [direction.capitalize()],
-                     direction: [{side: [{"ipBlock": block}]}]}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {
+            "name": "storage",
+            "namespace": "acme-prod",
+            "labels": {"tenantguard.io/tenant": "acme"},
+        },
+        "spec": {
+            "podSelector": {},
+            "policyTypes": [direction.capitalize()],
+            direction: [{side: [{"ipBlock": block}]}],
+        },
+    }
 
 
 RULE = Rule(
@@ -89,12 +101,17 @@ RULE = Rule(
     doc=__doc__ or "",
     allowed=(
         Example(object=_ip("10.20.4.0/24")),
-        Example(object=_ip("2001:db8:20::/64"),
-                tenant={"network": {"allowEgressCIDRs": ["10.20.0.0/16", "2001:db8:20::/48"]}}, note="IPv6"),
+        Example(
+            object=_ip("2001:db8:20::/64"),
+            tenant={"network": {"allowEgressCIDRs": ["10.20.0.0/16", "2001:db8:20::/48"]}},
+            note="IPv6",
+        ),
     ),
     denied=(
-        Example(object=_ip("0.0.0.0/0", excepts=("10.0.0.0/8",)),
-                note="everything but a few ranges is still everything"),
+        Example(
+            object=_ip("0.0.0.0/0", excepts=("10.0.0.0/8",)),
+            note="everything but a few ranges is still everything",
+        ),
         Example(object=_ip("10.20.0.0/15"), note="wider than the allowed /16"),
         Example(object=_ip("10.30.0.0/16", "ingress"), note="ingress ipBlocks too"),
     ),

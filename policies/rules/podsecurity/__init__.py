@@ -1,6 +1,54 @@
-"""podsecurity rules."""
+"""pod-security: the Pod Security Standards as Kubernetes' Pod Security Admission decides them.
+
+One rule per PSA check, in PSA's order, slug = PSA check ID. Baseline checks (PSS001-PSS012) apply to
+tenants with `podSecurity: baseline` or `restricted`; restricted checks (PSS013-PSS019) to `restricted`
+only. Like PSA, `restricted` skips the baseline checks a restricted one overrides (PSS004, PSS005,
+PSS009, PSS010). PSS-M fills in secure defaults for tenants that opt in.
+"""
 
 from policies.model import Mutator, Rule
+from policies.rules.podsecurity import (
+    defaults,
+    pss001_windows_host_process,
+    pss002_host_namespaces,
+    pss003_privileged,
+    pss004_capabilities_baseline,
+    pss005_host_path_volumes,
+    pss006_host_ports,
+    pss007_app_armor_profile,
+    pss008_se_linux_options,
+    pss009_proc_mount,
+    pss010_seccomp_profile_baseline,
+    pss011_sysctls,
+    pss012_host_probes_and_host_lifecycle,
+    pss013_restricted_volumes,
+    pss014_allow_privilege_escalation,
+    pss015_run_as_non_root,
+    pss016_run_as_user,
+    pss017_seccomp_profile_restricted,
+    pss018_capabilities_restricted,
+    pss019_proc_mount_restricted,
+)
 
-RULES: tuple[Rule, ...] = ()
-MUTATORS: tuple[Mutator, ...] = ()
+RULES: tuple[Rule, ...] = (
+    pss001_windows_host_process.RULE,
+    pss002_host_namespaces.RULE,
+    pss003_privileged.RULE,
+    pss004_capabilities_baseline.RULE,
+    pss005_host_path_volumes.RULE,
+    pss006_host_ports.RULE,
+    pss007_app_armor_profile.RULE,
+    pss008_se_linux_options.RULE,
+    pss009_proc_mount.RULE,
+    pss010_seccomp_profile_baseline.RULE,
+    pss011_sysctls.RULE,
+    pss012_host_probes_and_host_lifecycle.RULE,
+    pss013_restricted_volumes.RULE,
+    pss014_allow_privilege_escalation.RULE,
+    pss015_run_as_non_root.RULE,
+    pss016_run_as_user.RULE,
+    pss017_seccomp_profile_restricted.RULE,
+    pss018_capabilities_restricted.RULE,
+    pss019_proc_mount_restricted.RULE,
+)
+MUTATORS: tuple[Mutator, ...] = (defaults.MUTATOR,)

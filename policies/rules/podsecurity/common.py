@@ -55,7 +55,7 @@ def in_user_namespace(pod: PodTemplate) -> bool:
 
 
 def all_containers(pod: PodTemplate) -> Iterator[ContainerRef]:
-    """containers, initContainers, ephemeralContainers and KServe's predictor containers, as PSA visits them."""
+    """containers, initContainers, ephemeralContainers and KServe's predictor containers (as PSA)."""
     yield from containers(pod)
 
 

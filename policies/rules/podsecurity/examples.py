@@ -22,8 +22,14 @@ def restricted_container(name: str = "app", **security: Any) -> Obj:
     return {"name": name, "image": "registry.acme.example/app:1.0", "securityContext": sc}
 
 
-def example_pod(*containers: Obj, annotations: dict[str, str] | None = None, **spec: Any) -> Obj:
-    meta: dict[str, Any] = {"name": "app", "namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}}
+def example_pod(*containers: Obj, **spec: Any) -> Obj:
+    """A Pod in acme-prod; `spec` adds pod spec fields, except `annotations`, which go to the metadata."""
+    annotations = spec.pop("annotations", None)
+    meta: dict[str, Any] = {
+        "name": "app",
+        "namespace": "acme-prod",
+        "labels": {"tenantguard.io/tenant": "acme"},
+    }
     if annotations:
         meta["annotations"] = annotations
     return {

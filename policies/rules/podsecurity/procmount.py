@@ -6,7 +6,13 @@ from collections.abc import Iterator
 
 from policies.model import Finding
 from policies.paths import dotted
-from policies.rules.podsecurity.common import all_containers, container, container_security_context, quote, sc_path
+from policies.rules.podsecurity.common import (
+    all_containers,
+    container,
+    container_security_context,
+    quote,
+    sc_path,
+)
 from policies.subjects import PodTemplate
 
 REASON = "procMount"
@@ -18,5 +24,7 @@ def unmasked(pod: PodTemplate) -> Iterator[Finding]:
         sc = container_security_context(ref)
         value = sc.get("procMount")
         if value is not None and value != "Default":
-            yield Finding(path=dotted(sc_path(ref, "procMount")),
-                          message=f"{REASON} ({container(ref)} must not set securityContext.procMount to {quote(value)})")
+            yield Finding(
+                path=dotted(sc_path(ref, "procMount")),
+                message=f"{REASON} ({container(ref)} must not set securityContext.procMount to {quote(value)})",
+            )

@@ -1,8 +1,8 @@
 """PSS001 windowsHostProcess — pods and containers do not run as Windows HostProcess.
 
-What it checks (PSA baseline check `windowsHostProcess`, v1.0): `spec.securityContext.windowsOptions.hostProcess`
-and the same field on every container, init container and ephemeral container.
-Allowed values: undefined, `false`.
+What it checks (PSA baseline check `windowsHostProcess`, v1.0):
+`spec.securityContext.windowsOptions.hostProcess` and the same field on every container, init container
+and ephemeral container. Allowed values: undefined, `false`.
 
 Why it matters: a HostProcess container runs directly on the Windows node with the host's network and
 file system — a tenant with one could read every other tenant's model weights and traffic on that node.
@@ -39,8 +39,10 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         return
     for pod in subject.pods:
         if obj(pod_security_context(pod).get("windowsOptions")).get("hostProcess") is True:
-            yield Finding(path=dotted(pod_sc_path(pod, "windowsOptions", "hostProcess")),
-                          message=f"{REASON} (pod must not set securityContext.windowsOptions.hostProcess=true)")
+            yield Finding(
+                path=dotted(pod_sc_path(pod, "windowsOptions", "hostProcess")),
+                message=f"{REASON} (pod must not set securityContext.windowsOptions.hostProcess=true)",
+            )
         for ref in all_containers(pod):
             if obj(container_security_context(ref).get("windowsOptions")).get("hostProcess") is True:
                 yield Finding(
@@ -67,8 +69,10 @@ RULE = Rule(
         Example(object=example_pod(), tenant=BASELINE_TENANT),
     ),
     denied=(
-        Example(object=example_pod(securityContext={"windowsOptions": {"hostProcess": True}}, **_WINDOWS),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(securityContext={"windowsOptions": {"hostProcess": True}}, **_WINDOWS),
+            tenant=BASELINE_TENANT,
+        ),
         Example(object=example_pod(restricted_container(windowsOptions={"hostProcess": True}))),
     ),
 )

@@ -1,6 +1,7 @@
 """PSS002 hostNamespaces — pods do not share the node's network, PID or IPC namespace.
 
-What it checks (PSA baseline check `hostNamespaces`, v1.0): `spec.hostNetwork`, `spec.hostPID`, `spec.hostIPC`.
+What it checks (PSA baseline check `hostNamespaces`, v1.0): `spec.hostNetwork`, `spec.hostPID`,
+`spec.hostIPC`.
 Allowed values: undefined, `false`.
 
 Why it matters: with the host's namespaces a pod sees every process, socket and shared-memory segment on

@@ -17,7 +17,14 @@ from collections.abc import Iterator
 from policies.context import Context
 from policies.model import Category, Example, Finding, Rule, Severity
 from policies.paths import dotted
-from policies.rules.podsecurity.common import BASELINE, all_containers, container, container_security_context, enforced, sc_path
+from policies.rules.podsecurity.common import (
+    BASELINE,
+    all_containers,
+    container,
+    container_security_context,
+    enforced,
+    sc_path,
+)
 from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
 from policies.subjects import Subject
 
@@ -30,8 +37,10 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod in subject.pods:
         for ref in all_containers(pod):
             if container_security_context(ref).get("privileged") is True:
-                yield Finding(path=dotted(sc_path(ref, "privileged")),
-                              message=f"{REASON} ({container(ref)} must not set securityContext.privileged=true)")
+                yield Finding(
+                    path=dotted(sc_path(ref, "privileged")),
+                    message=f"{REASON} ({container(ref)} must not set securityContext.privileged=true)",
+                )
 
 
 RULE = Rule(
@@ -51,7 +60,9 @@ RULE = Rule(
     ),
     denied=(
         Example(object=example_pod(restricted_container(privileged=True))),
-        Example(object=example_pod(restricted_container(), restricted_container("debug", privileged=True)),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(restricted_container(), restricted_container("debug", privileged=True)),
+            tenant=BASELINE_TENANT,
+        ),
     ),
 )

@@ -68,11 +68,15 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     allowed=(
-        Example(object=example_pod(restricted_container(capabilities={"add": ["NET_BIND_SERVICE", "CHOWN"]})),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(restricted_container(capabilities={"add": ["NET_BIND_SERVICE", "CHOWN"]})),
+            tenant=BASELINE_TENANT,
+        ),
     ),
     denied=(
-        Example(object=example_pod(restricted_container(capabilities={"add": ["NET_RAW"]})),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(restricted_container(capabilities={"add": ["NET_RAW"]})),
+            tenant=BASELINE_TENANT,
+        ),
     ),
 )

@@ -33,8 +33,10 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         volumes = pod.spec.get("volumes")
         for i, volume in enumerate(volumes if isinstance(volumes, list) else ()):
             if isinstance(volume, dict) and volume.get("hostPath") is not None:
-                yield Finding(path=dotted((*pod.path, "volumes", i, "hostPath")),
-                              message=f"{REASON} (volume {quote(volume.get('name', ''))})")
+                yield Finding(
+                    path=dotted((*pod.path, "volumes", i, "hostPath")),
+                    message=f"{REASON} (volume {quote(volume.get('name', ''))})",
+                )
 
 
 RULE = Rule(
@@ -45,14 +47,14 @@ RULE = Rule(
     severity=Severity.ERROR,
     pod_templates=True,
     fix="replace the hostPath volume with a persistentVolumeClaim, emptyDir or ephemeral volume",
-    why="A hostPath volume reads the node's disk, including other tenants' data and the kubelet's credentials.",
+    why="A hostPath volume reads the node's disk, with other tenants' data and the kubelet's credentials.",
     check=check,
     doc=__doc__ or "",
-    allowed=(
-        Example(object=example_pod(volumes=[{"name": "cache", "emptyDir": {}}]), tenant=BASELINE_TENANT),
-    ),
+    allowed=(Example(object=example_pod(volumes=[{"name": "cache", "emptyDir": {}}]), tenant=BASELINE_TENANT),),
     denied=(
-        Example(object=example_pod(volumes=[{"name": "models", "hostPath": {"path": "/models"}}]),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(volumes=[{"name": "models", "hostPath": {"path": "/models"}}]),
+            tenant=BASELINE_TENANT,
+        ),
     ),
 )

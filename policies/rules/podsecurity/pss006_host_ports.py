@@ -32,8 +32,10 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
             for i, port in enumerate(ports if isinstance(ports, list) else ()):
                 host_port = port.get("hostPort") if isinstance(port, dict) else None
                 if host_port not in (None, 0):
-                    yield Finding(path=dotted((*ref.path, "ports", i, "hostPort")),
-                                  message=f"{REASON} ({container(ref)} uses hostPort {host_port})")
+                    yield Finding(
+                        path=dotted((*ref.path, "ports", i, "hostPort")),
+                        message=f"{REASON} ({container(ref)} uses hostPort {host_port})",
+                    )
 
 
 RULE = Rule(
@@ -48,8 +50,10 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     allowed=(
-        Example(object=example_pod(restricted_container() | {"ports": [{"containerPort": 8000}]}),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(restricted_container() | {"ports": [{"containerPort": 8000}]}),
+            tenant=BASELINE_TENANT,
+        ),
     ),
     denied=(
         Example(object=example_pod(restricted_container() | {"ports": [{"containerPort": 8000, "hostPort": 8000}]})),

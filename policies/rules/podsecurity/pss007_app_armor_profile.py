@@ -57,13 +57,17 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod in subject.pods:
         profile = pod_security_context(pod).get("appArmorProfile")
         if isinstance(profile, dict) and profile.get("type") not in ALLOWED_TYPES:
-            yield Finding(path=dotted(pod_sc_path(pod, "appArmorProfile", "type")),
-                          message=f"{REASON} (pod {detail} {quote(profile.get('type', ''))})")
+            yield Finding(
+                path=dotted(pod_sc_path(pod, "appArmorProfile", "type")),
+                message=f"{REASON} (pod {detail} {quote(profile.get('type', ''))})",
+            )
         for ref in all_containers(pod):
             profile = container_security_context(ref).get("appArmorProfile")
             if isinstance(profile, dict) and profile.get("type") not in ALLOWED_TYPES:
-                yield Finding(path=dotted(sc_path(ref, "appArmorProfile", "type")),
-                              message=f"{REASON} ({container(ref)} {detail} {quote(profile.get('type', ''))})")
+                yield Finding(
+                    path=dotted(sc_path(ref, "appArmorProfile", "type")),
+                    message=f"{REASON} ({container(ref)} {detail} {quote(profile.get('type', ''))})",
+                )
         path, annotations = _annotations(subject, pod)
         for key, value in sorted(annotations.items()):
             if key.startswith(ANNOTATION_PREFIX) and not _allowed_annotation(value):
@@ -80,15 +84,20 @@ RULE = Rule(
     severity=Severity.ERROR,
     pod_templates=True,
     fix="remove the AppArmor profile or set its type to RuntimeDefault or Localhost",
-    why="An Unconfined AppArmor profile drops the guard rails that keep a compromised container off the host.",
+    why="An Unconfined AppArmor profile drops the rails that keep a compromised container off the host.",
     check=check,
     doc=__doc__ or "",
     allowed=(
-        Example(object=example_pod(restricted_container(appArmorProfile={"type": "Localhost",
-                                                                          "localhostProfile": "llm"}),
-                                    securityContext={"appArmorProfile": {"type": "RuntimeDefault"}})),
-        Example(object=example_pod(annotations={ANNOTATION_PREFIX + "app": "runtime/default"}),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(
+                restricted_container(appArmorProfile={"type": "Localhost", "localhostProfile": "llm"}),
+                securityContext={"appArmorProfile": {"type": "RuntimeDefault"}},
+            )
+        ),
+        Example(
+            object=example_pod(annotations={ANNOTATION_PREFIX + "app": "runtime/default"}),
+            tenant=BASELINE_TENANT,
+        ),
     ),
     denied=(
         Example(object=example_pod(securityContext={"appArmorProfile": _UNCONFINED})),

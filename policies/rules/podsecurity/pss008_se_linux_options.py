@@ -52,11 +52,13 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     if not enforced(ctx, BASELINE):
         return
     for pod in subject.pods:
-        yield from _offences(pod_security_context(pod).get("seLinuxOptions"), "pod",
-                             pod_sc_path(pod, "seLinuxOptions"))
+        yield from _offences(pod_security_context(pod).get("seLinuxOptions"), "pod", pod_sc_path(pod, "seLinuxOptions"))
         for ref in all_containers(pod):
-            yield from _offences(container_security_context(ref).get("seLinuxOptions"), container(ref),
-                                 sc_path(ref, "seLinuxOptions"))
+            yield from _offences(
+                container_security_context(ref).get("seLinuxOptions"),
+                container(ref),
+                sc_path(ref, "seLinuxOptions"),
+            )
 
 
 RULE = Rule(
@@ -68,17 +70,21 @@ RULE = Rule(
     pod_templates=True,
     fix="remove seLinuxOptions.user and .role; set type to container_t, container_init_t, container_kvm_t, "
     "container_engine_t or leave it empty",
-    why="A privileged SELinux type or custom user/role lifts the label that separates tenants' files on a node.",
+    why="A privileged SELinux type or custom user/role lifts the label separating tenants' files.",
     check=check,
     doc=__doc__ or "",
     allowed=(
         Example(object=example_pod(securityContext={"seLinuxOptions": {"type": "container_t", "level": "s0:c1,c2"}})),
-        Example(object=example_pod(restricted_container(seLinuxOptions={"type": "container_engine_t"})),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(restricted_container(seLinuxOptions={"type": "container_engine_t"})),
+            tenant=BASELINE_TENANT,
+        ),
     ),
     denied=(
         Example(object=example_pod(securityContext={"seLinuxOptions": {"type": "spc_t"}})),
-        Example(object=example_pod(restricted_container(seLinuxOptions={"user": "system_u", "role": "system_r"})),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(restricted_container(seLinuxOptions={"user": "system_u", "role": "system_r"})),
+            tenant=BASELINE_TENANT,
+        ),
     ),
 )

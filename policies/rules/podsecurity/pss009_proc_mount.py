@@ -45,10 +45,11 @@ RULE = Rule(
     doc=__doc__ or "",
     allowed=(
         Example(object=example_pod(restricted_container(procMount="Default")), tenant=BASELINE_TENANT),
-        Example(object=example_pod(restricted_container(procMount="Unmasked"), hostUsers=False),
-                tenant=BASELINE_TENANT, note="user namespace"),
+        Example(
+            object=example_pod(restricted_container(procMount="Unmasked"), hostUsers=False),
+            tenant=BASELINE_TENANT,
+            note="user namespace",
+        ),
     ),
-    denied=(
-        Example(object=example_pod(restricted_container(procMount="Unmasked")), tenant=BASELINE_TENANT),
-    ),
+    denied=(Example(object=example_pod(restricted_container(procMount="Unmasked")), tenant=BASELINE_TENANT),),
 )

@@ -44,16 +44,26 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     allowed=(
-        Example(object=example_pod(restricted_container(seccompProfile=None)), tenant=BASELINE_TENANT,
-                note="unset is fine in baseline"),
-        Example(object=example_pod(restricted_container(seccompProfile={"type": "Localhost",
-                                                                        "localhostProfile": "llm.json"})),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(restricted_container(seccompProfile=None)),
+            tenant=BASELINE_TENANT,
+            note="unset is fine in baseline",
+        ),
+        Example(
+            object=example_pod(
+                restricted_container(seccompProfile={"type": "Localhost", "localhostProfile": "llm.json"})
+            ),
+            tenant=BASELINE_TENANT,
+        ),
     ),
     denied=(
-        Example(object=example_pod(securityContext={"seccompProfile": {"type": "Unconfined"}}),
-                tenant=BASELINE_TENANT),
-        Example(object=example_pod(restricted_container(seccompProfile={"type": "Unconfined"})),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(securityContext={"seccompProfile": {"type": "Unconfined"}}),
+            tenant=BASELINE_TENANT,
+        ),
+        Example(
+            object=example_pod(restricted_container(seccompProfile={"type": "Unconfined"})),
+            tenant=BASELINE_TENANT,
+        ),
     ),
 )

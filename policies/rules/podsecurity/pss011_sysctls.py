@@ -25,22 +25,24 @@ from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod
 from policies.subjects import Subject
 
 REASON = "forbidden sysctls"
-SAFE = frozenset({
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.ip_local_reserved_ports",  # v1.27
-    "net.ipv4.tcp_keepalive_time",  # v1.29
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-    "net.ipv4.tcp_rmem",  # v1.32
-    "net.ipv4.tcp_wmem",
-    "net.ipv4.tcp_slow_start_after_idle",  # v1.37
-    "net.ipv4.tcp_notsent_lowat",
-})
+SAFE = frozenset(
+    {
+        "kernel.shm_rmid_forced",
+        "net.ipv4.ip_local_port_range",
+        "net.ipv4.tcp_syncookies",
+        "net.ipv4.ping_group_range",
+        "net.ipv4.ip_unprivileged_port_start",
+        "net.ipv4.ip_local_reserved_ports",  # v1.27
+        "net.ipv4.tcp_keepalive_time",  # v1.29
+        "net.ipv4.tcp_fin_timeout",
+        "net.ipv4.tcp_keepalive_intvl",
+        "net.ipv4.tcp_keepalive_probes",
+        "net.ipv4.tcp_rmem",  # v1.32
+        "net.ipv4.tcp_wmem",
+        "net.ipv4.tcp_slow_start_after_idle",  # v1.37
+        "net.ipv4.tcp_notsent_lowat",
+    }
+)
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
@@ -66,15 +68,21 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     allowed=(
-        Example(object=example_pod(securityContext={"sysctls": [{"name": "net.ipv4.tcp_keepalive_time",
-                                                                 "value": "60"}]})),
-        Example(object=example_pod(securityContext={"sysctls": [{"name": "net.ipv4.tcp_rmem",
-                                                                 "value": "4096 87380 16777216"}]}),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(securityContext={"sysctls": [{"name": "net.ipv4.tcp_keepalive_time", "value": "60"}]})
+        ),
+        Example(
+            object=example_pod(
+                securityContext={"sysctls": [{"name": "net.ipv4.tcp_rmem", "value": "4096 87380 16777216"}]}
+            ),
+            tenant=BASELINE_TENANT,
+        ),
     ),
     denied=(
         Example(object=example_pod(securityContext={"sysctls": [{"name": "kernel.msgmax", "value": "65536"}]})),
-        Example(object=example_pod(securityContext={"sysctls": [{"name": "net.core.somaxconn", "value": "1024"}]}),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(securityContext={"sysctls": [{"name": "net.core.somaxconn", "value": "1024"}]}),
+            tenant=BASELINE_TENANT,
+        ),
     ),
 )

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from policies.context import Context
-from policies.model import Category, Example, Finding, Rule, Severity
+from policies.model import Category, Example, Finding, Obj, Rule, Severity
 from policies.paths import dotted
 from policies.rules.podsecurity.common import BASELINE, all_containers, container, enforced, obj, quote
 from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
@@ -35,14 +35,16 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod in subject.pods:
         for ref in all_containers(pod):
             lifecycle = obj(ref.container.get("lifecycle"))
-            handlers = [((p,), obj(ref.container.get(p))) for p in PROBES]
+            handlers: list[tuple[tuple[str, ...], Obj]] = [((p,), obj(ref.container.get(p))) for p in PROBES]
             handlers += [(("lifecycle", h), obj(lifecycle.get(h))) for h in HOOKS]
             for where, handler in handlers:
                 for kind in HANDLERS:
                     host = obj(handler.get(kind)).get("host")
                     if host:
-                        yield Finding(path=dotted((*ref.path, *where, kind, "host")),
-                                      message=f"{REASON} ({container(ref)} uses {REASON} {quote(host)})")
+                        yield Finding(
+                            path=dotted((*ref.path, *where, kind, "host")),
+                            message=f"{REASON} ({container(ref)} uses {REASON} {quote(host)})",
+                        )
 
 
 def _probe(host: str) -> dict[str, object]:
@@ -57,18 +59,24 @@ RULE = Rule(
     severity=Severity.ERROR,
     pod_templates=True,
     fix="remove host from the probe's or lifecycle hook's httpGet/tcpSocket; the kubelet uses the pod IP",
-    why="Probes run from the node; a host field lets a pod make the node call any address, around NetworkPolicies.",
+    why="Probes run from the node; a host lets a pod make the node call any address, around NetworkPolicies.",
     check=check,
     doc=__doc__ or "",
     allowed=(
         Example(object=example_pod(restricted_container() | {"readinessProbe": _probe("")})),
-        Example(object=example_pod(restricted_container() | {"livenessProbe": {"tcpSocket": {"port": 8000}}}),
-                tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(restricted_container() | {"livenessProbe": {"tcpSocket": {"port": 8000}}}),
+            tenant=BASELINE_TENANT,
+        ),
     ),
     denied=(
         Example(object=example_pod(restricted_container() | {"readinessProbe": _probe("10.0.0.1")})),
-        Example(object=example_pod(restricted_container() | {
-            "lifecycle": {"preStop": {"tcpSocket": {"port": 9000, "host": "metadata.internal"}}}}),
-            tenant=BASELINE_TENANT),
+        Example(
+            object=example_pod(
+                restricted_container()
+                | {"lifecycle": {"preStop": {"tcpSocket": {"port": 9000, "host": "metadata.internal"}}}}
+            ),
+            tenant=BASELINE_TENANT,
+        ),
     ),
 )

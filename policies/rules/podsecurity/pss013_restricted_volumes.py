@@ -25,8 +25,17 @@ from policies.rules.podsecurity.examples import example_pod
 from policies.subjects import Subject
 
 REASON = "restricted volume types"
-ALLOWED = ("configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim",
-           "projected", "secret")
+ALLOWED = (
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "image",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+)
 RESTRICTED_TYPES = (
     "hostPath", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "nfs", "iscsi", "glusterfs", "rbd",
     "flexVolume", "cinder", "cephfs", "flocker", "fc", "azureFile", "vsphereVolume", "quobyte", "azureDisk",
@@ -51,8 +60,10 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
             if not isinstance(volume, dict) or (kind := volume_type(volume)) is None:
                 continue
             path = (*pod.path, "volumes", i) + ((kind,) if kind != "unknown" else ())
-            yield Finding(path=dotted(path), message=f"{REASON} (volume {quote(volume.get('name', ''))} uses "
-                          f"restricted volume type {quote(kind)})")
+            yield Finding(
+                path=dotted(path),
+                message=f"{REASON} (volume {quote(volume.get('name', ''))} uses restricted volume type {quote(kind)})",
+            )
 
 
 RULE = Rule(
@@ -64,15 +75,19 @@ RULE = Rule(
     pod_templates=True,
     fix="mount storage through a persistentVolumeClaim, csi or ephemeral volume; keep configMap, secret, "
     "emptyDir, projected, downwardAPI and image volumes",
-    why="Inline host and network volumes bypass the PersistentVolume layer that keeps tenants' storage apart.",
+    why="Inline host and network volumes bypass the PersistentVolume layer keeping tenants' storage apart.",
     check=check,
     doc=__doc__ or "",
     allowed=(
-        Example(object=example_pod(volumes=[
-            {"name": "models", "persistentVolumeClaim": {"claimName": "llama"}},
-            {"name": "shm", "emptyDir": {"medium": "Memory"}},
-            {"name": "weights", "image": {"reference": "registry.acme.example/weights:1"}},
-        ])),
+        Example(
+            object=example_pod(
+                volumes=[
+                    {"name": "models", "persistentVolumeClaim": {"claimName": "llama"}},
+                    {"name": "shm", "emptyDir": {"medium": "Memory"}},
+                    {"name": "weights", "image": {"reference": "registry.acme.example/weights:1"}},
+                ]
+            )
+        ),
     ),
     denied=(
         Example(object=example_pod(volumes=[{"name": "models", "nfs": {"server": "10.0.0.5", "path": "/m"}}])),

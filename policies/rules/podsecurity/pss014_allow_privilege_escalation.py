@@ -60,9 +60,13 @@ RULE = Rule(
     doc=__doc__ or "",
     allowed=(
         Example(object=example_pod()),
-        Example(object=example_pod(restricted_container(allowPrivilegeEscalation=None, capabilities=None,
-                                                        seccompProfile=None), os={"name": "windows"}),
-                note="Windows pods are exempt"),
+        Example(
+            object=example_pod(
+                restricted_container(allowPrivilegeEscalation=None, capabilities=None, seccompProfile=None),
+                os={"name": "windows"},
+            ),
+            note="Windows pods are exempt",
+        ),
     ),
     denied=(
         Example(object=example_pod(restricted_container(allowPrivilegeEscalation=None))),

@@ -44,17 +44,23 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
             continue
         pod_value = pod_security_context(pod).get("runAsNonRoot")
         if pod_value is False:
-            yield Finding(path=dotted(pod_sc_path(pod, "runAsNonRoot")),
-                          message=f"{REASON} (pod must not set securityContext.runAsNonRoot=false)")
+            yield Finding(
+                path=dotted(pod_sc_path(pod, "runAsNonRoot")),
+                message=f"{REASON} (pod must not set securityContext.runAsNonRoot=false)",
+            )
         for ref in all_containers(pod):
             value = container_security_context(ref).get("runAsNonRoot")
             path = dotted(sc_path(ref, "runAsNonRoot"))
             if value is False:
-                yield Finding(path=path,
-                              message=f"{REASON} ({container(ref)} must not set securityContext.runAsNonRoot=false)")
+                yield Finding(
+                    path=path,
+                    message=f"{REASON} ({container(ref)} must not set securityContext.runAsNonRoot=false)",
+                )
             elif value is None and pod_value is not True:
-                yield Finding(path=path,
-                              message=f"{REASON} (pod or {container(ref)} must set securityContext.runAsNonRoot=true)")
+                yield Finding(
+                    path=path,
+                    message=f"{REASON} (pod or {container(ref)} must set securityContext.runAsNonRoot=true)",
+                )
 
 
 RULE = Rule(
@@ -65,18 +71,24 @@ RULE = Rule(
     severity=Severity.ERROR,
     pod_templates=True,
     fix="set securityContext.runAsNonRoot: true on the pod (or on every container)",
-    why="Root in a container is root on the node's kernel, one escape away from every tenant's GPUs and data.",
+    why="Root in a container is root on the node's kernel, one escape from every tenant's GPUs and data.",
     check=check,
     doc=__doc__ or "",
     allowed=(
-        Example(object=example_pod(restricted_container(runAsNonRoot=None), securityContext={"runAsNonRoot": True}),
-                note="inherited from the pod"),
-        Example(object=example_pod(restricted_container(runAsNonRoot=False), hostUsers=False),
-                note="user namespace"),
+        Example(
+            object=example_pod(restricted_container(runAsNonRoot=None), securityContext={"runAsNonRoot": True}),
+            note="inherited from the pod",
+        ),
+        Example(
+            object=example_pod(restricted_container(runAsNonRoot=False), hostUsers=False),
+            note="user namespace",
+        ),
     ),
     denied=(
         Example(object=example_pod(restricted_container(runAsNonRoot=None))),
-        Example(object=example_pod(restricted_container(runAsNonRoot=False), securityContext={"runAsNonRoot": True}),
-                note="a container overrides the pod"),
+        Example(
+            object=example_pod(restricted_container(runAsNonRoot=False), securityContext={"runAsNonRoot": True}),
+            note="a container overrides the pod",
+        ),
     ),
 )

@@ -45,11 +45,15 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         if in_user_namespace(pod):
             continue
         if _is_root(pod_security_context(pod).get("runAsUser")):
-            yield Finding(path=dotted(pod_sc_path(pod, "runAsUser")), message=f"{REASON} (pod must not set runAsUser=0)")
+            yield Finding(
+                path=dotted(pod_sc_path(pod, "runAsUser")), message=f"{REASON} (pod must not set runAsUser=0)"
+            )
         for ref in all_containers(pod):
             if _is_root(container_security_context(ref).get("runAsUser")):
-                yield Finding(path=dotted(sc_path(ref, "runAsUser")),
-                              message=f"{REASON} ({container(ref)} must not set runAsUser=0)")
+                yield Finding(
+                    path=dotted(sc_path(ref, "runAsUser")),
+                    message=f"{REASON} ({container(ref)} must not set runAsUser=0)",
+                )
 
 
 RULE = Rule(
@@ -65,8 +69,10 @@ RULE = Rule(
     doc=__doc__ or "",
     allowed=(
         Example(object=example_pod(restricted_container(runAsUser=1000), securityContext={"runAsUser": 1000})),
-        Example(object=example_pod(restricted_container(runAsUser=0, runAsNonRoot=None), hostUsers=False),
-                note="user namespace"),
+        Example(
+            object=example_pod(restricted_container(runAsUser=0, runAsNonRoot=None), hostUsers=False),
+            note="user namespace",
+        ),
     ),
     denied=(
         Example(object=example_pod(securityContext={"runAsUser": 0})),

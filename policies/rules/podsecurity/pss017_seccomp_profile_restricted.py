@@ -46,17 +46,29 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     allowed=(
-        Example(object=example_pod(restricted_container(seccompProfile=None),
-                                   securityContext={"seccompProfile": {"type": "RuntimeDefault"}}),
-                note="inherited from the pod"),
-        Example(object=example_pod(restricted_container(seccompProfile=None, allowPrivilegeEscalation=None,
-                                                        capabilities=None), os={"name": "windows"}),
-                note="Windows pods are exempt"),
+        Example(
+            object=example_pod(
+                restricted_container(seccompProfile=None),
+                securityContext={"seccompProfile": {"type": "RuntimeDefault"}},
+            ),
+            note="inherited from the pod",
+        ),
+        Example(
+            object=example_pod(
+                restricted_container(seccompProfile=None, allowPrivilegeEscalation=None, capabilities=None),
+                os={"name": "windows"},
+            ),
+            note="Windows pods are exempt",
+        ),
     ),
     denied=(
         Example(object=example_pod(restricted_container(seccompProfile=None))),
-        Example(object=example_pod(restricted_container(seccompProfile={"type": "Unconfined"}),
-                                   securityContext={"seccompProfile": {"type": "RuntimeDefault"}}),
-                note="a container overrides the pod"),
+        Example(
+            object=example_pod(
+                restricted_container(seccompProfile={"type": "Unconfined"}),
+                securityContext={"seccompProfile": {"type": "RuntimeDefault"}},
+            ),
+            note="a container overrides the pod",
+        ),
     ),
 )

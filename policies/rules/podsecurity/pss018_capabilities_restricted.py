@@ -47,8 +47,10 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
             caps = obj(container_security_context(ref).get("capabilities"))
             drop, add = caps.get("drop"), caps.get("add")
             if not (isinstance(drop, list) and "ALL" in drop):
-                yield Finding(path=dotted(sc_path(ref, "capabilities", "drop")),
-                              message=f'{REASON} ({container(ref)} must set securityContext.capabilities.drop=["ALL"])')
+                yield Finding(
+                    path=dotted(sc_path(ref, "capabilities", "drop")),
+                    message=f'{REASON} ({container(ref)} must set securityContext.capabilities.drop=["ALL"])',
+                )
             for i, cap in enumerate(add if isinstance(add, list) else ()):
                 if cap != "NET_BIND_SERVICE":
                     yield Finding(
@@ -66,14 +68,18 @@ RULE = Rule(
     severity=Severity.ERROR,
     pod_templates=True,
     fix='set securityContext.capabilities.drop: ["ALL"]; add back only NET_BIND_SERVICE',
-    why="Default capabilities are more than a model server needs and are what an attacker uses to go further.",
+    why="Default capabilities exceed a model server's needs and are what an attacker uses to go further.",
     check=check,
     doc=__doc__ or "",
     allowed=(
         Example(object=example_pod(restricted_container(capabilities={"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}))),
-        Example(object=example_pod(restricted_container(capabilities=None, allowPrivilegeEscalation=None,
-                                                        seccompProfile=None), os={"name": "windows"}),
-                note="Windows pods are exempt"),
+        Example(
+            object=example_pod(
+                restricted_container(capabilities=None, allowPrivilegeEscalation=None, seccompProfile=None),
+                os={"name": "windows"},
+            ),
+            note="Windows pods are exempt",
+        ),
     ),
     denied=(
         Example(object=example_pod(restricted_container(capabilities=None))),

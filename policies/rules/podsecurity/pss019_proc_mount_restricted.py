@@ -43,7 +43,9 @@ RULE = Rule(
     allowed=(Example(object=example_pod(restricted_container(procMount="Default"))),),
     denied=(
         Example(object=example_pod(restricted_container(procMount="Unmasked"))),
-        Example(object=example_pod(restricted_container(procMount="Unmasked"), hostUsers=False),
-                note="no user-namespace exception in restricted"),
+        Example(
+            object=example_pod(restricted_container(procMount="Unmasked"), hostUsers=False),
+            note="no user-namespace exception in restricted",
+        ),
     ),
 )

@@ -26,7 +26,8 @@ def _bad(profile: object) -> bool:
 
 
 def _message(setter: str, profile: dict[str, object]) -> str:
-    return f"{REASON} ({setter} must not set securityContext.seccompProfile.type to {quote(profile.get('type', ''))})"
+    value = quote(profile.get("type", ""))
+    return f"{REASON} ({setter} must not set securityContext.seccompProfile.type to {value})"
 
 
 def explicitly_bad(pod: PodTemplate) -> Iterator[Finding]:
@@ -37,8 +38,9 @@ def explicitly_bad(pod: PodTemplate) -> Iterator[Finding]:
     for ref in all_containers(pod):
         profile = container_security_context(ref).get("seccompProfile")
         if isinstance(profile, dict) and _bad(profile):
-            yield Finding(path=dotted(sc_path(ref, "seccompProfile", "type")),
-                          message=_message(container(ref), profile))
+            yield Finding(
+                path=dotted(sc_path(ref, "seccompProfile", "type")), message=_message(container(ref), profile)
+            )
 
 
 def implicitly_unset(pod: PodTemplate) -> Iterator[Finding]:
@@ -48,6 +50,8 @@ def implicitly_unset(pod: PodTemplate) -> Iterator[Finding]:
         return
     for ref in all_containers(pod):
         if not isinstance(container_security_context(ref).get("seccompProfile"), dict):
-            yield Finding(path=dotted(sc_path(ref, "seccompProfile", "type")),
-                          message=f"{REASON} (pod or {container(ref)} must set securityContext.seccompProfile.type "
-                          'to "RuntimeDefault" or "Localhost")')
+            yield Finding(
+                path=dotted(sc_path(ref, "seccompProfile", "type")),
+                message=f"{REASON} (pod or {container(ref)} must set securityContext.seccompProfile.type "
+                'to "RuntimeDefault" or "Localhost")',
+            )

@@ -18,7 +18,7 @@ from policies.tenancy import TenantIndex
 SA_USER = "system:serviceaccount:"
 SA_GROUP = "system:serviceaccounts:"
 # Groups every tenant's users or service accounts are in.
-EVERYONE = frozenset({"system:authenticated", "system:serviceaccounts", "system:unauthenticated"})
+EVERYONE = frozenset({"system:authenticated", "system:serviceaccounts"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,9 +44,9 @@ class SubjectRef:
         if self.kind == "ServiceAccount":
             return self.namespace or None
         if self.kind == "User" and self.name.startswith(SA_USER):
-            return self.name[len(SA_USER):].partition(":")[0] or None
+            return self.name[len(SA_USER) :].partition(":")[0] or None
         if self.kind == "Group" and self.name.startswith(SA_GROUP):
-            return self.name[len(SA_GROUP):] or None
+            return self.name[len(SA_GROUP) :] or None
         return None
 
 
@@ -56,15 +56,18 @@ def subjects(binding: dict[str, Any], namespace: str = "") -> Iterator[SubjectRe
         return
     for i, s in enumerate(items):
         if isinstance(s, dict):
-            yield SubjectRef(index=i, kind=str(s.get("kind") or ""), name=str(s.get("name") or ""),
-                             namespace=str(s.get("namespace") or namespace))
+            yield SubjectRef(
+                index=i,
+                kind=str(s.get("kind") or ""),
+                name=str(s.get("name") or ""),
+                namespace=str(s.get("namespace") or namespace),
+            )
 
 
 def tenants_of(subject: SubjectRef, tenants: TenantIndex) -> tuple[str, ...]:
     """Every tenant the subject belongs to (a group may be listed by several), sorted."""
     found = {
-        t.name for t in tenants.by_name.values()
-        if any(_same(s.kind, s.name, s.namespace, subject) for s in t.subjects)
+        t.name for t in tenants.by_name.values() if any(_same(s.kind, s.name, s.namespace, subject) for s in t.subjects)
     }
     ns = subject.account_namespace
     if ns is not None and ns in tenants.owner_of:

@@ -16,8 +16,7 @@ from policies.paths import dotted
 
 ESCALATION_VERBS = ("bind", "escalate", "impersonate")
 # Resources on which the `*` verb includes escalate, bind or impersonate.
-ESCALATION_RESOURCES = frozenset({"roles", "clusterroles", "users", "groups", "serviceaccounts", "uids",
-                                  "userextras"})
+ESCALATION_RESOURCES = frozenset({"roles", "clusterroles", "users", "groups", "serviceaccounts", "uids", "userextras"})
 WRITE_VERBS = frozenset({"*", "create", "update", "patch", "delete", "deletecollection"})
 
 
@@ -49,7 +48,8 @@ def rule_problems(rules: Any) -> Iterator[tuple[str, str]]:
                 yield verbs_path, f"'*' verbs on {', '.join(hit)} include escalate, bind or impersonate"
         nodes = sorted(r for r in resources if _base(r) == "nodes")
         if nodes:
-            yield resources_path, f"grants {', '.join(nodes)}: node access (kubelet API) is for the platform only"
-        if ("namespaces" in resources or "*" in resources) and verbs & WRITE_VERBS and "*" not in verbs:
-            yield resources_path, ("may change the Namespace object itself (its tenant and Pod Security labels) "
-                                   f"with {', '.join(sorted(verbs & WRITE_VERBS))}")
+            yield resources_path, f"grants {', '.join(nodes)}: node access (kubelet API) is for the platform"
+        writes = ", ".join(sorted(verbs & WRITE_VERBS))
+        everything = "*" in verbs and "*" in resources  # reported above
+        if ("namespaces" in resources or "*" in resources) and writes and not everything:
+            yield resources_path, f"{writes} on namespaces lets it rewrite its own Namespace's labels"

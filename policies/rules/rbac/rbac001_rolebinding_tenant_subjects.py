@@ -38,20 +38,24 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
             why = f"belongs to tenant {', '.join(repr(o) for o in owners)}"
         else:
             why = "is not an owner or member"
-        yield Finding(path=ref.path,
-                      message=f"{ref.display} {why}; RoleBindings in {subject.namespace!r} may bind only "
-                      f"tenant {tenant.name!r}'s subjects")
+        yield Finding(
+            path=ref.path,
+            message=f"{ref.display} {why}; RoleBindings in {subject.namespace!r} may bind only "
+            f"subjects of tenant {tenant.name!r}",
+        )
 
 
 RBAC = "rbac.authorization.k8s.io"
 
 
 def _binding(*subjects: Obj) -> Obj:
-    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-            "metadata": {"name": "devs", "namespace": "acme-prod",
-                         "labels": {"tenantguard.io/tenant": "acme"}},
-            "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "edit"},
-            "subjects": list(subjects)}
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "devs", "namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}},
+        "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "edit"},
+        "subjects": list(subjects),
+    }
 
 
 RULE = Rule(
@@ -63,22 +67,28 @@ RULE = Rule(
     kinds=frozenset({"RoleBinding"}),
     fix="bind only the Tenant's owners and members or ServiceAccounts of its namespaces (add others to the "
     "Tenant's spec.members)",
-    why="A RoleBinding to an outsider hands the tenant's secrets, model weights and GPU pods to another "
-    "tenant.",
+    why="A RoleBinding to an outsider hands the tenant's secrets, model weights and GPU pods to another tenant.",
     check=check,
     doc=__doc__ or "",
     allowed=(
-        Example(object=_binding({"kind": "Group", "name": "acme-devs", "apiGroup": RBAC},
-                                {"kind": "ServiceAccount", "name": "ci"},
-                                {"kind": "ServiceAccount", "name": "trainer", "namespace": "acme-dev"},
-                                {"kind": "Group", "name": "system:serviceaccounts:acme-dev",
-                                 "apiGroup": RBAC})),
+        Example(
+            object=_binding(
+                {"kind": "Group", "name": "acme-devs", "apiGroup": RBAC},
+                {"kind": "ServiceAccount", "name": "ci"},
+                {"kind": "ServiceAccount", "name": "trainer", "namespace": "acme-dev"},
+                {"kind": "Group", "name": "system:serviceaccounts:acme-dev", "apiGroup": RBAC},
+            )
+        ),
     ),
     denied=(
-        Example(object=_binding({"kind": "Group", "name": "globex-devs", "apiGroup": RBAC}),
-                note="another tenant's group"),
-        Example(object=_binding({"kind": "ServiceAccount", "name": "default", "namespace": "globex-prod"}),
-                note="another tenant's ServiceAccount"),
+        Example(
+            object=_binding({"kind": "Group", "name": "globex-devs", "apiGroup": RBAC}),
+            note="another tenant's group",
+        ),
+        Example(
+            object=_binding({"kind": "ServiceAccount", "name": "default", "namespace": "globex-prod"}),
+            note="another tenant's ServiceAccount",
+        ),
         Example(object=_binding({"kind": "Group", "name": "system:authenticated", "apiGroup": RBAC})),
         Example(object=_binding({"kind": "User", "name": "mallory", "apiGroup": RBAC}), note="unknown user"),
     ),

@@ -32,27 +32,34 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         return
     if subject.kind == "RoleBinding":
         ref = subject.obj.get("roleRef")
-        if isinstance(ref, dict) and ref.get("kind") == "ClusterRole" and ref.get("name") in FORBIDDEN_CLUSTER_ROLES:
-            yield Finding(path="roleRef.name",
-                          message=f"ClusterRole {ref['name']!r} cannot be bound in tenant namespace "
-                          f"{subject.namespace!r}; bind 'admin' for full control of the namespace")
+        ref = ref if isinstance(ref, dict) else {}
+        if ref.get("kind") == "ClusterRole" and ref.get("name") in FORBIDDEN_CLUSTER_ROLES:
+            yield Finding(
+                path="roleRef.name",
+                message=f"ClusterRole {ref['name']!r} cannot be bound in tenant namespace "
+                f"{subject.namespace!r}; bind 'admin' for full control of the namespace",
+            )
     elif subject.kind == "Role":
         for path, message in rule_problems(subject.obj.get("rules")):
             yield Finding(path=path, message=message)
 
 
-_META: Obj = {"namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}}
+RBAC = "rbac.authorization.k8s.io"
+_META: Obj = {"name": "ops", "namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}}
 
 
 def _binding(role: str) -> Obj:
-    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "ops", **_META},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
-            "subjects": [{"kind": "Group", "name": "acme-admins", "apiGroup": "rbac.authorization.k8s.io"}]}
+    return {
+        "apiVersion": f"{RBAC}/v1",
+        "kind": "RoleBinding",
+        "metadata": _META,
+        "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": role},
+        "subjects": [{"kind": "Group", "name": "acme-admins", "apiGroup": RBAC}],
+    }
 
 
 def _role(*rules: Obj) -> Obj:
-    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "ops", **_META},
-            "rules": list(rules)}
+    return {"apiVersion": f"{RBAC}/v1", "kind": "Role", "metadata": _META, "rules": list(rules)}
 
 
 RULE = Rule(
@@ -62,21 +69,27 @@ RULE = Rule(
     category=Category.RBAC,
     severity=Severity.ERROR,
     kinds=frozenset({"Role", "RoleBinding"}),
-    fix="bind the ClusterRole admin, edit or view instead of cluster-admin; list explicit verbs and resources "
-    "without escalate, bind, impersonate, nodes or namespace writes",
+    fix="bind the ClusterRole admin, edit or view instead of cluster-admin; list explicit verbs and "
+    "resources without escalate, bind, impersonate, nodes or namespace writes",
     why="Escalate, bind, impersonate and cluster-admin turn a namespace administrator into a cluster "
     "administrator who can read every tenant's models and prompts.",
     check=check,
     doc=__doc__ or "",
     allowed=(
         Example(object=_binding("admin"), note="admin in the tenant's own namespace"),
-        Example(object=_role({"apiGroups": ["", "apps"], "resources": ["pods", "deployments"],
-                              "verbs": ["get", "list", "watch", "create", "update"]})),
+        Example(
+            object=_role(
+                {
+                    "apiGroups": ["", "apps"],
+                    "resources": ["pods", "deployments"],
+                    "verbs": ["get", "list", "watch", "create", "update"],
+                }
+            )
+        ),
     ),
     denied=(
         Example(object=_binding("cluster-admin")),
-        Example(object=_role({"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"],
-                              "verbs": ["escalate", "bind"]})),
+        Example(object=_role({"apiGroups": [RBAC], "resources": ["roles"], "verbs": ["escalate", "bind"]})),
         Example(object=_role({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]})),
         Example(object=_role({"apiGroups": [""], "resources": ["nodes/proxy"], "verbs": ["get"]})),
         Example(object=_role({"apiGroups": [""], "resources": ["namespaces"], "verbs": ["patch"]})),

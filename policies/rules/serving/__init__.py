@@ -1,6 +1,19 @@
-"""serving rules."""
+"""serving: traffic enters through the gateway, images and models come only from the tenant's own sources."""
 
 from policies.model import Mutator, Rule
+from policies.rules.serving import (
+    srv001_no_external_services,
+    srv002_allowed_registries,
+    srv003_allowed_model_sources,
+    srv005_routes_stay_in_tenant,
+    srv006_ingress_tls,
+)
 
-RULES: tuple[Rule, ...] = ()
+RULES: tuple[Rule, ...] = (
+    srv001_no_external_services.RULE,
+    srv002_allowed_registries.RULE,
+    srv003_allowed_model_sources.RULE,
+    srv005_routes_stay_in_tenant.RULE,
+    srv006_ingress_tls.RULE,
+)
 MUTATORS: tuple[Mutator, ...] = ()

@@ -35,7 +35,7 @@ def normalise_image(image: str) -> str:
 
 
 def normalise_registry(prefix: str) -> str:
-    return DOCKER_HUB + prefix[len(_LEGACY_HUB):] if prefix.startswith(_LEGACY_HUB + "/") else prefix
+    return DOCKER_HUB + prefix[len(_LEGACY_HUB) :] if prefix.startswith(_LEGACY_HUB + "/") else prefix
 
 
 def normalise_model(value: str, *, bare_names: bool = True) -> str | None:

@@ -30,12 +30,16 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         return
     kind = spec.get("type")
     if kind in EXTERNAL_TYPES:
-        yield Finding(path=dotted(("spec", "type")),
-                      message=f"Service type {kind} exposes tenant pods outside the cluster; use ClusterIP")
+        yield Finding(
+            path=dotted(("spec", "type")),
+            message=f"Service type {kind} exposes tenant pods outside the cluster; use ClusterIP",
+        )
     ips = spec.get("externalIPs")
     for i, ip in enumerate(ips if isinstance(ips, list) else ()):
-        yield Finding(path=dotted(("spec", "externalIPs", i)),
-                      message=f"external IP {ip!r} is not allowed in tenant namespaces")
+        yield Finding(
+            path=dotted(("spec", "externalIPs", i)),
+            message=f"external IP {ip!r} is not allowed in tenant namespaces",
+        )
 
 
 def _service(**spec: Any) -> dict[str, Any]:

@@ -41,9 +41,11 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
             if has_prefix(full, allowed):
                 continue
             shown = repr(image) if full == image else f"{image!r} ({full})"
-            yield Finding(path=dotted((*ref.path, "image")),
-                          message=f"image {shown} of container {ref.name!r} is not from a registry of tenant "
-                          f"{tenant.name!r} — allowed: {', '.join(allowed) or '(none)'}")
+            yield Finding(
+                path=dotted((*ref.path, "image")),
+                message=f"image {shown} of container {ref.name!r} is not from a registry of tenant "
+                f"{tenant.name!r} — allowed: {', '.join(allowed) or '(none)'}",
+            )
 
 
 def _pod(*images: str) -> dict[str, Any]:
@@ -74,6 +76,6 @@ RULE = Rule(
     denied=(
         Example(object=_pod("quay.io/evil/miner:1"), note="another registry"),
         Example(object=_pod("nginx:1.27"), note="docker.io/library/nginx"),
-        Example(object=_pod("nvcr.io/nvidia-evil/x:1"), note="prefix only on a segment boundary"),
+        Example(object=_pod("nvcr.io/nvidia-evil/x:1"), note="look-alike organisation"),
     ),
 )

@@ -47,16 +47,33 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     allowed=(
-        Example(object={"apiVersion": "v1", "kind": "Namespace",
-                        "metadata": {"name": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}}}),
-        Example(object={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-tools"}},
-                note="not claimed by any tenant, no label"),
+        Example(
+            object={
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}},
+            }
+        ),
+        Example(
+            object={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-tools"}},
+            note="not claimed by any tenant, no label",
+        ),
     ),
     denied=(
-        Example(object={"apiVersion": "v1", "kind": "Namespace",
-                        "metadata": {"name": "acme-prod", "labels": {"tenantguard.io/tenant": "globex"}}}),
-        Example(object={"apiVersion": "v1", "kind": "Namespace",
-                        "metadata": {"name": "stray", "labels": {"tenantguard.io/tenant": "acme"}}},
-                note="the label claims a tenant that does not list the namespace"),
+        Example(
+            object={
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": "acme-prod", "labels": {"tenantguard.io/tenant": "globex"}},
+            }
+        ),
+        Example(
+            object={
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": "stray", "labels": {"tenantguard.io/tenant": "acme"}},
+            },
+            note="the label claims a tenant that does not list the namespace",
+        ),
     ),
 )

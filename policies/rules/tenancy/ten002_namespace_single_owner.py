@@ -21,16 +21,20 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     if not isinstance(namespaces, list):
         return
     for i, ns in enumerate(namespaces):
-        others = sorted(
-            t.name for t in ctx.tenants.by_name.values() if t.name != subject.name and ns in t.namespaces
-        )
+        others = sorted(t.name for t in ctx.tenants.by_name.values() if t.name != subject.name and ns in t.namespaces)
         if others:
-            yield Finding(path=f"spec.namespaces[{i}]",
-                          message=f"namespace {ns!r} is already claimed by tenant {', '.join(others)}")
+            yield Finding(
+                path=f"spec.namespaces[{i}]",
+                message=f"namespace {ns!r} is already claimed by tenant {', '.join(others)}",
+            )
 
 
-_GLOBEX_CLAIMS_ACME = {"apiVersion": "tenantguard.io/v1alpha1", "kind": "Tenant", "metadata": {"name": "initech"},
-                       "spec": {"namespaces": ["initech-prod", "acme-dev"]}}
+_GLOBEX_CLAIMS_ACME = {
+    "apiVersion": "tenantguard.io/v1alpha1",
+    "kind": "Tenant",
+    "metadata": {"name": "initech"},
+    "spec": {"namespaces": ["initech-prod", "acme-dev"]},
+}
 
 RULE = Rule(
     id="TEN002",

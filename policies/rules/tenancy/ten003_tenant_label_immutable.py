@@ -31,12 +31,17 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         return
     before, after = _label(ctx.old, ctx.label), subject.labels.get(ctx.label)
     if before is not None and after != before:
-        yield Finding(path=dotted(("metadata", "labels", ctx.label)),
-                      message=f"tenant label cannot change from {before!r} to {after!r}")
+        yield Finding(
+            path=dotted(("metadata", "labels", ctx.label)),
+            message=f"tenant label cannot change from {before!r} to {after!r}",
+        )
 
 
-_NS = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "acme-dev",
-                                                             "labels": {"tenantguard.io/tenant": "acme"}}}
+_NS = {
+    "apiVersion": "v1",
+    "kind": "Namespace",
+    "metadata": {"name": "acme-dev", "labels": {"tenantguard.io/tenant": "acme"}},
+}
 
 RULE = Rule(
     id="TEN003",
@@ -51,7 +56,11 @@ RULE = Rule(
     doc=__doc__ or "",
     allowed=(Example(object=_NS, operation="UPDATE", old=_NS, note="UPDATE that keeps the label"),),
     denied=(
-        Example(object={**_NS, "metadata": {"name": "acme-dev", "labels": {"tenantguard.io/tenant": "globex"}}},
-                operation="UPDATE", old=_NS, note="UPDATE from acme to globex"),
+        Example(
+            object={**_NS, "metadata": {"name": "acme-dev", "labels": {"tenantguard.io/tenant": "globex"}}},
+            operation="UPDATE",
+            old=_NS,
+            note="UPDATE from acme to globex",
+        ),
     ),
 )

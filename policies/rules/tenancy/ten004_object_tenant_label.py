@@ -39,8 +39,10 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         value = labels.get(ctx.label) if isinstance(labels, dict) else None
         if value != want:
             got = f"is {value!r}" if value is not None else "is missing"
-            yield Finding(path=dotted((*meta_path, "labels", ctx.label)),
-                          message=f"objects in namespace {subject.namespace!r} belong to tenant {want!r}; label {got}")
+            yield Finding(
+                path=dotted((*meta_path, "labels", ctx.label)),
+                message=f"objects in namespace {subject.namespace!r} belong to tenant {want!r}; label {got}",
+            )
 
 
 def mutate(subject: Subject, ctx: Context) -> list[Patch]:
@@ -62,8 +64,11 @@ def mutate(subject: Subject, ctx: Context) -> list[Patch]:
 
 
 def _cm(labels: dict[str, str]) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "prompts", "namespace": "acme-prod",
-                                                                  "labels": labels}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "prompts", "namespace": "acme-prod", "labels": labels},
+    }
 
 
 RULE = Rule(

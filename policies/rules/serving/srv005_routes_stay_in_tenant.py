@@ -1,0 +1,99 @@
+"""SRV005 routes-stay-in-tenant — a tenant's HTTPRoute sends traffic only to its own tenant's backends.
+
+What it checks: in a Gateway API `HTTPRoute`, every reference with a `namespace` —
+`spec.rules[].backendRefs[]`, the `backendRef` of `RequestMirror` filters (on a rule or on a backendRef)
+and `spec.parentRefs[]` — names
+the route's own namespace, another namespace of the same tenant, or a namespace no tenant owns (the
+platform gateway's). A namespace owned by another tenant is denied.
+
+Why it matters: a route is a forwarding rule on the shared gateway. Pointed at another tenant's Service
+(or mirroring into one), it carries requests authenticated for one tenant to another tenant's model, or
+copies one tenant's prompts to the other. Gateway API's ReferenceGrant is written by the target namespace,
+so it does not stop the route's owner from trying; this rule stops it at admission.
+
+Fix: route only to Services in the tenant's own namespaces; attach to the platform gateway, not to a
+Gateway in another tenant's namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from policies.context import Context
+from policies.model import Category, Example, Finding, Rule, Severity
+from policies.paths import Path, dotted
+from policies.subjects import Subject
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _mirrors(filters: Any, base: Path) -> Iterator[tuple[Path, Any]]:
+    for k, f in enumerate(_list(filters)):
+        mirror = f.get("requestMirror") if isinstance(f, dict) else None
+        if isinstance(mirror, dict):
+            yield (*base, "filters", k, "requestMirror", "backendRef"), mirror.get("backendRef")
+
+
+def references(spec: dict[str, Any]) -> Iterator[tuple[Path, Any]]:
+    for i, ref in enumerate(_list(spec.get("parentRefs"))):
+        yield ("spec", "parentRefs", i), ref
+    for i, rule in enumerate(_list(spec.get("rules"))):
+        if not isinstance(rule, dict):
+            continue
+        yield from _mirrors(rule.get("filters"), ("spec", "rules", i))
+        for j, backend in enumerate(_list(rule.get("backendRefs"))):
+            yield ("spec", "rules", i, "backendRefs", j), backend
+            if isinstance(backend, dict):
+                yield from _mirrors(backend.get("filters"), ("spec", "rules", i, "backendRefs", j))
+
+
+def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
+    tenant = ctx.tenant
+    spec = subject.obj.get("spec")
+    if tenant is None or not isinstance(spec, dict):
+        return
+    for path, ref in references(spec):
+        ns = ref.get("namespace") if isinstance(ref, dict) else None
+        if not isinstance(ns, str) or ns == subject.namespace:
+            continue
+        owner = ctx.tenants.for_namespace(ns)
+        if owner is not None and owner.name != tenant.name:
+            yield Finding(
+                path=dotted((*path, "namespace")),
+                message=f"namespace {ns!r} belongs to tenant {owner.name!r}; routes of tenant "
+                f"{tenant.name!r} stay in its own namespaces",
+            )
+
+
+def _route(backend_ns: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "chat", "namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}},
+        "spec": {
+            "parentRefs": [{"name": "llm-gateway", "namespace": "llm-gateway"}],
+            "rules": [{"backendRefs": [{"name": "vllm", "namespace": backend_ns, "port": 8443}]}],
+        },
+    }
+
+
+RULE = Rule(
+    id="SRV005",
+    slug="routes-stay-in-tenant",
+    title="HTTPRoutes reference only their own tenant's namespaces",
+    category=Category.SERVING,
+    severity=Severity.ERROR,
+    kinds=frozenset({"HTTPRoute"}),
+    fix="point backendRefs, request mirrors and parentRefs at the tenant's own namespaces or the gateway",
+    why="A route into another tenant's namespace hands one tenant's requests, or copies of them, to another.",
+    check=check,
+    doc=__doc__ or "",
+    allowed=(
+        Example(object=_route("acme-prod")),
+        Example(object=_route("acme-dev"), note="another namespace of the same tenant"),
+    ),
+    denied=(Example(object=_route("globex-prod"), note="backend in another tenant's namespace"),),
+)

@@ -1,0 +1,30 @@
+"""GPU008 no-gpu-daemonset: tenant DaemonSets request no GPUs."""
+
+from __future__ import annotations
+
+from policies.fixtures import judge
+from policies.model import Example, Obj, Violation
+from policies.rules.gpu.samples import container, deployment
+
+
+def fired(obj: Obj) -> list[Violation]:
+    return [v for v in judge(Example(object=obj)).violations if v.rule == "GPU008"]
+
+
+def test_cpu_daemonset_allowed() -> None:
+    assert fired(deployment(1, container({"cpu": "100m"}), kind="DaemonSet")) == []
+
+
+def test_gpu_deployment_not_judged() -> None:
+    assert fired(deployment(1, container({"nvidia.com/gpu": 1}))) == []
+
+
+def test_gpu_daemonset_denied() -> None:
+    (v,) = fired(deployment(1, container({"nvidia.com/mig-1g.10gb": 1}), kind="DaemonSet"))
+    assert v.path == "spec.template.spec"
+    assert "1 nvidia.com/mig-1g.10gb per node" in v.message
+
+
+def test_sidecar_gpu_counts() -> None:
+    sidecar = {**container({"nvidia.com/gpu": 1}, name="agent"), "restartPolicy": "Always"}
+    assert len(fired(deployment(1, container({"cpu": "1"}), kind="DaemonSet", initContainers=[sidecar]))) == 1

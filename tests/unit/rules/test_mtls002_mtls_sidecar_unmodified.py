@@ -1,0 +1,163 @@
+"""MTLS002 mtls-sidecar-unmodified: the sidecar is the platform's image and config, and stays on update."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from policies.engine import evaluate, review
+from policies.fixtures import NOW, deployment, policy_for, restricted_container
+from policies.model import Obj, Violation
+from policies.rules.mtls.sidecar import sidecar_args, sidecar_container
+from policies.settings import DEFAULT_SETTINGS
+
+MTLS = DEFAULT_SETTINGS.mtls
+GOOD = sidecar_container(MTLS, "acme", 8000)
+CERTS = {"name": "tenantguard-mtls-certs", "secret": {"secretName": "tenantguard-workload-cert"}}
+ARGS = "spec.template.spec.initContainers[0].args"
+
+
+def fired(obj: Obj, *, old: Obj | None = None, tenant: dict[str, Any] | None = None) -> list[Violation]:
+    op = "UPDATE" if old is not None else "CREATE"
+    return [
+        v for v in evaluate(obj, policy_for(tenant), operation=op, old=old, now=NOW).violations if v.rule == "MTLS002"
+    ]
+
+
+def vllm(port: int = 8000) -> Obj:
+    return restricted_container("vllm", "docker.io/vllm/vllm-openai:v0.6.3", ports=[{"containerPort": port}])
+
+
+def with_sidecar(sidecar: Obj | None = None, port: int = 8000, volumes: list[Obj] | None = None) -> Obj:
+    init = [] if sidecar is None else [sidecar]
+    return deployment(
+        name="vllm",
+        containers=[vllm(port)],
+        initContainers=init,
+        volumes=[CERTS] if volumes is None else volumes,
+    )
+
+
+def args(*replacements: tuple[str, str | None]) -> list[str]:
+    out = sidecar_args(MTLS, "acme", 8000)
+    for prefix, new in replacements:
+        out = [a for a in out if not a.startswith(prefix)] + ([new] if new else [])
+    return out
+
+
+def test_injected_sidecar_is_allowed() -> None:
+    assert fired(with_sidecar(GOOD)) == []
+    assert fired(with_sidecar(GOOD), old=with_sidecar(GOOD)) == []
+
+
+def test_admission_result_is_allowed_and_stays_allowed_on_reapply() -> None:
+    first = review(deployment(name="vllm", containers=[vllm()]), policy_for(), now=NOW)
+    assert [v for v in first.evaluation.violations if v.rule == "MTLS002"] == []
+    again = review(first.mutated, policy_for(), operation="UPDATE", old=first.mutated, now=NOW)
+    assert again.patches == () and again.evaluation.violations == ()
+
+
+def test_own_image_under_the_sidecar_name_is_denied() -> None:
+    (v,) = fired(with_sidecar({**GOOD, "image": "registry.acme.example/ghostunnel:dev"}))
+    assert v.path == "spec.template.spec.initContainers[0].image"
+    assert MTLS.image in v.message and "registry.acme.example/ghostunnel:dev" in v.message
+
+
+def test_command_override_is_denied() -> None:
+    (v,) = fired(with_sidecar({**GOOD, "command": ["/bin/sh", "-c", "sleep infinity"]}))
+    assert v.path == "spec.template.spec.initContainers[0].command"
+
+
+@pytest.mark.parametrize(
+    ("new_args", "index"),
+    [
+        pytest.param(args(("--allow-uri", "--allow-all")), 6, id="allow-all"),
+        pytest.param([*args(), "--allow-uri=spiffe://tenantguard.io/tenant/globex"], 7, id="second-tenant"),
+        pytest.param([*args(), "--disable-authentication"], 7, id="no-client-auth"),
+        pytest.param([*args(), "--allow-cn", "client"], 7, id="allow-cn-separate-value"),
+    ],
+)
+def test_widening_the_client_check_is_denied(new_args: list[str], index: int) -> None:
+    found = fired(with_sidecar({**GOOD, "args": new_args}))
+    assert f"{ARGS}[{index}]" in [v.path for v in found]
+    assert any("admits only tenant 'acme'" in v.message for v in found)
+
+
+def test_missing_required_flag_is_denied() -> None:
+    (v,) = fired(with_sidecar({**GOOD, "args": args(("--cacert", None))}))
+    assert v.path == ARGS
+    assert "--cacert=/etc/tenantguard/tls/ca.crt" in v.message
+
+
+@pytest.mark.parametrize("target", ["vllm.globex-prod.svc:8000", "10.0.0.7:8000"])
+def test_forwarding_off_the_pod_is_denied(target: str) -> None:
+    (v,) = fired(with_sidecar({**GOOD, "args": args(("--target", f"--target={target}"))}))
+    assert v.path == f"{ARGS}[6]"
+    assert "127.0.0.1" in v.message and target in v.message
+
+
+@pytest.mark.parametrize(
+    ("sidecar", "volumes"),
+    [
+        pytest.param({**GOOD, "volumeMounts": []}, [CERTS], id="no-mount"),
+        pytest.param(
+            GOOD,
+            [{"name": "tenantguard-mtls-certs", "secret": {"secretName": "my-own-cert"}}],
+            id="own-secret-under-the-volume-name",
+        ),
+        pytest.param(GOOD, [], id="no-volume"),
+    ],
+)
+def test_certificate_must_come_from_the_workload_secret(sidecar: Obj, volumes: list[Obj]) -> None:
+    (v,) = fired(with_sidecar(sidecar, volumes=volumes))
+    assert v.path == "spec.template.spec.initContainers[0].volumeMounts"
+    assert "'tenantguard-workload-cert'" in v.message
+
+
+def test_sidecar_name_is_reserved_outside_init_containers() -> None:
+    obj = deployment(name="vllm", containers=[vllm(), {"name": "tenantguard-mtls", "image": "x"}])
+    (v,) = fired(obj)
+    assert v.path == "spec.template.spec.containers[1].name"
+    assert "reserved" in v.message
+
+
+def test_update_removing_the_sidecar_is_denied() -> None:
+    (v,) = fired(with_sidecar(None), old=with_sidecar(GOOD))
+    assert v.path == "spec.template.spec.initContainers"
+    assert "removed" in v.message
+
+
+def test_update_removing_it_when_no_port_is_left_is_allowed() -> None:
+    new = deployment(name="vllm", volumes=[CERTS])
+    assert fired(new, old=with_sidecar(GOOD)) == []
+
+
+def test_update_changing_the_sidecar_is_denied() -> None:
+    changed = copy.deepcopy(GOOD)
+    changed["resources"]["limits"]["cpu"] = "4"
+    (v,) = fired(with_sidecar(changed), old=with_sidecar(GOOD))
+    assert v.path == "spec.template.spec.initContainers[0]"
+    assert "cannot be changed" in v.message
+
+
+def test_update_to_what_the_webhook_injects_today_is_allowed() -> None:
+    """After a settings upgrade (new image) or an app port change, re-injecting must not be refused."""
+    old = with_sidecar({**GOOD, "image": "ghcr.io/ghostunnel/ghostunnel:v1.7.0"})
+    assert fired(with_sidecar(GOOD), old=old) == []
+    new_port = with_sidecar(sidecar_container(MTLS, "acme", 9000), port=9000)
+    assert fired(new_port, old=with_sidecar(GOOD)) == []
+
+
+@pytest.mark.parametrize("mode", ["istio", "none"])
+def test_other_modes_are_not_judged(mode: str) -> None:
+    obj = with_sidecar({**GOOD, "image": "x"})
+    assert fired(obj, tenant={"mtls": {"mode": mode}}) == []
+
+
+def test_sidecar_port_is_reserved_for_app_containers() -> None:
+    obj = with_sidecar(GOOD, port=8443)
+    (v,) = fired(obj)
+    assert v.path == "spec.template.spec.containers[0].ports[0].containerPort"
+    assert "port 8443 is reserved for the mTLS sidecar" in v.message

@@ -1,0 +1,47 @@
+"""PSS011 sysctls: only the safe set (as of PSA v1.37) in spec.securityContext.sysctls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from policies.fixtures import judge
+from policies.model import Example, Violation
+from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod
+
+RULE = "PSS011"
+SAFE = [
+    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
+    "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat",
+]  # fmt: skip
+UNSAFE = ["kernel.msgmax", "kernel.shmmax", "net.core.somaxconn", "vm.max_map_count", "net.ipv4.ip_forward",
+          "kernel.sem", "net.ipv4.tcp_tw_reuse"]  # fmt: skip
+
+
+def fired(obj: dict[str, Any], tenant: dict[str, Any] | None = None) -> list[Violation]:
+    return [v for v in judge(Example(object=obj, tenant=tenant)).violations if v.rule == RULE]
+
+
+def with_sysctls(*names: str) -> dict[str, Any]:
+    return example_pod(securityContext={"sysctls": [{"name": n, "value": "1"} for n in names]})
+
+
+@pytest.mark.parametrize("name", SAFE)
+def test_safe_sysctls_are_allowed(name: str) -> None:
+    assert fired(with_sysctls(name)) == []
+    assert fired(with_sysctls(name), BASELINE_TENANT) == []
+
+
+@pytest.mark.parametrize("name", UNSAFE)
+def test_other_sysctls_are_denied(name: str) -> None:
+    (v,) = fired(with_sysctls("kernel.shm_rmid_forced", name), BASELINE_TENANT)
+    assert v.path == "spec.securityContext.sysctls[1].name"
+    assert v.message == f"forbidden sysctls ({name})"
+
+
+def test_every_unsafe_sysctl_is_reported() -> None:
+    assert [v.message for v in fired(with_sysctls(*UNSAFE[:3]))] == [f"forbidden sysctls ({n})" for n in UNSAFE[:3]]

@@ -1,0 +1,60 @@
+"""RBAC004: ClusterRoles aggregated into admin/edit/view add no escalation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from policies.fixtures import judge
+from policies.model import Example, Violation
+
+AGG = "rbac.authorization.k8s.io/aggregate-to-"
+
+
+def cluster_role(
+    *rules: dict[str, Any], name: str = "kserve-edit", into: str | None = "edit", value: str = "true"
+) -> dict[str, Any]:
+    labels = {f"{AGG}{into}": value} if into else {}
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": name, "labels": labels},
+        "rules": list(rules),
+    }
+
+
+def grant(verbs: list[str], resources: list[str]) -> dict[str, Any]:
+    return {"apiGroups": ["*"], "resources": resources, "verbs": verbs}
+
+
+def fired(obj: dict[str, Any]) -> list[Violation]:
+    return [v for v in judge(Example(object=obj)).violations if v.rule == "RBAC004"]
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        pytest.param(cluster_role(grant(["get", "list", "create"], ["inferenceservices"])), id="plain-grant"),
+        pytest.param(cluster_role(grant(["*"], ["*"]), into=None), id="not-aggregated"),
+        pytest.param(cluster_role(grant(["*"], ["*"]), value="false"), id="label-false"),
+        pytest.param(
+            cluster_role(grant(["impersonate"], ["serviceaccounts"]), name="system:aggregate-to-edit"),
+            id="kubernetes-own",
+        ),
+    ],
+)
+def test_allowed(obj: dict[str, Any]) -> None:
+    assert fired(obj) == []
+
+
+@pytest.mark.parametrize("into", ["admin", "edit", "view"])
+def test_escalation_in_aggregated_role_is_denied(into: str) -> None:
+    (v,) = fired(cluster_role(grant(["get"], ["pods"]), grant(["escalate"], ["roles"]), into=into))
+    assert v.path == "rules[1].verbs"
+    assert "grants escalate" in v.message and f"aggregated into {into}" in v.message
+
+
+def test_every_problem_is_reported() -> None:
+    found = fired(cluster_role(grant(["*"], ["*"]), grant(["get"], ["nodes/proxy"])))
+    assert [v.path for v in found] == ["rules[0].verbs", "rules[1].resources"]
