@@ -70,8 +70,13 @@ def _tenants(found: Iterable[Manifest], report: LintReport) -> list[Tenant]:
     return tenants
 
 
-def lint(paths: Iterable[str], *, tenant_paths: Iterable[str] = (), settings: Settings = DEFAULT_SETTINGS,
-         namespace: str | None = None) -> LintReport:
+def lint(
+    paths: Iterable[str],
+    *,
+    tenant_paths: Iterable[str] = (),
+    settings: Settings = DEFAULT_SETTINGS,
+    namespace: str | None = None,
+) -> LintReport:
     report = LintReport()
     inputs: list[Manifest] = []
     context: list[Manifest] = []
@@ -105,7 +110,14 @@ def judge(m: Manifest, policy: Policy, namespace: str | None = None) -> list[Res
     evaluation = review(obj, policy, namespace=ns or None).evaluation
     name = meta.get("name") or meta.get("generateName") or ""
     return [
-        Result.of(v, kind=obj["kind"], namespace=ns, name=name, tenant=evaluation.tenant, file=m.file,
-                  line=manifests.locate(m, v.path))
+        Result.of(
+            v,
+            kind=obj["kind"],
+            namespace=ns,
+            name=name,
+            tenant=evaluation.tenant,
+            file=m.file,
+            line=manifests.locate(m, v.path),
+        )
         for v in evaluation.violations
     ]

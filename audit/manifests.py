@@ -6,6 +6,7 @@ be parsed becomes an InputError with its line; the other files are still read.
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -73,7 +74,7 @@ def parse(text: str, file: str) -> Iterator[Manifest | InputError]:
         return
     for line, doc in _split_documents(text):
         try:
-            data = yaml.load(doc, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+            data = yaml.load(doc, Loader=_Loader)
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
             where = line + (mark.line if mark is not None else 0)
@@ -87,7 +88,7 @@ def _split_documents(text: str) -> Iterator[tuple[int, str]]:
     """(first line, text) of each YAML document; `---` separators start a new one."""
     starts = [m.start() for m in _DOC_START.finditer(text)]
     bounds = [0, *starts, len(text)] if not starts or starts[0] != 0 else [*starts, len(text)]
-    for begin, end in zip(bounds, bounds[1:], strict=False):
+    for begin, end in itertools.pairwise(bounds):
         chunk = text[begin:end]
         if not chunk.strip() or chunk.strip() == "---":
             continue

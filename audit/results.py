@@ -26,11 +26,33 @@ class Result:
     line: int = 0
 
     @classmethod
-    def of(cls, v: Violation, *, kind: str, namespace: str, name: str, tenant: str | None, file: str = "",
-           line: int = 0) -> Result:
-        return cls(rule=v.rule, category=v.category.value, severity=v.severity.value, mode=v.mode.value,
-                   title=v.title, message=v.message, fix=v.fix, path=v.path, kind=kind, namespace=namespace,
-                   name=name, tenant=tenant, file=file, line=line)
+    def of(
+        cls,
+        v: Violation,
+        *,
+        kind: str,
+        namespace: str,
+        name: str,
+        tenant: str | None,
+        file: str = "",
+        line: int = 0,
+    ) -> Result:
+        return cls(
+            rule=v.rule,
+            category=v.category.value,
+            severity=v.severity.value,
+            mode=v.mode.value,
+            title=v.title,
+            message=v.message,
+            fix=v.fix,
+            path=v.path,
+            kind=kind,
+            namespace=namespace,
+            name=name,
+            tenant=tenant,
+            file=file,
+            line=line,
+        )
 
     @property
     def object(self) -> str:

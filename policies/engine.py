@@ -80,15 +80,34 @@ def _skip_reason(subject: Subject, tenant: Tenant | None, settings: Settings) ->
     return ""
 
 
-def context(subject: Subject, policy: Policy, *, operation: str = "CREATE", old: Obj | None = None,
-            now: datetime | None = None) -> Context:
-    ctx = Context(settings=policy.settings, tenants=policy.tenants, tenant=tenant_for(subject, policy),
-                  view=policy.view, operation=operation, old=old)
+def context(
+    subject: Subject,
+    policy: Policy,
+    *,
+    operation: str = "CREATE",
+    old: Obj | None = None,
+    now: datetime | None = None,
+) -> Context:
+    ctx = Context(
+        settings=policy.settings,
+        tenants=policy.tenants,
+        tenant=tenant_for(subject, policy),
+        view=policy.view,
+        operation=operation,
+        old=old,
+    )
     return replace(ctx, now=now) if now is not None else ctx
 
 
-def evaluate(obj: Obj, policy: Policy = DEFAULT_POLICY, *, namespace: str | None = None, operation: str = "CREATE",
-             old: Obj | None = None, now: datetime | None = None) -> Evaluation:
+def evaluate(
+    obj: Obj,
+    policy: Policy = DEFAULT_POLICY,
+    *,
+    namespace: str | None = None,
+    operation: str = "CREATE",
+    old: Obj | None = None,
+    now: datetime | None = None,
+) -> Evaluation:
     subject = Subject.of(obj, namespace)
     ctx = context(subject, policy, operation=operation, old=old, now=now)
     return _evaluate(subject, ctx)
@@ -112,10 +131,18 @@ def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
 
 
 def _run(rule: Rule, subject: Subject, ctx: Context) -> Iterable[Violation]:
-    mode = ctx.settings.mode_for(rule.id, rule.category)
+    mode = ctx.settings.mode_for(rule.id, rule.category, rule.severity)
     for f in rule.check(subject, ctx):
-        yield Violation(rule=rule.id, category=rule.category, severity=rule.severity, mode=mode, path=f.path,
-                        message=f.message, fix=rule.fix, title=rule.title)
+        yield Violation(
+            rule=rule.id,
+            category=rule.category,
+            severity=rule.severity,
+            mode=mode,
+            path=f.path,
+            message=f.message,
+            fix=rule.fix,
+            title=rule.title,
+        )
 
 
 @lru_cache(maxsize=256)
@@ -128,8 +155,15 @@ def _mutators(kind: str) -> tuple[Mutator, ...]:
     return mutators_for(kind)
 
 
-def mutate(obj: Obj, policy: Policy = DEFAULT_POLICY, *, namespace: str | None = None, operation: str = "CREATE",
-           old: Obj | None = None, now: datetime | None = None) -> Review:
+def mutate(
+    obj: Obj,
+    policy: Policy = DEFAULT_POLICY,
+    *,
+    namespace: str | None = None,
+    operation: str = "CREATE",
+    old: Obj | None = None,
+    now: datetime | None = None,
+) -> Review:
     """The JSON patches every mutator wants, each computed on the result of the ones before it."""
     subject = Subject.of(obj, namespace)
     ctx = context(subject, policy, operation=operation, old=old, now=now)
@@ -149,8 +183,15 @@ def _mutate(subject: Subject, ctx: Context) -> Review:
     return Review(patches=tuple(patches), mutated=current.obj)
 
 
-def review(obj: Obj, policy: Policy = DEFAULT_POLICY, *, namespace: str | None = None, operation: str = "CREATE",
-           old: Obj | None = None, now: datetime | None = None) -> Review:
+def review(
+    obj: Obj,
+    policy: Policy = DEFAULT_POLICY,
+    *,
+    namespace: str | None = None,
+    operation: str = "CREATE",
+    old: Obj | None = None,
+    now: datetime | None = None,
+) -> Review:
     """What admission does: mutate, then validate the mutated object."""
     subject = Subject.of(obj, namespace)
     ctx = context(subject, policy, operation=operation, old=old, now=now)

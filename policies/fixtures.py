@@ -44,7 +44,12 @@ GLOBEX_SPEC: dict[str, Any] = {
 
 
 def tenant_object(name: str, spec: Mapping[str, Any]) -> Obj:
-    return {"apiVersion": "tenantguard.io/v1alpha1", "kind": "Tenant", "metadata": {"name": name}, "spec": dict(spec)}
+    return {
+        "apiVersion": "tenantguard.io/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {"name": name},
+        "spec": dict(spec),
+    }
 
 
 def policy_for(tenant_override: Mapping[str, Any] | None = None) -> Policy:
@@ -73,8 +78,7 @@ def restricted_container(name: str = "app", image: str = "registry.acme.example/
     }
 
 
-def pod(namespace: str = "acme-prod", name: str = "app", labels: Mapping[str, str] | None = None,
-        **spec: Any) -> Obj:
+def pod(namespace: str = "acme-prod", name: str = "app", labels: Mapping[str, str] | None = None, **spec: Any) -> Obj:
     """A Pod in `namespace` that passes every rule for acme unless `spec` overrides make it fail."""
     base_labels = {"tenantguard.io/tenant": "acme"} if namespace.startswith("acme") else {}
     return {

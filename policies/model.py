@@ -110,7 +110,7 @@ class Violation:
 class Mutator:
     id: str
     title: str
-    mutate: Callable[["Subject", "Context"], list[Patch]]
+    mutate: Callable[[Subject, Context], list[Patch]]
     kinds: frozenset[str] | None = None
     pod_templates: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)

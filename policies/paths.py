@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Union
-
-Segment = Union[str, int]
+Segment = str | int
 Path = tuple[Segment, ...]
 
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")

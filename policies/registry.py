@@ -78,6 +78,9 @@ def rules_for(kind: str) -> tuple[Rule, ...]:
 
 def mutators_for(kind: str) -> tuple[Mutator, ...]:
     return tuple(
-        m for m in MUTATORS if m.kinds is None and not m.pod_templates or (m.kinds and kind in m.kinds)
+        m
+        for m in MUTATORS
+        if (m.kinds is None and not m.pod_templates)
+        or (m.kinds and kind in m.kinds)
         or (m.pod_templates and kind in POD_TEMPLATE_KINDS)
     )

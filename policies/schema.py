@@ -51,9 +51,9 @@ def _check(value: Any, schema: Mapping[str, Any], path: Path, out: list[str]) ->
             out.append(f"{_where(path)}: must not be empty")
         if len(value) > schema.get("maxLength", len(value)):
             out.append(f"{_where(path)}: longer than {schema['maxLength']} characters")
-    if isinstance(value, int | float) and not isinstance(value, bool) and "minimum" in schema:
-        if value < schema["minimum"]:
-            out.append(f"{_where(path)}: must be >= {schema['minimum']}, got {value}")
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if numeric and "minimum" in schema and value < schema["minimum"]:
+        out.append(f"{_where(path)}: must be >= {schema['minimum']}, got {value}")
     if isinstance(value, list):
         if len(value) < schema.get("minItems", 0):
             out.append(f"{_where(path)}: needs at least {schema['minItems']} item(s)")

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from policies.model import Category, Mode
+from policies.model import Category, Mode, Severity
 from policies.schema import validate
 
 # MIG profiles per GPU product (NVIDIA MIG user guide; mig-parted's profile tables). A product label
 # (`nvidia.com/gpu.product`, e.g. NVIDIA-A100-SXM4-80GB) matches the first entry whose regex it contains.
 DEFAULT_MIG_PROFILES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("A100.*40GB", ("1g.5gb", "1g.5gb+me", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb", "7g.40gb")),
-    ("(A100.*80GB|H100.*80GB|H800)", ("1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb")),
+    (
+        "(A100.*80GB|H100.*80GB|H800)",
+        ("1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"),
+    ),
     ("H100.*NVL", ("1g.12gb", "1g.12gb+me", "1g.24gb", "2g.24gb", "3g.47gb", "4g.47gb", "7g.94gb")),
     ("H200", ("1g.18gb", "1g.18gb+me", "1g.35gb", "2g.35gb", "3g.71gb", "4g.71gb", "7g.141gb")),
 )
@@ -78,6 +81,8 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             },
         },
         "modelArgs": {"type": "array", "items": {"type": "string"}},
+        "platformUsers": {"type": "array", "items": {"type": "string"}},
+        "platformGroups": {"type": "array", "items": {"type": "string"}},
         "modelVolumeSources": {"type": "array", "items": {"type": "string"}},
     },
 }
@@ -122,7 +127,9 @@ class MtlsSidecar:
 class Settings:
     tenant_label: str = "tenantguard.io/tenant"
     managed_label: str = "tenantguard.io/managed"
-    exempt_namespaces: frozenset[str] = frozenset({"kube-system", "kube-public", "kube-node-lease", "tenantguard-system"})
+    exempt_namespaces: frozenset[str] = frozenset(
+        {"kube-system", "kube-public", "kube-node-lease", "tenantguard-system"}
+    )
     webhook_namespace: str = "tenantguard-system"
     gateway_namespaces: tuple[str, ...] = ("llm-gateway",)
     enforcement: Mapping[Category, Mode] = field(default_factory=lambda: {c: Mode.ENFORCE for c in Category})
@@ -135,10 +142,28 @@ class Settings:
     gpu_node_label_prefixes: tuple[str, ...] = ("nvidia.com/gpu", "nvidia.com/mig")
     mtls: MtlsSidecar = MtlsSidecar()
     # Flags by which vLLM-style servers name the model they load (`--model s3://…`).
-    model_args: tuple[str, ...] = ("--model", "--model-path", "--model-id", "--model_name_or_path", "--tokenizer")
+    model_args: tuple[str, ...] = (
+        "--model",
+        "--model-path",
+        "--model-id",
+        "--model_name_or_path",
+        "--tokenizer",
+    )
 
-    def mode_for(self, rule: str, category: Category) -> Mode:
-        return self.rule_modes.get(rule) or self.enforcement.get(category, Mode.ENFORCE)
+    # Identities that write the managed objects (the reconciler) and may change or delete them.
+    platform_users: frozenset[str] = frozenset({"system:serviceaccount:tenantguard-system:tenantguard"})
+    platform_groups: frozenset[str] = frozenset({"system:masters"})
+
+    def is_platform(self, username: str, groups: Iterable[str]) -> bool:
+        return username in self.platform_users or not self.platform_groups.isdisjoint(groups)
+
+    def mode_for(self, rule: str, category: Category, severity: Severity = Severity.ERROR) -> Mode:
+        """A per-rule mode wins; else the category's, except that an enforced category only warns for
+        rules below error severity (they flag risk, not a broken isolation guarantee)."""
+        if rule in self.rule_modes:
+            return self.rule_modes[rule]
+        mode = self.enforcement.get(category, Mode.ENFORCE)
+        return Mode.WARN if mode is Mode.ENFORCE and severity is not Severity.ERROR else mode
 
     def is_exempt(self, namespace: str | None) -> bool:
         return bool(namespace) and (namespace in self.exempt_namespaces or namespace == self.webhook_namespace)
@@ -188,9 +213,7 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
             )
             for e in raw.get("exceptions", ())
         ),
-        mig_profiles=tuple(
-            (re.compile(m["product"]), frozenset(m["profiles"])) for m in raw["migProfiles"]
-        )
+        mig_profiles=tuple((re.compile(m["product"]), frozenset(m["profiles"])) for m in raw["migProfiles"])
         if "migProfiles" in raw
         else d.mig_profiles,
         gpu_taint_key=raw.get("gpuTaintKey", d.gpu_taint_key),
@@ -202,6 +225,8 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
             container_name=mtls.get("containerName", d.mtls.container_name),
         ),
         model_args=tuple(raw.get("modelArgs", d.model_args)),
+        platform_users=frozenset(raw.get("platformUsers", d.platform_users)),
+        platform_groups=frozenset(raw.get("platformGroups", d.platform_groups)),
     )
 
 

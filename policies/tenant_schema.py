@@ -17,7 +17,6 @@ _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}, "x-kub
 _SUBJECT = {
     "type": "object",
     "required": ["kind", "name"],
-    "additionalProperties": False,
     "properties": {
         "kind": {"type": "string", "enum": ["User", "Group", "ServiceAccount"]},
         "name": {"type": "string", "minLength": 1},
@@ -28,7 +27,6 @@ _SUBJECT = {
 SPEC_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["namespaces"],
-    "additionalProperties": False,
     "properties": {
         "namespaces": {
             "type": "array",
@@ -61,35 +59,47 @@ SPEC_SCHEMA: dict[str, Any] = {
         "gpu": {
             "type": "object",
             "description": "GPU allowance. Absent: the tenant gets no GPUs.",
-            "additionalProperties": False,
             "properties": {
                 "maxPerPod": {"type": "integer", "minimum": 0, "description": "GPU-class devices per pod."},
-                "maxTotal": {"type": "integer", "minimum": 0, "description": "Across every pod of the tenant."},
+                "maxTotal": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Across every pod of the tenant.",
+                },
                 "allowedResources": {
                     "type": "array",
-                    "items": {"type": "string", "pattern": r"^nvidia\.com/(gpu|mig-[0-9]+g\.[0-9]+gb(\.me)?)$"},
+                    "items": {
+                        "type": "string",
+                        "pattern": r"^nvidia\.com/(gpu|mig-[0-9]+g\.[0-9]+gb(\.me)?)$",
+                    },
                     "x-kubernetes-list-type": "set",
                 },
             },
         },
         "network": {
             "type": "object",
-            "additionalProperties": False,
             "properties": {
-                "allowIngressFrom": {**_STRINGS, "description": "Platform namespaces that may reach tenant pods."},
-                "allowEgressCIDRs": {**_STRINGS, "description": "CIDRs tenant pods may reach besides the tenant."},
+                "allowIngressFrom": {
+                    **_STRINGS,
+                    "description": "Platform namespaces that may reach tenant pods.",
+                },
+                "allowEgressCIDRs": {
+                    **_STRINGS,
+                    "description": "CIDRs tenant pods may reach besides the tenant.",
+                },
             },
         },
         "mtls": {
             "type": "object",
-            "additionalProperties": False,
             "properties": {"mode": {"type": "string", "enum": ["native", "istio", "none"], "default": "native"}},
         },
         "models": {
             "type": "object",
-            "additionalProperties": False,
             "properties": {
-                "allowedSources": {**_STRINGS, "description": "Prefixes of model URIs. Absent: no restriction."}
+                "allowedSources": {
+                    **_STRINGS,
+                    "description": "Prefixes of model URIs. Absent: no restriction.",
+                }
             },
         },
         "registries": {**_STRINGS, "description": "Image prefixes. Absent: no restriction."},
@@ -123,8 +133,13 @@ def crd() -> dict[str, Any]:
         "spec": {
             "group": GROUP,
             "scope": "Cluster",
-            "names": {"kind": "Tenant", "listKind": "TenantList", "plural": "tenants", "singular": "tenant",
-                      "shortNames": ["tnt"]},
+            "names": {
+                "kind": "Tenant",
+                "listKind": "TenantList",
+                "plural": "tenants",
+                "singular": "tenant",
+                "shortNames": ["tnt"],
+            },
             "versions": [
                 {
                     "name": VERSION,
@@ -137,17 +152,19 @@ def crd() -> dict[str, Any]:
                         {"name": "mTLS", "type": "string", "jsonPath": ".spec.mtls.mode"},
                         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
                     ],
-                    "schema": {"openAPIV3Schema": {
-                        "type": "object",
-                        "required": ["spec"],
-                        "properties": {
-                            "apiVersion": {"type": "string"},
-                            "kind": {"type": "string"},
-                            "metadata": {"type": "object"},
-                            "spec": SPEC_SCHEMA,
-                            "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
-                        },
-                    }},
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "required": ["spec"],
+                            "properties": {
+                                "apiVersion": {"type": "string"},
+                                "kind": {"type": "string"},
+                                "metadata": {"type": "object"},
+                                "spec": SPEC_SCHEMA,
+                                "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                            },
+                        }
+                    },
                 }
             ],
         },

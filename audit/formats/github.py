@@ -16,8 +16,10 @@ def _prop(text: str) -> str:
 
 
 def render(report: LintReport) -> str:
-    lines = [f"::error file={_prop(e.file)},line={max(e.line, 1)},title=unusable input::{_escape(e.message)}"
-             for e in report.errors]
+    lines = [
+        f"::error file={_prop(e.file)},line={max(e.line, 1)},title=unusable input::{_escape(e.message)}"
+        for e in report.errors
+    ]
     for r in report.results:
         title = _prop(f"{r.rule} {r.title}")
         msg = _escape(f"{r.object} {r.path}: {r.message} — {r.fix}")

@@ -23,7 +23,10 @@ def _descriptor(rule: Any) -> dict[str, Any]:
         "help": {"text": f"Fix: {rule.fix}"},
         "helpUri": f"{DOCS}#{rule.anchor}",
         "defaultConfiguration": {"level": _LEVEL[rule.severity.value]},
-        "properties": {"category": rule.category.value, "tags": ["kubernetes", "multi-tenancy", rule.category.value]},
+        "properties": {
+            "category": rule.category.value,
+            "tags": ["kubernetes", "multi-tenancy", rule.category.value],
+        },
     }
 
 
@@ -32,35 +35,55 @@ def render(report: LintReport) -> str:
     results = []
     for r in report.results:
         location: dict[str, Any] = {
-            "physicalLocation": {"artifactLocation": {"uri": r.file or "cluster"}, "region": {"startLine": max(r.line, 1)}},
+            "physicalLocation": {
+                "artifactLocation": {"uri": r.file or "cluster"},
+                "region": {"startLine": max(r.line, 1)},
+            },
             "logicalLocations": [{"fullyQualifiedName": f"{r.object}:{r.path}", "kind": "object"}],
         }
-        results.append({
-            "ruleId": r.rule,
-            "ruleIndex": index[r.rule],
-            "level": _LEVEL[r.severity],
-            "message": {"text": f"{r.object} {r.path}: {r.message} — {r.fix}"},
-            "locations": [location],
-            "properties": {"tenant": r.tenant, "category": r.category, "mode": r.mode},
-        })
+        results.append(
+            {
+                "ruleId": r.rule,
+                "ruleIndex": index[r.rule],
+                "level": _LEVEL[r.severity],
+                "message": {"text": f"{r.object} {r.path}: {r.message} — {r.fix}"},
+                "locations": [location],
+                "properties": {"tenant": r.tenant, "category": r.category, "mode": r.mode},
+            }
+        )
     notifications = [
         {
             "level": "error",
             "message": {"text": e.message},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": e.file},
-                                                 "region": {"startLine": max(e.line, 1)}}}],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": e.file},
+                        "region": {"startLine": max(e.line, 1)},
+                    }
+                }
+            ],
         }
         for e in report.errors
     ]
     doc = {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "tenantguard", "informationUri": DOCS, "version": "0.1.0",
-                                "rules": [_descriptor(rule) for rule in RULES]}},
-            "invocations": [{"executionSuccessful": not report.errors,
-                             "toolExecutionNotifications": notifications}],
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "tenantguard",
+                        "informationUri": DOCS,
+                        "version": "0.1.0",
+                        "rules": [_descriptor(rule) for rule in RULES],
+                    }
+                },
+                "invocations": [
+                    {"executionSuccessful": not report.errors, "toolExecutionNotifications": notifications}
+                ],
+                "results": results,
+            }
+        ],
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"

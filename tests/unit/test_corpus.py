@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from audit.lint import lint
-from audit.manifests import parse
-from policies.engine import Policy, review
-from policies.tenancy import TenantIndex, parse_tenant
-
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT / "examples" / "manifests"
-TENANTS = ROOT / "examples" / "tenants"
-
-
-def _policy() -> Policy:
-    docs = [d for d in yaml.safe_load_all((TENANTS / "tenants.yaml").read_text()) if d["kind"] == "Tenant"]
-    return Policy(tenants=TenantIndex.build(parse_tenant(d) for d in docs))
-
-
-def _objects(name: str) -> list[dict[str, Any]]:
-    return [m.obj for m in parse((CORPUS / name).read_text(), name) if hasattr(m, "obj")]
+from policies.engine import review
+from tests.corpus import BREAKS, CORPUS, TENANTS, Edit, objects, policy
 
 
 def test_corpus_lints_clean() -> None:
@@ -36,69 +18,14 @@ def test_corpus_lints_clean() -> None:
     assert [f"{r.file}:{r.line} {r.rule} {r.message}" for r in report.results] == []
 
 
-Edit = Callable[[dict[str, Any]], None]
-
-
-def _pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
-    spec: dict[str, Any] = obj["spec"]["template"]["spec"]
-    return spec
-
-
-def _c0(obj: dict[str, Any]) -> dict[str, Any]:
-    c: dict[str, Any] = _pod_spec(obj)["containers"][0]
-    return c
-
-
-def _set(path: str, value: Any) -> Edit:
-    def edit(obj: dict[str, Any]) -> None:
-        node = obj
-        keys = path.split(".")
-        for k in keys[:-1]:
-            node = node[int(k)] if k.isdigit() else node[k]
-        node[keys[-1]] = value
-
-    return edit
-
-
-BREAKS: list[tuple[str, str, int, Edit, str]] = [
-    ("privileged vLLM", "vllm-gpu.yaml", 0,
-     lambda o: _c0(o)["securityContext"].update(privileged=True), "pod-security"),
-    ("hostNetwork redis", "redis-cache.yaml", 0, lambda o: _pod_spec(o).update(hostNetwork=True), "pod-security"),
-    ("3 GPUs per pod", "vllm-gpu.yaml", 0,
-     lambda o: _c0(o)["resources"].update(requests={"nvidia.com/gpu": 3}, limits={"nvidia.com/gpu": 3}), "gpu"),
-    ("unallowed MIG profile", "vllm-mig.yaml", 0,
-     lambda o: _c0(o)["resources"].update(requests={"nvidia.com/mig-2g.20gb": 1},
-                                          limits={"nvidia.com/mig-2g.20gb": 1}), "gpu"),
-    ("LWS over the tenant total", "lws-multinode.yaml", 0,
-     _set("spec.leaderWorkerTemplate.size", 5), "gpu"),
-    ("CPU head tolerates the GPU taint", "rayservice.yaml", 0,
-     lambda o: o["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"].update(
-         tolerations=[{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]), "gpu"),
-    ("image from an unknown registry", "vllm-gpu.yaml", 0, lambda o: _c0(o).update(image="quay.io/x/vllm:1"),
-     "serving"),
-    ("another tenant's model", "vllm-gpu.yaml", 0,
-     lambda o: _c0(o).update(args=["--model", "s3://globex-models/llama/"]), "serving"),
-    ("storageUri in another tenant's bucket", "kserve-isvc.yaml", 0,
-     _set("spec.predictor.model.storageUri", "s3://globex-models/llama/"), "serving"),
-    ("NodePort service", "redis-cache.yaml", 1, _set("spec.type", "NodePort"), "serving"),
-    ("sidecar opt-out", "redis-cache.yaml", 0,
-     lambda o: o["spec"]["template"]["metadata"]["labels"].update({"sidecar.istio.io/inject": "false"}), "mtls"),
-    ("all-namespaces peer", "netpol-gateway.yaml", 0,
-     lambda o: o["spec"]["ingress"][0]["from"].append({"namespaceSelector": {}}), "network"),
-    ("binding another tenant's group", "rbac-devs.yaml", 0,
-     lambda o: o["subjects"].append({"kind": "Group", "name": "globex-devs"}), "rbac"),
-    ("wrong tenant label", "redis-cache.yaml", 1,
-     lambda o: o["metadata"].setdefault("labels", {}).update({"tenantguard.io/tenant": "globex"}), "tenancy"),
-]
-
-
-@pytest.mark.parametrize(("file", "index", "edit", "category"),
-                         [pytest.param(f, i, e, c, id=name) for name, f, i, e, c in BREAKS])
-def test_one_wrong_field_is_a_violation_of_the_expected_category(file: str, index: int, edit: Edit,
-                                                                  category: str) -> None:
-    policy = _policy()
-    obj = copy.deepcopy(_objects(file)[index])
-    assert review(obj, policy).evaluation.violations == ()
+@pytest.mark.parametrize(
+    ("file", "index", "edit", "category"), [pytest.param(f, i, e, c, id=name) for name, f, i, e, c in BREAKS]
+)
+def test_one_wrong_field_is_a_violation_of_the_expected_category(
+    file: str, index: int, edit: Edit, category: str
+) -> None:
+    obj = copy.deepcopy(objects(file)[index])
+    assert review(obj, policy()).evaluation.violations == ()
     edit(obj)
-    categories = {v.category.value for v in review(obj, policy).evaluation.violations}
+    categories = {v.category.value for v in review(obj, policy()).evaluation.violations}
     assert category in categories

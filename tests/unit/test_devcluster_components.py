@@ -8,9 +8,7 @@ from tenantguard.devcluster.layout import Layout, Ports
 
 BINS = Binaries(directory=Path("/opt/k8s"), source="test")
 LAYOUT = Layout(Path("/state"))
-PORTS = Ports(
-    etcd_client=2001, etcd_peer=2002, apiserver=2003, controller_manager=2004, scheduler=2005, kwok=2006
-)
+PORTS = Ports(etcd_client=2001, etcd_peer=2002, apiserver=2003, controller_manager=2004, scheduler=2005, kwok=2006)
 
 
 def _flags(component: components.Component) -> dict[str, str]:
@@ -33,8 +31,16 @@ def test_apiserver_serves_securely_on_loopback_with_node_and_rbac() -> None:
 
 @pytest.mark.parametrize(
     "plugin",
-    ["MutatingAdmissionWebhook", "ValidatingAdmissionWebhook", "PodSecurity", "ResourceQuota",
-     "ValidatingAdmissionPolicy", "NamespaceLifecycle", "ServiceAccount", "NodeRestriction"],
+    [
+        "MutatingAdmissionWebhook",
+        "ValidatingAdmissionWebhook",
+        "PodSecurity",
+        "ResourceQuota",
+        "ValidatingAdmissionPolicy",
+        "NamespaceLifecycle",
+        "ServiceAccount",
+        "NodeRestriction",
+    ],
 )
 def test_apiserver_enables_admission_plugin(plugin: str) -> None:
     enabled = _flags(components.kube_apiserver(BINS, LAYOUT, PORTS))["enable-admission-plugins"].split(",")
@@ -56,9 +62,7 @@ def test_etcd_listens_on_its_two_ports() -> None:
     ],
     ids=["controller-manager", "scheduler"],
 )
-def test_apiserver_clients_have_own_identity_and_port(
-    build: components.Builder, kubeconfig: str, port: str
-) -> None:
+def test_apiserver_clients_have_own_identity_and_port(build: components.Builder, kubeconfig: str, port: str) -> None:
     flags = _flags(build(BINS, LAYOUT, PORTS))
     assert flags["kubeconfig"] == kubeconfig
     assert flags["secure-port"] == port

@@ -8,8 +8,15 @@ def test_create_command_writes_the_kubeconfig_where_we_say() -> None:
     kubeconfig = Path("/s/admin.kubeconfig")
     argv = kind.create_command(kind="/usr/bin/kind", name="tenantguard", kubeconfig_path=kubeconfig)
     assert argv == [
-        "/usr/bin/kind", "create", "cluster", "--name", "tenantguard",
-        "--kubeconfig", "/s/admin.kubeconfig", "--wait", "120s",
+        "/usr/bin/kind",
+        "create",
+        "cluster",
+        "--name",
+        "tenantguard",
+        "--kubeconfig",
+        "/s/admin.kubeconfig",
+        "--wait",
+        "120s",
     ]
 
 
@@ -20,7 +27,13 @@ def test_create_command_passes_the_node_image() -> None:
 
 def test_delete_command() -> None:
     assert kind.delete_command(kind="kind", name="n", kubeconfig_path=Path("k")) == [
-        "kind", "delete", "cluster", "--name", "n", "--kubeconfig", "k",
+        "kind",
+        "delete",
+        "cluster",
+        "--name",
+        "n",
+        "--kubeconfig",
+        "k",
     ]
 
 

@@ -7,8 +7,12 @@ from tenantguard.devcluster import kubeconfig
 
 def test_render_embeds_credentials_and_selects_the_context() -> None:
     text = kubeconfig.render(
-        cluster="dev", server="https://127.0.0.1:6443", ca_pem=b"CA", user="alice",
-        cert_pem=b"CERT", key_pem=b"KEY",
+        cluster="dev",
+        server="https://127.0.0.1:6443",
+        ca_pem=b"CA",
+        user="alice",
+        cert_pem=b"CERT",
+        key_pem=b"KEY",
     )
     doc = yaml.safe_load(text)
     assert doc["current-context"] == "alice@dev"

@@ -19,9 +19,7 @@ def test_gpu_node_has_eight_h100_and_the_gpu_taint() -> None:
     node = _by_name()["kwok-gpu-h100-0"]
     assert node["status"]["capacity"]["nvidia.com/gpu"] == "8"
     assert node["metadata"]["labels"]["nvidia.com/gpu.product"] == "NVIDIA-H100-80GB-HBM3"
-    assert node["spec"]["taints"] == [
-        {"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}
-    ]
+    assert node["spec"]["taints"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}]
 
 
 def test_mig_node_exposes_profiles_in_mixed_strategy() -> None:
@@ -42,6 +40,10 @@ def test_cpu_nodes_are_untainted() -> None:
 def test_kwok_stages_cover_node_and_pod_lifecycle() -> None:
     stages = list(yaml.safe_load_all(kwok.stages_yaml()))
     assert [s["metadata"]["name"] for s in stages] == [
-        "node-initialize", "node-heartbeat-with-lease", "pod-ready", "pod-complete", "pod-delete",
+        "node-initialize",
+        "node-heartbeat-with-lease",
+        "pod-ready",
+        "pod-complete",
+        "pod-delete",
     ]
     assert {s["kind"] for s in stages} == {"Stage"}

@@ -24,9 +24,11 @@ def test_client_certificate_carries_user_and_groups_signed_by_the_ca() -> None:
 def test_serving_certificate_names_loopback() -> None:
     ca = pki.new_authority()
     pair = pki.issue_serving(ca, common_name="x", dns_names=("localhost",), ip_addresses=("127.0.0.1",))
-    sans = x509.load_pem_x509_certificate(pair.cert_pem).extensions.get_extension_for_class(
-        x509.SubjectAlternativeName
-    ).value
+    sans = (
+        x509.load_pem_x509_certificate(pair.cert_pem)
+        .extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        .value
+    )
     assert sans.get_values_for_type(x509.DNSName) == ["localhost"]
     assert sans.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address("127.0.0.1")]
 

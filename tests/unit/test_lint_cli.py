@@ -49,8 +49,9 @@ def test_clean_input_exits_0(capsys: pytest.CaptureFixture[str], files: dict[str
     assert code == 0 and "no violations" in out
 
 
-def test_violation_exits_1_with_file_line_rule_and_fix(capsys: pytest.CaptureFixture[str],
-                                                       files: dict[str, str]) -> None:
+def test_violation_exits_1_with_file_line_rule_and_fix(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
     code, out, _ = _lint(capsys, files["bad.yaml"], files["clean.yaml"])
     assert code == 1
     line = next(ln for ln in out.splitlines() if "TEN004" in ln)
@@ -74,8 +75,9 @@ def test_fail_on_raises_the_threshold(capsys: pytest.CaptureFixture[str], tmp_pa
     assert code_warning == 1
 
 
-def test_broken_file_exits_2_and_others_are_still_reported(capsys: pytest.CaptureFixture[str],
-                                                           files: dict[str, str]) -> None:
+def test_broken_file_exits_2_and_others_are_still_reported(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
     code, out, _ = _lint(capsys, files["broken.yaml"], files["bad.yaml"], "--format", "json")
     doc = json.loads(out)
     assert code == 2
@@ -83,20 +85,31 @@ def test_broken_file_exits_2_and_others_are_still_reported(capsys: pytest.Captur
     assert {r["rule"] for r in doc["results"]} == {"TEN004"}
 
 
-def test_json_results_carry_every_documented_field(capsys: pytest.CaptureFixture[str],
-                                                   files: dict[str, str]) -> None:
+def test_json_results_carry_every_documented_field(capsys: pytest.CaptureFixture[str], files: dict[str, str]) -> None:
     _, out, _ = _lint(capsys, files["bad.yaml"], "--format", "json")
     doc = json.loads(out)
     assert doc["summary"]["violations"] == 1 and doc["summary"]["objects"] == 1
     (result,) = doc["results"]
-    for key in ("rule", "category", "severity", "message", "kind", "namespace", "name", "file", "line", "tenant",
-                "path"):
+    for key in (
+        "rule",
+        "category",
+        "severity",
+        "message",
+        "kind",
+        "namespace",
+        "name",
+        "file",
+        "line",
+        "tenant",
+        "path",
+    ):
         assert key in result
     assert result["category"] == "tenancy" and result["tenant"] == "acme" and result["line"] == 7
 
 
-def test_sarif_validates_against_the_sarif_2_1_0_schema(capsys: pytest.CaptureFixture[str],
-                                                        files: dict[str, str]) -> None:
+def test_sarif_validates_against_the_sarif_2_1_0_schema(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
     _, out, _ = _lint(capsys, files["bad.yaml"], files["broken.yaml"], "--format", "sarif")
     doc = json.loads(out)
     schema = json.loads(SARIF_SCHEMA.read_text())
@@ -130,8 +143,9 @@ def test_output_file(capsys: pytest.CaptureFixture[str], files: dict[str, str], 
     assert code == 1 and out == "" and json.loads(target.read_text())["summary"]["violations"] == 1
 
 
-def test_invalid_config_names_the_file_and_field(capsys: pytest.CaptureFixture[str], files: dict[str, str],
-                                                 tmp_path: Path) -> None:
+def test_invalid_config_names_the_file_and_field(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path
+) -> None:
     cfg = tmp_path / "settings.yaml"
     cfg.write_text("enforcement:\n  gpu: deny\n")
     code, _, err = _lint(capsys, "--config", str(cfg), files["clean.yaml"])
@@ -140,16 +154,24 @@ def test_invalid_config_names_the_file_and_field(capsys: pytest.CaptureFixture[s
 
 def test_invalid_tenant_is_unusable_input_with_its_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad = tmp_path / "tenant.yaml"
-    bad.write_text("apiVersion: tenantguard.io/v1alpha1\nkind: Tenant\nmetadata: {name: x}\n"
-                   "spec:\n  namespaces: [x]\n  gpu: {maxPerPod: two}\n")
+    bad.write_text(
+        "apiVersion: tenantguard.io/v1alpha1\nkind: Tenant\nmetadata: {name: x}\n"
+        "spec:\n  namespaces: [x]\n  gpu: {maxPerPod: two}\n"
+    )
     code, out, _ = _lint(capsys, str(bad))
     assert code == 2 and f"{bad}:1: Tenant 'x': spec.gpu.maxPerPod: must be integer" in out
 
 
 def test_stdin_through_the_console_script() -> None:
     exe = Path(sys.executable).with_name("tenantguard")
-    proc = subprocess.run([str(exe), "lint", "-", "--tenants", TENANTS, "--format", "json"], input=WRONG_LABEL,
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [str(exe), "lint", "-", "--tenants", TENANTS, "--format", "json"],
+        input=WRONG_LABEL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 1, proc.stderr
     (result,) = json.loads(proc.stdout)["results"]
     assert result["file"] == "<stdin>" and result["rule"] == "TEN004"

@@ -49,7 +49,10 @@ def _ok(items: list[Manifest | InputError]) -> list[Manifest]:
 def test_multi_document_stream_keeps_each_objects_first_line() -> None:
     found = _ok(list(parse(STREAM, "rendered.yaml")))
     assert [(m.obj["metadata"]["name"], m.line) for m in found] == [
-        ("one", 4), ("two", 13), ("three", 16), ("four", 21),
+        ("one", 4),
+        ("two", 13),
+        ("three", 16),
+        ("four", 21),
     ]
 
 
@@ -62,13 +65,20 @@ def test_locate_finds_the_line_of_a_field_path() -> None:
 
 def test_split_path_reads_quoted_keys() -> None:
     assert split_path('spec.containers[0].resources.limits["nvidia.com/gpu"]') == [
-        "spec", "containers", 0, "resources", "limits", "nvidia.com/gpu",
+        "spec",
+        "containers",
+        0,
+        "resources",
+        "limits",
+        "nvidia.com/gpu",
     ]
 
 
 def test_broken_document_reports_its_line_and_the_rest_is_still_read() -> None:
-    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: [oops\n---\n" \
-           "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: [oops\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+    )
     items = list(parse(text, "mixed.yaml"))
     errors = [i for i in items if isinstance(i, InputError)]
     assert [m.obj["metadata"]["name"] for m in _ok(items)] == ["a", "c"]
