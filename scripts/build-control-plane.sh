@@ -73,7 +73,7 @@ GO
   done
   for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
     [ -x "$BIN/$b" ] && continue
-    log "go build $b (first build of Kubernetes takes 10-25 minutes on 2 cores)"
+    log "go build $b (the first, kube-apiserver, takes 3-5 minutes on 2 cores; the others reuse its packages)"
     (cd "$dir" && go build -ldflags "$ld" -o "$BIN/$b.tmp" "k8s.io/kubernetes/cmd/$b")
     mv "$BIN/$b.tmp" "$BIN/$b"
     log "built $b"

@@ -22,19 +22,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     # Accepted before or after the action; SUPPRESS keeps the subparser from resetting it.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--state-dir", type=Path, default=argparse.SUPPRESS,
+        "--state-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
         help="where certificates, kubeconfigs, logs and etcd data live"
-             " (default: $TENANTGUARD_DEVCLUSTER_DIR or ~/.cache/tenantguard/dev-cluster)",
+        " (default: $TENANTGUARD_DEVCLUSTER_DIR or ~/.cache/tenantguard/dev-cluster)",
     )
     parser.add_argument("--state-dir", type=Path, default=None, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    up = sub.add_parser("up", parents=[common],
-                        help="start the cluster (a no-op when it runs) and print KUBECONFIG=<path>")
-    up.add_argument("--provider", choices=(cluster.PROVIDER, kind.PROVIDER), default=cluster.PROVIDER,
-                    help="kwok: local processes with simulated nodes (default); kind: Docker containers")
-    up.add_argument("--bin-dir", type=Path, default=None,
-                    help="directory with etcd, kube-apiserver, kube-controller-manager, kube-scheduler,"
-                         " kubectl and kwok (default: $KUBEBUILDER_ASSETS, else the build cache)")
+    up = sub.add_parser(
+        "up", parents=[common], help="start the cluster (a no-op when it runs) and print KUBECONFIG=<path>"
+    )
+    up.add_argument(
+        "--provider",
+        choices=(cluster.PROVIDER, kind.PROVIDER),
+        default=cluster.PROVIDER,
+        help="kwok: local processes with simulated nodes (default); kind: Docker containers",
+    )
+    up.add_argument(
+        "--bin-dir",
+        type=Path,
+        default=None,
+        help="directory with etcd, kube-apiserver, kube-controller-manager, kube-scheduler,"
+        " kubectl and kwok (default: $KUBEBUILDER_ASSETS, else the build cache)",
+    )
     up.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for each readiness step")
     up.add_argument("--kind-name", default=kind.DEFAULT_NAME, help="kind cluster name")
     up.add_argument("--kind-image", default=None, help="kind node image (default: kind's own)")
@@ -82,8 +93,17 @@ def _status(args: argparse.Namespace, state_dir: Path) -> int:
         return 0
     rows = cluster.status(state_dir)
     if args.json:
-        print(json.dumps({"server": state.server, "state_dir": str(state_dir), "bin_dir": state.bin_dir,
-                          "components": [asdict(row) for row in rows]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "server": state.server,
+                    "state_dir": str(state_dir),
+                    "bin_dir": state.bin_dir,
+                    "components": [asdict(row) for row in rows],
+                },
+                indent=2,
+            )
+        )
     else:
         print(f"server {state.server}  state {state_dir}  binaries {state.bin_dir}")
         print(f"{'COMPONENT':<25} {'PID':>8} {'PORT':>6}  HEALTH")

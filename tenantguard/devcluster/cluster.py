@@ -55,8 +55,12 @@ def _admin_client(layout: Layout) -> Client:
 
 def _info(layout: Layout, state: State) -> ClusterInfo:
     return ClusterInfo(
-        state_dir=layout.root, kubeconfig=layout.kubeconfig, user_kubeconfig=layout.user_kubeconfig,
-        server=state.server, ca_file=layout.ca_file, bin_dir=Path(state.bin_dir),
+        state_dir=layout.root,
+        kubeconfig=layout.kubeconfig,
+        user_kubeconfig=layout.user_kubeconfig,
+        server=state.server,
+        ca_file=layout.ca_file,
+        bin_dir=Path(state.bin_dir),
     )
 
 
@@ -90,9 +94,7 @@ def running(state_dir: Path) -> ClusterInfo | None:
     return None
 
 
-def _wait(
-    layout: Layout, checks: dict[str, Check], watched: dict[str, tuple[int, str]], timeout: float
-) -> None:
+def _wait(layout: Layout, checks: dict[str, Check], watched: dict[str, tuple[int, str]], timeout: float) -> None:
     """Poll ``checks`` until all pass; fail at once if a watched process (name -> pid, binary) dies."""
     deadline = time.monotonic() + timeout
     pending = dict(checks)
@@ -100,7 +102,8 @@ def _wait(
     while True:
         for name, (pid, binary) in watched.items():
             if not processes.is_running(pid, binary):
-                problem = processes.describe_failure(layout, name, "exited during startup")
+                how = processes.exit_status(pid)
+                problem = processes.describe_failure(layout, name, f"{how} during startup")
                 raise processes.ComponentError(problem)
         for name, check in list(pending.items()):
             reason = check()
@@ -112,9 +115,10 @@ def _wait(
             return
         if time.monotonic() > deadline:
             name = next(iter(pending))
-            problem = f"not ready after {timeout:.0f}s ({reasons.get(name, 'no answer')})"
-            log_owner = name if name in watched else "kube-apiserver"
-            raise processes.ComponentError(processes.describe_failure(layout, log_owner, problem))
+            problem = f'"{name}" still unmet after {timeout:.0f}s ({reasons.get(name, "no answer")})'
+            # A check is named after the component whose log explains it: "kwok nodes Ready".
+            owner = name.split()[0]
+            raise processes.ComponentError(processes.describe_failure(layout, owner, problem))
         time.sleep(0.1)
 
 
@@ -155,11 +159,15 @@ def up(
     bin_dir: Path | None = None,
     timeout: float = 120.0,
     log: Callable[[str], None] = lambda _: None,
+    die_with_parent: bool = False,
 ) -> ClusterInfo:
     layout = Layout(state_dir)
     existing = running(state_dir)
     if existing is not None:
         return existing
+    previous = State.load(layout.state_file)
+    if previous is not None and previous.provider != PROVIDER:
+        raise RuntimeError(f"{layout.root} holds a {previous.provider} cluster; run `down` first")
     if layout.root.exists() and any(layout.root.iterdir()):
         log(f"cleaning up a stopped cluster in {layout.root}")
         down(state_dir)
@@ -167,8 +175,12 @@ def up(
     ports = Ports.allocate()
     server = f"https://{HOST}:{ports.apiserver}"
     credentials.write_all(layout, server)
-    state = State(provider=PROVIDER, server=server, bin_dir=str(bins.directory),
-                  ports={name: getattr(ports, name) for name in Ports.__dataclass_fields__})
+    state = State(
+        provider=PROVIDER,
+        server=server,
+        bin_dir=str(bins.directory),
+        ports={name: getattr(ports, name) for name in Ports.__dataclass_fields__},
+    )
     state.save(layout.state_file)
     plane = {c.name: c for c in components.control_plane(bins, layout, ports)}
     client = _admin_client(layout)
@@ -176,13 +188,18 @@ def up(
 
     def launch(name: str) -> None:
         log(f"starting {name} on {HOST}:{plane[name].port}")
-        watched[name] = (processes.start(layout, name, plane[name].argv), plane[name].argv[0])
+        pid = processes.start(layout, name, plane[name].argv, die_with_parent=die_with_parent)
+        watched[name] = (pid, plane[name].argv[0])
 
     try:
         launch("etcd")
         launch("kube-apiserver")
-        _wait(layout, {"kube-apiserver": lambda: client.probe(plane["kube-apiserver"].health_url)},
-              watched, timeout)
+        _wait(
+            layout,
+            {"kube-apiserver": lambda: client.probe(plane["kube-apiserver"].health_url)},
+            watched,
+            timeout,
+        )
         for name in ("kube-controller-manager", "kube-scheduler", "kwok"):
             launch(name)
         for node in DEFAULT_NODES:
@@ -191,9 +208,9 @@ def up(
             name: functools.partial(client.probe, plane[name].health_url)
             for name in ("kube-controller-manager", "kube-scheduler", "kwok")
         }
-        checks["nodes"] = _nodes_ready(client, server)
+        checks["kwok nodes Ready"] = _nodes_ready(client, server)
         # The ServiceAccount controller's first work: pods in "default" are admitted only after it.
-        checks["kube-controller-manager serviceaccounts"] = _exists(
+        checks["kube-controller-manager default ServiceAccount"] = _exists(
             client, f"{server}/api/v1/namespaces/default/serviceaccounts/default"
         )
         _wait(layout, checks, watched, timeout)
@@ -217,7 +234,8 @@ def down(state_dir: Path) -> list[str]:
         raise RuntimeError(f"{layout.root} does not look like a dev-cluster state directory; not removing it")
     stopped = []
     state = State.load(layout.state_file)
-    named = {c.name: c.argv[0] for c in _components(layout, state)} if state else {}
+    ours = state is not None and state.provider == PROVIDER
+    named = {c.name: c.argv[0] for c in _components(layout, state)} if state and ours else {}
     names = list(named) or [p.stem for p in layout.run.glob("*.pid")]
     for name in reversed(names):
         pid = processes.running_pid(layout, name, named.get(name, name))

@@ -52,8 +52,12 @@ def write_all(layout: Layout, server: str) -> None:
         pair = pki.issue_client(ca, user=identity.user, groups=identity.groups)
         pki.write_pair(layout.pki, path_stem, pair)
         text = kubeconfig.render(
-            cluster=CLUSTER_NAME, server=server, ca_pem=ca.cert_pem, user=identity.user,
-            cert_pem=pair.cert_pem, key_pem=pair.key_pem,
+            cluster=CLUSTER_NAME,
+            server=server,
+            ca_pem=ca.cert_pem,
+            user=identity.user,
+            cert_pem=pair.cert_pem,
+            key_pem=pair.key_pem,
         )
         target = layout.root / f"{path_stem}.kubeconfig"
         pki.write_private(target, text.encode())

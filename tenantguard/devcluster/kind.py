@@ -47,6 +47,15 @@ def docker_problem() -> str | None:
     return None
 
 
+def _run(argv: list[str], *, input: str | None = None, capture: bool = True) -> str:
+    """Run a kind or kubectl command; a failure becomes a KindError naming it, with its stderr."""
+    proc = subprocess.run(argv, input=input, capture_output=capture, text=True, check=False)
+    if proc.returncode != 0:
+        detail = f": {proc.stderr.strip()[-500:]}" if capture else " (its output is above)"
+        raise KindError(f"`{' '.join(argv)}` exited {proc.returncode}{detail}")
+    return proc.stdout or ""
+
+
 def create_command(
     *, kind: str, name: str, kubeconfig_path: Path, image: str | None = None, wait: str = "120s"
 ) -> list[str]:
@@ -88,20 +97,22 @@ def _require_tools() -> tuple[str, str]:
 
 def _issue_tenant_kubeconfig(kubectl: str, admin: Path, target: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, TENANT_GROUP),
-                         x509.NameAttribute(NameOID.COMMON_NAME, TENANT_USER)])
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, TENANT_GROUP),
+            x509.NameAttribute(NameOID.COMMON_NAME, TENANT_USER),
+        ]
+    )
     csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
     name = f"tenantguard-{TENANT_USER}"
     manifest = csr_manifest(name=name, csr_pem=csr.public_bytes(serialization.Encoding.PEM))
     base = [kubectl, "--kubeconfig", str(admin)]
-    subprocess.run([*base, "delete", "csr", name, "--ignore-not-found"], check=True, capture_output=True)
-    subprocess.run([*base, "create", "-f", "-"], input=json.dumps(manifest), text=True, check=True,
-                   capture_output=True)
-    subprocess.run([*base, "certificate", "approve", name], check=True, capture_output=True)
+    _run([*base, "delete", "csr", name, "--ignore-not-found"])
+    _run([*base, "create", "-f", "-"], input=json.dumps(manifest))
+    _run([*base, "certificate", "approve", name])
     cert_b64 = ""
     for _ in range(100):
-        cert_b64 = subprocess.run([*base, "get", "csr", name, "-o", "jsonpath={.status.certificate}"],
-                                  check=True, capture_output=True, text=True).stdout.strip()
+        cert_b64 = _run([*base, "get", "csr", name, "-o", "jsonpath={.status.certificate}"]).strip()
         if cert_b64:
             break
         time.sleep(0.2)
@@ -110,11 +121,14 @@ def _issue_tenant_kubeconfig(kubectl: str, admin: Path, target: Path) -> None:
     admin_config = yaml.safe_load(admin.read_text())
     cluster = admin_config["clusters"][0]
     text = kubeconfig.render(
-        cluster=cluster["name"], server=cluster["cluster"]["server"],
-        ca_pem=base64.b64decode(cluster["cluster"]["certificate-authority-data"]), user=TENANT_USER,
+        cluster=cluster["name"],
+        server=cluster["cluster"]["server"],
+        ca_pem=base64.b64decode(cluster["cluster"]["certificate-authority-data"]),
+        user=TENANT_USER,
         cert_pem=base64.b64decode(cert_b64),
-        key_pem=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()),
+        key_pem=key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
     )
     pki.write_private(target, text.encode())
 
@@ -124,13 +138,11 @@ def up(state_dir: Path, *, name: str = DEFAULT_NAME, image: str | None = None) -
     kind_bin, kubectl = _require_tools()
     layout = Layout(state_dir)
     layout.root.mkdir(parents=True, exist_ok=True)
-    existing = subprocess.run([kind_bin, "get", "clusters"], capture_output=True, text=True, check=True)
-    if name not in existing.stdout.split():
-        argv = create_command(kind=kind_bin, name=name, kubeconfig_path=layout.kubeconfig, image=image)
-        subprocess.run(argv, check=True)
+    if name not in _run([kind_bin, "get", "clusters"]).split():
+        # kind's own progress (pulling the node image, starting the control plane) goes to the terminal.
+        _run(create_command(kind=kind_bin, name=name, kubeconfig_path=layout.kubeconfig, image=image), capture=False)
     else:
-        kubeconfig_text = subprocess.run([kind_bin, "get", "kubeconfig", "--name", name],
-                                         capture_output=True, text=True, check=True).stdout
+        kubeconfig_text = _run([kind_bin, "get", "kubeconfig", "--name", name])
         pki.write_private(layout.kubeconfig, kubeconfig_text.encode())
     layout.kubeconfig.chmod(0o600)
     if not layout.user_kubeconfig.exists():
@@ -146,5 +158,5 @@ def down(state_dir: Path, *, name: str = DEFAULT_NAME) -> None:
     layout = Layout(state_dir)
     if kind_bin is None:
         raise KindError("--provider kind: no `kind` on PATH to delete the cluster with")
-    subprocess.run(delete_command(kind=kind_bin, name=name, kubeconfig_path=layout.kubeconfig), check=True)
+    _run(delete_command(kind=kind_bin, name=name, kubeconfig_path=layout.kubeconfig), capture=False)
     shutil.rmtree(layout.root, ignore_errors=True)

@@ -12,17 +12,13 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def render(
-    *, cluster: str, server: str, ca_pem: bytes, user: str, cert_pem: bytes, key_pem: bytes
-) -> str:
+def render(*, cluster: str, server: str, ca_pem: bytes, user: str, cert_pem: bytes, key_pem: bytes) -> str:
     """One cluster, one user, one context named ``<user>@<cluster>``, selected."""
     context = f"{user}@{cluster}"
     document: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [
-            {"name": cluster, "cluster": {"server": server, "certificate-authority-data": _b64(ca_pem)}}
-        ],
+        "clusters": [{"name": cluster, "cluster": {"server": server, "certificate-authority-data": _b64(ca_pem)}}],
         "users": [
             {
                 "name": user,

@@ -39,8 +39,9 @@ class Ports:
     def allocate(cls, env: Mapping[str, str] | None = None) -> Ports:
         env = os.environ if env is None else env
         names = [f for f in cls.__dataclass_fields__]
-        pinned = {name: int(env[PORT_ENV_PREFIX + name.upper()]) for name in names
-                  if env.get(PORT_ENV_PREFIX + name.upper())}
+        pinned = {
+            name: int(env[PORT_ENV_PREFIX + name.upper()]) for name in names if env.get(PORT_ENV_PREFIX + name.upper())
+        }
         free = free_ports(len(names) - len(pinned), exclude=set(pinned.values()))
         values = {name: pinned[name] if name in pinned else free.pop() for name in names}
         return cls(**values)
@@ -134,5 +135,9 @@ class State:
             raw = json.loads(path.read_text())
         except (FileNotFoundError, json.JSONDecodeError):
             return None
-        return cls(provider=raw["provider"], server=raw["server"], bin_dir=raw["bin_dir"],
-                   ports={str(k): int(v) for k, v in raw.get("ports", {}).items()})
+        return cls(
+            provider=raw["provider"],
+            server=raw["server"],
+            bin_dir=raw["bin_dir"],
+            ports={str(k): int(v) for k, v in raw.get("ports", {}).items()},
+        )

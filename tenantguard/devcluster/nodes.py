@@ -68,16 +68,17 @@ def _gpu_labels(product: str, memory_mib: int) -> dict[str, str]:
 
 
 DEFAULT_NODES: tuple[SimulatedNode, ...] = (
-    SimulatedNode(name="kwok-cpu-0", cpu="32", memory="128Gi",
-                  labels={"node.kubernetes.io/instance-type": "cpu-32"}),
-    SimulatedNode(name="kwok-cpu-1", cpu="32", memory="128Gi",
-                  labels={"node.kubernetes.io/instance-type": "cpu-32"}),
+    SimulatedNode(name="kwok-cpu-0", cpu="32", memory="128Gi", labels={"node.kubernetes.io/instance-type": "cpu-32"}),
+    SimulatedNode(name="kwok-cpu-1", cpu="32", memory="128Gi", labels={"node.kubernetes.io/instance-type": "cpu-32"}),
     SimulatedNode(
         name="kwok-gpu-h100-0",
         cpu="192",
         memory="2048Gi",
-        labels={**_gpu_labels(H100, 81559), "nvidia.com/mig.strategy": "none",
-                "node.kubernetes.io/instance-type": "gpu-8xh100"},
+        labels={
+            **_gpu_labels(H100, 81559),
+            "nvidia.com/mig.strategy": "none",
+            "node.kubernetes.io/instance-type": "gpu-8xh100",
+        },
         extended={"nvidia.com/gpu": "8"},
         taints=(GPU_TAINT,),
     ),
@@ -85,9 +86,13 @@ DEFAULT_NODES: tuple[SimulatedNode, ...] = (
         name="kwok-mig-a100-0",
         cpu="128",
         memory="1024Gi",
-        labels={**_gpu_labels(A100, 81920), "nvidia.com/mig.strategy": "mixed",
-                "nvidia.com/mig.config": "custom-mixed", "nvidia.com/mig.config.state": "success",
-                "node.kubernetes.io/instance-type": "gpu-8xa100-mig"},
+        labels={
+            **_gpu_labels(A100, 81920),
+            "nvidia.com/mig.strategy": "mixed",
+            "nvidia.com/mig.config": "custom-mixed",
+            "nvidia.com/mig.config.state": "success",
+            "node.kubernetes.io/instance-type": "gpu-8xa100-mig",
+        },
         extended=MIG_CAPACITY,
         taints=(GPU_TAINT,),
     ),

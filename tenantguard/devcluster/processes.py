@@ -9,18 +9,22 @@ never signalled.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from tenantguard.devcluster.layout import Layout
 
+PR_SET_PDEATHSIG = 1
 # Children started by this Python process, kept so they can be reaped (no zombies in tests, and
 # no ResourceWarning from a Popen collected while its child runs).
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+_EXIT_CODES: dict[int, int] = {}
 
 
 class ComponentError(RuntimeError):
@@ -43,7 +47,16 @@ def describe_failure(layout: Layout, name: str, problem: str) -> str:
     return f"{name}: {problem}; last lines of {log}:\n{tail(log)}"
 
 
-def start(layout: Layout, name: str, argv: Sequence[str]) -> int:
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the starting thread dies (Linux prctl)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def start(layout: Layout, name: str, argv: Sequence[str], *, die_with_parent: bool = False) -> int:
+    """Start ``argv`` detached. ``die_with_parent`` ties its life to ours: a test session killed
+    with SIGKILL must not leave a control plane running; ``tenantguard dev-cluster up`` must.
+    (Linux delivers the signal when the starting *thread* exits: start from a long-lived one.)"""
     layout.logs.mkdir(parents=True, exist_ok=True)
     layout.run.mkdir(parents=True, exist_ok=True)
     log_path = layout.log(name)
@@ -58,6 +71,7 @@ def start(layout: Layout, name: str, argv: Sequence[str]) -> int:
             start_new_session=True,
             close_fds=True,
             cwd=layout.root,
+            preexec_fn=_die_with_parent if die_with_parent and sys.platform == "linux" else None,
         )
     _CHILDREN[proc.pid] = proc
     layout.pid_file(name).write_text(f"{proc.pid}\n")
@@ -67,11 +81,23 @@ def start(layout: Layout, name: str, argv: Sequence[str]) -> int:
 def _reap(pid: int) -> None:
     proc = _CHILDREN.get(pid)
     if proc is not None and proc.poll() is not None:
+        _EXIT_CODES[pid] = proc.returncode
         del _CHILDREN[pid]
+
+
+def exit_status(pid: int) -> str:
+    """How a child of ours ended, as far as we know."""
+    _reap(pid)
+    code = _EXIT_CODES.get(pid)
+    if code is None:
+        return "exited"
+    return f"exited with code {code}" if code >= 0 else f"was killed by {signal.Signals(-code).name}"
 
 
 def is_running(pid: int, binary: str | None = None) -> bool:
     _reap(pid)
+    if pid in _CHILDREN:  # our own child and not yet exited: waitpid is the authority, not /proc
+        return True
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -81,9 +107,12 @@ def is_running(pid: int, binary: str | None = None) -> bool:
         return False
     if binary is None:
         return True
-    argv0 = cmdline.split(b"\0", 1)[0].decode(errors="replace")
+    # argv[1] too: a wrapper script in KUBEBUILDER_ASSETS runs as "/bin/sh <script> ...".
+    leading = [arg.decode(errors="replace") for arg in cmdline.split(b"\0")[:2]]
+    if "/" in binary:
+        return binary in leading
     # A bare name (no state file to say which binary) matches on the basename.
-    return argv0 == binary if "/" in binary else Path(argv0).name == binary
+    return binary in [Path(arg).name for arg in leading]
 
 
 def read_pid(layout: Layout, name: str) -> int | None:

@@ -36,8 +36,13 @@ class DevCluster:
     @classmethod
     def from_info(cls, info: ClusterInfo) -> DevCluster:
         return cls(
-            kubeconfig=info.kubeconfig, user_kubeconfig=info.user_kubeconfig, kubectl_bin=info.kubectl,
-            server=info.server, ca_file=info.ca_file, bin_dir=info.bin_dir, state_dir=info.state_dir,
+            kubeconfig=info.kubeconfig,
+            user_kubeconfig=info.user_kubeconfig,
+            kubectl_bin=info.kubectl,
+            server=info.server,
+            ca_file=info.ca_file,
+            bin_dir=info.bin_dir,
+            state_dir=info.state_dir,
         )
 
     def kubectl(
@@ -64,17 +69,14 @@ class DevCluster:
 
     def create_namespace(self, name: str, labels: dict[str, str] | None = None) -> None:
         """Create a namespace and wait for its default ServiceAccount, without which pods are refused."""
-        self.apply({"apiVersion": "v1", "kind": "Namespace",
-                    "metadata": {"name": name, "labels": labels or {}}})
+        self.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels or {}}})
         wait_for(
             lambda: self.kubectl("get", "serviceaccount", "default", "-n", name, check=False).returncode == 0,
             what=f"ServiceAccount {name}/default",
         )
 
 
-def wait_for(
-    predicate: Callable[[], T | None], *, what: str, timeout: float = 60, interval: float = 0.25
-) -> T:
+def wait_for(predicate: Callable[[], T | None], *, what: str, timeout: float = 60, interval: float = 0.25) -> T:
     """Poll until ``predicate`` returns something truthy; return it, or fail naming ``what``."""
     deadline = time.monotonic() + timeout
     while True:

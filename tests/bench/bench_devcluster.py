@@ -44,9 +44,7 @@ def bench(runs: int, state_dir: Path) -> list[float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--budget", type=float, default=20.0, help="seconds the median may take")
     args = parser.parse_args()

@@ -23,10 +23,14 @@ from tenantguard.devcluster.testing import DevCluster
 def dev_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevCluster]:
     state_dir = tmp_path_factory.mktemp("dev-cluster")
     try:
-        info = cluster.up(state_dir, timeout=180)
+        # die_with_parent: a test run killed with SIGKILL must not leave a control plane behind.
+        info = cluster.up(state_dir, timeout=180, die_with_parent=True)
     except (BinariesError, ComponentError, RuntimeError, OSError) as error:
         pytest.fail(f"dev cluster did not start: {error}", pytrace=False)
     try:
         yield DevCluster.from_info(info)
     finally:
         cluster.down(state_dir)
+
+
+from conftest_webhook import webhook  # noqa: E402,F401 - admission fixtures, kept in their own module

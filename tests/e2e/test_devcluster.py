@@ -68,11 +68,18 @@ def test_simulated_nodes_are_ready_with_gpu_and_mig_capacity(dev_cluster: DevClu
 def test_deployment_with_two_replicas_reaches_two_running_pods(dev_cluster: DevCluster) -> None:
     dev_cluster.create_namespace("e2e-deploy")
     labels = {"app": "web"}
-    dev_cluster.apply({
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "e2e-deploy"},
-        "spec": {"replicas": 2, "selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels}, "spec": _pod("x")["spec"]}},
-    })
+    dev_cluster.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "e2e-deploy"},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": _pod("x")["spec"]},
+            },
+        }
+    )
 
     def two_running() -> list[dict[str, Any]]:
         pods = dev_cluster.get("pods", "-n", "e2e-deploy", "-l", "app=web")["items"]
@@ -114,13 +121,19 @@ def test_pod_security_restricted_rejects_a_privileged_pod(dev_cluster: DevCluste
 def test_resource_quota_on_gpus_rejects_a_pod_over_it(dev_cluster: DevCluster) -> None:
     ns = "e2e-quota"
     dev_cluster.create_namespace(ns)
-    dev_cluster.apply({
-        "apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "gpus", "namespace": ns},
-        "spec": {"hard": {"requests.nvidia.com/gpu": "2"}},
-    })
+    dev_cluster.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "gpus", "namespace": ns},
+            "spec": {"hard": {"requests.nvidia.com/gpu": "2"}},
+        }
+    )
     # Admission refuses every pod until the quota controller has computed the quota's status.
-    wait_for(lambda: dev_cluster.get("resourcequota", "gpus", "-n", ns).get("status", {}).get("hard"),
-             what="ResourceQuota status computed")
+    wait_for(
+        lambda: dev_cluster.get("resourcequota", "gpus", "-n", ns).get("status", {}).get("hard"),
+        what="ResourceQuota status computed",
+    )
 
     big = _pod("too-many-gpus", resources={"nvidia.com/gpu": "4"}, tolerate_gpu=True)
     big["metadata"]["namespace"] = ns
@@ -131,8 +144,13 @@ def test_resource_quota_on_gpus_rejects_a_pod_over_it(dev_cluster: DevCluster) -
     small["metadata"]["namespace"] = ns
     dev_cluster.apply(small)
     assert _running_pod(dev_cluster, ns, "one-gpu")["spec"]["nodeName"] == "kwok-gpu-h100-0"
-    wait_for(lambda: dev_cluster.get("resourcequota", "gpus", "-n", ns)["status"].get("used", {})
-             .get("requests.nvidia.com/gpu") == "1", what="quota usage requests.nvidia.com/gpu=1")
+    wait_for(
+        lambda: (
+            dev_cluster.get("resourcequota", "gpus", "-n", ns)["status"].get("used", {}).get("requests.nvidia.com/gpu")
+            == "1"
+        ),
+        what="quota usage requests.nvidia.com/gpu=1",
+    )
 
 
 def test_mig_slice_pod_lands_on_the_mig_node(dev_cluster: DevCluster) -> None:
@@ -162,19 +180,23 @@ def _self_signed(directory: Path) -> tuple[Path, Path, bytes]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "e2e-webhook")])
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now)
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
         .not_valid_after(now + dt.timedelta(hours=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                       critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .sign(key, hashes.SHA256())
     )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
     cert_file, key_file = directory / "tls.crt", directory / "tls.key"
     cert_file.write_bytes(cert_pem)
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_file, key_file, cert_pem
 
 
@@ -189,8 +211,9 @@ class _Webhook(BaseHTTPRequestHandler):
         response = {"uid": request["uid"], "allowed": not denied}
         if denied:
             response["status"] = {"code": 403, "message": "e2e webhook says no to deny-*"}
-        body = json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-                           "response": response}).encode()
+        body = json.dumps(
+            {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -227,19 +250,33 @@ def test_validating_webhook_receives_a_real_admission_review(
     url, ca_pem = webhook_server
     ns = "e2e-webhook"
     dev_cluster.create_namespace(ns, {"e2e-webhook": "on"})
-    dev_cluster.apply({
-        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
-        "metadata": {"name": "e2e-webhook"},
-        "webhooks": [{
-            "name": "configmaps.e2e.tenantguard.dev",
-            "clientConfig": {"url": f"{url}/validate", "caBundle": base64.b64encode(ca_pem).decode()},
-            "rules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"],
-                       "resources": ["configmaps"], "scope": "Namespaced"}],
-            "namespaceSelector": {"matchLabels": {"e2e-webhook": "on"}},
-            "admissionReviewVersions": ["v1"], "sideEffects": "None", "failurePolicy": "Fail",
-            "timeoutSeconds": 5,
-        }],
-    })
+    dev_cluster.apply(
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingWebhookConfiguration",
+            "metadata": {"name": "e2e-webhook"},
+            "webhooks": [
+                {
+                    "name": "configmaps.e2e.tenantguard.dev",
+                    "clientConfig": {"url": f"{url}/validate", "caBundle": base64.b64encode(ca_pem).decode()},
+                    "rules": [
+                        {
+                            "apiGroups": [""],
+                            "apiVersions": ["v1"],
+                            "operations": ["CREATE"],
+                            "resources": ["configmaps"],
+                            "scope": "Namespaced",
+                        }
+                    ],
+                    "namespaceSelector": {"matchLabels": {"e2e-webhook": "on"}},
+                    "admissionReviewVersions": ["v1"],
+                    "sideEffects": "None",
+                    "failurePolicy": "Fail",
+                    "timeoutSeconds": 5,
+                }
+            ],
+        }
+    )
     try:
         # The apiserver picks up a new configuration within a second or so; retry until it does.
         def rejected() -> str:
@@ -272,8 +309,14 @@ def test_validating_webhook_receives_a_real_admission_review(
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tenantguard.cli", "dev-cluster", *args],
-                          capture_output=True, text=True, timeout=60, check=False, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "tenantguard.cli", "dev-cluster", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=dict(os.environ),
+    )
 
 
 def test_up_on_a_running_cluster_is_a_noop_that_prints_the_kubeconfig(dev_cluster: DevCluster) -> None:
