@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test unit e2e check bench control-plane docs clean
 
+# The official SARIF 2.1.0 JSON schema, for validating `lint --format sarif` in the tests.
+SARIF_SCHEMA := tests/.tools/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json
+
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -14,17 +17,20 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+$(SARIF_SCHEMA):
+	npm install --silent --no-audit --no-fund --prefix tests/.tools @microsoft/jest-sarif@1.0.0-beta.0
+
 control-plane:
 	@scripts/build-control-plane.sh >/dev/null
 
 ## The whole suite: static checks, unit tests and end-to-end tests against the dev cluster.
-test: $(STAMP) control-plane
+test: $(STAMP) $(SARIF_SCHEMA) control-plane
 	$(BIN)/ruff check policies webhook audit tenantguard tests
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest tests/unit tests/e2e
 
-unit: $(STAMP)
+unit: $(STAMP) $(SARIF_SCHEMA)
 	$(BIN)/pytest tests/unit
 
 e2e: $(STAMP) control-plane

@@ -1,0 +1,109 @@
+"""Run `tenantguard serve` against a cluster and register it: for the demo, end-to-end tests and benchmarks.
+
+Starts the webhook as its own process on 127.0.0.1 (cluster mode, watching the API server), waits for
+`/readyz`, then applies the Mutating/ValidatingWebhookConfigurations pointing at it with its CA bundle.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from policies.settings import DEFAULT_SETTINGS, Settings
+from webhook import certs
+from webhook.configuration import configurations
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(slots=True)
+class WebhookProcess:
+    kubeconfig: Path
+    work_dir: Path
+    port: int = field(default_factory=free_port)
+    config: Path | None = None
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def cert_dir(self) -> Path:
+        return self.work_dir / "certs"
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def log_file(self) -> Path:
+        return self.work_dir / "webhook.log"
+
+    def start(self, timeout: float = 60) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        certs.ensure(self.cert_dir, ["localhost"], ["127.0.0.1"])
+        exe = Path(sys.executable).with_name("tenantguard")
+        argv = [
+            str(exe),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--cert-dir",
+            str(self.cert_dir),
+            "--kubeconfig",
+            str(self.kubeconfig),
+        ]
+        if self.config is not None:
+            argv += ["--config", str(self.config)]
+        with self.log_file.open("ab") as log:
+            self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        ctx = ssl.create_default_context(cafile=str(self.cert_dir / "ca.crt"))
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"webhook exited {self.proc.returncode}: {self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/readyz", context=ctx, timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError as err:
+                last = str(err)
+            time.sleep(0.2)
+        raise RuntimeError(f"webhook not ready after {timeout:.0f}s ({last}): {self.log_tail()}")
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self.proc = None
+
+    def configurations_yaml(self, settings: Settings = DEFAULT_SETTINGS) -> str:
+        docs = configurations(settings, ca_bundle=(self.cert_dir / "ca.crt").read_bytes(), url=self.url)
+        return yaml.safe_dump_all(docs, sort_keys=False)

@@ -1,0 +1,6 @@
+"""The admission webhook: a thin adapter between kube-apiserver and `policies`.
+
+Parses and guards AdmissionReviews at the edge, asks the policy engine, and answers with denials,
+warnings or JSON patches. Also: TLS and certificates (reloaded on change), the cluster cache that fills
+the engine's ClusterView, metrics, and the webhook configurations. Imports `policies`, never `audit`.
+"""

@@ -1,0 +1,87 @@
+"""handle(request) → response for /validate and /mutate: adapt the request, ask the engine, render.
+
+Every evaluation is rendered three ways, as Pod Security Admission does: a Forbidden status for
+`enforce` violations, warnings for `warn`, audit annotations for `audit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from policies.engine import Evaluation, Policy, evaluate, mutate
+from policies.model import Mode, Violation
+from webhook import responses
+from webhook.review import POD_SPEC_SUBRESOURCES, AdmissionRequest
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    body: bytes
+    outcome: str  # allowed | denied | patched | skipped
+    tenant: str | None = None
+    violations: tuple[Violation, ...] = ()
+
+
+def _judged(req: AdmissionRequest) -> bool:
+    """Status and other subresources that cannot change a pod spec are not judged."""
+    return not req.sub_resource or req.sub_resource in POD_SPEC_SUBRESOURCES
+
+
+def _is_managed(req: AdmissionRequest, policy: Policy) -> bool:
+    obj = req.subject or {}
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    return isinstance(labels, dict) and labels.get(policy.settings.managed_label) == "true"
+
+
+def _warning(v: Violation) -> str:
+    return f"[{v.rule}] {v.path}: {v.message}" if v.path else f"[{v.rule}] {v.message}"
+
+
+def _audit(violations: Sequence[Violation]) -> dict[str, str]:
+    return {v.rule.lower(): f"{v.path}: {v.message}"[:256] for v in violations if v.mode is Mode.AUDIT}
+
+
+def render(uid: str, evaluation: Evaluation) -> Decision:
+    warnings = [_warning(v) for v in evaluation.warnings]
+    audit = _audit(evaluation.violations)
+    if evaluation.allowed:
+        body = responses.allowed(uid, warnings=warnings, audit=audit)
+        return Decision(body=body, outcome="allowed", tenant=evaluation.tenant, violations=evaluation.violations)
+    denials = evaluation.denials
+    header = f"tenantguard denied the request ({len(denials)} violation{'s' if len(denials) > 1 else ''}):\n"
+    body = responses.denied(uid, header + evaluation.message(), warnings=warnings, audit=audit)
+    return Decision(body=body, outcome="denied", tenant=evaluation.tenant, violations=evaluation.violations)
+
+
+def validate(req: AdmissionRequest, policy: Policy) -> Decision:
+    obj = req.subject
+    if obj is None or not _judged(req) or req.operation == "CONNECT":
+        return Decision(body=responses.allowed(req.uid), outcome="skipped")
+    platform = policy.settings.is_platform(req.requester.username, req.requester.groups)
+    if _is_managed(req, policy):
+        if platform:
+            return Decision(body=responses.allowed(req.uid), outcome="skipped")
+        if req.operation == "DELETE":
+            message = (
+                f'[NET001] metadata.labels["{policy.settings.managed_label}"]: {req.kind} '
+                f"{req.namespace}/{req.name} is managed by tenantguard and cannot be deleted by tenants "
+                "— the reconciler owns it; ask the platform team to change the Tenant instead"
+            )
+            return Decision(body=responses.denied(req.uid, message), outcome="denied")
+    if req.operation == "DELETE":
+        return Decision(body=responses.allowed(req.uid), outcome="skipped")
+    evaluation = evaluate(obj, policy, namespace=req.namespace or None, operation=req.operation, old=req.old_object)
+    if evaluation.skipped:
+        return Decision(body=responses.allowed(req.uid), outcome="skipped", tenant=evaluation.tenant)
+    return render(req.uid, evaluation)
+
+
+def mutate_request(req: AdmissionRequest, policy: Policy) -> Decision:
+    obj = req.object
+    if obj is None or req.operation not in ("CREATE", "UPDATE") or not _judged(req):
+        return Decision(body=responses.allowed(req.uid), outcome="skipped")
+    review = mutate(obj, policy, namespace=req.namespace or None, operation=req.operation, old=req.old_object)
+    if not review.patches:
+        return Decision(body=responses.allowed(req.uid), outcome="allowed")
+    return Decision(body=responses.allowed(req.uid, patch=review.patches), outcome="patched")

@@ -1,0 +1,61 @@
+"""Prometheus metrics: decisions by tenant, rule and outcome; latency; cache sync; certificate expiry."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from webhook.handlers import Decision
+
+# kube-apiserver's own webhook histogram buckets start at 5 ms; finer ones show where our budget goes.
+_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "tenantguard_admission_requests",
+            "Admission requests by endpoint and outcome",
+            ["endpoint", "outcome"],
+            registry=self.registry,
+        )
+        self.decisions = Counter(
+            "tenantguard_admission_violations",
+            "Rule violations found at admission by tenant, rule and mode",
+            ["tenant", "rule", "mode"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "tenantguard_admission_duration_seconds",
+            "Time to answer an AdmissionReview",
+            ["endpoint"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.bad_requests = Counter(
+            "tenantguard_admission_bad_requests",
+            "Requests refused before judging",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.cache_synced = Gauge(
+            "tenantguard_cache_synced", "1 when the cluster cache has synced", registry=self.registry
+        )
+        self.cache_objects = Gauge(
+            "tenantguard_cache_objects", "Objects held by the cluster cache", ["kind"], registry=self.registry
+        )
+        self.cert_expiry = Gauge(
+            "tenantguard_certificate_expiry_timestamp_seconds",
+            "notAfter of the serving certificate (unix time)",
+            registry=self.registry,
+        )
+
+    def record(self, endpoint: str, decision: Decision, seconds: float) -> None:
+        self.requests.labels(endpoint, decision.outcome).inc()
+        self.latency.labels(endpoint).observe(seconds)
+        tenant = decision.tenant or ""
+        for v in decision.violations:
+            self.decisions.labels(tenant, v.rule, v.mode.value).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,125 @@
+"""`tenantguard serve`: the admission webhook over TLS, in static or cluster mode."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from policies.settings import Settings
+from webhook import certs, logs
+from webhook.static import ConfigError, StaticSource, load_settings
+
+if TYPE_CHECKING:
+    from webhook.app import PolicySource
+    from webhook.cache import ClusterCache
+
+log = logging.getLogger("tenantguard.serve")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, default=8443)
+    p.add_argument(
+        "--cert-dir",
+        default="/etc/tenantguard/tls",
+        help="holds tls.crt, tls.key and ca.crt; generated there (CA + serving cert) when empty",
+    )
+    p.add_argument(
+        "--dns-name",
+        action="append",
+        default=[],
+        help="DNS name for a generated serving certificate (repeatable; 127.0.0.1 is always added)",
+    )
+    p.add_argument("--config", help="global settings YAML (every field has a default)")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--kubeconfig", help="cluster mode with this kubeconfig (default: in-cluster or ~/.kube)")
+    source.add_argument(
+        "--tenants",
+        action="append",
+        metavar="PATH",
+        help="static mode: Tenants (and Namespaces) from files or folders; no cluster needed",
+    )
+    p.add_argument("--context", help="kubeconfig context")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--access-log", action="store_true", help="uvicorn access log (one line per request)")
+
+
+def run(args: argparse.Namespace) -> int:
+    logs.setup(args.log_level)
+    try:
+        settings = load_settings(args.config)
+        cert_dir = Path(args.cert_dir)
+        names = args.dns_name or ["tenantguard-webhook.tenantguard-system.svc", "localhost"]
+        if certs.ensure(cert_dir, names):
+            log.info("generated a CA and serving certificate", extra={"fields": {"dir": str(cert_dir)}})
+        source: PolicySource = (
+            StaticSource(settings, args.tenants) if args.tenants else _cluster_source(args, settings)
+        )
+    except (ConfigError, OSError) as err:
+        print(f"tenantguard serve: {err}", file=sys.stderr)
+        return 2
+    return _serve(args, source, cert_dir)
+
+
+def _cluster_source(args: argparse.Namespace, settings: Settings) -> ClusterCache:
+    # Imported here so static mode and --help never load the Kubernetes client.
+    from kubernetes import client, config
+
+    from webhook.cache import ClusterCache
+
+    try:
+        if args.kubeconfig:
+            config.load_kube_config(config_file=args.kubeconfig, context=args.context)
+        else:
+            try:
+                config.load_incluster_config()
+            except config.ConfigException:
+                config.load_kube_config(context=args.context)
+    except (config.ConfigException, OSError) as err:
+        raise ConfigError(f"cannot load Kubernetes configuration: {err}") from err
+    cache = ClusterCache(client.ApiClient(), settings)
+    cache.start()
+    return cache
+
+
+def _serve(args: argparse.Namespace, source: PolicySource, cert_dir: Path) -> int:
+    import uvicorn
+
+    from webhook.app import create_app
+    from webhook.metrics import Metrics
+    from webhook.tls import ReloadingContext
+
+    tls = ReloadingContext(cert_dir / "tls.crt", cert_dir / "tls.key")
+    metrics = Metrics()
+    metrics.cert_expiry.set_function(lambda: tls.not_after)
+    metrics.cache_synced.set_function(lambda: 1.0 if source.ready()[0] else 0.0)
+    app = create_app(source, metrics, tls_ready=lambda: tls.loaded)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        ssl_certfile=str(cert_dir / "tls.crt"),
+        ssl_keyfile=str(cert_dir / "tls.key"),
+        log_config=None,
+        access_log=args.access_log,
+        timeout_keep_alive=75,
+        lifespan="off",
+        server_header=False,
+    )
+    config.load()
+    config.ssl = tls.context  # our context: TLS >= 1.2 and reloadable
+    stop = threading.Event()
+    tls.watch(stop)
+    log.info("serving", extra={"fields": {"host": args.host, "port": args.port}})
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        stop.set()
+        stop_source = getattr(source, "stop", None)
+        if callable(stop_source):
+            stop_source()
+    return 0
