@@ -59,7 +59,7 @@ BREAKS: list[tuple[str, str, int, Edit, str]] = [
         "privileged vLLM",
         "vllm-gpu.yaml",
         0,
-        lambda o: _c0(o)["securityContext"].update(privileged=True),
+        lambda o: _c0(o).update(securityContext={"privileged": True, "capabilities": {"drop": ["ALL"]}}),
         "pod-security",
     ),
     (
@@ -116,7 +116,14 @@ BREAKS: list[tuple[str, str, int, Edit, str]] = [
         _set("spec.predictor.model.storageUri", "s3://globex-models/llama/"),
         "serving",
     ),
-    ("NodePort service", "redis-cache.yaml", 1, _set("spec.type", "NodePort"), "serving"),
+    # A headless Service cannot be a NodePort (API validation); the break drops clusterIP: None too.
+    (
+        "NodePort service",
+        "redis-cache.yaml",
+        1,
+        lambda o: o.update(spec={**o["spec"], "type": "NodePort", "clusterIP": ""}),
+        "serving",
+    ),
     (
         "sidecar opt-out",
         "redis-cache.yaml",

@@ -56,9 +56,7 @@ def run(args: argparse.Namespace) -> int:
         names = args.dns_name or ["tenantguard-webhook.tenantguard-system.svc", "localhost"]
         if certs.ensure(cert_dir, names):
             log.info("generated a CA and serving certificate", extra={"fields": {"dir": str(cert_dir)}})
-        source: PolicySource = (
-            StaticSource(settings, args.tenants) if args.tenants else _cluster_source(args, settings)
-        )
+        source: PolicySource = StaticSource(settings, args.tenants) if args.tenants else _cluster_source(args, settings)
     except (ConfigError, OSError) as err:
         print(f"tenantguard serve: {err}", file=sys.stderr)
         return 2

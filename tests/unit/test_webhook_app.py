@@ -1,0 +1,249 @@
+"""The admission HTTP edge: verdicts, patches, warnings, and bad input that never takes the server down."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import jsonpatch
+import pytest
+from fastapi.testclient import TestClient
+
+from policies.engine import Policy
+from policies.fixtures import deployment, pod, policy_for
+from policies.settings import parse_settings
+from webhook import handlers
+from webhook.app import create_app
+
+
+class Source:
+    def __init__(self, policy: Policy, ready: bool = True) -> None:
+        self._policy, self._ready = policy, ready
+
+    def policy(self) -> Policy:
+        return self._policy
+
+    def ready(self) -> tuple[bool, str]:
+        return self._ready, "test"
+
+
+def review(
+    obj: dict[str, Any] | None,
+    *,
+    operation: str = "CREATE",
+    old: dict[str, Any] | None = None,
+    uid: str = "u-1",
+    user: str = "alice",
+    groups: tuple[str, ...] = ("acme-devs",),
+    sub_resource: str = "",
+) -> dict[str, Any]:
+    subject = obj or old or {}
+    meta = subject.get("metadata", {})
+    req: dict[str, Any] = {
+        "uid": uid,
+        "kind": {"group": "", "version": "v1", "kind": subject.get("kind", "Pod")},
+        "resource": {"group": "", "version": "v1", "resource": "pods"},
+        "namespace": meta.get("namespace", ""),
+        "name": meta.get("name", ""),
+        "operation": operation,
+        "userInfo": {"username": user, "groups": list(groups)},
+        "object": obj,
+        "oldObject": old,
+        "dryRun": False,
+    }
+    if sub_resource:
+        req["subResource"] = sub_resource
+    return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": req}
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(create_app(Source(policy_for())))
+
+
+def _post(client: TestClient, path: str, body: Any) -> Any:
+    resp = client.post(path, content=json.dumps(body), headers={"content-type": "application/json"})
+    assert resp.status_code == 200, resp.text
+    return resp.json()["response"]
+
+
+def test_allowed_pod_echoes_the_uid(client: TestClient) -> None:
+    resp = _post(client, "/validate", review(pod(), uid="abc"))
+    assert resp == {"uid": "abc", "allowed": True}
+
+
+def test_denial_lists_every_violated_rule_in_one_message(client: TestClient) -> None:
+    bad = pod(hostNetwork=True, hostPID=True)
+    bad["spec"]["containers"][0]["image"] = "quay.io/evil/app:1"
+    resp = _post(client, "/validate", review(bad))
+    assert resp["allowed"] is False and resp["status"]["code"] == 403
+    message = resp["status"]["message"]
+    assert message.startswith("tenantguard denied the request")
+    assert "[PSS002] spec.hostNetwork:" in message and "[SRV002]" in message
+    assert all(" — " in line for line in message.splitlines()[1:])
+
+
+def test_warn_mode_rules_are_warnings_not_denials() -> None:
+    settings = parse_settings({"ruleModes": {"PSS002": "warn"}})
+    policy = Policy(settings=settings, tenants=policy_for().tenants)
+    client = TestClient(create_app(Source(policy)))
+    resp = _post(client, "/validate", review(pod(hostNetwork=True)))
+    assert resp["allowed"] is True
+    assert any(w.startswith("[PSS002] spec.hostNetwork") for w in resp["warnings"])
+    assert all(len(w) <= 120 for w in resp["warnings"])
+
+
+def test_audit_mode_rules_become_audit_annotations() -> None:
+    settings = parse_settings({"ruleModes": {"PSS002": "audit"}})
+    client = TestClient(create_app(Source(Policy(settings=settings, tenants=policy_for().tenants))))
+    resp = _post(client, "/validate", review(pod(hostNetwork=True)))
+    assert resp["allowed"] is True and "pss002" in resp["auditAnnotations"]
+
+
+def test_mutation_is_a_base64_json_patch_that_labels_the_object(client: TestClient) -> None:
+    dep = deployment()
+    del dep["metadata"]["labels"]["tenantguard.io/tenant"]
+    resp = _post(client, "/mutate", review(dep))
+    assert resp["patchType"] == "JSONPatch"
+    patched = jsonpatch.apply_patch(dep, json.loads(base64.b64decode(resp["patch"])))
+    assert patched["metadata"]["labels"]["tenantguard.io/tenant"] == "acme"
+    again = _post(client, "/mutate", review(patched))
+    assert "patch" not in again, "mutating the mutated object changes nothing"
+
+
+def test_update_cannot_change_the_tenant_label(client: TestClient) -> None:
+    old = pod()
+    new = pod(labels={"tenantguard.io/tenant": "globex"})
+    resp = _post(client, "/validate", review(new, operation="UPDATE", old=old))
+    assert resp["allowed"] is False and "[TEN003]" in resp["status"]["message"]
+
+
+def test_ephemeral_containers_subresource_is_judged(client: TestClient) -> None:
+    debug = pod()
+    debug["spec"]["ephemeralContainers"] = [
+        {"name": "debug", "image": "registry.acme.example/busybox", "securityContext": {"privileged": True}}
+    ]
+    resp = _post(client, "/validate", review(debug, operation="UPDATE", old=pod(), sub_resource="ephemeralcontainers"))
+    assert (
+        resp["allowed"] is False
+        and "spec.ephemeralContainers[0].securityContext.privileged" in resp["status"]["message"]
+    )
+
+
+def test_status_subresource_is_not_judged(client: TestClient) -> None:
+    resp = _post(
+        client, "/validate", review(pod(hostNetwork=True), operation="UPDATE", old=pod(), sub_resource="status")
+    )
+    assert resp["allowed"] is True
+
+
+def _managed_netpol() -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {
+            "name": "tenantguard-default-deny",
+            "namespace": "acme-prod",
+            "labels": {"tenantguard.io/managed": "true", "tenantguard.io/tenant": "acme"},
+        },
+        "spec": {"podSelector": {}},
+    }
+
+
+def test_tenants_cannot_delete_managed_objects_but_the_platform_can(client: TestClient) -> None:
+    resp = _post(client, "/validate", review(None, operation="DELETE", old=_managed_netpol()))
+    assert resp["allowed"] is False and "[NET001]" in resp["status"]["message"]
+    platform = review(
+        None,
+        operation="DELETE",
+        old=_managed_netpol(),
+        user="system:serviceaccount:tenantguard-system:tenantguard",
+        groups=(),
+    )
+    assert _post(client, "/validate", platform)["allowed"] is True
+    ordinary = review(None, operation="DELETE", old=pod())
+    assert _post(client, "/validate", ordinary)["allowed"] is True
+
+
+def test_objects_outside_tenant_namespaces_are_allowed(client: TestClient) -> None:
+    resp = _post(client, "/validate", review(pod(namespace="kube-system", hostNetwork=True)))
+    assert resp["allowed"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "error"),
+    [
+        (b"", "application/json", 400, "empty body"),
+        (b"{not json", "application/json", 400, "not JSON"),
+        (b"[]", "application/json", 400, "not a JSON object"),
+        (b'{"kind": "Pod"}', "application/json", 400, "expected kind AdmissionReview"),
+        (b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}', "application/json", 400, "no request"),
+        (
+            json.dumps({**review(pod()), "request": {**review(pod())["request"], "uid": ""}}).encode(),
+            "application/json",
+            400,
+            "uid",
+        ),
+        (
+            json.dumps({**review(pod()), "request": {**review(pod())["request"], "object": None}}).encode(),
+            "application/json",
+            400,
+            "object is required",
+        ),
+        (
+            json.dumps({**review(pod()), "request": {**review(pod())["request"], "operation": "PATCH"}}).encode(),
+            "application/json",
+            400,
+            "operation",
+        ),
+        (b"{}", "text/plain", 415, "content type"),
+    ],
+    ids=[
+        "empty",
+        "not-json",
+        "array",
+        "wrong-kind",
+        "no-request",
+        "no-uid",
+        "no-object",
+        "bad-operation",
+        "content-type",
+    ],
+)
+def test_bad_input_gets_a_json_error_and_the_server_keeps_serving(
+    client: TestClient, body: bytes, content_type: str, status: int, error: str
+) -> None:
+    resp = client.post("/validate", content=body, headers={"content-type": content_type})
+    assert resp.status_code == status and error in resp.json()["error"]
+    assert _post(client, "/validate", review(pod()))["allowed"] is True
+
+
+def test_oversized_bodies_are_refused_before_parsing() -> None:
+    client = TestClient(create_app(Source(policy_for()), max_body=1024))
+    resp = client.post("/validate", content=b"{" + b" " * 4096 + b"}", headers={"content-type": "application/json"})
+    assert resp.status_code == 413
+
+
+def test_a_handler_error_is_an_errored_response_with_the_uid(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*_: Any) -> handlers.Decision:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(handlers, "validate", boom)
+    broken = TestClient(create_app(Source(policy_for())))
+    resp = _post(broken, "/validate", review(pod(), uid="xyz"))
+    assert resp["uid"] == "xyz" and resp["allowed"] is False and resp["status"]["code"] == 500
+    assert "internal error" in resp["status"]["message"] and "denied" not in resp["status"]["message"]
+
+
+def test_health_readiness_and_metrics() -> None:
+    client = TestClient(create_app(Source(policy_for(), ready=False)))
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 503
+    _post(client, "/validate", review(pod(hostNetwork=True)))
+    metrics = client.get("/metrics").text
+    assert 'tenantguard_admission_requests_total{endpoint="validate",outcome="denied"} 1.0' in metrics
+    assert 'tenantguard_admission_violations_total{mode="enforce",rule="PSS002",tenant="acme"} 1.0' in metrics
+    assert "tenantguard_admission_duration_seconds_bucket" in metrics
