@@ -131,8 +131,9 @@ def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
 
 
 def _run(rule: Rule, subject: Subject, ctx: Context) -> Iterable[Violation]:
-    mode = ctx.settings.mode_for(rule.id, rule.category, rule.severity)
+    mode: Mode | None = None
     for f in rule.check(subject, ctx):
+        mode = mode or ctx.settings.mode_for(rule.id, rule.category, rule.severity)
         yield Violation(
             rule=rule.id,
             category=rule.category,

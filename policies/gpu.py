@@ -138,8 +138,18 @@ def _max(into: dict[str, int], other: Mapping[str, int]) -> None:
         into[name] = max(into.get(name, 0), n)
 
 
+_MEMO_KEY = ("gpu-devices",)
+
+
 def pod_gpu_devices(pod: PodTemplate) -> dict[str, int]:
-    """Effective GPU-class devices per resource for one pod, as the scheduler counts them."""
+    """Effective GPU-class devices per resource for one pod, as the scheduler counts them (a copy)."""
+    memo = pod.memo.get(_MEMO_KEY)
+    if memo is None:
+        memo = pod.memo[_MEMO_KEY] = tuple(_pod_gpu_devices(pod).items())
+    return dict(memo)
+
+
+def _pod_gpu_devices(pod: PodTemplate) -> dict[str, int]:
     total: dict[str, int] = {}
     for ref in containers(pod, _APP_FIELDS):  # containers plus KServe's model/framework containers
         _add(total, container_gpu_requests(ref.container))

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 Segment = str | int
 Path = tuple[Segment, ...]
 
-_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_PLAIN = re.compile(r"[A-Za-z0-9_]+")
 
 
+@lru_cache(maxsize=8192)
 def dotted(path: Path) -> str:
     out: list[str] = []
     for seg in path:
         if isinstance(seg, int):
             out.append(f"[{seg}]")
-        elif seg and all(c in _PLAIN for c in seg):
+        elif _PLAIN.fullmatch(seg):
             out.append(f".{seg}" if out else seg)
         else:
             out.append(f'["{seg}"]')

@@ -46,6 +46,8 @@ class PodTemplate:
     replicas: int
     role: str
     extra_containers: tuple[tuple[Path, Obj], ...] = ()
+    # Memo for policies.visit.containers: every rule walks the same containers, so build the refs once.
+    memo: dict[tuple[str, ...], tuple[Any, ...]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(slots=True)

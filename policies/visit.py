@@ -29,6 +29,13 @@ class ContainerRef:
 
 
 def containers(pod: PodTemplate, fields: tuple[str, ...] = CONTAINER_FIELDS) -> Iterator[ContainerRef]:
+    refs = pod.memo.get(fields)
+    if refs is None:
+        refs = pod.memo[fields] = tuple(_containers(pod, fields))
+    return iter(refs)
+
+
+def _containers(pod: PodTemplate, fields: tuple[str, ...]) -> Iterator[ContainerRef]:
     for f in fields:
         items = pod.spec.get(f)
         if isinstance(items, list):

@@ -115,3 +115,25 @@ def test_folders_are_walked_and_missing_paths_reported(tmp_path: Path) -> None:
     items = list(read([str(tmp_path), str(tmp_path / "nope.yaml")]))
     assert sorted(m.obj["metadata"]["name"] for m in _ok(items)) == ["a", "b"]
     assert [i.message for i in items if isinstance(i, InputError)] == ["no such file or directory"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: on", {"a": True}),  # YAML 1.1 boolean, as kubectl's go-yaml reads it
+        ("a: 'on'", {"a": "on"}),
+        ("a: 010", {"a": 8}),  # 1.1 octal
+        ("image: nginx:1.20", {"image": "nginx:1.20"}),
+        ("t: 2026-01-01T00:00:00Z", {"t": "2026-01-01T00:00:00Z"}),  # timestamps stay strings, as in JSON
+        ("args: [--flag, off]", {"args": ["--flag", False]}),
+    ],
+)
+def test_scalars_resolve_as_kubectl_reads_them(text: str, expected: dict[str, object]) -> None:
+    (m,) = parse(text.replace("a:", "a:") + "\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", "s.yaml")
+    assert isinstance(m, Manifest)
+    assert {k: v for k, v in m.obj.items() if k in expected} == expected
+
+
+def test_duplicate_keys_are_unusable_input() -> None:
+    (err,) = parse("apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: x}\n", "dup.yaml")
+    assert isinstance(err, InputError) and "duplicate mapping key" in err.message

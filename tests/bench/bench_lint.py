@@ -1,0 +1,166 @@
+"""Lint throughput: ≥ 10,000 mixed objects, objects/s and peak RSS; startup to first result.
+
+    python tests/bench/bench_lint.py [--objects 10000] [--runs 5]
+
+Prints medians over the runs and, as a baseline measured in the same run, the time libyaml alone needs
+to parse the same files (the floor for any YAML linter in Python). Figures, not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.corpus import all_objects  # noqa: E402
+
+EXE = Path(sys.executable).with_name("tenantguard")
+TENANTS = ROOT / "examples" / "tenants"
+
+
+def _light(i: int) -> dict:
+    """The objects a chart renders beside its workloads: config, services, accounts, secrets, claims."""
+    meta = {"name": f"obj-{i}", "labels": {"app.kubernetes.io/name": "llm", "app.kubernetes.io/instance": f"r{i}"}}
+    kind = i % 5
+    if kind == 0:
+        return {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": meta,
+            "data": {"config.yaml": "max_model_len: 8192\ngpu_memory_utilization: 0.9\n", "LOG_LEVEL": "info"},
+        }
+    if kind == 1:
+        return {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": meta,
+            "spec": {"selector": {"app": f"r{i}"}, "ports": [{"name": "https", "port": 443, "targetPort": 8443}]},
+        }
+    if kind == 2:
+        return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta}
+    if kind == 3:
+        return {"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": "Opaque", "data": {"token": "c2VjcmV0"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": meta,
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "100Gi"}}},
+    }
+
+
+def generate(target: Path, count: int) -> int:
+    """A rendered-chart mix in both acme namespaces: 40% the LLM-serving corpus (workloads, KServe, LWS, Ray,
+    NetworkPolicies, RBAC), 60% config/services/accounts/secrets/claims. YAML streams of 100 objects a file,
+    every fourth file a JSON List."""
+    heavy = [obj for _, obj in all_objects()]
+    written = 0
+    batch: list[dict] = []
+    file_no = 0
+    while written < count:
+        obj = copy.deepcopy(heavy[written % len(heavy)]) if written % 5 < 2 else _light(written)
+        obj["metadata"]["name"] = f"{obj['metadata']['name']}-{written}"
+        obj["metadata"]["namespace"] = ("acme-prod", "acme-dev")[written % 2]
+        batch.append(obj)
+        written += 1
+        if len(batch) == 100 or written == count:
+            if file_no % 4 == 3:
+                (target / f"batch-{file_no:04d}.json").write_text(
+                    json.dumps({"apiVersion": "v1", "kind": "List", "items": batch})
+                )
+            else:
+                (target / f"batch-{file_no:04d}.yaml").write_text(yaml.safe_dump_all(batch, sort_keys=False))
+            batch, file_no = [], file_no + 1
+    return written
+
+
+_CHILD = """
+import resource, sys, time
+t0 = time.perf_counter()
+from audit.lint import lint
+report = lint([sys.argv[1]], tenant_paths=[sys.argv[2]])
+t1 = time.perf_counter()
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(report.objects, len(report.results), len(report.errors), t1 - t0, rss)
+"""
+
+_BASELINE = """
+import sys, time, pathlib, yaml, orjson
+t0 = time.perf_counter()
+n = 0
+for f in sorted(pathlib.Path(sys.argv[1]).iterdir()):
+    if f.suffix == ".json":
+        n += len(orjson.loads(f.read_bytes())["items"])
+    else:
+        n += sum(1 for _ in yaml.load_all(f.read_text(), Loader=yaml.CSafeLoader))
+print(n, time.perf_counter() - t0)
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--objects", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp)
+        n = generate(corpus, args.objects)
+        rates, rss, parse_times = [], [], []
+        for _ in range(args.runs):
+            out = subprocess.run(
+                [sys.executable, "-c", _CHILD, str(corpus), str(TENANTS)],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            ).stdout.split()
+            objects, violations, errors, seconds, maxrss = (
+                int(out[0]),
+                int(out[1]),
+                int(out[2]),
+                float(out[3]),
+                int(out[4]),
+            )
+            assert objects == n and errors == 0, out
+            rates.append(objects / seconds)
+            rss.append(maxrss / 1024)
+            base = subprocess.run(
+                [sys.executable, "-c", _BASELINE, str(corpus)], capture_output=True, text=True, check=True
+            ).stdout.split()
+            parse_times.append(float(base[1]))
+        small = corpus / "batch-0000.yaml"
+        starts = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            subprocess.run([str(EXE), "lint", str(small), "--tenants", str(TENANTS)], capture_output=True, check=False)
+            starts.append((time.perf_counter() - t0) * 1000)
+        lint_s = n / statistics.median(rates)
+        print(f"objects: {n} ({violations} violations)")
+        print(
+            f"lint: {statistics.median(rates):,.0f} objects/s median of {args.runs} "
+            f"(runs: {', '.join(f'{r:,.0f}' for r in rates)}); {lint_s:.2f} s"
+        )
+        print(
+            f"baseline, libyaml/orjson parse only: {statistics.median(parse_times):.2f} s "
+            f"-> lint costs {lint_s / statistics.median(parse_times):.2f}x parsing alone"
+        )
+        print(f"peak RSS: {statistics.median(rss):.0f} MiB median")
+        print(
+            f"startup to first result (tenantguard lint on 100 objects): {statistics.median(starts):.0f} ms median "
+            f"(runs: {', '.join(f'{s:.0f}' for s in starts)})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

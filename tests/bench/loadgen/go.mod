@@ -1,0 +1,3 @@
+module tenantguard.local/loadgen
+
+go 1.26
