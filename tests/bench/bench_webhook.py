@@ -25,8 +25,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tenantguard.webhook_runner import free_port  # noqa: E402
 from policies.engine import review as engine_review  # noqa: E402
+from tenantguard.webhook_runner import free_port  # noqa: E402
 from tests.corpus import objects  # noqa: E402
 from tests.corpus import policy as corpus_policy  # noqa: E402
 from webhook import certs  # noqa: E402
