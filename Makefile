@@ -24,10 +24,7 @@ control-plane:
 	@scripts/build-control-plane.sh >/dev/null
 
 ## The whole suite: static checks, unit tests and end-to-end tests against the dev cluster.
-test: $(STAMP) $(SARIF_SCHEMA) control-plane
-	$(BIN)/ruff check policies webhook audit tenantguard tests
-	$(BIN)/lint-imports
-	$(BIN)/mypy
+test: $(STAMP) $(SARIF_SCHEMA) control-plane check
 	$(BIN)/pytest tests/unit tests/e2e
 
 unit: $(STAMP) $(SARIF_SCHEMA)
@@ -38,8 +35,10 @@ e2e: $(STAMP) control-plane
 
 check: $(STAMP)
 	$(BIN)/ruff check policies webhook audit tenantguard tests
+	$(BIN)/ruff format --check policies webhook audit tenantguard tests
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BIN)/mypy --explicit-package-bases tests
 
 ## The demo: dev cluster up, tenants and policies applied, good and bad manifests at `kubectl apply` time.
 demo: $(STAMP) control-plane

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 import yaml
 
+yaml_rs: Any
 try:
     import yaml_rs
 except ImportError:  # pragma: no cover - optional speed-up

@@ -14,14 +14,41 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from policies.settings import DEFAULT_SETTINGS, Settings
 from webhook import certs
 from webhook.configuration import configurations
+
+ROOT = Path(__file__).resolve().parents[1]
+PLATFORM = ROOT / "examples" / "platform"
+TENANTS = ROOT / "examples" / "tenants" / "tenants.yaml"
+_CRDS = (
+    "tenants.tenantguard.io",
+    "inferenceservices.serving.kserve.io",
+    "leaderworkersets.leaderworkerset.x-k8s.io",
+    "rayservices.ray.io",
+)
+
+
+def seed_platform(kubectl: Callable[..., Any], wait_for_namespace: Callable[[str], None]) -> None:
+    """The Tenant CRD, stand-in serving CRDs, the example tenants and their namespaces, and the tenant
+    developers' RBAC; idempotent. `kubectl(*args, input=...)` runs as cluster-admin."""
+    from tenantguard.docs_cli import render
+
+    kubectl("apply", "-f", "-", input=render("crd"))
+    kubectl("apply", "-f", str(PLATFORM / "serving-crds.yaml"))
+    for crd in _CRDS:
+        kubectl("wait", "--for=condition=Established", f"crd/{crd}", "--timeout=60s")
+    kubectl("apply", "-f", str(TENANTS))
+    for ns in ("acme-prod", "acme-dev", "globex-prod"):
+        wait_for_namespace(ns)
+    kubectl("apply", "-f", str(PLATFORM / "tenant-rbac.yaml"))
 
 
 def free_port() -> int:

@@ -45,7 +45,7 @@ def _c0(obj: dict[str, Any]) -> dict[str, Any]:
 
 def _set(path: str, value: Any) -> Edit:
     def edit(obj: dict[str, Any]) -> None:
-        node = obj
+        node: Any = obj
         keys = path.split(".")
         for k in keys[:-1]:
             node = node[int(k)] if k.isdigit() else node[k]

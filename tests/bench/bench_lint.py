@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -29,7 +30,7 @@ EXE = Path(sys.executable).with_name("tenantguard")
 TENANTS = ROOT / "examples" / "tenants"
 
 
-def _light(i: int) -> dict:
+def _light(i: int) -> dict[str, Any]:
     """The objects a chart renders beside its workloads: config, services, accounts, secrets, claims."""
     meta = {"name": f"obj-{i}", "labels": {"app.kubernetes.io/name": "llm", "app.kubernetes.io/instance": f"r{i}"}}
     kind = i % 5
@@ -65,7 +66,7 @@ def generate(target: Path, count: int) -> int:
     every fourth file a JSON List."""
     heavy = [obj for _, obj in all_objects()]
     written = 0
-    batch: list[dict] = []
+    batch: list[dict[str, Any]] = []
     file_no = 0
     while written < count:
         obj = copy.deepcopy(heavy[written % len(heavy)]) if written % 5 < 2 else _light(written)

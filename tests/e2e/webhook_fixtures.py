@@ -3,36 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tenantguard import webhook_runner
 from tenantguard.devcluster.testing import DevCluster, wait_for
-from tenantguard.docs_cli import render
 from tenantguard.webhook_runner import WebhookProcess
-
-ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).parent
 
 
 def seed_platform(cluster: DevCluster) -> None:
-    """CRDs, the example tenants and their namespaces, alice's RBAC — idempotent."""
-    cluster.kubectl("apply", "-f", "-", input=render("crd"))
-    cluster.kubectl("apply", "-f", str(HERE / "manifests" / "serving-crds.yaml"))
-    for crd in (
-        "tenants.tenantguard.io",
-        "inferenceservices.serving.kserve.io",
-        "leaderworkersets.leaderworkerset.x-k8s.io",
-        "rayservices.ray.io",
-    ):
-        cluster.kubectl("wait", "--for=condition=Established", f"crd/{crd}", "--timeout=60s")
-    cluster.kubectl("apply", "-f", str(ROOT / "examples" / "tenants" / "tenants.yaml"))
-    for ns in ("acme-prod", "acme-dev", "globex-prod"):
+    def wait_namespace(ns: str) -> None:
         wait_for(
-            lambda ns=ns: cluster.kubectl("get", "sa", "default", "-n", ns, check=False).returncode == 0,
+            lambda: cluster.kubectl("get", "sa", "default", "-n", ns, check=False).returncode == 0,
             what=f"ServiceAccount {ns}/default",
         )
-    cluster.kubectl("apply", "-f", str(HERE / "manifests" / "tenant-rbac.yaml"))
+
+    webhook_runner.seed_platform(cluster.kubectl, wait_namespace)
 
 
 @pytest.fixture(scope="session")
