@@ -113,6 +113,9 @@ def kube_apiserver(binaries: Binaries, layout: Layout, ports: Ports) -> Componen
             f"--enable-admission-plugins={','.join(ADMISSION_PLUGINS)}",
             "--allow-privileged=true",
             "--profiling=false",
+            # The "kubernetes" Service's endpoint would be 127.0.0.1, which Endpoints validation rejects
+            # (every 10 s, as a logged error); nothing in a simulated cluster dials it anyway.
+            "--endpoint-reconciler-type=none",
             # Front-proxy identity, so aggregated API servers registered in tests can authenticate us.
             f"--proxy-client-cert-file={pki / 'front-proxy-client.crt'}",
             f"--proxy-client-key-file={pki / 'front-proxy-client.key'}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import ipaddress
 import json
@@ -245,8 +246,6 @@ def webhook_server() -> Iterator[tuple[str, bytes]]:
 def test_validating_webhook_receives_a_real_admission_review(
     dev_cluster: DevCluster, webhook_server: tuple[str, bytes]
 ) -> None:
-    import base64
-
     url, ca_pem = webhook_server
     ns = "e2e-webhook"
     dev_cluster.create_namespace(ns, {"e2e-webhook": "on"})
