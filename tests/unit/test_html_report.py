@@ -1,0 +1,258 @@
+"""audit.formats.html: a self-contained page that escapes everything and survives empty and huge reports."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+
+from audit.formats.html import ANCHORS, CSP, GREEN, NEUTRAL, RED, quantity, render
+
+EVIL = '"><img src=x onerror=alert(1)><script>alert(1)</script>'
+VOID = {"meta", "br", "img", "input", "link", "hr", "col", "area", "base", "source", "wbr"}
+
+
+def violation(rule: str, tenant: str, *, severity: str = "error", name: str = "web") -> dict[str, Any]:
+    return {
+        "rule": rule,
+        "category": "network",
+        "severity": severity,
+        "mode": "enforce",
+        "title": "t",
+        "message": f"{rule} is violated",
+        "fix": "set it",
+        "path": "spec.x",
+        "kind": "Pod",
+        "namespace": f"{tenant}-prod",
+        "name": name,
+        "tenant": tenant,
+        "file": "",
+        "line": 0,
+    }
+
+
+def report(**isolation: Any) -> dict[str, Any]:
+    return {
+        "schemaVersion": "tenantguard.io/audit/v1",
+        "generatedAt": "2026-11-27T18:00:00Z",
+        "source": {"type": "snapshot", "path": "snap"},
+        "window": {"start": "2026-11-26T18:00:00Z", "end": "2026-11-27T18:00:00Z", "hours": 24.0},
+        "summary": {
+            "objects": 12,
+            "tenants": 2,
+            "violations": 2,
+            "bySeverity": {"warning": 1, "error": 1},
+            "crossTenantPaths": 1,
+            "uncoveredPods": 0,
+            "crossTenantAccess": 0,
+        },
+        "tenants": ["acme", "globex"],
+        "isolation": {
+            "violations": [violation("NET002", "globex"), violation("GPU007", "acme", severity="warning")],
+            "reachability": {
+                "tenants": {"acme": {"acme": True, "globex": True}, "globex": {"acme": False, "globex": True}},
+                "crossTenantPaths": [
+                    {
+                        "from": {"tenant": "acme", "namespace": "acme-prod", "pods": ["vllm-0"]},
+                        "to": {"tenant": "globex", "namespace": "globex-prod", "pods": ["redis-0"]},
+                        "ports": ["TCP/6379"],
+                        "ingressPolicies": ["globex-prod/allow-all"],
+                        "egressPolicies": [],
+                    }
+                ],
+                "uncoveredPods": [],
+            },
+            "mtls": {"servingPods": 4, "covered": 3, "uncovered": []},
+            **isolation,
+        },
+        "usage": {
+            "tenants": {
+                "acme": {
+                    "gpu": {
+                        "allocated": {"nvidia.com/gpu": 2},
+                        "running": {"nvidia.com/gpu": 2},
+                        "pending": {},
+                        "gpuHours": 48.0,
+                        "gpuHoursByResource": {"nvidia.com/gpu": 48.0},
+                    },
+                    "quota": [
+                        {
+                            "namespace": "acme-prod",
+                            "name": "q",
+                            "resource": "requests.nvidia.com/gpu",
+                            "hard": "8",
+                            "used": "2",
+                        }
+                    ],
+                    "endpoints": [],
+                    "metrics": {"gpuUtilizationPercent": 63.2, "promptTokens": 120000, "generationTokens": None},
+                },
+                "globex": {
+                    "gpu": {"allocated": {}, "running": {}, "pending": {}, "gpuHours": 0, "gpuHoursByResource": {}},
+                    "quota": [],
+                    "endpoints": [],
+                    "metrics": None,
+                },
+            }
+        },
+    }
+
+
+class Balance(HTMLParser):
+    """Fails on a closing tag that does not close the innermost open element."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open and self.open[-1] == tag, f"</{tag}> closes <{self.open[-1] if self.open else None}>"
+        self.open.pop()
+
+
+def balanced(page: str) -> bool:
+    parser = Balance()
+    parser.feed(page)
+    parser.close()
+    return parser.open == []
+
+
+def cell(page: str, src: str, dst: str) -> str:
+    match = re.search(rf'fill="(#[0-9a-f]{{6}})"><title>{src} → {dst}: ([^<]*)</title>', page)
+    assert match, f"no heatmap cell {src} → {dst}"
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def test_a_self_contained_page_under_a_strict_csp() -> None:
+    page = render(report())
+    assert page.startswith("<!DOCTYPE html>")
+    assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in page
+    assert CSP == "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    for fetching in ("<script", "<link", "<img", "<iframe", "src=", "href=", "url(", "@import", "http://", "https://"):
+        assert fetching not in page
+    assert balanced(page)
+
+
+def test_the_heatmap_colours_reachability() -> None:
+    page = render(report())
+    assert cell(page, "acme", "globex") == f"{RED} REACHABLE (TCP/6379)"
+    assert cell(page, "globex", "acme") == f"{GREEN} isolated"
+    assert cell(page, "acme", "acme") == f"{NEUTRAL} same tenant"
+    assert "Reachable across tenants (1)" in page
+
+
+def test_summary_usage_and_sections() -> None:
+    page = render(report())
+    assert ">12<" in page and ">75%<" in page and "3 of 4 serving pods" in page
+    assert "48 GPU-h" in page and "2 / 8" in page and "acme-prod · nvidia.com/gpu" in page
+    assert "63.2 %" in page and "120,000" in page and "No Prometheus metrics." in page
+    assert f"docs/rules.md#{ANCHORS['NET002']}" in page
+    assert page.index("acme — 1 violation ") < page.index("globex — 1 violation ")
+    assert "globex-prod/allow-all" in page and "No cross-tenant access." in page
+
+
+def test_violations_sort_errors_first_within_a_tenant() -> None:
+    violations = [violation("GPU007", "acme", severity="warning"), violation("GPU002", "acme")]
+    page = render(report(violations=violations))
+    assert page.index("GPU002") < page.index("GPU007")
+
+
+def test_every_string_from_the_report_is_escaped() -> None:
+    evil = report(
+        violations=[{**violation("NET002", EVIL), "message": EVIL, "fix": EVIL, "path": EVIL}],
+        uncoveredPods=[{"tenant": EVIL, "namespace": EVIL, "name": EVIL, "missing": [EVIL]}],
+        unlabelled=[{"kind": EVIL, "namespace": EVIL, "name": EVIL, "tenant": EVIL}],
+    )
+    evil["tenants"] = [EVIL, "acme"]
+    evil["isolation"]["reachability"]["tenants"] = {EVIL: {"acme": True}, "acme": {EVIL: False}}
+    evil["isolation"]["reachability"]["crossTenantPaths"][0]["ports"] = [EVIL]
+    evil["usage"]["tenants"][EVIL] = {
+        "gpu": {"allocated": {EVIL: 1}, "gpuHours": 1, "gpuHoursByResource": {EVIL: 1}},
+        "quota": [{"namespace": EVIL, "resource": EVIL, "hard": EVIL, "used": EVIL}],
+        "endpoints": [{"kind": EVIL, "namespace": EVIL, "name": EVIL, "model": EVIL}],
+    }
+    evil["source"] = {"type": EVIL, "path": EVIL}
+    page = render(evil)
+    assert "<script" not in page and "<img" not in page and 'onerror=alert(1)">' not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert balanced(page)
+
+
+def test_an_empty_report_renders_every_section_empty() -> None:
+    page = render({})
+    for text in (
+        "No tenants: nothing to compare.",
+        "No usage data.",
+        "No violations.",
+        "No cross-tenant paths.",
+        "No risky grants.",
+        "Every serving pod is covered by mTLS.",
+        "Every object carries its tenant label.",
+    ):
+        assert text in page
+    assert balanced(page)
+
+
+def test_malformed_sections_do_not_break_the_page() -> None:
+    page = render(
+        {
+            "summary": [],
+            "tenants": "acme",
+            "isolation": {"violations": [1, None], "mtls": "x"},
+            "usage": {"tenants": {"acme": {"gpu": None, "quota": None, "metrics": "n/a"}}},
+        }
+    )
+    assert balanced(page)
+
+
+def test_large_reports_are_capped() -> None:
+    tenants = [f"t{i:03}" for i in range(200)]
+    reach = {t: {u: t == u or (t == "t150" and u == "t151") for u in tenants} for t in tenants}
+    big = report(violations=[violation("NET002", "acme", name=f"pod-{i}") for i in range(500)])
+    big["tenants"] = tenants
+    big["isolation"]["reachability"]["tenants"] = reach
+    page = render(big)
+    assert "… and 450 more not shown" in page
+    assert "Showing 60 of 200 tenants" in page
+    assert "t150 → t151: REACHABLE" in page  # tenants with holes come first
+    assert len(page) < 2_000_000
+
+
+def test_many_tenants_are_capped_in_usage_and_violations() -> None:
+    tenants = [f"t{i:03}" for i in range(100)]
+    big = report(violations=[violation("NET002", t) for t in tenants])
+    big["usage"]["tenants"] = {
+        t: {"gpu": {"gpuHours": float(i), "gpuHoursByResource": {"nvidia.com/gpu": float(i)}}}
+        for i, t in enumerate(tenants)
+    }
+    page = render(big)
+    assert "… and 60 more tenants with fewer GPU-hours" in page
+    assert "… and 40 more tenants with fewer GPU-hours not shown" in page
+    assert "t099 nvidia.com/gpu: 99 GPU-h" in page and "t059 nvidia.com/gpu" not in page
+    assert "<h3>60 more tenants</h3>" in page and page.count("<details open>") == 40
+    assert balanced(page)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("8", 8.0),
+        ("500m", 0.5),
+        ("2k", 2000.0),
+        ("64Gi", 64 * 2.0**30),
+        (3, 3.0),
+        ("1.5", 1.5),
+        ("x", None),
+        ("8Zi", None),
+        (None, None),
+    ],
+    ids=["plain", "milli", "kilo", "gibi", "int", "decimal", "garbage", "unknown-suffix", "none"],
+)
+def test_quantities(text: object, value: float | None) -> None:
+    assert quantity(text) == value
