@@ -1,0 +1,140 @@
+"""The cluster cache against a fake API server: paginated lists, watch events, relist on 410 Gone."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from kubernetes.client import ApiClient, Configuration
+
+from policies.settings import DEFAULT_SETTINGS
+from webhook.cache import ClusterCache, gpu_pod
+from webhook.reflector import Reflector
+
+
+class FakeApi:
+    """Serves /api/v1/namespaces: two list pages, then a watch that sends one event and 410 Gone once."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, list[str]]] = []
+        self.gone_sent = False
+
+    def handle(self, path: str, query: dict[str, list[str]]) -> tuple[int, list[bytes]]:
+        self.requests.append(query)
+        if "watch" not in query:
+            if "continue" not in query:
+                return 200, [json.dumps({"items": [_ns("a")], "metadata": {"continue": "page2"}}).encode()]
+            return 200, [json.dumps({"items": [_ns("b")], "metadata": {"resourceVersion": "10"}}).encode()]
+        if not self.gone_sent:
+            self.gone_sent = True
+            added = {"type": "ADDED", "object": _ns("c", rv="11")}
+            gone = {"type": "ERROR", "object": {"kind": "Status", "code": 410, "message": "too old"}}
+            return 200, [json.dumps(added).encode() + b"\n", json.dumps(gone).encode() + b"\n"]
+        time.sleep(0.2)
+        return 200, [json.dumps({"type": "DELETED", "object": _ns("a", rv="12")}).encode() + b"\n"]
+
+
+def _ns(name: str, rv: str = "1") -> dict[str, Any]:
+    return {"metadata": {"name": name, "resourceVersion": rv, "labels": {"n": name}}}
+
+
+@pytest.fixture
+def api() -> Iterator[tuple[FakeApi, ApiClient]]:
+    fake = FakeApi()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            url = urlparse(self.path)
+            status, chunks = fake.handle(url.path, parse_qs(url.query))
+            body = b"".join(chunks)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    config = Configuration(host=f"http://127.0.0.1:{server.server_address[1]}")
+    client = ApiClient(config)
+    try:
+        yield fake, client
+    finally:
+        server.shutdown()
+        client.close()
+
+
+def test_lists_page_by_page_then_watches_and_relists_on_410(api: tuple[FakeApi, ApiClient]) -> None:
+    fake, client = api
+    seen: dict[str, dict[str, Any]] = {}
+    lists: list[list[str]] = []
+
+    def replace(items: Any) -> None:
+        names = []
+        seen.clear()
+        for item in items:
+            seen[item["metadata"]["name"]] = item
+            names.append(item["metadata"]["name"])
+        lists.append(names)
+
+    def event(kind: str, obj: dict[str, Any]) -> None:
+        if kind == "DELETED":
+            seen.pop(obj["metadata"]["name"], None)
+        else:
+            seen[obj["metadata"]["name"]] = obj
+
+    reflector = Reflector(client, "/api/v1/namespaces", on_event=event, on_replace=replace, watch_timeout=1)
+    stop = threading.Event()
+    reflector.start(stop)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (len(lists) < 2 or "a" in seen):
+        time.sleep(0.05)
+    stop.set()
+    assert reflector.synced.is_set()
+    assert lists[:2] == [["a", "b"], ["a", "b"]], "410 Gone made it list again"
+    first_watch = next(q for q in fake.requests if "watch" in q)
+    assert first_watch["resourceVersion"] == ["10"], "the watch resumes from the list's resourceVersion"
+    assert fake.requests[1]["continue"] == ["page2"] and fake.requests[0]["limit"] == ["500"]
+    assert "a" not in seen and "b" in seen, "watch events after the relist are applied"
+
+
+def _pod(name: str, ns: str, gpus: int, phase: str = "Running", owner: str = "") -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "namespace": ns, "uid": name}
+    if owner:
+        meta["ownerReferences"] = [{"kind": "ReplicaSet", "name": owner}]
+    res = {"limits": {"nvidia.com/gpu": gpus}} if gpus else {}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
+            "spec": {"containers": [{"name": "c", "image": "x", "resources": res}]}, "status": {"phase": phase}}
+
+
+def test_only_live_gpu_pods_are_kept_and_counted_per_tenant() -> None:
+    cache = ClusterCache(ApiClient(Configuration(host="http://127.0.0.1:9")), DEFAULT_SETTINGS)
+    tenant = {"apiVersion": "tenantguard.io/v1alpha1", "kind": "Tenant", "metadata": {"name": "acme"},
+              "spec": {"namespaces": ["a1", "a2"]}}
+    cache._tenants_replace([tenant])
+    cache._pods_replace([
+        _pod("p1", "a1", 2, owner="vllm-5f4688bbc7"),
+        _pod("p2", "a2", 1),
+        _pod("done", "a2", 4, phase="Succeeded"),
+        _pod("cpu", "a1", 0),
+        _pod("other", "b", 3),
+    ])
+    assert cache.counts()["gpu_pods"] == 3
+    assert cache.gpu_usage("acme") == 3
+    assert cache.gpu_usage("acme", exclude=("Deployment", "a1", "vllm")) == 1, "an update excludes its own pods"
+    cache._pod_event("DELETED", _pod("p2", "a2", 1))
+    assert cache.gpu_usage("acme") == 2
+    assert gpu_pod(_pod("done", "a2", 4, phase="Failed")) is None
+    assert cache.policy().tenants.for_namespace("a2") is not None
