@@ -51,7 +51,7 @@ def api() -> Iterator[tuple[FakeApi, ApiClient]]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             url = urlparse(self.path)
             status, chunks = fake.handle(url.path, parse_qs(url.query))
             body = b"".join(chunks)
@@ -73,7 +73,7 @@ def api() -> Iterator[tuple[FakeApi, ApiClient]]:
         yield fake, client
     finally:
         server.shutdown()
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
 
 
 def test_lists_page_by_page_then_watches_and_relists_on_410(api: tuple[FakeApi, ApiClient]) -> None:
