@@ -1,0 +1,224 @@
+"""Who can reach whom under a set of NetworkPolicies: pairs, namespace and tenant matrices, external egress.
+
+A connection from pod src to pod dst on a port needs both ends to allow it: src's egress (src is not isolated for
+egress, or an egress rule of a policy selecting src matches dst and the port) AND dst's ingress (likewise). A pod
+can always reach itself (the documentation: "a pod cannot block access to itself"); `allowed` and `path` say so,
+and the matrices leave such self-traffic out — they describe what pods can open to *other* pods.
+
+hostNetwork pods: NetworkPolicy does not apply to them (they share the node's network namespace; the common
+plugins ignore them when matching selectors and treat their traffic as the node's, which is always allowed to its
+own pods). They are left out of everything here — never selected, never isolated, never a source or destination:
+`allowed` is False and `path` None for them, and `uncovered` does not list them. `host_network_pods` lists them
+so a report can say so.
+
+External egress (an ipBlock peer, or an egress rule without `to`) is reported apart from the pod matrices, per
+CIDR as written in the policy ("*": any address); named ports never match an external address, which has no
+container ports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from policies.netpol.classes import ClassKey, Model, PodClass, Verdict
+from policies.netpol.ipblocks import IpBlock
+from policies.netpol.pods import PodInfo
+from policies.netpol.policy import compile_policy
+from policies.netpol.ports import EVERYTHING, NOTHING, PortSet
+from policies.netpol.reachability import Reach, Reachability
+from policies.netpol.reports import cross_tenant_paths, namespace_ports
+
+ANY_ADDRESS = "*"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Path:
+    """What src can open to dst: ports ("TCP/8443", "TCP/8000-8080", "TCP/*", "*") and the policies opening them
+    at each end (empty for an end that is not isolated)."""
+
+    ports: tuple[str, ...]
+    ingress_policies: tuple[str, ...] = ()
+    egress_policies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExternalPath:
+    """Egress to addresses outside the pod matrices: a CIDR as written ("10.0.0.0/8 except 10.1.0.0/16"), or
+    "*" for any address; the ports; the policies opening it (empty when the pod is not isolated for egress)."""
+
+    cidr: str
+    ports: tuple[str, ...]
+    policies: tuple[str, ...] = ()
+
+
+class NetworkAnalysis:
+    def __init__(self, model: Model, pods: Iterable[PodInfo]) -> None:
+        self._model = model
+        self._classes: dict[ClassKey, PodClass] = {}
+        self._by_pod: dict[tuple[str, str], tuple[PodInfo, PodClass]] = {}
+        self._host_network: list[PodInfo] = []
+        for pod in pods:
+            if pod.host_network:
+                self._host_network.append(pod)
+                continue
+            key = model.key(pod)
+            cls = self._classes.get(key)
+            if cls is None:
+                cls = self._classes[key] = model.new_class(key, len(self._classes))
+            cls.members.append(pod)
+            self._by_pod[pod.namespace, pod.name] = (pod, cls)
+        self._reachability: Reachability | None = None
+        self._reach: list[Reach] | None = None
+        self._namespace_ports: dict[str, dict[str, PortSet]] | None = None
+        self._external: dict[tuple[int, ...], dict[str, tuple[PortSet, frozenset[str]]]] = {}
+
+    @property
+    def host_network_pods(self) -> tuple[PodInfo, ...]:
+        """The hostNetwork pods left out of the analysis."""
+        return tuple(self._host_network)
+
+    @property
+    def class_count(self) -> int:
+        return len(self._classes)
+
+    def _class(self, pod: PodInfo) -> PodClass:
+        known = self._by_pod.get((pod.namespace, pod.name))
+        if known is not None and (known[0] is pod or known[0] == pod):
+            return known[1]
+        key = self._model.key(pod)
+        return self._classes.get(key) or self._model.new_class(key, -1)
+
+    def _verdict(self, src: PodInfo, dst: PodInfo) -> Verdict:
+        if src.host_network or dst.host_network:
+            return Verdict(ports=NOTHING)
+        if (src.namespace, src.name) == (dst.namespace, dst.name):
+            return Verdict(ports=EVERYTHING)
+        return self._model.verdict(self._class(src), self._class(dst))
+
+    def allowed(self, src: PodInfo, dst: PodInfo, port: int, protocol: str = "TCP") -> bool:
+        """Whether src can open a connection to dst on port/protocol."""
+        return self._verdict(src, dst).ports.contains(port, protocol)
+
+    def path(self, src: PodInfo, dst: PodInfo) -> Path | None:
+        """The ports src can open to dst with the policies opening them; None when nothing can connect."""
+        verdict = self._verdict(src, dst)
+        if not verdict.ports:
+            return None
+        return Path(
+            ports=verdict.ports.describe(),
+            ingress_policies=verdict.ingress_policies,
+            egress_policies=verdict.egress_policies,
+        )
+
+    def _reachable(self) -> tuple[Reachability, list[Reach]]:
+        if self._reachability is None or self._reach is None:
+            self._reachability = Reachability(self._model, list(self._classes.values()))
+            self._reach = self._reachability.reach()
+        return self._reachability, self._reach
+
+    def _matrix(self) -> dict[str, dict[str, PortSet]]:
+        if self._namespace_ports is None:
+            self._namespace_ports = namespace_ports(self._reachable()[1])
+        return self._namespace_ports
+
+    def namespace_matrix(self) -> dict[str, dict[str, list[str]]]:
+        """src namespace -> dst namespace -> ports, for the pairs where some pod reaches some other pod.
+
+        Identical port lists are one shared list: treat them as read-only."""
+        described: dict[PortSet, list[str]] = {}
+        return {
+            src: {
+                dst: described.get(ports) or described.setdefault(ports, list(ports.describe()))
+                for dst, ports in row.items()
+            }
+            for src, row in self._matrix().items()
+        }
+
+    def tenant_matrix(self, namespace_tenant: Mapping[str, str]) -> dict[str, dict[str, bool]]:
+        """Every tenant x every tenant: whether some pod of the first reaches some pod of the second."""
+        tenants = sorted(set(namespace_tenant.values()))
+        matrix = {src: dict.fromkeys(tenants, False) for src in tenants}
+        for src, row in self._matrix().items():
+            src_tenant = namespace_tenant.get(src)
+            if src_tenant is None:
+                continue
+            for dst in row:
+                dst_tenant = namespace_tenant.get(dst)
+                if dst_tenant is not None:
+                    matrix[src_tenant][dst_tenant] = True
+        return matrix
+
+    def cross_tenant_paths(self, namespace_tenant: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Reachable pairs across tenants per (src namespace, dst namespace), as in the audit report (lists of
+        identical pods or ports are shared between entries: treat them as read-only)."""
+        reachability, reach = self._reachable()
+        return cross_tenant_paths(reach, reachability, namespace_tenant, self._model.verdict)
+
+    def uncovered(self) -> list[tuple[PodInfo, tuple[str, ...]]]:
+        """Pods not isolated for ingress and/or egress, i.e. not covered by a default deny in that direction."""
+        out: list[tuple[PodInfo, tuple[str, ...]]] = []
+        for cls in self._classes.values():
+            missing = tuple(
+                side for side, isolating in (("ingress", cls.ingress), ("egress", cls.egress)) if not isolating
+            )
+            if missing:
+                out.extend((pod, missing) for pod in cls.members)
+        return sorted(out, key=lambda item: (item[0].namespace, item[0].name))
+
+    def _external_of(self, policies: tuple[int, ...]) -> dict[str, tuple[PortSet, frozenset[str]]]:
+        found = self._external.get(policies)
+        if found is not None:
+            return found
+        if not policies:
+            found = {ANY_ADDRESS: (EVERYTHING, frozenset())}
+        else:
+            opened: dict[str, tuple[PortSet, frozenset[str]]] = {}
+            for index in policies:
+                policy = self._model.policies[index]
+                for rule in policy.egress or ():
+                    if not rule.ports.numeric:
+                        continue
+                    blocks = self._model.blocks
+                    targets = [ANY_ADDRESS] if rule.peers is None else [
+                        blocks[p.block].describe() for p in rule.peers if p.block >= 0 and blocks[p.block].version
+                    ]  # fmt: skip
+                    for target in targets:
+                        ports, keys = opened.get(target, (NOTHING, frozenset()))
+                        opened[target] = (ports.union(rule.ports.numeric), keys | {policy.key})
+            found = opened
+        self._external[policies] = found
+        return found
+
+    def external(self, src: PodInfo) -> tuple[ExternalPath, ...]:
+        """Where outside the pod matrices src can open connections to (nothing for a hostNetwork pod)."""
+        if src.host_network:
+            return ()
+        opened = self._external_of(self._class(src).egress)
+        return tuple(
+            ExternalPath(cidr=target, ports=ports.describe(), policies=tuple(sorted(keys)))
+            for target, (ports, keys) in sorted(opened.items())
+        )
+
+    def external_matrix(self) -> dict[str, dict[str, list[str]]]:
+        """src namespace -> CIDR ("*": any address) -> ports, over the namespace's pods."""
+        merged: dict[str, dict[str, PortSet]] = {}
+        for cls in self._classes.values():
+            row = merged.setdefault(cls.namespace, {})
+            for target, (ports, _) in self._external_of(cls.egress).items():
+                row[target] = row.get(target, NOTHING).union(ports)
+        return {
+            ns: {target: list(ports.describe()) for target, ports in sorted(row.items())}
+            for ns, row in sorted(merged.items())
+            if row
+        }
+
+
+def analyze(
+    namespaces: Mapping[str, Mapping[str, str]], pods: Iterable[PodInfo], policies: Iterable[dict[str, Any]]
+) -> NetworkAnalysis:
+    """Analyse NetworkPolicy objects over pods; namespaces maps each namespace name to its labels."""
+    blocks: dict[IpBlock, int] = {}
+    compiled = [compile_policy(policy, blocks) for policy in policies if isinstance(policy, dict)]
+    return NetworkAnalysis(Model(namespaces, compiled, list(blocks)), pods)

@@ -1,0 +1,141 @@
+"""Pods grouped into equivalence classes, and the exact verdict for one pair of classes.
+
+Two pods behave the same under every policy — as source and as destination — when they share a namespace, the
+values of every label key some selector looks at, the container ports some named policy port names, and the set
+of ipBlocks their IP falls in. A class is such a group; everything is computed per class, never per pod.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from policies.netpol.ipblocks import IpBlock, IpIndex
+from policies.netpol.pods import ContainerPort, PodInfo
+from policies.netpol.policy import Peer, Policy
+from policies.netpol.ports import ALL_PORTS, NO_PORTS, NOTHING, PortSet, PortSpec
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+ClassKey = tuple[str, tuple[tuple[str, str], ...], tuple[ContainerPort, ...], frozenset[int]]
+
+
+@dataclass(slots=True, eq=False)
+class PodClass:
+    index: int  # -1: a pod the analysis was not built with
+    namespace: str
+    labels: dict[str, str]  # only the keys selectors look at
+    ports: tuple[ContainerPort, ...]  # only the ports named by some policy
+    blocks: frozenset[int]  # the ipBlocks its pods' IP falls in
+    ingress: tuple[int, ...]  # the policies isolating it for ingress (empty: not isolated)
+    egress: tuple[int, ...]
+    members: list[PodInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    ports: PortSet
+    ingress_policies: tuple[str, ...] = ()
+    egress_policies: tuple[str, ...] = ()
+
+
+class Model:
+    """Compiled policies and namespace labels; classifies pods and decides class pairs by scanning the policies."""
+
+    def __init__(
+        self, namespaces: Mapping[str, Mapping[str, str]], policies: list[Policy], blocks: list[IpBlock]
+    ) -> None:
+        self.policies = policies
+        self.blocks = blocks
+        self.namespace_labels = {name: {NAME_LABEL: name, **labels} for name, labels in namespaces.items()}
+        self.by_namespace: dict[str, list[int]] = {}
+        for index, policy in enumerate(policies):
+            self.by_namespace.setdefault(policy.namespace, []).append(index)
+        self.label_keys = frozenset().union(*(policy.label_keys for policy in policies))
+        self.port_names = frozenset().union(*(policy.port_names for policy in policies))
+        self.ip_index = IpIndex(blocks)
+
+    def labels_of(self, namespace: str) -> Mapping[str, str]:
+        labels = self.namespace_labels.get(namespace)
+        if labels is None:
+            labels = self.namespace_labels[namespace] = {NAME_LABEL: namespace}
+        return labels
+
+    def key(self, pod: PodInfo) -> ClassKey:
+        keys = self.label_keys
+        labels = pod.labels
+        if len(labels) <= len(keys):
+            projected = tuple(sorted((k, v) for k, v in labels.items() if k in keys))
+        else:
+            projected = tuple(sorted((k, labels[k]) for k in keys if k in labels))
+        ports: tuple[ContainerPort, ...] = ()
+        if self.port_names and pod.ports:
+            named = (p for p in pod.ports if (p.protocol, p.name) in self.port_names)
+            ports = tuple(sorted(named, key=lambda p: (p.name, p.protocol, p.port)))
+        return pod.namespace, projected, ports, self.ip_index.matching(pod.ip) if self.blocks else frozenset()
+
+    def new_class(self, key: ClassKey, index: int) -> PodClass:
+        namespace, projected, ports, blocks = key
+        labels = dict(projected)
+        ingress: list[int] = []
+        egress: list[int] = []
+        for i in self.by_namespace.get(namespace, ()):
+            policy = self.policies[i]
+            if policy.pod_selector.matches(labels):
+                if policy.ingress is not None:
+                    ingress.append(i)
+                if policy.egress is not None:
+                    egress.append(i)
+        return PodClass(
+            index=index, namespace=namespace, labels=labels, ports=ports, blocks=blocks,
+            ingress=tuple(ingress), egress=tuple(egress),
+        )  # fmt: skip
+
+    def peer_matches(self, peer: Peer, namespace: str, other: PodClass) -> bool:
+        """Whether a peer of a policy in `namespace` selects the pods of `other`."""
+        if peer.block >= 0:
+            return peer.block in other.blocks
+        if peer.namespace_selector is None:
+            selector = peer.pod_selector
+            return other.namespace == namespace and selector is not None and selector.matches(other.labels)
+        if not peer.namespace_selector.matches(self.labels_of(other.namespace)):
+            return False
+        return peer.pod_selector is None or peer.pod_selector.matches(other.labels)
+
+    def side(self, policies: Iterable[int], direction: str, other: PodClass) -> list[tuple[str, PortSpec]]:
+        """Per policy, the ports its `direction` rules open towards (egress) or from (ingress) `other`."""
+        shares: list[tuple[str, PortSpec]] = []
+        for index in policies:
+            policy = self.policies[index]
+            opened = NO_PORTS
+            for rule in policy.rules(direction) or ():
+                if rule.peers is None or any(self.peer_matches(p, policy.namespace, other) for p in rule.peers):
+                    opened = opened.union(rule.ports)
+            if opened:
+                shares.append((policy.key, opened))
+        return shares
+
+    def verdict(self, source: PodClass, destination: PodClass) -> Verdict:
+        """Exactly what source can open to destination: egress of the source AND ingress of the destination."""
+        egress = self.side(source.egress, "egress", destination) if source.egress else [("", ALL_PORTS)]
+        ingress = self.side(destination.ingress, "ingress", source) if destination.ingress else [("", ALL_PORTS)]
+        out_ports = _resolved_union(egress, destination.ports)
+        ports = out_ports.intersection(_resolved_union(ingress, destination.ports)) if out_ports else NOTHING
+        if not ports:
+            return Verdict(ports=NOTHING)
+        return Verdict(
+            ports=ports,
+            ingress_policies=_opening(ingress, destination.ports, ports),
+            egress_policies=_opening(egress, destination.ports, ports),
+        )
+
+
+def _resolved_union(shares: list[tuple[str, PortSpec]], ports: tuple[ContainerPort, ...]) -> PortSet:
+    total = NOTHING
+    for _, spec in shares:
+        total = total.union(spec.resolve(ports))
+    return total
+
+
+def _opening(shares: list[tuple[str, PortSpec]], ports: tuple[ContainerPort, ...], opened: PortSet) -> tuple[str, ...]:
+    return tuple(sorted({key for key, spec in shares if key and spec.resolve(ports).intersection(opened)}))

@@ -1,0 +1,219 @@
+"""Every reachable pair of classes, without looking at every pair.
+
+Each class has an ingress side (what the policies isolating it for ingress open) and an egress side; classes with
+the same isolating policies share one side. A side opens ports either to every class ("wild": a rule without
+peers, or a peer matching every class) or to specific classes. For a destination d, the sources needing a look of
+their own are the classes its ingress side names, plus the classes whose egress side names d; every other source
+reaches d exactly with (its egress wild ports) ∩ (d's ingress wild ports), evaluated once per egress side. The
+cost is the number of specific (class, class) entries plus destinations x egress sides, not classes squared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from policies.netpol.classes import Model, PodClass
+from policies.netpol.pods import ContainerPort
+from policies.netpol.policy import Peer
+from policies.netpol.ports import ALL_PORTS, NO_PORTS, NOTHING, PortSet, PortSpec
+from policies.netpol.selectors import Selector
+
+Specific = dict[int, PortSpec]  # class index -> ports
+
+
+@dataclass(slots=True, eq=False)
+class Side:
+    policies: tuple[int, ...]  # the isolating policies (empty: not isolated)
+    wild: PortSpec
+    specific: Specific
+    classes: list[PodClass] = field(default_factory=list)
+    by_namespace: dict[str, list[PodClass]] = field(default_factory=dict)
+    pods: dict[str, int] = field(default_factory=dict)  # namespace -> pods with this side
+
+    def add(self, cls: PodClass) -> None:
+        self.classes.append(cls)
+        self.by_namespace.setdefault(cls.namespace, []).append(cls)
+        self.pods[cls.namespace] = self.pods.get(cls.namespace, 0) + len(cls.members)
+
+
+@dataclass(slots=True)
+class Reach:
+    """The sources of one destination class: exact ones, and whole egress sides with the ports they get."""
+
+    destination: PodClass
+    inbound: Side  # the destination's ingress side
+    destination_egress: Side  # the destination's own egress side (it is also a source)
+    exact: list[tuple[PodClass, PortSet]]
+    sides: list[tuple[Side, PortSet]]
+
+
+class Reachability:
+    def __init__(self, model: Model, classes: Sequence[PodClass]) -> None:
+        self._model = model
+        self._classes = classes
+        self._by_namespace: dict[str, list[PodClass]] = {}
+        self._by_block: dict[int, list[PodClass]] = {}
+        for cls in classes:
+            self._by_namespace.setdefault(cls.namespace, []).append(cls)
+            for block in cls.blocks:
+                self._by_block.setdefault(block, []).append(cls)
+        self._namespaces: dict[Selector, list[str]] = {}
+        self._namespace_index: dict[tuple[str, str], set[str]] | None = None
+        self._matched: dict[tuple[Peer, str], tuple[int, ...] | None] = {}
+        self._shares: dict[tuple[int, str], tuple[PortSpec, Specific]] = {}
+        self._resolved: dict[tuple[PortSpec, tuple[ContainerPort, ...]], PortSet] = {}
+        self.ingress = self._sides("ingress")
+        self.egress = self._sides("egress")
+
+    def _select_namespaces(self, selector: Selector) -> list[str]:
+        """The namespaces (with pods) whose labels a namespaceSelector matches."""
+        found = self._namespaces.get(selector)
+        if found is None:
+            candidates: Iterable[str] = self._by_namespace
+            if selector.labels:  # only the namespaces carrying every matchLabels pair
+                index = self._label_index()
+                candidates = set.intersection(*(index.get(pair, set()) for pair in selector.labels))
+            labels_of = self._model.labels_of
+            found = self._namespaces[selector] = sorted(ns for ns in candidates if selector.matches(labels_of(ns)))
+        return found
+
+    def _label_index(self) -> dict[tuple[str, str], set[str]]:
+        """(label, value) -> the namespaces with pods carrying it."""
+        if self._namespace_index is None:
+            self._namespace_index = {}
+            for ns in self._by_namespace:
+                for pair in self._model.labels_of(ns).items():
+                    self._namespace_index.setdefault(pair, set()).add(ns)
+        return self._namespace_index
+
+    def _match(self, peer: Peer, namespace: str) -> tuple[int, ...] | None:
+        """Indexes of the classes a peer of a policy in `namespace` selects; None: every class."""
+        key = (peer, namespace if peer.block < 0 and peer.namespace_selector is None else "")
+        if key in self._matched:
+            return self._matched[key]
+        if peer.block >= 0:
+            found = self._by_block.get(peer.block, [])
+        elif peer.namespace_selector is None:
+            selector = peer.pod_selector
+            found = [c for c in self._by_namespace.get(namespace, ()) if selector and selector.matches(c.labels)]
+        else:
+            pods = peer.pod_selector
+            found = [
+                c
+                for ns in self._select_namespaces(peer.namespace_selector)
+                for c in self._by_namespace[ns]
+                if pods is None or pods.matches(c.labels)
+            ]
+        result = None if len(found) == len(self._classes) else tuple(c.index for c in found)
+        self._matched[key] = result
+        return result
+
+    def _share(self, index: int, direction: str) -> tuple[PortSpec, Specific]:
+        """What one policy's rules of one direction open: to every class, and to specific classes."""
+        key = (index, direction)
+        cached = self._shares.get(key)
+        if cached is not None:
+            return cached
+        policy = self._model.policies[index]
+        wild = NO_PORTS
+        specific: Specific = {}
+        for rule in policy.rules(direction) or ():
+            matched: set[int] = set()
+            for peer in rule.peers if rule.peers is not None else (None,):
+                found = None if peer is None else self._match(peer, policy.namespace)
+                if found is None:
+                    wild = wild.union(rule.ports)
+                    break
+                matched.update(found)
+            else:
+                for cls in matched:
+                    known = specific.get(cls)
+                    specific[cls] = rule.ports if known is None else known.union(rule.ports)
+        self._shares[key] = (wild, specific)
+        return wild, specific
+
+    def _sides(self, direction: str) -> dict[int, Side]:
+        """The side of every class (by class index) in one direction."""
+        shared: dict[tuple[int, ...], Side] = {}
+        of_class: dict[int, Side] = {}
+        for cls in self._classes:
+            policies = cls.ingress if direction == "ingress" else cls.egress
+            side = shared.get(policies)
+            if side is None:
+                side = shared[policies] = self._side(policies, direction)
+            side.add(cls)
+            of_class[cls.index] = side
+        return of_class
+
+    def _side(self, policies: tuple[int, ...], direction: str) -> Side:
+        if not policies:
+            return Side(policies=policies, wild=ALL_PORTS, specific={})
+        if len(policies) == 1:
+            only_wild, only_specific = self._share(policies[0], direction)
+            return Side(policies=policies, wild=only_wild, specific=only_specific)
+        wild = NO_PORTS
+        specific: Specific = {}
+        for index in policies:
+            share_wild, share_specific = self._share(index, direction)
+            wild = wild.union(share_wild)
+            for cls, ports in share_specific.items():
+                known = specific.get(cls)
+                specific[cls] = ports if known is None else known.union(ports)
+        return Side(policies=policies, wild=wild, specific=specific)
+
+    def _resolve(self, spec: PortSpec, ports: tuple[ContainerPort, ...]) -> PortSet:
+        if not spec.named:
+            return spec.numeric
+        key = (spec, ports)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = spec.resolve(ports)
+        return found
+
+    def wild_opening(self, side: Side, direction: str, ports: tuple[ContainerPort, ...], opened: PortSet) -> set[str]:
+        """The policies of a side whose rules open part of `opened` to every class (on a destination's ports)."""
+        found: set[str] = set()
+        for index in side.policies:
+            wild, _ = self._share(index, direction)
+            if wild and self._resolve(wild, ports).intersection(opened):
+                found.add(self._model.policies[index].key)
+        return found
+
+    def reach(self) -> list[Reach]:
+        """For every destination class, who reaches it and on which ports (a pod reaching itself left out)."""
+        reverse: dict[int, list[Side]] = {}
+        egress_sides = {id(side): side for side in self.egress.values()}.values()
+        for side in egress_sides:
+            for target in side.specific:
+                reverse.setdefault(target, []).append(side)
+        wild_sides = [side for side in egress_sides if side.wild]
+        out: list[Reach] = []
+        for d in self._classes:
+            inbound = self.ingress[d.index]
+            candidates = set(inbound.specific)
+            for side in reverse.get(d.index, ()):
+                candidates.update(c.index for c in side.classes)
+            exact: list[tuple[PodClass, PortSet]] = []
+            for index in candidates:
+                s = self._classes[index]
+                if s is d and len(d.members) == 1:
+                    continue
+                outbound = self.egress[index]
+                out_spec = outbound.wild.union(outbound.specific.get(d.index, NO_PORTS))
+                opened = self._resolve(out_spec, d.ports)
+                if opened:
+                    in_spec = inbound.wild.union(inbound.specific.get(index, NO_PORTS))
+                    opened = opened.intersection(self._resolve(in_spec, d.ports))
+                    if opened:
+                        exact.append((s, opened))
+            sides: list[tuple[Side, PortSet]] = []
+            if inbound.wild:
+                accepted = self._resolve(inbound.wild, d.ports)
+                for side in wild_sides:
+                    opened = self._resolve(side.wild, d.ports).intersection(accepted) if accepted else NOTHING
+                    if opened:
+                        sides.append((side, opened))
+            if exact or sides:
+                out.append(Reach(d, inbound, self.egress[d.index], exact, sides))
+        return out
