@@ -1,0 +1,207 @@
+"""The audit report as Markdown: summary, isolation (violations, reachability, RBAC, mTLS), usage per tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+MAX_ROWS = 200  # per table: a report people read, not a dump; the JSON has everything
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_cell(v)}" for k, v in value.items()) or "—"
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], empty: str = "None.") -> list[str]:
+    rows = list(rows)
+    if not rows:
+        return [f"_{empty}_", ""]
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out.extend("| " + " | ".join(_cell(v) for v in row) + " |" for row in rows[:MAX_ROWS])
+    if len(rows) > MAX_ROWS:
+        out.append(f"\n_… and {len(rows) - MAX_ROWS} more (see the JSON report)._")
+    return [*out, ""]
+
+
+def _summary(report: Mapping[str, Any]) -> list[str]:
+    s = report["summary"]
+    window = report["window"]
+    source = report["source"]
+    where = source.get("server") or source.get("path") or ""
+    return [
+        "# tenantguard audit",
+        "",
+        f"Generated {report['generatedAt']} from {source.get('type', '')} `{where}`; "
+        f"usage window {window['start']} to {window['end']} ({window['hours']:g} h).",
+        "",
+        *table(
+            [
+                "objects",
+                "tenants",
+                "violations",
+                "cross-tenant paths",
+                "uncovered pods",
+                "cross-tenant access",
+                "mTLS uncovered",
+            ],
+            [
+                [
+                    s["objects"],
+                    s["tenants"],
+                    s["violations"],
+                    s["crossTenantPaths"],
+                    s["uncoveredPods"],
+                    s["crossTenantAccess"],
+                    s["mtlsUncovered"],
+                ]
+            ],
+        ),
+        f"By severity: {_cell(s['bySeverity'])}. By category: {_cell(s['byCategory'])}.",
+        "",
+    ]
+
+
+def _matrix(tenants: Mapping[str, Mapping[str, bool]]) -> list[str]:
+    names = sorted(tenants)
+    rows = [[f"**{src}**", *("✔" if tenants[src].get(dst) else "·" for dst in names)] for src in names]
+    return ["Rows can open connections to columns (✔).", "", *table(["from \\ to", *names], rows)]
+
+
+def _isolation(iso: Mapping[str, Any]) -> list[str]:
+    reach = iso["reachability"]
+    rbac = iso["rbac"]
+    mtls = iso["mtls"]
+    violations = [
+        [
+            v["tenant"],
+            v["rule"],
+            v["severity"],
+            f"{v['kind']} {v['namespace']}/{v['name']}".replace(" /", " "),
+            v["path"],
+            v["message"],
+        ]
+        for v in iso["violations"]
+    ]
+    namespaces = [[src, dst, ports] for src, row in sorted(reach["namespaces"].items()) for dst, ports in row.items()]
+    return [
+        "## Isolation",
+        "",
+        "### Policy violations",
+        "",
+        *table(["tenant", "rule", "severity", "object", "field", "message"], violations),
+        "### Network reachability between tenants",
+        "",
+        *_matrix(reach["tenants"]),
+        "### Reachable namespace pairs",
+        "",
+        *table(["from", "to", "ports"], namespaces),
+        "### Cross-tenant paths",
+        "",
+        *table(
+            ["from", "to", "ports", "opened by"],
+            [
+                [
+                    f"{p['from']['namespace']} ({p['from']['tenant']})",
+                    f"{p['to']['namespace']} ({p['to']['tenant']})",
+                    p["ports"],
+                    [*p.get("ingressPolicies", ()), *p.get("egressPolicies", ())],
+                ]
+                for p in reach["crossTenantPaths"]
+            ],
+        ),
+        "### Pods without a default deny",
+        "",
+        *table(
+            ["tenant", "pod", "missing"],
+            [[p["tenant"], f"{p['namespace']}/{p['name']}", p["missing"]] for p in reach["uncoveredPods"]],
+        ),
+        "### RBAC: access to other tenants' namespaces",
+        "",
+        *table(
+            ["subject", "tenant", "namespace", "owner", "verbs", "resources", "via"],
+            [
+                [
+                    a["subject"],
+                    a["subjectTenant"],
+                    a["namespace"],
+                    a["namespaceTenant"],
+                    a["verbs"],
+                    a["resources"],
+                    a["via"],
+                ]
+                for a in rbac.get("crossTenantAccess", ())
+            ],
+        ),
+        "### RBAC: risky grants",
+        "",
+        *table(
+            ["subject", "tenant", "namespace", "risk", "via"],
+            [[g["subject"], g["tenant"], g["namespace"], g["risk"], g["via"]] for g in rbac.get("riskyGrants", ())],
+        ),
+        f"### mTLS: {mtls['covered']} of {mtls['servingPods']} serving pods covered",
+        "",
+        *table(
+            ["tenant", "pod", "reason"],
+            [[p["tenant"], f"{p['namespace']}/{p['name']}", p["reason"]] for p in mtls["uncovered"]],
+        ),
+        "### Objects without the tenant label",
+        "",
+        *table(
+            ["tenant", "object"],
+            [[o["tenant"], f"{o['kind']} {o['namespace']}/{o['name']}"] for o in iso["unlabelled"]],
+        ),
+    ]
+
+
+def _tenant_usage(name: str, u: Mapping[str, Any]) -> list[str]:
+    gpu = u["gpu"]
+    resources = sorted({*gpu["allocated"], *gpu["gpuHoursByResource"]})
+    metrics = u.get("metrics")
+    lines = [
+        f"### {name}",
+        "",
+        *table(
+            ["resource", "running", "pending", "GPU-hours (full-GPU equivalents)"],
+            [
+                [r, gpu["running"].get(r, 0), gpu["pending"].get(r, 0), gpu["gpuHoursByResource"].get(r, 0.0)]
+                for r in resources
+            ],
+            empty="No GPU devices in use.",
+        ),
+        f"GPU-hours in the window: **{gpu['gpuHours']:,.2f}**.",
+        "",
+        *table(
+            ["namespace", "quota", "resource", "hard", "used"],
+            [[q["namespace"], q["name"], q["resource"], q["hard"], q["used"]] for q in u["quota"]],
+            empty="No ResourceQuota.",
+        ),
+        *table(
+            ["kind", "endpoint", "model"],
+            [[e["kind"], f"{e['namespace']}/{e['name']}", e["model"]] for e in u["endpoints"]],
+            empty="No model-serving endpoints.",
+        ),
+    ]
+    if metrics:
+        lines += [
+            f"GPU utilisation {_cell(metrics.get('gpuUtilizationPercent'))} %, prompt tokens "
+            f"{_cell(metrics.get('promptTokens'))}, generation tokens {_cell(metrics.get('generationTokens'))}.",
+            "",
+        ]
+    return lines
+
+
+def render(report: Mapping[str, Any]) -> str:
+    lines = [*_summary(report), *_isolation(report["isolation"]), "## Usage", ""]
+    for name, u in report["usage"]["tenants"].items():
+        lines += _tenant_usage(name, u)
+    return "\n".join(lines).rstrip() + "\n"

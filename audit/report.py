@@ -1,0 +1,110 @@
+"""The audit report document (`tenantguard.io/audit/v1`, docs/audit-report.md) from a finished scan."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from audit import rbac_exposure
+from audit.results import Result
+from audit.scan import Scanner
+from audit.usage import TenantUsage, Window, isoformat
+from policies import netpol
+
+SCHEMA_VERSION = "tenantguard.io/audit/v1"
+NO_TENANT = "(none)"  # violationsByTenant key for objects no tenant owns (cluster-scoped, unclaimed namespaces)
+
+Metrics = Mapping[str, Mapping[str, Any]]
+
+
+def namespace_tenant(scanner: Scanner) -> dict[str, str]:
+    settings = scanner.settings
+    return {ns: t for ns, t in scanner.view.tenants.owner_of.items() if not settings.is_exempt(ns)}
+
+
+def _violation_key(r: Result) -> tuple[str, ...]:
+    return (r.tenant or "", r.rule, r.namespace, r.kind, r.name, r.path)
+
+
+def violations(results: list[Result]) -> tuple[list[dict[str, Any]], dict[str, dict[str, int]]]:
+    by_tenant: dict[str, Counter[str]] = {}
+    for r in results:
+        by_tenant.setdefault(r.tenant or NO_TENANT, Counter())[r.rule] += 1
+    listed = [r.as_dict() for r in sorted(results, key=_violation_key)]
+    return listed, {t: dict(sorted(c.items())) for t, c in sorted(by_tenant.items())}
+
+
+def reachability(scanner: Scanner, ns_tenant: Mapping[str, str]) -> dict[str, Any]:
+    analysis = netpol.analyze(scanner.view.labels, scanner.pods, scanner.netpols)
+    uncovered = [
+        {"tenant": ns_tenant[pod.namespace], "namespace": pod.namespace, "name": pod.name, "missing": list(missing)}
+        for pod, missing in analysis.uncovered()
+        if pod.namespace in ns_tenant
+    ]
+    return {
+        "tenants": analysis.tenant_matrix(ns_tenant),
+        "namespaces": analysis.namespace_matrix(),
+        "crossTenantPaths": analysis.cross_tenant_paths(ns_tenant),
+        "uncoveredPods": sorted(uncovered, key=lambda p: (p["tenant"], p["namespace"], p["name"])),
+    }
+
+
+def usage(scanner: Scanner, ns_tenant: Mapping[str, str], window: Window, metrics: Metrics | None) -> dict[str, Any]:
+    tenants = {name: TenantUsage() for name in scanner.view.tenants.by_name}
+    for record in scanner.usage:
+        tenant = ns_tenant.get(record.namespace)
+        if tenant is not None:
+            tenants[tenant].add_pod(record, window)
+    for row in scanner.quotas:
+        tenants[ns_tenant[row["namespace"]]].quota.append(row)
+    for found in scanner.endpoints:
+        tenants[ns_tenant[found["namespace"]]].endpoints.append(found)
+    return {name: u.as_dict(metrics.get(name) if metrics is not None else None) for name, u in sorted(tenants.items())}
+
+
+def build(
+    scanner: Scanner,
+    *,
+    source: Mapping[str, Any],
+    window: Window,
+    generated: datetime,
+    metrics: Metrics | None = None,
+) -> dict[str, Any]:
+    """The whole report; `metrics` is None when Prometheus was not asked (or did not answer)."""
+    ns_tenant = namespace_tenant(scanner)
+    listed, by_tenant = violations(scanner.results)
+    reach = reachability(scanner, ns_tenant)
+    namespaces = sorted(scanner.view.labels)
+    rbac = rbac_exposure.analyze(scanner.rbac, scanner.view.tenants, namespaces=namespaces).to_json()
+    mtls = scanner.mtls
+    uncovered_mtls = sorted(mtls.uncovered, key=lambda p: (p["tenant"], p["namespace"], p["name"]))
+    unlabelled = sorted(scanner.unlabelled, key=lambda o: (o["tenant"], o["namespace"], o["kind"], o["name"]))
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "generatedAt": isoformat(generated),
+        "source": dict(source),
+        "window": window.as_dict(),
+        "summary": {
+            "objects": scanner.objects,
+            "tenants": len(scanner.view.tenants.by_name),
+            "violations": len(listed),
+            "bySeverity": dict(sorted(Counter(r.severity for r in scanner.results).items())),
+            "byCategory": dict(sorted(Counter(r.category for r in scanner.results).items())),
+            "crossTenantPaths": len(reach["crossTenantPaths"]),
+            "uncoveredPods": len(reach["uncoveredPods"]),
+            "crossTenantAccess": len(rbac.get("crossTenantAccess") or ()),
+            "mtlsUncovered": len(uncovered_mtls),
+        },
+        "tenants": sorted(scanner.view.tenants.by_name),
+        "isolation": {
+            "violations": listed,
+            "violationsByTenant": by_tenant,
+            "reachability": reach,
+            "rbac": rbac,
+            "mtls": {"servingPods": mtls.serving_pods, "covered": mtls.covered, "uncovered": uncovered_mtls},
+            "unlabelled": unlabelled,
+        },
+        "usage": {"tenants": usage(scanner, ns_tenant, window, metrics)},
+    }

@@ -1,0 +1,137 @@
+"""`tenantguard audit` exit codes and outputs over snapshots; unusable input and unreachable clusters exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+import yaml
+
+from policies.fixtures import ACME_SPEC, pod, tenant_object
+from tenantguard.cli import main
+
+NOW = "2026-11-27T12:00:00Z"
+
+
+def _snapshot(tmp_path: Path, *, bad_pod: bool, tenants_inside: bool = True) -> Path:
+    snap = tmp_path / "snap"
+    snap.mkdir()
+    ns = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}},
+    }
+    items = [ns, pod("acme-prod", "ok")]
+    if bad_pod:
+        items.append(pod("acme-prod", "root", hostNetwork=True))
+    (snap / "all.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}))
+    if tenants_inside:
+        (snap / "tenants.json").write_bytes(orjson.dumps(tenant_object("acme", ACME_SPEC)))
+    return snap
+
+
+def _audit(*args: str) -> int:
+    return main(["audit", "--now", NOW, *args])
+
+
+def test_clean_snapshot_exits_0_with_a_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snap = _snapshot(tmp_path, bad_pod=False)
+    assert _audit("--snapshot", str(snap), "--fail-on", "error") == 0
+    doc = orjson.loads(capsys.readouterr().out)
+    assert doc["schemaVersion"] == "tenantguard.io/audit/v1"
+    assert doc["source"] == {"type": "snapshot", "path": str(snap)}
+    assert doc["summary"]["objects"] == 3 and doc["summary"]["violations"] == 0
+
+
+def test_violations_exit_1_only_at_or_above_fail_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snap = _snapshot(tmp_path, bad_pod=True)
+    assert _audit("--snapshot", str(snap)) == 0  # no --fail-on: a report, not a gate
+    assert _audit("--snapshot", str(snap), "--fail-on", "error") == 1
+    assert _audit("--snapshot", str(snap), "--fail-on", "info") == 1
+    assert "PSS002" in capsys.readouterr().out
+
+
+def test_markdown_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snap = _snapshot(tmp_path, bad_pod=True)
+    out = tmp_path / "report.md"
+    assert _audit("--snapshot", str(snap), "--format", "markdown", "--output", str(out)) == 0
+    assert capsys.readouterr().out == ""
+    assert out.read_text().startswith("# tenantguard audit")
+
+
+def test_tenants_from_another_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snap = _snapshot(tmp_path, bad_pod=True, tenants_inside=False)
+    assert _audit("--snapshot", str(snap)) == 0
+    alone = orjson.loads(capsys.readouterr().out)  # no Tenant: only the namespace's dangling label is wrong
+    assert {v["rule"] for v in alone["isolation"]["violations"]} == {"TEN001"}
+    tenants = tmp_path / "tenants.yaml"
+    tenants.write_text(yaml.safe_dump(tenant_object("acme", ACME_SPEC)))
+    assert _audit("--snapshot", str(snap), "--tenants", str(tenants)) == 0
+    doc = orjson.loads(capsys.readouterr().out)
+    assert doc["tenants"] == ["acme"]
+    assert {v["rule"] for v in doc["isolation"]["violations"]} == {"PSS002"}
+
+
+def test_unusable_files_exit_2_and_the_rest_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snap = _snapshot(tmp_path, bad_pod=False)
+    (snap / "broken.yaml").write_text("kind: Pod\nmetadata: {name: [\n")
+    assert _audit("--snapshot", str(snap)) == 2
+    captured = capsys.readouterr()
+    assert orjson.loads(captured.out)["summary"]["objects"] == 3
+    assert "broken.yaml" in captured.err and "invalid YAML" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--snapshot", "/nonexistent/snap"], "no such file", id="missing-snapshot"),
+        pytest.param(["--snapshot", ".", "--window", "soon"], "--window", id="bad-window"),
+        pytest.param(["--snapshot", ".", "--write-policy-reports"], "needs a live cluster", id="reports-from-snapshot"),
+        pytest.param(
+            ["--kubeconfig", "/nonexistent/kubeconfig"], "cannot load Kubernetes configuration", id="missing-kubeconfig"
+        ),
+    ],
+)
+def test_unusable_input_exits_2(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _audit(*args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_bad_settings_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "settings.yaml"
+    config.write_text("tenantLabel: 3\n")
+    assert _audit("--snapshot", str(tmp_path), "--config", str(config)) == 2
+    assert "tenantLabel" in capsys.readouterr().err
+
+
+def test_unreachable_cluster_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "c",
+                "clusters": [
+                    {"name": "c", "cluster": {"server": "https://127.0.0.1:1", "insecure-skip-tls-verify": True}}
+                ],
+                "users": [{"name": "u", "user": {"token": "t"}}],
+                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+            }
+        )
+    )
+    assert _audit("--kubeconfig", str(kubeconfig)) == 2
+    err = capsys.readouterr().err
+    assert "cannot reach the API server at https://127.0.0.1:1" in err and "Traceback" not in err
+
+
+def test_prometheus_failure_is_reported_and_metrics_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snap = _snapshot(tmp_path, bad_pod=False)
+    assert _audit("--snapshot", str(snap), "--prometheus-url", "http://127.0.0.1:1") == 0
+    captured = capsys.readouterr()
+    assert "Prometheus" in captured.err and "metrics left out" in captured.err
+    assert orjson.loads(captured.out)["usage"]["tenants"]["acme"]["metrics"] is None
