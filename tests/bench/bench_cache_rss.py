@@ -65,22 +65,36 @@ def main() -> int:
             tenants, namespaces = [], []
             for t in range(args.tenants):
                 names = [f"t{t:04d}-ns{n:02d}" for n in range(args.namespaces_per_tenant)]
-                tenants.append({"apiVersion": "tenantguard.io/v1alpha1", "kind": "Tenant",
-                                "metadata": {"name": f"t{t:04d}"},
-                                "spec": {"namespaces": names, "owners": [{"kind": "Group", "name": f"t{t:04d}"}],
-                                         "gpu": {"maxPerPod": 1, "maxTotal": 4,
-                                                 "allowedResources": ["nvidia.com/gpu"]}}})
-                namespaces += [{"apiVersion": "v1", "kind": "Namespace",
-                                "metadata": {"name": n, "labels": {"tenantguard.io/tenant": f"t{t:04d}"}}}
-                               for n in names]
+                tenants.append(
+                    {
+                        "apiVersion": "tenantguard.io/v1alpha1",
+                        "kind": "Tenant",
+                        "metadata": {"name": f"t{t:04d}"},
+                        "spec": {
+                            "namespaces": names,
+                            "owners": [{"kind": "Group", "name": f"t{t:04d}"}],
+                            "gpu": {"maxPerPod": 1, "maxTotal": 4, "allowedResources": ["nvidia.com/gpu"]},
+                        },
+                    }
+                )
+                namespaces += [
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Namespace",
+                        "metadata": {"name": n, "labels": {"tenantguard.io/tenant": f"t{t:04d}"}},
+                    }
+                    for n in names
+                ]
             t0 = time.monotonic()
             apply_list(dev, tenants)
             apply_list(dev, namespaces)
             print(f"created {len(tenants)} Tenants and {len(namespaces)} Namespaces in {time.monotonic() - t0:.0f} s")
             loaded = measure(hook)
             print(f"{'':32s} {'VmRSS':>10s} {'VmHWM':>10s} {'ready after':>12s}")
-            for label, (rss, hwm, synced) in (("empty cluster (baseline)", base),
-                                              (f"{len(tenants)} tenants, {len(namespaces)} namespaces", loaded)):
+            for label, (rss, hwm, synced) in (
+                ("empty cluster (baseline)", base),
+                (f"{len(tenants)} tenants, {len(namespaces)} namespaces", loaded),
+            ):
                 print(f"{label:32s} {rss:7.1f} MiB {hwm:7.1f} MiB {synced:10.1f} s")
             print(f"cache cost: {loaded[0] - base[0]:+.1f} MiB RSS")
         finally:

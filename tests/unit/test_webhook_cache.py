@@ -115,22 +115,33 @@ def _pod(name: str, ns: str, gpus: int, phase: str = "Running", owner: str = "")
     if owner:
         meta["ownerReferences"] = [{"kind": "ReplicaSet", "name": owner}]
     res = {"limits": {"nvidia.com/gpu": gpus}} if gpus else {}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-            "spec": {"containers": [{"name": "c", "image": "x", "resources": res}]}, "status": {"phase": phase}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": meta,
+        "spec": {"containers": [{"name": "c", "image": "x", "resources": res}]},
+        "status": {"phase": phase},
+    }
 
 
 def test_only_live_gpu_pods_are_kept_and_counted_per_tenant() -> None:
     cache = ClusterCache(ApiClient(Configuration(host="http://127.0.0.1:9")), DEFAULT_SETTINGS)
-    tenant = {"apiVersion": "tenantguard.io/v1alpha1", "kind": "Tenant", "metadata": {"name": "acme"},
-              "spec": {"namespaces": ["a1", "a2"]}}
+    tenant = {
+        "apiVersion": "tenantguard.io/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {"name": "acme"},
+        "spec": {"namespaces": ["a1", "a2"]},
+    }
     cache._tenants_replace([tenant])
-    cache._pods_replace([
-        _pod("p1", "a1", 2, owner="vllm-5f4688bbc7"),
-        _pod("p2", "a2", 1),
-        _pod("done", "a2", 4, phase="Succeeded"),
-        _pod("cpu", "a1", 0),
-        _pod("other", "b", 3),
-    ])
+    cache._pods_replace(
+        [
+            _pod("p1", "a1", 2, owner="vllm-5f4688bbc7"),
+            _pod("p2", "a2", 1),
+            _pod("done", "a2", 4, phase="Succeeded"),
+            _pod("cpu", "a1", 0),
+            _pod("other", "b", 3),
+        ]
+    )
     assert cache.counts()["gpu_pods"] == 3
     assert cache.gpu_usage("acme") == 3
     assert cache.gpu_usage("acme", exclude=("Deployment", "a1", "vllm")) == 1, "an update excludes its own pods"
