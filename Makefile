@@ -44,8 +44,16 @@ check: $(STAMP)
 demo: $(STAMP) control-plane
 	$(BIN)/python scripts/demo.py
 
+## Benchmarks print figures (medians, same-run baselines); they never assert timings. Several take minutes.
 bench: $(STAMP) control-plane
-	$(BIN)/python -m tests.bench
+	$(BIN)/python tests/bench/bench_lint.py
+	$(BIN)/python tests/bench/bench_webhook.py
+	$(BIN)/python tests/bench/bench_admission_latency.py
+	$(BIN)/python tests/bench/bench_cache_rss.py
+	$(BIN)/python tests/bench/bench_netpol.py
+	$(BIN)/python tests/bench/bench_audit.py
+	$(BIN)/python tests/bench/bench_audit_live.py
+	$(BIN)/python tests/bench/bench_devcluster.py --runs 5
 
 docs: $(STAMP)
 	$(BIN)/tenantguard docs rules > docs/rules.md

@@ -169,8 +169,9 @@ def _objects(data: Any, file: str, line: int, doc: str) -> Iterator[Manifest | I
         return
     kind = data.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list):
-        for i, item in enumerate(data["items"]):
-            yield from _objects(item, file, line + _item_offset(doc, i), "")
+        offsets = _item_offsets(doc, len(data["items"]))
+        for item, offset in zip(data["items"], offsets, strict=True):
+            yield from _objects(item, file, line + offset, "")
         return
     problem = _shape_problem(data)
     if problem:
@@ -179,19 +180,21 @@ def _objects(data: Any, file: str, line: int, doc: str) -> Iterator[Manifest | I
     yield Manifest(obj=data, file=file, line=line, text=doc)
 
 
-def _item_offset(doc: str, index: int) -> int:
-    """Line offset of `items[index]` in a List document (0 when it cannot be told cheaply)."""
+def _item_offsets(doc: str, count: int) -> list[int]:
+    """Line offset of each `items[i]` in a List document, composed once (0s when it cannot be told)."""
+    offsets = [0] * count
     if not doc:
-        return 0
+        return offsets
     try:
         node = yaml.compose(doc, Loader=_Loader)
     except yaml.YAMLError:
-        return 0
+        return offsets
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            if key.value == "items" and isinstance(value, yaml.SequenceNode) and index < len(value.value):
-                return int(value.value[index].start_mark.line)
-    return 0
+            if key.value == "items" and isinstance(value, yaml.SequenceNode):
+                for i, item in enumerate(value.value[:count]):
+                    offsets[i] = int(item.start_mark.line)
+    return offsets
 
 
 def _shape_problem(obj: dict[str, Any]) -> str:

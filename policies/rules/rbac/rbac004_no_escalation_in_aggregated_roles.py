@@ -3,8 +3,9 @@
 What it checks: a ClusterRole labelled `rbac.authorization.k8s.io/aggregate-to-admin`, `-edit` or `-view`
 = "true" grants none of what RBAC002 forbids in a tenant Role: the verbs `escalate`, `bind`,
 `impersonate`; `*` verbs on `*` or on roles, users, groups or serviceaccounts; `nodes` or node subresources;
-writes on `namespaces` (`rules[i].verbs` / `rules[i].resources`). Kubernetes' own `system:` ClusterRoles are
-not judged (the built-in `system:aggregate-to-edit` grants impersonate on serviceaccounts by design).
+writes on `namespaces` (`rules[i].verbs` / `rules[i].resources`). Kubernetes' own ClusterRoles (`system:*`
+and those labelled `kubernetes.io/bootstrapping: rbac-defaults`, such as `edit`) are not judged: the built-in
+`system:aggregate-to-edit` grants impersonate on serviceaccounts by design.
 
 Why it matters: the ClusterRole aggregation controller copies such rules into the built-in `admin`, `edit` or
 `view` roles, which every tenant is bound to in its namespaces — one installed CRD chart could hand every
@@ -26,7 +27,9 @@ AGGREGATE_TO = tuple(f"rbac.authorization.k8s.io/aggregate-to-{r}" for r in ("ad
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
-    if subject.name.startswith("system:"):
+    # Kubernetes' own roles (system:*, and admin/edit/view, labelled as its RBAC defaults) are what the
+    # platform starts from; the rule is about roles someone added to the aggregation.
+    if subject.name.startswith("system:") or subject.labels.get("kubernetes.io/bootstrapping") == "rbac-defaults":
         return
     into = [label.rpartition("-")[2] for label in AGGREGATE_TO if subject.labels.get(label) == "true"]
     if not into:

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from policies.fixtures import judge
+from policies.engine import evaluate
+from policies.fixtures import NOW, judge, policy_for
 from policies.model import Example, Violation
 
 AGG = "rbac.authorization.k8s.io/aggregate-to-"
@@ -58,3 +59,19 @@ def test_escalation_in_aggregated_role_is_denied(into: str) -> None:
 def test_every_problem_is_reported() -> None:
     found = fired(cluster_role(grant(["*"], ["*"]), grant(["get"], ["nodes/proxy"])))
     assert [v.path for v in found] == ["rules[0].verbs", "rules[1].resources"]
+
+
+def test_kubernetes_default_roles_are_not_judged() -> None:
+    edit = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {
+            "name": "edit",
+            "labels": {
+                "kubernetes.io/bootstrapping": "rbac-defaults",
+                "rbac.authorization.k8s.io/aggregate-to-admin": "true",
+            },
+        },
+        "rules": [{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}],
+    }
+    assert not [v for v in evaluate(edit, policy_for(), now=NOW).violations if v.rule == "RBAC004"]
