@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from audit.rbac_exposure import CROSS_TENANT_NAMESPACES, PolicyRule, Risk, aggregate, analyze
+from audit.rbac_exposure import CROSS_TENANT_NAMESPACES, analyze
+from audit.rbac_risks import Risk
+from audit.rbac_rules import PolicyRule, aggregate
 from policies.tenancy import RbacSubject, Tenant, TenantIndex
 
 RBAC = "rbac.authorization.k8s.io"

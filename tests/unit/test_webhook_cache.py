@@ -73,6 +73,7 @@ def api() -> Iterator[tuple[FakeApi, ApiClient]]:
         yield fake, client
     finally:
         server.shutdown()
+        server.server_close()
         client.close()  # type: ignore[no-untyped-call]
 
 

@@ -28,19 +28,24 @@ def test_generated_keys_are_private_and_the_certificate_names_the_host(tmp_path:
     assert "tenantguard-webhook-ca" in info.issuer
 
 
-def _serve_once(context: ssl.SSLContext) -> tuple[int, threading.Thread]:
+def _serve_once(context: ssl.SSLContext, connections: int = 2) -> tuple[int, threading.Thread]:
     server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(10)
     port = server.getsockname()[1]
 
     def accept() -> None:
         with server:
-            for _ in range(2):
-                conn, _ = server.accept()
+            for _ in range(connections):
                 try:
-                    with context.wrap_socket(conn, server_side=True) as tls:
-                        tls.recv(1)
-                except (ssl.SSLError, OSError):
-                    pass
+                    conn, _ = server.accept()
+                except OSError:
+                    return
+                with conn:
+                    try:
+                        with context.wrap_socket(conn, server_side=True) as tls:
+                            tls.recv(1)
+                    except (ssl.SSLError, OSError):
+                        pass
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
@@ -88,9 +93,10 @@ def test_a_broken_certificate_file_keeps_the_current_one(cert_dir: Path) -> None
 
 def test_tls_below_1_2_is_refused(cert_dir: Path) -> None:
     reloading = ReloadingContext(cert_dir / "tls.crt", cert_dir / "tls.key")
-    port, _ = _serve_once(reloading.context)
+    port, thread = _serve_once(reloading.context, connections=1)
     with pytest.raises(ssl.SSLError):
         _peer_serial(port, cert_dir / "ca.crt", max_version=ssl.TLSVersion.TLSv1_1)
+    thread.join(10)
 
 
 def test_webhook_configurations_fail_closed_and_keep_exempt_namespaces_away() -> None:

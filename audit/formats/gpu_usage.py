@@ -1,0 +1,127 @@
+"""The GPU usage section of the HTML report: GPU-hours by tenant and a card per tenant.
+
+It renders the report's `usage` object for whoever pays for or plans GPU capacity. Tenants are ranked by
+GPU-hours so that, past the caps, the ones left out are the ones using least.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from audit.formats.markup import ROWS, esc, fmt, list_of, number, quantity, section_of, table
+from audit.formats.svg import GREEN, PALETTE, RED, bars
+
+CHART_TENANTS = 40  # rows of the GPU-hours chart
+CARD_TENANTS = 60  # per-tenant usage cards
+
+
+def gpu_overview(tenants: Mapping[str, Any]) -> str:
+    resources = sorted({r for t in tenants.values() for r in section_of(t, "gpu", "gpuHoursByResource")})
+    colour = {r: PALETTE[i % len(PALETTE)] for i, r in enumerate(resources)}
+    rows = []
+    for name in by_gpu_hours(tenants)[:CHART_TENANTS]:
+        usage = section_of(tenants, name)
+        gpu = section_of(usage, "gpu")
+        by_resource = section_of(gpu, "gpuHoursByResource")
+        segments = [
+            (f"{name} {r}: {fmt(by_resource[r], 2)} GPU-h", number(by_resource[r]) or 0.0, colour[r])
+            for r in resources
+            if r in by_resource
+        ]
+        rows.append((name, segments, f"{fmt(gpu.get('gpuHours'), 1)} GPU-h"))
+    legend = " ".join(f'<span style="color:{colour[r]}">■</span> <code>{esc(r)}</code>' for r in resources)
+    chart = bars(rows, width=760) if any(segs for _, segs, _ in rows) else ""
+    more = len(tenants) - CHART_TENANTS
+    if chart and more > 0:
+        legend += f'<br><span class="more">… and {more:,} more tenants with fewer GPU-hours</span>'
+    return "<h3>GPU-hours by tenant</h3>" + (
+        chart + f"<p>{legend}</p>" if chart else '<p class="muted">No GPU-hours in the window.</p>'
+    )
+
+
+def by_gpu_hours(tenants: Mapping[str, Any]) -> list[str]:
+    """Tenant names, most GPU-hours first, then by name."""
+    return sorted(tenants, key=lambda n: (-(number(section_of(tenants, n, "gpu").get("gpuHours")) or 0.0), str(n)))
+
+
+def tenant_card(name: str, usage: Mapping[str, Any]) -> str:
+    gpu = section_of(usage, "gpu")
+    running, pending = section_of(gpu, "running"), section_of(gpu, "pending")
+    allocated = section_of(gpu, "allocated")
+    rows = []
+    for resource in sorted(set(allocated) | set(running) | set(pending)):
+        r, p = number(running.get(resource)) or 0.0, number(pending.get(resource)) or 0.0
+        total = number(allocated.get(resource)) or r + p
+        rows.append(
+            (
+                resource,
+                [(f"running: {fmt(r)}", r, "#3b6fd4"), (f"pending: {fmt(p)}", p, "#e0a31e")],
+                f"{fmt(total)} ({fmt(p)} pending)" if p else fmt(total),
+            )
+        )
+    alloc = bars(rows, width=540, label=44) if rows else '<p class="muted">No GPUs allocated.</p>'
+    quota_rows = []
+    for q in list_of(usage, "quota")[:ROWS]:
+        hard, used = quantity(q.get("hard")), quantity(q.get("used"))
+        share = (used or 0.0) / hard if hard else 0.0
+        tone = RED if share >= 1 else "#e0a31e" if share >= 0.8 else GREEN
+        resource = str(q.get("resource", "")).removeprefix("requests.")
+        label = f"{q.get('namespace', '')} · {resource}"
+        quota_rows.append(
+            (
+                label,
+                [
+                    (f"used {q.get('used')} of {q.get('hard')}", min(share, 1.0), tone),
+                    ("free", max(1.0 - share, 0.0), "#eef0f3"),
+                ],
+                f"{q.get('used')} / {q.get('hard')}",
+            )
+        )
+    quota = bars(quota_rows, width=540, label=44) if quota_rows else '<p class="muted">No ResourceQuota.</p>'
+    metrics = usage.get("metrics")
+    if isinstance(metrics, Mapping):
+        util = number(metrics.get("gpuUtilizationPercent"))
+        util_text = f"{util:.1f} %" if util is not None else "—"
+        shown = (
+            (util_text, "GPU utilisation"),
+            (fmt(metrics.get("promptTokens")), "prompt tokens"),
+            (fmt(metrics.get("generationTokens")), "generation tokens"),
+        )
+        figures = (
+            '<div class="figs">'
+            + "".join(
+                f'<div class="fig"><div class="n">{value}</div><div class="l">{label}</div></div>'
+                for value, label in shown
+            )
+            + "</div>"
+        )
+    else:
+        figures = '<p class="muted">No Prometheus metrics.</p>'
+    endpoints = list_of(usage, "endpoints")
+    endpoint_rows = [
+        [
+            esc(e.get("kind", "")),
+            f"<code>{esc(e.get('namespace', ''))}/{esc(e.get('name', ''))}</code>",
+            f"<code>{esc(e.get('model', ''))}</code>",
+        ]
+        for e in endpoints
+        if isinstance(e, Mapping)
+    ]
+    return (
+        f'<div class="card"><h3>{esc(name)}</h3><div class="muted">GPUs allocated (running + pending)</div>'
+        f'{alloc}<div class="muted">GPU quota: used of hard</div>{quota}{figures}'
+        + (table(["kind", "endpoint", "model"], endpoint_rows, empty="") if endpoint_rows else "")
+        + "</div>"
+    )
+
+
+def usage_section(report: Mapping[str, Any]) -> str:
+    tenants = section_of(report, "usage", "tenants")
+    if not tenants:
+        return '<p class="muted">No usage data.</p>'
+    shown = by_gpu_hours(tenants)[:CARD_TENANTS]
+    cards = "".join(tenant_card(str(n), section_of(tenants, n)) for n in sorted(shown))
+    more = len(tenants) - len(shown)
+    note = f'<div class="more">… and {more:,} more tenants with fewer GPU-hours not shown</div>' if more > 0 else ""
+    return gpu_overview(tenants) + f'<h3>Per tenant</h3><div class="grid2">{cards}</div>{note}'
