@@ -168,12 +168,13 @@ def mutate(
     """The JSON patches every mutator wants, each computed on the result of the ones before it."""
     subject = Subject.of(obj, namespace)
     ctx = context(subject, policy, operation=operation, old=old, now=now)
-    return _mutate(subject, ctx)
+    return _mutate(subject, ctx)[0]
 
 
-def _mutate(subject: Subject, ctx: Context) -> Review:
+def _mutate(subject: Subject, ctx: Context) -> tuple[Review, Subject]:
+    """The review and the mutated object's Subject (reused for validation, with its memos)."""
     if _skip_reason(subject, ctx.tenant, ctx.settings):
-        return Review(patches=(), mutated=subject.obj)
+        return Review(patches=(), mutated=subject.obj), subject
     patches: list[Patch] = []
     current = subject
     for mutator in _mutators(subject.kind):
@@ -181,7 +182,7 @@ def _mutate(subject: Subject, ctx: Context) -> Review:
         if ops:
             patches.extend(ops)
             current = Subject.of(apply(current.obj, ops), subject.namespace)
-    return Review(patches=tuple(patches), mutated=current.obj)
+    return Review(patches=tuple(patches), mutated=current.obj), current
 
 
 def review(
@@ -196,6 +197,5 @@ def review(
     """What admission does: mutate, then validate the mutated object."""
     subject = Subject.of(obj, namespace)
     ctx = context(subject, policy, operation=operation, old=old, now=now)
-    mutated = _mutate(subject, ctx)
-    final = subject if not mutated.patches else Subject.of(mutated.mutated, subject.namespace)
+    mutated, final = _mutate(subject, ctx)
     return replace(mutated, evaluation=_evaluate(final, ctx))
