@@ -36,10 +36,12 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 # Plain scalars that YAML 1.1 (PyYAML, and kubectl's go-yaml) reads differently from YAML 1.2 (yaml_rs):
-# yes/no/on/off booleans, leading-zero octals and base-60 numbers. Documents with one take the 1.1 path.
+# yes/no/on/off booleans, leading-zero numbers (octal in 1.1) and base-60 numbers. Documents with one
+# take the 1.1 path.
 _YAML11_ONLY = re.compile(
-    r"(?:^|[:\-\[,{?]\s+|[\[,{])(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[-+]?0[0-7_]+|"
-    r"[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)\s*(?:$|[,\]}#])",
+    r"(?:[:\-,\[{?][ \t]+|[\[,{])(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[-+]?0[0-9_]+|"
+    r"[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)[ \t]*(?:$|[,\]}#])"
+    r"|^(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)[ \t]*$",
     re.MULTILINE,
 )
 

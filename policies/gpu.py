@@ -218,8 +218,14 @@ def selected_products(spec: Mapping[str, Any]) -> frozenset[str] | None:
     return chosen
 
 
+_KEYS_MEMO = ("gpu-keys",)
+
+
 def gpu_containers(pod: PodTemplate) -> Iterator[tuple[ContainerRef, str, str]]:
     """(container, resource, "limits" | "requests") for every GPU-class key of every container of the pod."""
-    for ref in containers(pod):
-        for name, where in gpu_keys(ref.container):
-            yield ref, name, where
+    found = pod.memo.get(_KEYS_MEMO)
+    if found is None:
+        found = pod.memo[_KEYS_MEMO] = tuple(
+            (ref, name, where) for ref in containers(pod) for name, where in gpu_keys(ref.container)
+        )
+    return iter(found)

@@ -137,3 +137,8 @@ def test_scalars_resolve_as_kubectl_reads_them(text: str, expected: dict[str, ob
 def test_duplicate_keys_are_unusable_input() -> None:
     (err,) = parse("apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: x}\n", "dup.yaml")
     assert isinstance(err, InputError) and "duplicate mapping key" in err.message
+
+
+def test_leading_zero_numbers_take_the_yaml_1_1_path() -> None:
+    (m,) = parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: 08}\n", "z.yaml")
+    assert isinstance(m, Manifest) and m.obj["data"] == {"a": "08"}

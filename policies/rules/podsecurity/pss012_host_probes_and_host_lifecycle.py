@@ -35,8 +35,10 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod in subject.pods:
         for ref in all_containers(pod):
             lifecycle = obj(ref.container.get("lifecycle"))
-            handlers: list[tuple[tuple[str, ...], Obj]] = [((p,), obj(ref.container.get(p))) for p in PROBES]
-            handlers += [(("lifecycle", h), obj(lifecycle.get(h))) for h in HOOKS]
+            handlers: list[tuple[tuple[str, ...], Obj]] = [
+                ((p,), h) for p in PROBES if isinstance(h := ref.container.get(p), dict)
+            ]
+            handlers += [(("lifecycle", k), h) for k in HOOKS if isinstance(h := lifecycle.get(k), dict)]
             for where, handler in handlers:
                 for kind in HANDLERS:
                     host = obj(handler.get(kind)).get("host")
