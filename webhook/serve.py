@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 import threading
@@ -110,6 +111,11 @@ def _serve(args: argparse.Namespace, source: PolicySource, cert_dir: Path) -> in
     )
     config.load()
     config.ssl = tls.context  # our context: TLS >= 1.2 and reloadable
+    # Everything loaded so far lives for the whole process: keep it out of the collector's scans, and collect
+    # young objects less often — each request allocates thousands of short-lived dicts (p99 at 1,000/s).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
     stop = threading.Event()
     tls.watch(stop)
     log.info("serving", extra={"fields": {"host": args.host, "port": args.port}})
