@@ -130,11 +130,14 @@ def _split_documents(text: str) -> Iterator[tuple[int, str]]:
     """(first line, text) of each YAML document; `---` separators start a new one."""
     starts = [m.start() for m in _DOC_START.finditer(text)]
     bounds = [0, *starts, len(text)] if not starts or starts[0] != 0 else [*starts, len(text)]
+    line, counted = 1, 0  # newlines are counted once, from the previous document on
     for begin, end in itertools.pairwise(bounds):
+        line += text.count("\n", counted, begin)
+        counted = begin
         chunk = text[begin:end]
         if not chunk.strip() or chunk.strip() == "---":
             continue
-        first = text.count("\n", 0, begin) + 1
+        first = line
         if chunk.startswith("---"):
             # The object starts on the line after the separator (or on it, for `--- {...}`).
             rest = chunk[3:]
@@ -145,11 +148,14 @@ def _split_documents(text: str) -> Iterator[tuple[int, str]]:
             else:
                 chunk = rest
         # Point at the object's first line, past blank and comment lines.
-        lines = chunk.split("\n")
-        lead = 0
-        while lead < len(lines) - 1 and (not lines[lead].strip() or lines[lead].lstrip().startswith("#")):
-            lead += 1
-        yield first + lead, "\n".join(lines[lead:])
+        offset = 0
+        while (newline := chunk.find("\n", offset)) >= 0:
+            stripped = chunk[offset:newline].strip()
+            if stripped and not stripped.startswith("#"):
+                break
+            offset = newline + 1
+            first += 1
+        yield first, chunk[offset:]
 
 
 def _parse_json(text: str, file: str) -> Iterator[Manifest | InputError]:

@@ -5,7 +5,6 @@ The same three functions serve admission, audit and lint: they differ only in th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
@@ -120,30 +119,27 @@ def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
         return Evaluation(tenant=tenant_name, skipped=reason)
     found: list[Violation] = []
     waived: list[Violation] = []
+    settings = ctx.settings
     for rule in _rules(subject.kind):
-        for v in _run(rule, subject, ctx):
-            waiver = any(
+        mode: Mode | None = None
+        for f in rule.check(subject, ctx):
+            mode = mode or settings.mode_for(rule.id, rule.category, rule.severity)
+            v = Violation(
+                rule=rule.id,
+                category=rule.category,
+                severity=rule.severity,
+                mode=mode,
+                path=f.path,
+                message=f.message,
+                fix=rule.fix,
+                title=rule.title,
+            )
+            waiver = settings.exceptions and any(
                 e.covers(rule.id, kind=subject.kind, namespace=subject.namespace, name=subject.name, now=ctx.now)
-                for e in ctx.settings.exceptions
+                for e in settings.exceptions
             )
             (waived if waiver else found).append(v)
     return Evaluation(tenant=tenant_name, violations=tuple(found), waived=tuple(waived))
-
-
-def _run(rule: Rule, subject: Subject, ctx: Context) -> Iterable[Violation]:
-    mode: Mode | None = None
-    for f in rule.check(subject, ctx):
-        mode = mode or ctx.settings.mode_for(rule.id, rule.category, rule.severity)
-        yield Violation(
-            rule=rule.id,
-            category=rule.category,
-            severity=rule.severity,
-            mode=mode,
-            path=f.path,
-            message=f.message,
-            fix=rule.fix,
-            title=rule.title,
-        )
 
 
 @lru_cache(maxsize=256)
