@@ -24,5 +24,6 @@ def dotted(path: Path) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=8192)
 def pointer(path: Path) -> str:
     return "".join("/" + str(s).replace("~", "~0").replace("/", "~1") for s in path)
