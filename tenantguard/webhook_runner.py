@@ -97,7 +97,11 @@ class WebhookProcess:
             argv += ["--config", str(self.config)]
         with self.log_file.open("ab") as log:
             self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.wait_ready(timeout)
+        try:
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()  # a webhook that never became ready must not outlive its caller
+            raise
 
     def wait_ready(self, timeout: float = 60) -> None:
         ctx = ssl.create_default_context(cafile=str(self.cert_dir / "ca.crt"))

@@ -48,12 +48,24 @@ def _tokens(ref: ContainerRef, env: dict[str, str]) -> list[tuple[str, Path]]:
     return out
 
 
+def _may_name_a_model(ref: ContainerRef, flags: tuple[str, ...]) -> bool:
+    """Cheap pre-check: tokenising is only worth it when a flag, `serve` or a variable appears at all."""
+    text = " ".join(
+        item
+        for field in ("command", "args")
+        if isinstance(items := ref.container.get(field), list)
+        for item in items
+        if isinstance(item, str)
+    )
+    return "serve" in text or "$(" in text or any(flag in text for flag in flags)
+
+
 def _container_sources(ref: ContainerRef, flags: tuple[str, ...]) -> Iterator[Source]:
     raw_env = ref.container.get("env")
     env_list: list[Any] = raw_env if isinstance(raw_env, list) else []
     env_items = [(i, e) for i, e in enumerate(env_list) if isinstance(e, dict)]
     env = {e["name"]: e["value"] for _, e in env_items if isinstance(e.get("value"), str) and "name" in e}
-    tokens = _tokens(ref, env)
+    tokens = _tokens(ref, env) if _may_name_a_model(ref, flags) else []
     for j, (token, _) in enumerate(tokens):
         flag, eq, value = token.partition("=")
         nxt = tokens[j + 1] if j + 1 < len(tokens) and not tokens[j + 1][0].startswith("-") else None
