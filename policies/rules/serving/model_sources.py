@@ -18,6 +18,7 @@ from policies.visit import ContainerRef, containers
 
 MODEL_ENV = frozenset({"MODEL_ID", "MODEL_NAME", "STORAGE_URI"})
 _VAR = re.compile(r"\$\((\w+)\)")
+_SERVE = re.compile(r"(?<![\w-])serve(?![\w-])")
 
 Source = tuple[Path, str, str]  # where, normalised source, how it was named
 
@@ -57,7 +58,7 @@ def _may_name_a_model(ref: ContainerRef, flags: tuple[str, ...]) -> bool:
         for item in items
         if isinstance(item, str)
     )
-    return "serve" in text or "$(" in text or any(flag in text for flag in flags)
+    return "$(" in text or _SERVE.search(text) is not None or any(flag in text for flag in flags)
 
 
 def _container_sources(ref: ContainerRef, flags: tuple[str, ...]) -> Iterator[Source]:
