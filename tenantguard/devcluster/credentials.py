@@ -10,9 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tenantguard.devcluster import kubeconfig, kwok, pki
+from tenantguard.devcluster import kubeconfig, kwok
 from tenantguard.devcluster.layout import HOST, Layout
+from webhook import pki
 
+# Names the apiserver answers to in-cluster as well as on loopback.
+APISERVER_DNS_NAMES = (
+    "localhost",
+    "kubernetes",
+    "kubernetes.default",
+    "kubernetes.default.svc",
+    "kubernetes.default.svc.cluster.local",
+)
 CLUSTER_NAME = "tenantguard-dev"
 ADMIN_USER = "tenantguard-admin"
 TENANT_USER = "alice"
@@ -36,11 +45,11 @@ COMPONENT_IDENTITIES = {
 def write_all(layout: Layout, server: str) -> None:
     layout.root.mkdir(parents=True, exist_ok=True)
     layout.root.chmod(0o700)
-    ca = pki.new_authority()
+    ca = pki.new_authority("tenantguard-dev-cluster-ca")
     pki.write_pair(layout.pki, "ca", pki.KeyPair(cert_pem=ca.cert_pem, key_pem=ca.key_pem))
     # One loopback serving certificate for every component: they all listen on 127.0.0.1 only.
     serving = pki.issue_serving(
-        ca, common_name="kube-apiserver", dns_names=pki.APISERVER_DNS_NAMES, ip_addresses=(HOST, "10.96.0.1")
+        ca, common_name="kube-apiserver", dns_names=APISERVER_DNS_NAMES, ip_addresses=(HOST, "10.96.0.1")
     )
     pki.write_pair(layout.pki, "serving", serving)
     signing = pki.new_signing_key()

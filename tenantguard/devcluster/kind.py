@@ -22,9 +22,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tenantguard.devcluster import kubeconfig, pki
+from tenantguard.devcluster import kubeconfig
 from tenantguard.devcluster.credentials import TENANT_GROUP, TENANT_USER
 from tenantguard.devcluster.layout import Layout, State
+from webhook import pki
 
 PROVIDER = "kind"
 DEFAULT_NAME = "tenantguard"

@@ -1,4 +1,6 @@
-"""The dev cluster's PKI: one CA, a loopback serving certificate, client certificates, SA keys.
+"""PKI primitives: a CA, serving and client certificates, signing keys, and writing them safely.
+
+Used by the webhook's own certificates (`webhook.certs`) and by the dev cluster's control plane.
 
 ECDSA P-256 throughout: key generation takes microseconds where RSA-2048 takes tens of
 milliseconds per key, and every component here accepts it (the service-account issuer signs ES256).
@@ -19,14 +21,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 VALIDITY = dt.timedelta(days=365)
-# Names the apiserver answers to in-cluster as well as on loopback.
-APISERVER_DNS_NAMES = (
-    "localhost",
-    "kubernetes",
-    "kubernetes.default",
-    "kubernetes.default.svc",
-    "kubernetes.default.svc.cluster.local",
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,7 +62,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
 
 
-def new_authority(common_name: str = "tenantguard-dev-cluster-ca") -> Authority:
+def new_authority(common_name: str, validity: dt.timedelta = VALIDITY) -> Authority:
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name(common_name)
     now = _now()
@@ -79,7 +73,7 @@ def new_authority(common_name: str = "tenantguard-dev-cluster-ca") -> Authority:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
-        .not_valid_after(now + VALIDITY)
+        .not_valid_after(now + validity)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -101,6 +95,13 @@ def new_authority(common_name: str = "tenantguard-dev-cluster-ca") -> Authority:
     return Authority(cert=cert, key=key)
 
 
+def load_authority(cert_pem: bytes, key_pem: bytes) -> Authority:
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError("expected an EC private key")
+    return Authority(cert=x509.load_pem_x509_certificate(cert_pem), key=key)
+
+
 def _issue(
     ca: Authority,
     *,
@@ -108,6 +109,7 @@ def _issue(
     usage: x509.ObjectIdentifier,
     dns_names: tuple[str, ...] = (),
     ip_addresses: tuple[str, ...] = (),
+    validity: dt.timedelta = VALIDITY,
 ) -> KeyPair:
     key = ec.generate_private_key(ec.SECP256R1())
     now = _now()
@@ -118,7 +120,7 @@ def _issue(
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
-        .not_valid_after(now + VALIDITY)
+        .not_valid_after(min(now + validity, ca.cert.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
@@ -132,7 +134,12 @@ def _issue(
 
 
 def issue_serving(
-    ca: Authority, *, common_name: str, dns_names: tuple[str, ...], ip_addresses: tuple[str, ...]
+    ca: Authority,
+    *,
+    common_name: str,
+    dns_names: tuple[str, ...],
+    ip_addresses: tuple[str, ...],
+    validity: dt.timedelta = VALIDITY,
 ) -> KeyPair:
     return _issue(
         ca,
@@ -140,6 +147,7 @@ def issue_serving(
         usage=ExtendedKeyUsageOID.SERVER_AUTH,
         dns_names=dns_names,
         ip_addresses=ip_addresses,
+        validity=validity,
     )
 
 

@@ -6,11 +6,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from tenantguard.devcluster import pki
+from webhook import pki
 
 
 def test_client_certificate_carries_user_and_groups_signed_by_the_ca() -> None:
-    ca = pki.new_authority()
+    ca = pki.new_authority("test-ca")
     pair = pki.issue_client(ca, user="alice", groups=("acme-devs",))
     cert = x509.load_pem_x509_certificate(pair.cert_pem)
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "alice"
@@ -22,7 +22,7 @@ def test_client_certificate_carries_user_and_groups_signed_by_the_ca() -> None:
 
 
 def test_serving_certificate_names_loopback() -> None:
-    ca = pki.new_authority()
+    ca = pki.new_authority("test-ca")
     pair = pki.issue_serving(ca, common_name="x", dns_names=("localhost",), ip_addresses=("127.0.0.1",))
     sans = (
         x509.load_pem_x509_certificate(pair.cert_pem)
@@ -34,7 +34,7 @@ def test_serving_certificate_names_loopback() -> None:
 
 
 def test_authority_is_a_ca() -> None:
-    ca = pki.new_authority()
+    ca = pki.new_authority("test-ca")
     constraints = ca.cert.extensions.get_extension_for_class(x509.BasicConstraints).value
     assert constraints.ca
     assert isinstance(ca.key, ec.EllipticCurvePrivateKey)
@@ -50,7 +50,7 @@ def test_private_files_are_owner_only_even_when_they_existed(tmp_path: Path) -> 
 
 
 def test_write_pair_writes_certificate_public_and_key_private(tmp_path: Path) -> None:
-    pair = pki.issue_client(pki.new_authority(), user="u")
+    pair = pki.issue_client(pki.new_authority("test-ca"), user="u")
     cert, key = pki.write_pair(tmp_path / "pki", "u", pair)
     assert stat.S_IMODE(cert.stat().st_mode) == 0o644
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
