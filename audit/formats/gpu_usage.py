@@ -29,7 +29,8 @@ def gpu_overview(tenants: Mapping[str, Any]) -> str:
             for r in resources
             if r in by_resource
         ]
-        rows.append((name, segments, f"{fmt(gpu.get('gpuHours'), 1)} GPU-h"))
+        hours = number(gpu.get("gpuHours")) or 0.0
+        rows.append((name, segments, f"{fmt(hours, 1 if hours >= 1 or hours == 0 else 3)} GPU-h"))
     legend = " ".join(f'<span style="color:{colour[r]}">■</span> <code>{esc(r)}</code>' for r in resources)
     chart = bars(rows, width=760) if any(segs for _, segs, _ in rows) else ""
     more = len(tenants) - CHART_TENANTS
