@@ -8,9 +8,10 @@ Two providers:
 - ``kind``: a real (containerised) cluster where a Docker engine runs.
 
 Modules, pure first: ``binaries`` (where executables come from; runs the build script only when
-asked to resolve an empty cache), ``kubeconfig`` (rendering), ``layout`` (state directory, ports, state file), ``components`` (command lines), ``nodes`` and
-``kwok`` (simulated nodes, KWOK stages); then the I/O edge: ``credentials`` (writes the PKI — built
-with ``webhook.pki`` — and kubeconfigs), ``processes`` (detached processes, pid files, log tails), ``api`` (a minimal HTTPS
-client), ``cluster`` (up, down, status), ``kind``, ``cli``; and ``testing``, the helpers the e2e
-fixture hands to tests.
+asked to resolve an empty cache), ``kubeconfig`` (rendering), ``layout`` (state directory, ports,
+state file), ``components`` (command lines), ``nodes`` and ``kwok`` (simulated nodes, KWOK stages);
+then the I/O edge: ``credentials`` (writes the PKI, built with ``webhook.pki``, and kubeconfigs),
+``processes`` (detached processes, pid files, log tails), ``api`` (a minimal HTTPS client),
+``cluster`` (up, down, status), ``kind``, ``cli``; and ``testing``, the helpers the e2e fixture
+hands to tests.
 """
