@@ -164,13 +164,14 @@ def mutate(
     """The JSON patches every mutator wants, each computed on the result of the ones before it."""
     subject = Subject.of(obj, namespace)
     ctx = context(subject, policy, operation=operation, old=old, now=now)
-    return _mutate(subject, ctx)[0]
+    patches, final = _mutate(subject, ctx)
+    return Review(patches=patches, mutated=final.obj)
 
 
-def _mutate(subject: Subject, ctx: Context) -> tuple[Review, Subject]:
-    """The review and the mutated object's Subject (reused for validation, with its memos)."""
+def _mutate(subject: Subject, ctx: Context) -> tuple[tuple[Patch, ...], Subject]:
+    """The patches and the mutated object's Subject (reused for validation, with its memos)."""
     if _skip_reason(subject, ctx.tenant, ctx.settings):
-        return Review(patches=(), mutated=subject.obj), subject
+        return (), subject
     patches: list[Patch] = []
     current = subject
     for mutator in _mutators(subject.kind):
@@ -178,7 +179,7 @@ def _mutate(subject: Subject, ctx: Context) -> tuple[Review, Subject]:
         if ops:
             patches.extend(ops)
             current = Subject.of(apply(current.obj, ops), subject.namespace)
-    return Review(patches=tuple(patches), mutated=current.obj), current
+    return tuple(patches), current
 
 
 def review(
@@ -193,5 +194,5 @@ def review(
     """What admission does: mutate, then validate the mutated object."""
     subject = Subject.of(obj, namespace)
     ctx = context(subject, policy, operation=operation, old=old, now=now)
-    mutated, final = _mutate(subject, ctx)
-    return replace(mutated, evaluation=_evaluate(final, ctx))
+    patches, final = _mutate(subject, ctx)
+    return Review(patches=patches, mutated=final.obj, evaluation=_evaluate(final, ctx))

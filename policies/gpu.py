@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from policies.paths import Path
@@ -41,8 +42,11 @@ _APP_FIELDS = ("containers",)
 
 def is_gpu_resource(name: Any) -> bool:
     """True for `nvidia.com/gpu`, `nvidia.com/mig-<profile>` and their time-sliced `.shared` variants."""
-    if not isinstance(name, str):
-        return False
+    return isinstance(name, str) and _is_gpu_name(name)
+
+
+@lru_cache(maxsize=1024)  # every container's every resource name goes through here, and names repeat
+def _is_gpu_name(name: str) -> bool:
     base = name.removesuffix(SHARED_SUFFIX)
     return base == FULL_GPU or (base.startswith(MIG_PREFIX) and len(base) > len(MIG_PREFIX))
 

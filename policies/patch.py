@@ -13,21 +13,29 @@ from policies.model import Obj, Patch
 
 
 def _tokens(pointer: str) -> list[str]:
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+    tokens = pointer.split("/")[1:]
+    if "~" not in pointer:  # nothing escaped: the common case, without two replaces a token
+        return tokens
+    return [t.replace("~1", "/").replace("~0", "~") for t in tokens]
 
 
 def apply(obj: Obj, ops: Iterable[Patch]) -> Obj:
-    root: Any = dict(obj)
+    root: Obj = dict(obj)
+    # Containers this call copied may change in place: ops sharing a prefix copy it once, not once each.
+    copies: list[Any] = [root]  # holds them, so that their ids stay theirs
+    copied = {id(root)}
     for op in ops:
         tokens = _tokens(op["path"])
         parent: Any = root
-        for i, tok in enumerate(tokens[:-1]):
+        for tok in tokens[:-1]:
             key: Any = int(tok) if isinstance(parent, list) else tok
             child = parent[key]
-            child = dict(child) if isinstance(child, dict) else list(child)
-            parent[key] = child
+            if id(child) not in copied:
+                child = dict(child) if isinstance(child, dict) else list(child)
+                parent[key] = child
+                copies.append(child)
+                copied.add(id(child))
             parent = child
-            del i
         last = tokens[-1]
         if isinstance(parent, list):
             if op["op"] == "add":
@@ -40,4 +48,4 @@ def apply(obj: Obj, ops: Iterable[Patch]) -> Obj:
             parent[last] = op["value"]
         else:
             del parent[last]
-    return dict(root)
+    return root  # a copy already

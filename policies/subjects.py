@@ -6,7 +6,6 @@ denied at apply time rather than its ReplicaSet's pods minutes later.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,7 +96,10 @@ def _n(value: Any, default: int = 1) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
 
 
-def _template(obj: Obj, base: Path, replicas: int, role: str) -> Iterator[PodTemplate]:
+# The builders below append to one list rather than nest generators: every Subject.of runs them.
+
+
+def _template(out: list[PodTemplate], obj: Obj, base: Path, replicas: int, role: str) -> None:
     """A PodTemplateSpec at `base`: {metadata, spec}."""
     node: Any = obj
     for seg in base:
@@ -109,93 +111,104 @@ def _template(obj: Obj, base: Path, replicas: int, role: str) -> Iterator[PodTem
     spec = tpl.get("spec")
     if isinstance(spec, dict):
         meta = tpl.get("metadata")
-        yield PodTemplate(
-            path=(*base, "spec"),
-            spec=spec,
-            meta_path=(*base, "metadata"),
-            meta=meta if isinstance(meta, dict) else None,
-            replicas=replicas,
-            role=role,
+        out.append(
+            PodTemplate(
+                path=(*base, "spec"),
+                spec=spec,
+                meta_path=(*base, "metadata"),
+                meta=meta if isinstance(meta, dict) else None,
+                replicas=replicas,
+                role=role,
+            )
         )
 
 
-def _inline(spec: Any, path: Path, replicas: int, role: str, frameworks: bool = False) -> Iterator[PodTemplate]:
+def _inline(out: list[PodTemplate], spec: Any, path: Path, replicas: int, role: str, frameworks: bool = False) -> None:
     """A PodSpec inlined in a CRD (KServe components, ServingRuntime): metadata lives on the object."""
     if not isinstance(spec, dict):
         return
     extra: tuple[tuple[Path, Obj], ...] = ()
     if frameworks:
         extra = tuple(((*path, f), spec[f]) for f in KSERVE_FRAMEWORKS if isinstance(spec.get(f), dict))
-    yield PodTemplate(
-        path=path, spec=spec, meta_path=None, meta=None, replicas=replicas, role=role, extra_containers=extra
+    out.append(
+        PodTemplate(
+            path=path, spec=spec, meta_path=None, meta=None, replicas=replicas, role=role, extra_containers=extra
+        )
     )
 
 
-def pod_templates(obj: Obj) -> Iterator[PodTemplate]:
+def pod_templates(obj: Obj) -> list[PodTemplate]:
     kind = obj.get("kind")
+    out: list[PodTemplate] = []
+    if not isinstance(kind, str) or kind not in POD_TEMPLATE_KINDS:  # most objects: config, services, RBAC…
+        return out
     spec = _d(obj.get("spec"))
     if kind == "Pod":
         if obj.get("spec") is not None:
             meta = obj.get("metadata")
-            yield PodTemplate(
-                path=("spec",),
-                spec=spec,
-                meta_path=("metadata",),
-                meta=meta if isinstance(meta, dict) else None,
-                replicas=1,
-                role="pod",
+            out.append(
+                PodTemplate(
+                    path=("spec",),
+                    spec=spec,
+                    meta_path=("metadata",),
+                    meta=meta if isinstance(meta, dict) else None,
+                    replicas=1,
+                    role="pod",
+                )
             )
     elif kind in ("Deployment", "StatefulSet", "ReplicaSet"):
-        yield from _template(obj, ("spec", "template"), _n(spec.get("replicas")), "template")
+        _template(out, obj, ("spec", "template"), _n(spec.get("replicas")), "template")
     elif kind == "DaemonSet":
-        yield from _template(obj, ("spec", "template"), 1, "template")
+        _template(out, obj, ("spec", "template"), 1, "template")
     elif kind == "Job":
-        yield from _template(obj, ("spec", "template"), _n(spec.get("parallelism")), "template")
+        _template(out, obj, ("spec", "template"), _n(spec.get("parallelism")), "template")
     elif kind == "CronJob":
         job = _d(_d(spec.get("jobTemplate")).get("spec"))
-        yield from _template(obj, ("spec", "jobTemplate", "spec", "template"), _n(job.get("parallelism")), "template")
+        _template(out, obj, ("spec", "jobTemplate", "spec", "template"), _n(job.get("parallelism")), "template")
     elif kind == "InferenceService":
-        yield from _inference_service(spec)
+        _inference_service(out, spec)
     elif kind in ("ServingRuntime", "ClusterServingRuntime"):
-        yield from _inline(spec, ("spec",), 1, "runtime")
-        yield from _inline(spec.get("workerSpec"), ("spec", "workerSpec"), 1, "worker")
+        _inline(out, spec, ("spec",), 1, "runtime")
+        _inline(out, spec.get("workerSpec"), ("spec", "workerSpec"), 1, "worker")
     elif kind == "LLMInferenceService":
         n = _n(spec.get("replicas"))
-        yield from _inline(spec.get("template"), ("spec", "template"), n, "decode")
-        yield from _inline(spec.get("worker"), ("spec", "worker"), n, "worker")
+        _inline(out, spec.get("template"), ("spec", "template"), n, "decode")
+        _inline(out, spec.get("worker"), ("spec", "worker"), n, "worker")
         prefill = _d(spec.get("prefill"))
         pn = _n(prefill.get("replicas"))
-        yield from _inline(prefill.get("template"), ("spec", "prefill", "template"), pn, "prefill")
-        yield from _inline(prefill.get("worker"), ("spec", "prefill", "worker"), pn, "prefill-worker")
+        _inline(out, prefill.get("template"), ("spec", "prefill", "template"), pn, "prefill")
+        _inline(out, prefill.get("worker"), ("spec", "prefill", "worker"), pn, "prefill-worker")
     elif kind == "LeaderWorkerSet":
         groups = _n(spec.get("replicas"))
         lwt = _d(spec.get("leaderWorkerTemplate"))
         size = max(_n(lwt.get("size")), 1)
         base: Path = ("spec", "leaderWorkerTemplate")
         if isinstance(lwt.get("leaderTemplate"), dict):
-            yield from _template(obj, (*base, "leaderTemplate"), groups, "leader")
-            yield from _template(obj, (*base, "workerTemplate"), groups * (size - 1), "worker")
+            _template(out, obj, (*base, "leaderTemplate"), groups, "leader")
+            _template(out, obj, (*base, "workerTemplate"), groups * (size - 1), "worker")
         else:
-            yield from _template(obj, (*base, "workerTemplate"), groups * size, "worker")
+            _template(out, obj, (*base, "workerTemplate"), groups * size, "worker")
     elif kind == "RayCluster":
-        yield from _ray_cluster(obj, ("spec",))
+        _ray_cluster(out, obj, ("spec",))
     elif kind == "RayService":
-        yield from _ray_cluster(obj, ("spec", "rayClusterConfig"))
+        _ray_cluster(out, obj, ("spec", "rayClusterConfig"))
     elif kind == "RayJob":
-        yield from _ray_cluster(obj, ("spec", "rayClusterSpec"))
-        yield from _template(obj, ("spec", "submitterPodTemplate"), 1, "submitter")
+        _ray_cluster(out, obj, ("spec", "rayClusterSpec"))
+        _template(out, obj, ("spec", "submitterPodTemplate"), 1, "submitter")
+    return out
 
 
-def _inference_service(spec: Obj) -> Iterator[PodTemplate]:
+def _inference_service(out: list[PodTemplate], spec: Obj) -> None:
     for component in ("predictor", "transformer", "explainer"):
         comp = spec.get(component)
         if not isinstance(comp, dict):
             continue
         n = _n(comp.get("minReplicas"))
-        yield from _inline(comp, ("spec", component), n, component, frameworks=component == "predictor")
+        _inline(out, comp, ("spec", component), n, component, frameworks=component == "predictor")
         worker = comp.get("workerSpec")
         if isinstance(worker, dict):
-            yield from _inline(
+            _inline(
+                out,
                 worker,
                 ("spec", component, "workerSpec"),
                 n * _n(worker.get("pipelineParallelSize")),
@@ -203,14 +216,14 @@ def _inference_service(spec: Obj) -> Iterator[PodTemplate]:
             )
 
 
-def _ray_cluster(obj: Obj, base: Path) -> Iterator[PodTemplate]:
+def _ray_cluster(out: list[PodTemplate], obj: Obj, base: Path) -> None:
     node: Any = obj
     for seg in base:
         node = node.get(seg) if isinstance(node, dict) else None
     cluster = _d(node)
-    yield from _template(obj, (*base, "headGroupSpec", "template"), 1, "head")
+    _template(out, obj, (*base, "headGroupSpec", "template"), 1, "head")
     groups = cluster.get("workerGroupSpecs")
     for i, group in enumerate(groups if isinstance(groups, list) else ()):
         g = _d(group)
         count = _n(g.get("replicas"), _n(g.get("minReplicas"))) * max(_n(g.get("numOfHosts")), 1)
-        yield from _template(obj, (*base, "workerGroupSpecs", i, "template"), count, "worker")
+        _template(out, obj, (*base, "workerGroupSpecs", i, "template"), count, "worker")

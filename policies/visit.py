@@ -31,20 +31,34 @@ class ContainerRef:
 def containers(pod: PodTemplate, fields: tuple[str, ...] = CONTAINER_FIELDS) -> Iterator[ContainerRef]:
     refs = pod.memo.get(fields)
     if refs is None:
-        refs = pod.memo[fields] = tuple(_containers(pod, fields))
+        refs = pod.memo[fields] = _containers(pod, fields)
     return iter(refs)
 
 
-def _containers(pod: PodTemplate, fields: tuple[str, ...]) -> Iterator[ContainerRef]:
+def _containers(pod: PodTemplate, fields: tuple[str, ...]) -> tuple[ContainerRef, ...]:
+    # Rules ask for several field sets of one pod; each field's refs are built once and shared by all.
+    refs: list[ContainerRef] = []
     for f in fields:
+        refs.extend(_field_refs(pod, f))
+    if "containers" in fields and pod.extra_containers:
+        refs.extend(ContainerRef(path=path, container=c, field=str(path[-1])) for path, c in pod.extra_containers)
+    return tuple(refs)
+
+
+def _field_refs(pod: PodTemplate, f: str) -> tuple[ContainerRef, ...]:
+    key = ("visit:field", f)  # no field set a rule asks for looks like this
+    refs = pod.memo.get(key)
+    if refs is None:
         items = pod.spec.get(f)
-        if isinstance(items, list):
-            for i, c in enumerate(items):
-                if isinstance(c, dict):
-                    yield ContainerRef(path=(*pod.path, f, i), container=c, field=f)
-    if "containers" in fields:
-        for path, c in pod.extra_containers:
-            yield ContainerRef(path=path, container=c, field=str(path[-1]))
+        listed = items if isinstance(items, list) else ()
+        refs = pod.memo[key] = tuple(
+            [
+                ContainerRef(path=(*pod.path, f, i), container=c, field=f)
+                for i, c in enumerate(listed)
+                if isinstance(c, dict)
+            ]
+        )
+    return refs
 
 
 def security_context(c: ContainerRef) -> Obj:

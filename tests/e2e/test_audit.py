@@ -167,6 +167,23 @@ def seeded(dev_cluster: DevCluster) -> Iterator[DevCluster]:
     c.kubectl("apply", "-f", str(HERE / "manifests" / "policyreport-crds.yaml"))
     for crd in ("tenants.tenantguard.io", "policyreports.wgpolicyk8s.io", "clusterpolicyreports.wgpolicyk8s.io"):
         c.kubectl("wait", "--for=condition=Established", f"crd/{crd}", "--timeout=60s")
+    # Namespaces and objects first, the Tenants that claim them afterwards: until then no admission webhook,
+    # registered or not (the session's webhook fixture may already be), labels or judges anything here.
+    for ns in OURS:
+        c.create_namespace(ns)
+    for obj in seeds():
+        c.apply(obj)
+    for ns, pod in (
+        ("umbrella-a", "trainer"),
+        ("umbrella-b", "vllm"),
+        ("umbrella-b", "client"),
+        ("cyberdyne-a", "agent"),
+    ):
+        wait_for(partial(_running, c, ns, pod), what=f"pod {ns}/{pod} Running")
+    wait_for(
+        lambda: c.get("resourcequota", "gpu", "-n", "umbrella-a").get("status", {}).get("used", {}).get("pods") == "2",
+        what="quota usage",
+    )
     gpu = {"maxPerPod": 2, "maxTotal": 8}
     c.apply(
         tenant(
@@ -188,21 +205,6 @@ def seeded(dev_cluster: DevCluster) -> Iterator[DevCluster]:
             members=[{"kind": "Group", "name": "cyberdyne-devs"}],
             gpu={**gpu, "allowedResources": ["nvidia.com/mig-1g.10gb"]},
         )
-    )
-    for ns in OURS:
-        c.create_namespace(ns)  # no tenant label yet: no webhook would look at what follows
-    for obj in seeds():
-        c.apply(obj)
-    for ns, pod in (
-        ("umbrella-a", "trainer"),
-        ("umbrella-b", "vllm"),
-        ("umbrella-b", "client"),
-        ("cyberdyne-a", "agent"),
-    ):
-        wait_for(partial(_running, c, ns, pod), what=f"pod {ns}/{pod} Running")
-    wait_for(
-        lambda: c.get("resourcequota", "gpu", "-n", "umbrella-a").get("status", {}).get("used", {}).get("pods") == "2",
-        what="quota usage",
     )
     for ns in OURS:
         c.kubectl("label", "namespace", ns, f"{LABEL}={ns.split('-')[0]}")

@@ -44,16 +44,15 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
             for name, requested in requests.items():
                 if not is_gpu_resource(name):
                     continue
-                path = dotted((*ref.path, "resources", "requests", name))
                 if name not in limits:
                     yield Finding(
-                        path=path,
+                        path=dotted((*ref.path, "resources", "requests", name)),
                         message=f"container {ref.name!r} requests {requested} {name} "
                         "without a limit; GPU resources need limits equal to requests",
                     )
                 elif not _same(requested, limits[name]):
                     yield Finding(
-                        path=path,
+                        path=dotted((*ref.path, "resources", "requests", name)),
                         message=f"container {ref.name!r} requests {requested} {name} "
                         f"but its limit is {limits[name]}; GPUs cannot be overcommitted",
                     )

@@ -34,13 +34,17 @@ def _listing(profiles: frozenset[str]) -> str:
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
-    known = ctx.settings.all_mig_profiles
+    known: frozenset[str] | None = None  # a union of every product's table: built only once a MIG slice shows
     for pod_template in subject.pods:
-        products = selected_products(pod_template.spec) or frozenset()
+        products: frozenset[str] | None = None  # read only for a pod with a MIG container
         for ref, name, where in gpu_containers(pod_template):
             profile = mig_profile_of(name)
             if profile is None:
                 continue
+            if products is None:
+                products = selected_products(pod_template.spec) or frozenset()
+            if known is None:
+                known = ctx.settings.all_mig_profiles
             path = dotted((*ref.path, "resources", where, name))
             if profile not in known:
                 yield Finding(

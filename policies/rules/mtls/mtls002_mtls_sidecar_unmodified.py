@@ -73,9 +73,10 @@ def _tampering(ref: ContainerRef, pod: PodTemplate, ctx: Context, tenant: str) -
     if c.get("command"):
         yield Finding(path=dotted((*ref.path, "command")), message="the mTLS sidecar's command cannot be set")
     seen: dict[str, str] = {}
+    spiffe = spiffe_id(tenant)
     for i, flag, value in flags(c["args"] if isinstance(c.get("args"), list) else []):
         seen.setdefault(flag, value)
-        if flag.startswith(FORBIDDEN_FLAGS) and not (flag == "--allow-uri" and value == spiffe_id(tenant)):
+        if flag.startswith(FORBIDDEN_FLAGS) and not (flag == "--allow-uri" and value == spiffe):
             yield Finding(
                 path=dotted((*ref.path, "args", i)),
                 message=f"the mTLS sidecar admits only tenant {tenant!r}'s clients; no {flag}",
@@ -85,7 +86,7 @@ def _tampering(ref: ContainerRef, pod: PodTemplate, ctx: Context, tenant: str) -
                 path=dotted((*ref.path, "args", i)),
                 message=f"the mTLS sidecar must forward to this pod (127.0.0.1), not {value!r}",
             )
-    for flag, value in {**CERT_FLAGS, "--allow-uri": spiffe_id(tenant)}.items():
+    for flag, value in {**CERT_FLAGS, "--allow-uri": spiffe}.items():
         if seen.get(flag) != value:
             yield Finding(path=dotted((*ref.path, "args")), message=f"the mTLS sidecar needs {flag}={value}")
     volumes = {v.get("name"): v for v in pod.spec.get("volumes") or () if isinstance(v, dict)}

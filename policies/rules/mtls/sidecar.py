@@ -47,6 +47,16 @@ def spiffe_id(tenant: str) -> str:
 
 def app_port(pod: PodTemplate, sidecar_name: str) -> int | None:
     """The first declared port of an app container (or of a tenant's own native sidecar)."""
+    # Memoised: the injector, MTLS001 and MTLS002 each ask, some twice, for every pod.
+    key = ("mtls-app-port", sidecar_name)
+    memo = pod.memo.get(key)
+    if memo is None:
+        memo = pod.memo[key] = (_app_port(pod, sidecar_name),)
+    port: int | None = memo[0]
+    return port
+
+
+def _app_port(pod: PodTemplate, sidecar_name: str) -> int | None:
     refs = [*containers(pod, ("containers",)), *containers(pod, ("initContainers",))]
     for ref in refs:
         if ref.field == "initContainers" and (not ref.is_sidecar or ref.name == sidecar_name):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
+from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
 
 from policies.context import Context
@@ -31,8 +32,13 @@ Network = IPv4Network | IPv6Network
 
 
 def _network(text: object) -> Network | None:
+    return _parse(str(text))
+
+
+@lru_cache(maxsize=1024)  # the tenant's egress CIDRs are parsed for every NetworkPolicy; networks are immutable
+def _parse(text: str) -> Network | None:
     try:
-        return ipaddress.ip_network(str(text), strict=False)
+        return ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
 

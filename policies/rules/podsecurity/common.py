@@ -37,11 +37,13 @@ def obj(value: Any) -> Obj:
 
 
 def pod_security_context(pod: PodTemplate) -> Obj:
-    return obj(pod.spec.get("securityContext"))
+    sc = pod.spec.get("securityContext")  # obj() inlined, as below
+    return sc if isinstance(sc, dict) else {}
 
 
 def container_security_context(ref: ContainerRef) -> Obj:
-    return obj(ref.container.get("securityContext"))
+    sc = ref.container.get("securityContext")  # obj() inlined: every container check calls this
+    return sc if isinstance(sc, dict) else {}
 
 
 def is_windows(pod: PodTemplate) -> bool:
@@ -56,7 +58,7 @@ def in_user_namespace(pod: PodTemplate) -> bool:
 
 def all_containers(pod: PodTemplate) -> Iterator[ContainerRef]:
     """containers, initContainers, ephemeralContainers and KServe's predictor containers (as PSA)."""
-    yield from containers(pod)
+    return containers(pod)
 
 
 def sc_path(ref: ContainerRef, *rest: str | int) -> Path:

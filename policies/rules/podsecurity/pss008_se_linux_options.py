@@ -54,11 +54,9 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod in subject.pods:
         yield from _offences(pod_security_context(pod).get("seLinuxOptions"), "pod", pod_sc_path(pod, "seLinuxOptions"))
         for ref in all_containers(pod):
-            yield from _offences(
-                container_security_context(ref).get("seLinuxOptions"),
-                container(ref),
-                sc_path(ref, "seLinuxOptions"),
-            )
+            options = container_security_context(ref).get("seLinuxOptions")
+            if options is not None:  # the setter's name and path only for a container that sets it
+                yield from _offences(options, container(ref), sc_path(ref, "seLinuxOptions"))
 
 
 RULE = Rule(

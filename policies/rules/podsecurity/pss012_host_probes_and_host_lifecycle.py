@@ -27,6 +27,7 @@ REASON = "probe or lifecycle host"
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 HOOKS = ("postStart", "preStop")
 HANDLERS = ("httpGet", "tcpSocket")
+_WHERE_HOSTS_HIDE = frozenset((*PROBES, "lifecycle"))  # the container fields a host can hide in
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
@@ -34,6 +35,8 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         return
     for pod in subject.pods:
         for ref in all_containers(pod):
+            if _WHERE_HOSTS_HIDE.isdisjoint(ref.container):  # no probe and no hook: nothing to look at
+                continue
             lifecycle = obj(ref.container.get("lifecycle"))
             handlers: list[tuple[tuple[str, ...], Obj]] = [
                 ((p,), h) for p in PROBES if isinstance(h := ref.container.get(p), dict)

@@ -43,10 +43,13 @@ RESTRICTED_TYPES = (
 )  # fmt: skip
 
 
+_ALLOWED = frozenset(ALLOWED)
+
+
 def volume_type(volume: dict[str, object]) -> str | None:
     """None for an allowed (or defaulted) source, else PSA's name for the restricted type."""
     sources = [k for k, v in volume.items() if k != "name" and v is not None]
-    if not sources or any(k in sources for k in ALLOWED):
+    if not sources or not _ALLOWED.isdisjoint(sources):
         return None
     return next((t for t in RESTRICTED_TYPES if t in sources), "unknown")
 

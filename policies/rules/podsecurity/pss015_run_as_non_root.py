@@ -50,15 +50,14 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
             )
         for ref in all_containers(pod):
             value = container_security_context(ref).get("runAsNonRoot")
-            path = dotted(sc_path(ref, "runAsNonRoot"))
             if value is False:
                 yield Finding(
-                    path=path,
+                    path=dotted(sc_path(ref, "runAsNonRoot")),
                     message=f"{REASON} ({container(ref)} must not set securityContext.runAsNonRoot=false)",
                 )
             elif value is None and pod_value is not True:
                 yield Finding(
-                    path=path,
+                    path=dotted(sc_path(ref, "runAsNonRoot")),
                     message=f"{REASON} (pod or {container(ref)} must set securityContext.runAsNonRoot=true)",
                 )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 DOCKER_HUB = "docker.io"
 _LEGACY_HUB = "index.docker.io"
@@ -21,6 +22,7 @@ _LEGACY_HUB = "index.docker.io"
 _HF_ID = re.compile(r"^(?:[A-Za-z0-9][\w.-]*/)?[A-Za-z0-9][\w.-]*$")
 
 
+@lru_cache(maxsize=1024)  # every container of every object; images repeat
 def normalise_image(image: str) -> str:
     first, slash, rest = image.partition("/")
     if not slash or (not any(c in first for c in ".:") and first != "localhost" and first.lower() == first):
