@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from audit import manifests
 from audit.manifests import InputError, Manifest
 from audit.results import Result
 from policies.engine import Policy, review
-from policies.settings import DEFAULT_SETTINGS, Settings, SettingsError, parse_settings
+from policies.settings import DEFAULT_SETTINGS, Settings, SettingsError, settings_from_yaml
 from policies.tenancy import Tenant, TenantError, TenantIndex, parse_tenant
 
 
@@ -48,15 +46,10 @@ def load_settings(path: str | None) -> Settings:
     if path is None:
         return DEFAULT_SETTINGS
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
         raise SettingsError([f"{path}: {err}"]) from err
-    if raw is not None and not isinstance(raw, dict):
-        raise SettingsError([f"{path}: expected a mapping of settings"])
-    try:
-        return parse_settings(raw)
-    except SettingsError as err:
-        raise SettingsError([f"{path}: {p}" for p in err.problems]) from err
+    return settings_from_yaml(text, path)
 
 
 def _tenants(found: Iterable[Manifest], report: LintReport) -> list[Tenant]:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import yaml
+
 from policies.model import Category, Mode, Severity
 from policies.schema import validate
 
@@ -228,6 +230,20 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
         platform_users=frozenset(raw.get("platformUsers", d.platform_users)),
         platform_groups=frozenset(raw.get("platformGroups", d.platform_groups)),
     )
+
+
+def settings_from_yaml(text: str, source: str) -> Settings:
+    """A settings document as YAML text; SettingsError names `source` (the file) and each field."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise SettingsError([f"{source}: invalid YAML: {err}"]) from err
+    if raw is not None and not isinstance(raw, dict):
+        raise SettingsError([f"{source}: expected a mapping of settings, got {type(raw).__name__}"])
+    try:
+        return parse_settings(raw)
+    except SettingsError as err:
+        raise SettingsError([f"{source}: {p}" for p in err.problems]) from err
 
 
 def _parse_until(text: str) -> datetime:

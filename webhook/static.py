@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from policies.engine import Policy
-from policies.settings import DEFAULT_SETTINGS, Settings, SettingsError, parse_settings
+from policies.settings import DEFAULT_SETTINGS, Settings, SettingsError, settings_from_yaml
 from policies.tenancy import TenantError, TenantIndex, parse_tenant
 
 
@@ -38,12 +38,11 @@ def load_settings(path: str | None) -> Settings:
     if not path:
         return DEFAULT_SETTINGS
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        return parse_settings(raw if isinstance(raw, dict) else None)
-    except (OSError, yaml.YAMLError) as err:
+        return settings_from_yaml(Path(path).read_text(encoding="utf-8"), path)
+    except OSError as err:
         raise ConfigError(f"{path}: {err}") from err
     except SettingsError as err:
-        raise ConfigError(f"{path}: " + "; ".join(err.problems)) from err
+        raise ConfigError("; ".join(err.problems)) from err
 
 
 class StaticSource:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
 from policies.engine import Policy, evaluate
 from policies.fixtures import pod, policy_for
 from policies.model import Category, Mode, Severity
-from policies.settings import DEFAULT_SETTINGS, SettingsError, parse_settings
+from policies.settings import DEFAULT_SETTINGS, SettingsError, parse_settings, settings_from_yaml
+from webhook.static import ConfigError, load_settings
 
 
 def test_no_file_is_the_defaults() -> None:
@@ -68,3 +70,24 @@ def test_exceptions_waive_matching_objects_until_they_expire(
     evaluation = evaluate(pod(hostNetwork=True), _with_exception(**exception), now=now)
     assert ("PSS002" in {v.rule for v in evaluation.waived}) is waived
     assert ("PSS002" in {v.rule for v in evaluation.violations}) is not waived
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("- a\n- b\n", "settings.yaml: expected a mapping of settings, got list"),
+        ("enforcement: [\n", "settings.yaml: invalid YAML"),
+        ("tenantLabel: 3\n", "settings.yaml: tenantLabel: must be string"),
+    ],
+)
+def test_settings_files_name_the_file(text: str, problem: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        settings_from_yaml(text, "settings.yaml")
+    assert err.value.problems[0].startswith(problem)
+
+
+def test_the_webhook_refuses_a_settings_file_that_is_not_a_mapping(tmp_path: Path) -> None:
+    cfg = tmp_path / "settings.yaml"
+    cfg.write_text("- enforcement\n")
+    with pytest.raises(ConfigError, match="expected a mapping of settings"):
+        load_settings(str(cfg))
