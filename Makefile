@@ -34,8 +34,8 @@ e2e: $(STAMP) control-plane
 	$(BIN)/pytest tests/e2e
 
 check: $(STAMP)
-	$(BIN)/ruff check policies webhook audit tenantguard tests
-	$(BIN)/ruff format --check policies webhook audit tenantguard tests
+	$(BIN)/ruff check policies webhook audit tenantguard tests scripts
+	$(BIN)/ruff format --check policies webhook audit tenantguard tests scripts
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/mypy --explicit-package-bases tests

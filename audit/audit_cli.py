@@ -17,15 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from audit import manifests, policyreport, report
-from audit.cluster import ClusterError, ClusterReader, LiveSource, connect
-from audit.lint import load_settings
-from audit.manifests import InputError
-from audit.scan import Scanner, Source, scan
-from audit.snapshot import SnapshotReader
-from audit.usage import Window, parse_duration, parse_time
-from policies.model import Severity
-from policies.settings import SettingsError
+from tenantguard.audit import manifests, policyreport, report
+from tenantguard.audit.cluster import ClusterError, ClusterReader, LiveSource, connect
+from tenantguard.audit.lint import load_settings
+from tenantguard.audit.manifests import InputError
+from tenantguard.audit.scan import Scanner, Source, scan
+from tenantguard.audit.snapshot import SnapshotReader
+from tenantguard.audit.usage import Window, parse_duration, parse_time
+from tenantguard.policies.model import Severity
+from tenantguard.policies.settings import SettingsError
 
 EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
 FORMATS = ("json", "markdown", "html")
@@ -105,11 +105,11 @@ def _extra_tenants(scanner: Scanner, paths: list[str], problems: list[str]) -> N
 
 def _render(doc: dict[str, Any], fmt: str) -> str:
     if fmt == "markdown":
-        from audit.formats import markdown
+        from tenantguard.audit.formats import markdown
 
         return markdown.render(doc)
     if fmt == "html":
-        from audit.formats import html
+        from tenantguard.audit.formats import html
 
         return html.render(doc)
     import orjson
@@ -118,7 +118,7 @@ def _render(doc: dict[str, Any], fmt: str) -> str:
 
 
 def _metrics(args: argparse.Namespace, doc_tenants: dict[str, str], window: Window) -> Any:
-    from audit.prometheus import PrometheusError, usage_metrics
+    from tenantguard.audit.prometheus import PrometheusError, usage_metrics
 
     try:
         return usage_metrics(args.prometheus_url, doc_tenants, start=window.start, end=window.end)

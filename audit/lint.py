@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audit import manifests
-from audit.manifests import InputError, Manifest
-from audit.results import Result
-from policies.engine import Policy, review
-from policies.settings import DEFAULT_SETTINGS, Settings, SettingsError, settings_from_yaml
-from policies.tenancy import Tenant, TenantError, TenantIndex, parse_tenant
+from tenantguard.audit import manifests
+from tenantguard.audit.manifests import InputError, Manifest
+from tenantguard.audit.results import Result
+from tenantguard.policies.engine import Policy, review
+from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings, SettingsError, settings_from_yaml
+from tenantguard.policies.tenancy import Tenant, TenantError, TenantIndex, parse_tenant
 
 
 @dataclass(slots=True)

@@ -7,10 +7,10 @@ import gc
 import sys
 from pathlib import Path
 
-from audit.formats import RENDERERS
-from audit.lint import lint, load_settings
-from policies.model import Severity
-from policies.settings import SettingsError
+from tenantguard.audit.formats import RENDERERS
+from tenantguard.audit.lint import lint, load_settings
+from tenantguard.policies.model import Severity
+from tenantguard.policies.settings import SettingsError
 
 EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import orjson
 
-from audit.results import Result
-from policies.registry import RULES, rules_for
+from tenantguard.audit.results import Result
+from tenantguard.policies.registry import RULES, rules_for
 
 API_VERSION = "wgpolicyk8s.io/v1alpha2"
 NAME = "tenantguard"

@@ -43,12 +43,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from audit.rbac_grants import CrossTenantAccess, Grant, RiskyGrant, SubjectGrants
-from audit.rbac_risks import Risk, classify
-from audit.rbac_rules import ALL, PolicyRule, aggregate, parse_rules
-from audit.rbac_subjects import Members, display, is_broad, normalize
-from policies.rules.rbac.identities import subjects
-from policies.tenancy import RbacSubject, TenantIndex
+from tenantguard.audit.rbac_grants import CrossTenantAccess, Grant, RiskyGrant, SubjectGrants
+from tenantguard.audit.rbac_risks import Risk, classify
+from tenantguard.audit.rbac_rules import ALL, PolicyRule, aggregate, parse_rules
+from tenantguard.audit.rbac_subjects import Members, display, is_broad, normalize
+from tenantguard.policies.rules.rbac.identities import subjects
+from tenantguard.policies.tenancy import RbacSubject, TenantIndex
 
 CROSS_TENANT_NAMESPACES = 10
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from audit.rbac_risks import Risk
-from audit.rbac_rules import PolicyRule
-from policies.tenancy import RbacSubject
+from tenantguard.audit.rbac_risks import Risk
+from tenantguard.audit.rbac_rules import PolicyRule
+from tenantguard.policies.tenancy import RbacSubject
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from audit.rbac_rules import ALL, PolicyRule
+from tenantguard.audit.rbac_rules import ALL, PolicyRule
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 AUTHENTICATION_GROUP = "authentication.k8s.io"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from policies.rules.rbac.identities import EVERYONE, SA_GROUP, SA_USER
-from policies.tenancy import RbacSubject, TenantIndex
+from tenantguard.policies.rules.rbac.identities import EVERYONE, SA_GROUP, SA_USER
+from tenantguard.policies.tenancy import RbacSubject, TenantIndex
 
 
 class Members:

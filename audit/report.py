@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from audit import rbac_exposure
-from audit.results import Result
-from audit.scan import Scanner
-from audit.usage import TenantUsage, Window, isoformat
-from policies import netpol
+from tenantguard.audit import rbac_exposure
+from tenantguard.audit.results import Result
+from tenantguard.audit.scan import Scanner
+from tenantguard.audit.usage import TenantUsage, Window, isoformat
+from tenantguard.policies import netpol
 
 SCHEMA_VERSION = "tenantguard.io/audit/v1"
 NO_TENANT = "(none)"  # violationsByTenant key for objects no tenant owns (cluster-scoped, unclaimed namespaces)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from policies.model import Severity, Violation
+from tenantguard.policies.model import Severity, Violation
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

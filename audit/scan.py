@@ -22,17 +22,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from audit.results import Result
-from audit.usage import ENDPOINT_KINDS, PodUsage, endpoint, pod_usage, quota_rows, service_endpoint, serving_pod
-from policies import netpol
-from policies.context import Context
-from policies.engine import Policy, evaluate
-from policies.gpu import object_gpu_demand
-from policies.rules.mtls.injection import ISTIO_LABEL
-from policies.rules.mtls.sidecar import needs_mtls, sidecar_ref
-from policies.settings import DEFAULT_SETTINGS, Settings
-from policies.subjects import POD_TEMPLATE_KINDS, Subject
-from policies.tenancy import Tenant, TenantError, TenantIndex, parse_tenant
+from tenantguard.audit.results import Result
+from tenantguard.audit.usage import (
+    ENDPOINT_KINDS,
+    PodUsage,
+    endpoint,
+    pod_usage,
+    quota_rows,
+    service_endpoint,
+    serving_pod,
+)
+from tenantguard.policies import netpol
+from tenantguard.policies.context import Context
+from tenantguard.policies.engine import Policy, evaluate
+from tenantguard.policies.gpu import object_gpu_demand
+from tenantguard.policies.rules.mtls.injection import ISTIO_LABEL
+from tenantguard.policies.rules.mtls.sidecar import needs_mtls, sidecar_ref
+from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
+from tenantguard.policies.subjects import POD_TEMPLATE_KINDS, Subject
+from tenantguard.policies.tenancy import Tenant, TenantError, TenantIndex, parse_tenant
 
 OwnerKey = tuple[str, str, str]
 RBAC_KINDS = frozenset({"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"})

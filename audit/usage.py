@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from policies.context import Context
-from policies.gpu import is_gpu_resource, mig_compute_share, pod_gpu_devices
-from policies.rules.serving.model_sources import sources
-from policies.subjects import Subject, pod_templates
+from tenantguard.policies.context import Context
+from tenantguard.policies.gpu import is_gpu_resource, mig_compute_share, pod_gpu_devices
+from tenantguard.policies.rules.serving.model_sources import sources
+from tenantguard.policies.subjects import Subject, pod_templates
 
 TERMINAL = frozenset({"Succeeded", "Failed"})
 ENDPOINT_KINDS = frozenset({"InferenceService", "LLMInferenceService", "LeaderWorkerSet", "RayService"})

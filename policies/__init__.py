@@ -6,7 +6,7 @@ client: the webhook, the audit and the lint adapt inputs and outputs around this
 same object gets the same verdict in all three places.
 """
 
-from policies.engine import Evaluation, evaluate, mutate, review
-from policies.model import Category, Mode, Severity, Violation
+from tenantguard.policies.engine import Evaluation, evaluate, mutate, review
+from tenantguard.policies.model import Category, Mode, Severity, Violation
 
 __all__ = ["Category", "Evaluation", "Mode", "Severity", "Violation", "evaluate", "mutate", "review"]

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from policies.model import Obj
-from policies.settings import DEFAULT_SETTINGS, Settings
-from policies.tenancy import EMPTY_INDEX, Tenant, TenantIndex
+from tenantguard.policies.model import Obj
+from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
+from tenantguard.policies.tenancy import EMPTY_INDEX, Tenant, TenantIndex
 
 
 class ClusterView(Protocol):

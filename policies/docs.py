@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import yaml
 
-from policies.model import Category, Example, Rule
+from tenantguard.policies.model import Category, Example, Rule
 
 _INTRO = """\
 # Rule reference

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 
-from policies.context import EMPTY_VIEW, ClusterView, Context
-from policies.model import Mode, Mutator, Obj, Patch, Rule, Violation
-from policies.patch import apply
-from policies.registry import mutators_for, rules_for
-from policies.settings import DEFAULT_SETTINGS, Settings
-from policies.subjects import Subject
-from policies.tenancy import EMPTY_INDEX, Tenant, TenantIndex
+from tenantguard.policies.context import EMPTY_VIEW, ClusterView, Context
+from tenantguard.policies.model import Mode, Mutator, Obj, Patch, Rule, Violation
+from tenantguard.policies.patch import apply
+from tenantguard.policies.registry import mutators_for, rules_for
+from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
+from tenantguard.policies.subjects import Subject
+from tenantguard.policies.tenancy import EMPTY_INDEX, Tenant, TenantIndex
 
 # Judged even when no tenant owns their namespace: they decide who owns what.
 CLUSTER_KINDS = frozenset({"Namespace", "Tenant", "ClusterRoleBinding", "ClusterRole"})

@@ -18,9 +18,9 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from policies.paths import Path
-from policies.subjects import PodTemplate, Subject
-from policies.visit import ContainerRef, containers
+from tenantguard.policies.paths import Path
+from tenantguard.policies.subjects import PodTemplate, Subject
+from tenantguard.policies.visit import ContainerRef, containers
 
 FULL_GPU = "nvidia.com/gpu"
 MIG_PREFIX = "nvidia.com/mig-"

@@ -8,8 +8,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from policies.context import Context
-    from policies.subjects import Subject
+    from tenantguard.policies.context import Context
+    from tenantguard.policies.subjects import Subject
 
 Obj = dict[str, Any]
 Patch = dict[str, Any]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from policies.model import Obj, Patch
+from tenantguard.policies.model import Obj, Patch
 
 
 def _tokens(pointer: str) -> list[str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from policies.model import Category, Mutator, Rule
-from policies.rules import gpu, mtls, network, podsecurity, rbac, serving, tenancy
-from policies.subjects import POD_TEMPLATE_KINDS
+from tenantguard.policies.model import Category, Mutator, Rule
+from tenantguard.policies.rules import gpu, mtls, network, podsecurity, rbac, serving, tenancy
+from tenantguard.policies.subjects import POD_TEMPLATE_KINDS
 
 RULES: tuple[Rule, ...] = (
     *tenancy.RULES,

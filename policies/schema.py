@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from policies.paths import Path, dotted
+from tenantguard.policies.paths import Path, dotted
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),

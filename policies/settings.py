@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from policies.model import Category, Mode, Severity
-from policies.schema import validate
+from tenantguard.policies.model import Category, Mode, Severity
+from tenantguard.policies.schema import validate
 
 # MIG profiles per GPU product (NVIDIA MIG user guide; mig-parted's profile tables). A product label
 # (`nvidia.com/gpu.product`, e.g. NVIDIA-A100-SXM4-80GB) matches the first entry whose regex it contains.

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from policies.model import Obj
-from policies.paths import Path
+from tenantguard.policies.model import Obj
+from tenantguard.policies.paths import Path
 
 WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"})
 SERVING_KINDS = frozenset(

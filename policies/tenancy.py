@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies.schema import validate
-from policies.tenant_schema import TENANT_SCHEMA
+from tenantguard.policies.schema import validate
+from tenantguard.policies.tenant_schema import TENANT_SCHEMA
 
 
 class TenantError(ValueError):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from policies.model import Obj
-from policies.paths import Path
-from policies.subjects import PodTemplate
+from tenantguard.policies.model import Obj
+from tenantguard.policies.paths import Path
+from tenantguard.policies.subjects import PodTemplate
 
 CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 

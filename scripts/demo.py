@@ -26,11 +26,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tenantguard import webhook_runner  # noqa: E402
 from tenantguard.devcluster import cluster  # noqa: E402
 from tenantguard.devcluster.layout import default_state_dir  # noqa: E402
-from tenantguard.devcluster.testing import DevCluster, wait_for  # noqa: E402
 from tests.corpus import objects  # noqa: E402
+from tests.support import webhook_runner  # noqa: E402
+from tests.support.devcluster import DevCluster, wait_for  # noqa: E402
 
 EXE = Path(sys.executable).with_name("tenantguard")
 OUT = ROOT / "out"

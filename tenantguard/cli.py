@@ -9,10 +9,10 @@ from collections.abc import Sequence
 
 # subcommand -> module exposing add_arguments(parser) and run(args) -> int
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "lint": ("audit.lint_cli", "lint manifests against the tenant policies (CI)"),
-    "audit": ("audit.audit_cli", "scan a live cluster or a snapshot: isolation and usage reports"),
-    "serve": ("webhook.serve", "run the admission webhook (TLS)"),
-    "certs": ("webhook.certs_cli", "generate, inspect and renew the webhook CA and serving certificate"),
+    "lint": ("tenantguard.audit.lint_cli", "lint manifests against the tenant policies (CI)"),
+    "audit": ("tenantguard.audit.audit_cli", "scan a live cluster or a snapshot: isolation and usage reports"),
+    "serve": ("tenantguard.webhook.serve", "run the admission webhook (TLS)"),
+    "certs": ("tenantguard.webhook.certs_cli", "generate, inspect and renew the webhook CA and serving certificate"),
     "dev-cluster": ("tenantguard.devcluster.cli", "local Kubernetes control plane for tests and the demo"),
     "docs": ("tenantguard.docs_cli", "print docs/rules.md or the Tenant CRD generated from the registry"),
 }

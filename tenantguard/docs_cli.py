@@ -14,11 +14,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def render(what: str) -> str:
     if what == "crd":
-        from policies.tenant_schema import crd
+        from tenantguard.policies.tenant_schema import crd
 
         header = "# Generated from policies/tenant_schema.py by `tenantguard docs crd`; do not edit.\n"
         return header + yaml.safe_dump(crd(), sort_keys=False)
-    from policies import docs, registry
+    from tenantguard.policies import docs, registry
 
     return docs.render(registry.RULES)
 

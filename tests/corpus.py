@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-from audit.manifests import Manifest, parse
-from policies.engine import Policy
-from policies.tenancy import TenantIndex, parse_tenant
+from tenantguard.audit.manifests import Manifest, parse
+from tenantguard.policies.engine import Policy
+from tenantguard.policies.tenancy import TenantIndex, parse_tenant
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "examples" / "manifests"

@@ -20,10 +20,10 @@ import orjson
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-from policies.engine import Policy
-from webhook import handlers, responses
-from webhook.metrics import Metrics
-from webhook.review import AdmissionRequest, BadReview, parse, uid_of
+from tenantguard.policies.engine import Policy
+from tenantguard.webhook import handlers, responses
+from tenantguard.webhook.metrics import Metrics
+from tenantguard.webhook.review import AdmissionRequest, BadReview, parse, uid_of
 
 log = logging.getLogger("tenantguard.webhook")
 

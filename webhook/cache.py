@@ -15,12 +15,12 @@ from typing import Any
 
 from kubernetes.client import ApiClient
 
-from policies.engine import Policy
-from policies.gpu import pod_gpu_total
-from policies.settings import Settings
-from policies.subjects import pod_templates
-from policies.tenancy import TenantError, TenantIndex, parse_tenant
-from webhook.reflector import Reflector
+from tenantguard.policies.engine import Policy
+from tenantguard.policies.gpu import pod_gpu_total
+from tenantguard.policies.settings import Settings
+from tenantguard.policies.subjects import pod_templates
+from tenantguard.policies.tenancy import TenantError, TenantIndex, parse_tenant
+from tenantguard.webhook.reflector import Reflector
 
 log = logging.getLogger("tenantguard.cache")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from webhook import pki
+from tenantguard.webhook import pki
 
 CA_DAYS = 3650
 SERVING_DAYS = 365

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from webhook import certs
-from webhook.configuration import configurations
-from webhook.static import ConfigError, load_settings
+from tenantguard.webhook import certs
+from tenantguard.webhook.configuration import configurations
+from tenantguard.webhook.static import ConfigError, load_settings
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

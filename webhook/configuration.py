@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from policies.settings import Settings
+from tenantguard.policies.settings import Settings
 
 NAME = "tenantguard"
 # Cheap in-apiserver filters (CEL): events and leases are written constantly by system components and

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from policies.engine import Evaluation, Policy, evaluate, mutate
-from policies.model import Mode, Violation
-from webhook import responses
-from webhook.review import POD_SPEC_SUBRESOURCES, AdmissionRequest
+from tenantguard.policies.engine import Evaluation, Policy, evaluate, mutate
+from tenantguard.policies.model import Mode, Violation
+from tenantguard.webhook import responses
+from tenantguard.webhook.review import POD_SPEC_SUBRESOURCES, AdmissionRequest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

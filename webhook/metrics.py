@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from webhook.handlers import Decision
+from tenantguard.webhook.handlers import Decision
 
 # kube-apiserver's own webhook histogram buckets start at 5 ms; finer ones show where our budget goes.
 _BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)

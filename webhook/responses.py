@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from webhook.review import API_VERSION
+from tenantguard.webhook.review import API_VERSION
 
 # Kubernetes truncates long warnings and caps their total; keep each short, and the list bounded.
 WARNING_LIMIT = 120

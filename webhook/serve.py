@@ -10,13 +10,13 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from policies.settings import Settings
-from webhook import certs, logs
-from webhook.static import ConfigError, StaticSource, load_settings
+from tenantguard.policies.settings import Settings
+from tenantguard.webhook import certs, logs
+from tenantguard.webhook.static import ConfigError, StaticSource, load_settings
 
 if TYPE_CHECKING:
-    from webhook.app import PolicySource
-    from webhook.cache import ClusterCache
+    from tenantguard.webhook.app import PolicySource
+    from tenantguard.webhook.cache import ClusterCache
 
 log = logging.getLogger("tenantguard.serve")
 
@@ -68,7 +68,7 @@ def _cluster_source(args: argparse.Namespace, settings: Settings) -> ClusterCach
     # Imported here so static mode and --help never load the Kubernetes client.
     from kubernetes import client, config
 
-    from webhook.cache import ClusterCache
+    from tenantguard.webhook.cache import ClusterCache
 
     try:
         if args.kubeconfig:
@@ -88,9 +88,9 @@ def _cluster_source(args: argparse.Namespace, settings: Settings) -> ClusterCach
 def _serve(args: argparse.Namespace, source: PolicySource, cert_dir: Path) -> int:
     import uvicorn
 
-    from webhook.app import create_app
-    from webhook.metrics import Metrics
-    from webhook.tls import ReloadingContext
+    from tenantguard.webhook.app import create_app
+    from tenantguard.webhook.metrics import Metrics
+    from tenantguard.webhook.tls import ReloadingContext
 
     tls = ReloadingContext(cert_dir / "tls.crt", cert_dir / "tls.key")
     metrics = Metrics()

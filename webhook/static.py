@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-from policies.engine import Policy
-from policies.settings import DEFAULT_SETTINGS, Settings, SettingsError, settings_from_yaml
-from policies.tenancy import TenantError, TenantIndex, parse_tenant
+from tenantguard.policies.engine import Policy
+from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings, SettingsError, settings_from_yaml
+from tenantguard.policies.tenancy import TenantError, TenantIndex, parse_tenant
 
 
 class ConfigError(ValueError):

@@ -13,7 +13,7 @@ import ssl
 import threading
 from pathlib import Path
 
-from webhook.certs import inspect
+from tenantguard.webhook.certs import inspect
 
 log = logging.getLogger("tenantguard.tls")
 

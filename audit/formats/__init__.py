@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from audit.formats import github, junit, sarif, structured, text
-from audit.lint import LintReport
+from tenantguard.audit.formats import github, junit, sarif, structured, text
+from tenantguard.audit.lint import LintReport
 
 Renderer = Callable[[LintReport], str]
 

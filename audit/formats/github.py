@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audit.lint import LintReport
+from tenantguard.audit.lint import LintReport
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from audit.formats.markup import ROWS, esc, fmt, list_of, number, quantity, section_of, table
-from audit.formats.svg import GREEN, PALETTE, RED, bars
+from tenantguard.audit.formats.markup import ROWS, esc, fmt, list_of, number, quantity, section_of, table
+from tenantguard.audit.formats.svg import GREEN, PALETTE, RED, bars
 
 CHART_TENANTS = 40  # rows of the GPU-hours chart
 CARD_TENANTS = 60  # per-tenant usage cards

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from audit.formats.gpu_usage import usage_section
-from audit.formats.isolation import (
+from tenantguard.audit.formats.gpu_usage import usage_section
+from tenantguard.audit.formats.isolation import (
     mtls_section,
     paths_section,
     rbac_section,
@@ -22,7 +22,7 @@ from audit.formats.isolation import (
     unlabelled_section,
     violations_section,
 )
-from audit.formats.markup import esc, fmt, list_of, number, section_of, severity_chip, severity_rank, tile
+from tenantguard.audit.formats.markup import esc, fmt, list_of, number, section_of, severity_chip, severity_rank, tile
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 CSS = """

@@ -10,9 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from audit.formats.markup import ROWS, esc, fmt, list_of, number, section_of, severity_chip, severity_rank, table
-from audit.formats.svg import GREEN, RED, bars, heatmap
-from policies.registry import RULES
+from tenantguard.audit.formats.markup import (
+    ROWS,
+    esc,
+    fmt,
+    list_of,
+    number,
+    section_of,
+    severity_chip,
+    severity_rank,
+    table,
+)
+from tenantguard.audit.formats.svg import GREEN, RED, bars, heatmap
+from tenantguard.policies.registry import RULES
 
 HEATMAP_TENANTS = 60
 VIOLATION_TENANTS = 40  # tenants with a violations table; the rest get one line each

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from audit.lint import LintReport
-from audit.results import Result
+from tenantguard.audit.lint import LintReport
+from tenantguard.audit.results import Result
 
 
 def render(report: LintReport) -> str:

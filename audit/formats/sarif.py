@@ -6,8 +6,8 @@ from typing import Any
 
 import orjson
 
-from audit.lint import LintReport
-from policies.registry import RULES
+from tenantguard.audit.lint import LintReport
+from tenantguard.policies.registry import RULES
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 DOCS = "https://github.com/tenantguard/tenantguard/blob/main/docs/rules.md"

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from audit.lint import LintReport
+from tenantguard.audit.lint import LintReport
 
 
 def summary(report: LintReport) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from audit.formats.markup import esc
+from tenantguard.audit.formats.markup import esc
 
 RED, GREEN, NEUTRAL = "#d9363e", "#2f9e5f", "#d5d9de"
 PALETTE = ("#3b6fd4", "#8e5bd6", "#e08a1e", "#17a2b8", "#c2417a", "#6c8c2f", "#7a6f66")

@@ -14,9 +14,9 @@ The modules: pods (PodInfo from a Pod), selectors (LabelSelector), ports (exact 
 reachability (all reachable class pairs without classes² work), reports (matrices), analysis (the entry point).
 """
 
-from policies.netpol.analysis import ExternalPath, NetworkAnalysis, Path, analyze
-from policies.netpol.pods import ContainerPort, PodInfo, pod_info
-from policies.netpol.ports import PortSet
+from tenantguard.policies.netpol.analysis import ExternalPath, NetworkAnalysis, Path, analyze
+from tenantguard.policies.netpol.pods import ContainerPort, PodInfo, pod_info
+from tenantguard.policies.netpol.ports import PortSet
 
 __all__ = [
     "ContainerPort",

@@ -22,13 +22,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies.netpol.classes import ClassKey, Model, PodClass, Verdict
-from policies.netpol.ipblocks import IpBlock
-from policies.netpol.pods import PodInfo
-from policies.netpol.policy import compile_policy
-from policies.netpol.ports import EVERYTHING, NOTHING, PortSet
-from policies.netpol.reachability import Reach, Reachability
-from policies.netpol.reports import cross_tenant_paths, namespace_ports
+from tenantguard.policies.netpol.classes import ClassKey, Model, PodClass, Verdict
+from tenantguard.policies.netpol.ipblocks import IpBlock
+from tenantguard.policies.netpol.pods import PodInfo
+from tenantguard.policies.netpol.policy import compile_policy
+from tenantguard.policies.netpol.ports import EVERYTHING, NOTHING, PortSet
+from tenantguard.policies.netpol.reachability import Reach, Reachability
+from tenantguard.policies.netpol.reports import cross_tenant_paths, namespace_ports
 
 ANY_ADDRESS = "*"
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from policies.netpol.ipblocks import IpBlock, IpIndex
-from policies.netpol.pods import ContainerPort, PodInfo
-from policies.netpol.policy import Peer, Policy
-from policies.netpol.ports import ALL_PORTS, NO_PORTS, NOTHING, PortSet, PortSpec
+from tenantguard.policies.netpol.ipblocks import IpBlock, IpIndex
+from tenantguard.policies.netpol.pods import ContainerPort, PodInfo
+from tenantguard.policies.netpol.policy import Peer, Policy
+from tenantguard.policies.netpol.ports import ALL_PORTS, NO_PORTS, NOTHING, PortSet, PortSpec
 
 NAME_LABEL = "kubernetes.io/metadata.name"
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from policies.netpol.ipblocks import IpBlock, ip_block
-from policies.netpol.ports import PortSpec, rule_ports
-from policies.netpol.selectors import Selector, selector
+from tenantguard.policies.netpol.ipblocks import IpBlock, ip_block
+from tenantguard.policies.netpol.ports import PortSpec, rule_ports
+from tenantguard.policies.netpol.selectors import Selector, selector
 
 
 @dataclass(frozen=True, slots=True)

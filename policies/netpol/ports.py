@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies.netpol.pods import ContainerPort
+from tenantguard.policies.netpol.pods import ContainerPort
 
 MIN_PORT = 1
 MAX_PORT = 65535

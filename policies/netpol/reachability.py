@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from policies.netpol.classes import Model, PodClass
-from policies.netpol.pods import ContainerPort
-from policies.netpol.policy import Peer
-from policies.netpol.ports import ALL_PORTS, NO_PORTS, NOTHING, PortSet, PortSpec
-from policies.netpol.selectors import Selector
+from tenantguard.policies.netpol.classes import Model, PodClass
+from tenantguard.policies.netpol.pods import ContainerPort
+from tenantguard.policies.netpol.policy import Peer
+from tenantguard.policies.netpol.ports import ALL_PORTS, NO_PORTS, NOTHING, PortSet, PortSpec
+from tenantguard.policies.netpol.selectors import Selector
 
 Specific = dict[int, PortSpec]  # class index -> ports
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from policies.netpol.classes import PodClass, Verdict
-from policies.netpol.ports import NOTHING, PortSet
-from policies.netpol.reachability import Reach, Reachability, Side
+from tenantguard.policies.netpol.classes import PodClass, Verdict
+from tenantguard.policies.netpol.ports import NOTHING, PortSet
+from tenantguard.policies.netpol.reachability import Reach, Reachability, Side
 
 MAX_PODS = 20  # pod names listed per end of a cross-tenant path
 

@@ -12,6 +12,6 @@ asked to resolve an empty cache), ``kubeconfig`` (rendering), ``layout`` (state 
 state file), ``components`` (command lines), ``nodes`` and ``kwok`` (simulated nodes, KWOK stages);
 then the I/O edge: ``credentials`` (writes the PKI, built with ``webhook.pki``, and kubeconfigs),
 ``processes`` (detached processes, pid files, log tails), ``api`` (a minimal HTTPS client),
-``cluster`` (up, down, status), ``kind``, ``cli``; and ``testing``, the helpers the e2e fixture
-hands to tests.
+``cluster`` (up, down, status), ``kind``, ``cli``. The helpers the e2e fixture hands to tests live in
+``tests/support/devcluster.py`` (not installed).
 """

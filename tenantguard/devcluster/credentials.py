@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from tenantguard.devcluster import kubeconfig, kwok
 from tenantguard.devcluster.layout import HOST, Layout
-from webhook import pki
+from tenantguard.webhook import pki
 
 # Names the apiserver answers to in-cluster as well as on loopback.
 APISERVER_DNS_NAMES = (

@@ -25,7 +25,7 @@ from cryptography.x509.oid import NameOID
 from tenantguard.devcluster import kubeconfig
 from tenantguard.devcluster.credentials import TENANT_GROUP, TENANT_USER
 from tenantguard.devcluster.layout import Layout, State
-from webhook import pki
+from tenantguard.webhook import pki
 
 PROVIDER = "kind"
 DEFAULT_NAME = "tenantguard"

@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tenantguard import webhook_runner  # noqa: E402
 from tenantguard.devcluster import cluster  # noqa: E402
 from tenantguard.devcluster.layout import Layout  # noqa: E402
-from tenantguard.devcluster.testing import DevCluster, wait_for  # noqa: E402
+from tests.support import webhook_runner  # noqa: E402
+from tests.support.devcluster import DevCluster, wait_for  # noqa: E402
 
 NS = "acme-dev"
 

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 from kubernetes.client import rest
 
-from audit.cluster import ClusterError, ClusterReader, connect
+from tenantguard.audit.cluster import ClusterError, ClusterReader, connect
 from tenantguard.docs_cli import render
 
 LABEL = "tenantguard.io/tenant"

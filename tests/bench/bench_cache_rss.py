@@ -20,10 +20,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tenantguard import webhook_runner  # noqa: E402
 from tenantguard.devcluster import cluster  # noqa: E402
-from tenantguard.devcluster.testing import DevCluster  # noqa: E402
 from tenantguard.docs_cli import render  # noqa: E402
+from tests.support import webhook_runner  # noqa: E402
+from tests.support.devcluster import DevCluster  # noqa: E402
 
 
 def memory(pid: int) -> tuple[float, float]:

@@ -88,7 +88,7 @@ def generate(target: Path, count: int) -> int:
 _CHILD = """
 import gc, resource, sys, time
 t0 = time.perf_counter()
-from audit.lint import lint
+from tenantguard.audit.lint import lint
 gc.collect(); gc.freeze(); gc.set_threshold(50_000, 50, 100)  # as `tenantguard lint` runs
 report = lint([sys.argv[1]], tenant_paths=[sys.argv[2]])
 t1 = time.perf_counter()

@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from policies.netpol import ContainerPort, PodInfo, analyze
+from tenantguard.policies.netpol import ContainerPort, PodInfo, analyze
 
 ENVS = ("prod", "staging", "dev", "batch", "sandbox")
 DENIED = {"isolated": ["Ingress", "Egress"], "ingress-only": ["Ingress"]}

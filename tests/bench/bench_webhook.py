@@ -25,11 +25,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from policies.engine import review as engine_review  # noqa: E402
-from tenantguard.webhook_runner import free_port  # noqa: E402
+from tenantguard.policies.engine import review as engine_review  # noqa: E402
+from tenantguard.webhook import certs  # noqa: E402
 from tests.corpus import objects  # noqa: E402
 from tests.corpus import policy as corpus_policy  # noqa: E402
-from webhook import certs  # noqa: E402
+from tests.support.webhook_runner import free_port  # noqa: E402
 
 CACHE = Path(os.environ.get("TENANTGUARD_CACHE", Path.home() / ".cache" / "tenantguard"))
 LOADGEN = CACHE / "tools" / "loadgen"
@@ -138,7 +138,7 @@ def main() -> int:
             stderr=subprocess.DEVNULL,
         )
         try:
-            from tenantguard.webhook_runner import WebhookProcess
+            from tests.support.webhook_runner import WebhookProcess
 
             WebhookProcess(kubeconfig=work, work_dir=work, port=port, proc=server).wait_ready(30)
             base = f"https://127.0.0.1:{port}"

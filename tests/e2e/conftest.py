@@ -16,7 +16,7 @@ import pytest
 from tenantguard.devcluster import cluster
 from tenantguard.devcluster.binaries import BinariesError
 from tenantguard.devcluster.processes import ComponentError
-from tenantguard.devcluster.testing import DevCluster
+from tests.support.devcluster import DevCluster
 
 
 @pytest.fixture(scope="session")

@@ -27,8 +27,8 @@ from typing import Any
 
 import pytest
 
-from tenantguard.devcluster.testing import DevCluster, wait_for
 from tenantguard.docs_cli import render
+from tests.support.devcluster import DevCluster, wait_for
 
 pytestmark = pytest.mark.e2e
 

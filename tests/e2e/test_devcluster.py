@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tenantguard.devcluster.testing import DevCluster, KubectlError, wait_for
+from tests.support.devcluster import DevCluster, KubectlError, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -20,8 +20,8 @@ from typing import Any
 import orjson
 import pytest
 
-from audit.formats.html import CSP, render
-from audit.formats.svg import GREEN, RED
+from tenantguard.audit.formats.html import CSP, render
+from tenantguard.audit.formats.svg import GREEN, RED
 
 pytestmark = pytest.mark.e2e
 

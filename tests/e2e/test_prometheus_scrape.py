@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.prometheus import PrometheusError, query, usage_metrics
+from tenantguard.audit.prometheus import PrometheusError, query, usage_metrics
 
 pytestmark = pytest.mark.e2e
 

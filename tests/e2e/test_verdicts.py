@@ -17,11 +17,11 @@ from typing import Any
 import jsonpatch
 import pytest
 
-from policies.engine import Policy, review
-from policies.model import Mode
-from tenantguard.devcluster.testing import DevCluster
-from tenantguard.webhook_runner import WebhookProcess
+from tenantguard.policies.engine import Policy, review
+from tenantguard.policies.model import Mode
 from tests.corpus import BREAKS, all_objects, objects, policy
+from tests.support.devcluster import DevCluster
+from tests.support.webhook_runner import WebhookProcess
 
 pytestmark = pytest.mark.e2e
 

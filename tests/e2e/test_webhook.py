@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from tenantguard.devcluster.testing import DevCluster, wait_for
-from tenantguard.webhook_runner import WebhookProcess
 from tests.corpus import objects
+from tests.support.devcluster import DevCluster, wait_for
+from tests.support.webhook_runner import WebhookProcess
 
 pytestmark = pytest.mark.e2e
 

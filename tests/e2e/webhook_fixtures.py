@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tenantguard import webhook_runner
-from tenantguard.devcluster.testing import DevCluster, wait_for
-from tenantguard.webhook_runner import WebhookProcess
+from tests.support import webhook_runner
+from tests.support.devcluster import DevCluster, wait_for
+from tests.support.webhook_runner import WebhookProcess
 
 
 def seed_platform(cluster: DevCluster) -> None:

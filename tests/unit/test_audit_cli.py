@@ -8,8 +8,8 @@ import orjson
 import pytest
 import yaml
 
-from policies.fixtures import ACME_SPEC, pod, tenant_object
 from tenantguard.cli import main
+from tests.support.fixtures import ACME_SPEC, pod, tenant_object
 
 NOW = "2026-11-27T12:00:00Z"
 

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from audit.cluster import CONTEXT, COVERED, ClusterError, ClusterReader, LiveSource, Resource
+from tenantguard.audit.cluster import CONTEXT, COVERED, ClusterError, ClusterReader, LiveSource, Resource
 
 
 @dataclass

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from audit import policyreport
-from audit.formats import markdown
-from audit.report import SCHEMA_VERSION, build
-from audit.scan import Scanner, scan
-from audit.usage import Window
+from tenantguard.audit import policyreport
+from tenantguard.audit.formats import markdown
+from tenantguard.audit.report import SCHEMA_VERSION, build
+from tenantguard.audit.scan import Scanner, scan
+from tenantguard.audit.usage import Window
 from tests.unit.test_audit_scan import NOW, ListSource, cluster
 
 GENERATED = NOW.replace(tzinfo=UTC)

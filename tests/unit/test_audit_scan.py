@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from audit.scan import Scanner, scan
-from policies.fixtures import ACME_SPEC, GLOBEX_SPEC, deployment, pod, restricted_container, tenant_object
+from tenantguard.audit.scan import Scanner, scan
+from tests.support.fixtures import ACME_SPEC, GLOBEX_SPEC, deployment, pod, restricted_container, tenant_object
 
 NOW = datetime(2026, 11, 27, 12, 0, 0)
 SIDECAR = {"name": "tenantguard-mtls", "image": "ghcr.io/ghostunnel/ghostunnel:v1.8.4", "restartPolicy": "Always"}

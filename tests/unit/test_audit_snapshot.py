@@ -6,8 +6,8 @@ from pathlib import Path
 
 import orjson
 
-from audit.manifests import InputError
-from audit.snapshot import SnapshotReader, parse
+from tenantguard.audit.manifests import InputError
+from tenantguard.audit.snapshot import SnapshotReader, parse
 
 KUBECTL_LIST = """\
 apiVersion: v1

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from audit.usage import (
+from tenantguard.audit.usage import (
     PodUsage,
     TenantUsage,
     Window,
@@ -21,7 +21,7 @@ from audit.usage import (
     service_endpoint,
     serving_pod,
 )
-from policies.context import Context
+from tenantguard.policies.context import Context
 
 NOW = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
 DAY = Window.ending(NOW, timedelta(hours=24))

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from audit.lint import lint
-from policies.engine import review
+from tenantguard.audit.lint import lint
+from tenantguard.policies.engine import review
 from tests.corpus import BREAKS, CORPUS, TENANTS, Edit, objects, policy
 
 

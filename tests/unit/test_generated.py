@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from policies.schema import validate
-from policies.tenant_schema import crd
 from tenantguard.docs_cli import render
+from tenantguard.policies.schema import validate
+from tenantguard.policies.tenant_schema import crd
 
 ROOT = Path(__file__).resolve().parents[2]
 CRD = ROOT / "charts/tenantguard/crds/tenants.tenantguard.io.yaml"

@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from policies.engine import context
-from policies.fixtures import NOW, policy_for
-from policies.gpu import (
+from tenantguard.policies.engine import context
+from tenantguard.policies.gpu import (
     container_gpu_requests,
     is_gpu_resource,
     mig_compute_share,
@@ -20,8 +19,9 @@ from policies.gpu import (
     quantity,
     selected_products,
 )
-from policies.rules.gpu import RULES
-from policies.subjects import PodTemplate, Subject
+from tenantguard.policies.rules.gpu import RULES
+from tenantguard.policies.subjects import PodTemplate, Subject
+from tests.support.fixtures import NOW, policy_for
 
 
 def c(limits: Any = None, requests: Any = None, name: str = "c", **extra: Any) -> dict[str, Any]:

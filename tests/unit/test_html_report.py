@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from audit.formats.html import CSP, render
-from audit.formats.isolation import ANCHORS
-from audit.formats.markup import quantity
-from audit.formats.svg import GREEN, NEUTRAL, RED
+from tenantguard.audit.formats.html import CSP, render
+from tenantguard.audit.formats.isolation import ANCHORS
+from tenantguard.audit.formats.markup import quantity
+from tenantguard.audit.formats.svg import GREEN, NEUTRAL, RED
 
 EVIL = '"><img src=x onerror=alert(1)><script>alert(1)</script>'
 VOID = {"meta", "br", "img", "input", "link", "hr", "col", "area", "base", "source", "wbr"}

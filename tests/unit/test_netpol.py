@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from policies.netpol import ContainerPort, ExternalPath, Path, PodInfo, analyze, pod_info
-from policies.netpol.ipblocks import IpIndex, ip_block
-from policies.netpol.ports import rule_ports
-from policies.netpol.selectors import selector as parse
+from tenantguard.policies.netpol import ContainerPort, ExternalPath, Path, PodInfo, analyze, pod_info
+from tenantguard.policies.netpol.ipblocks import IpIndex, ip_block
+from tenantguard.policies.netpol.ports import rule_ports
+from tenantguard.policies.netpol.selectors import selector as parse
 from tests.unit.test_netpol_table import labels, netpol
 
 TENANT_OF = {"acme-prod": "acme", "acme-dev": "acme", "globex-prod": "globex", "initech": "initech"}

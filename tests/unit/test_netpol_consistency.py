@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from policies.netpol import ContainerPort, PodInfo, PortSet, analyze
-from policies.netpol.ports import NOTHING
+from tenantguard.policies.netpol import ContainerPort, PodInfo, PortSet, analyze
+from tenantguard.policies.netpol.ports import NOTHING
 
 TENANTS = {"a1": "a", "a2": "a", "b1": "b", "c1": "c", "free": ""}
 NAMESPACES = {ns: ({"tenant": t} if t else {}) | {"env": random.Random(ns).choice(["prod", "dev"])}

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from policies.netpol import ContainerPort, PodInfo, analyze
+from tenantguard.policies.netpol import ContainerPort, PodInfo, analyze
 
 NAMESPACES: dict[str, dict[str, str]] = {
     "prod": {"tenant": "acme", "env": "prod"},

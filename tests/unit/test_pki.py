@@ -6,7 +6,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from webhook import pki
+from tenantguard.webhook import pki
 
 
 def test_client_certificate_carries_user_and_groups_signed_by_the_ca() -> None:

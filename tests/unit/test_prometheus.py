@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import orjson
 import pytest
 
-from audit.prometheus import PrometheusError, queries, usage_metrics
+from tenantguard.audit.prometheus import PrometheusError, queries, usage_metrics
 
 START = datetime(2026, 11, 26, 18, 0, tzinfo=UTC)
 END = START + timedelta(hours=24)

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from audit.rbac_exposure import CROSS_TENANT_NAMESPACES, analyze
-from audit.rbac_risks import Risk
-from audit.rbac_rules import PolicyRule, aggregate
-from policies.tenancy import RbacSubject, Tenant, TenantIndex
+from tenantguard.audit.rbac_exposure import CROSS_TENANT_NAMESPACES, analyze
+from tenantguard.audit.rbac_risks import Risk
+from tenantguard.audit.rbac_rules import PolicyRule, aggregate
+from tenantguard.policies.tenancy import RbacSubject, Tenant, TenantIndex
 
 RBAC = "rbac.authorization.k8s.io"
 Obj = dict[str, Any]

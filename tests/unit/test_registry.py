@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from policies import registry
-from policies.engine import mutate
-from policies.fixtures import NOW, judge, policy_for
-from policies.model import Example, Rule
+from tenantguard.policies import registry
+from tenantguard.policies.engine import mutate
+from tenantguard.policies.model import Example, Rule
+from tests.support.fixtures import NOW, judge, policy_for
 
 CASES = [
     pytest.param(rule, example, outcome, id=f"{rule.id}-{outcome}-{i}")

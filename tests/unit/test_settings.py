@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from policies.engine import Policy, evaluate
-from policies.fixtures import pod, policy_for
-from policies.model import Category, Mode, Severity
-from policies.settings import DEFAULT_SETTINGS, SettingsError, parse_settings, settings_from_yaml
-from webhook.static import ConfigError, load_settings
+from tenantguard.policies.engine import Policy, evaluate
+from tenantguard.policies.model import Category, Mode, Severity
+from tenantguard.policies.settings import DEFAULT_SETTINGS, SettingsError, parse_settings, settings_from_yaml
+from tenantguard.webhook.static import ConfigError, load_settings
+from tests.support.fixtures import pod, policy_for
 
 
 def test_no_file_is_the_defaults() -> None:

@@ -10,11 +10,11 @@ import jsonpatch
 import pytest
 from fastapi.testclient import TestClient
 
-from policies.engine import Policy
-from policies.fixtures import deployment, pod, policy_for
-from policies.settings import parse_settings
-from webhook import handlers
-from webhook.app import create_app
+from tenantguard.policies.engine import Policy
+from tenantguard.policies.settings import parse_settings
+from tenantguard.webhook import handlers
+from tenantguard.webhook.app import create_app
+from tests.support.fixtures import deployment, pod, policy_for
 
 
 class Source:

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from kubernetes.client import ApiClient, Configuration
 
-from policies.settings import DEFAULT_SETTINGS
-from webhook.cache import ClusterCache, gpu_pod
-from webhook.reflector import Reflector
+from tenantguard.policies.settings import DEFAULT_SETTINGS
+from tenantguard.webhook.cache import ClusterCache, gpu_pod
+from tenantguard.webhook.reflector import Reflector
 
 
 class FakeApi:

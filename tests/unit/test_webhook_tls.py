@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from policies.settings import DEFAULT_SETTINGS
-from webhook import certs
-from webhook.configuration import configurations
-from webhook.tls import ReloadingContext
+from tenantguard.policies.settings import DEFAULT_SETTINGS
+from tenantguard.webhook import certs
+from tenantguard.webhook.configuration import configurations
+from tenantguard.webhook.tls import ReloadingContext
 
 
 def test_generated_keys_are_private_and_the_certificate_names_the_host(tmp_path: Path) -> None:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.gpu import gpu_containers
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import dotted
-from policies.rules.gpu.samples import container, deployment, gpu_pod, pod
-from policies.subjects import Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.gpu import gpu_containers
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod, pod
+from tenantguard.policies.subjects import Subject
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:

@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies.context import Context
-from policies.gpu import is_gpu_resource, quantity
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import dotted
-from policies.rules.gpu.samples import container, deployment, gpu_pod, pod
-from policies.subjects import Subject
-from policies.visit import containers
+from tenantguard.policies.context import Context
+from tenantguard.policies.gpu import is_gpu_resource, quantity
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod, pod
+from tenantguard.policies.subjects import Subject
+from tenantguard.policies.visit import containers
 
 
 def _mapping(resources: Any, key: str) -> dict[str, Any]:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.gpu import PRODUCT_LABEL, gpu_containers, mig_profile_of, selected_products
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import dotted
-from policies.rules.gpu.samples import gpu_pod
-from policies.subjects import Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.gpu import PRODUCT_LABEL, gpu_containers, mig_profile_of, selected_products
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.gpu.samples import gpu_pod
+from tenantguard.policies.subjects import Subject
 
 
 def _listing(profiles: frozenset[str]) -> str:

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.gpu import TEMPLATE_ONLY_KINDS, pod_gpu_total
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import Path, dotted
-from policies.rules.gpu.samples import container, deployment, gpu_pod
-from policies.subjects import PodTemplate, Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.gpu import TEMPLATE_ONLY_KINDS, pod_gpu_total
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import Path, dotted
+from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod
+from tenantguard.policies.subjects import PodTemplate, Subject
 
 _REPLICAS: dict[str, Path] = {
     "Deployment": ("spec", "replicas"), "StatefulSet": ("spec", "replicas"),

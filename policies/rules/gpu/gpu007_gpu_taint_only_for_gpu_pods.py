@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.gpu import NODE_TERMS, match_expressions, pod_gpu_total, required_node_terms
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import dotted
-from policies.rules.gpu.samples import container, deployment, gpu_pod, pod
-from policies.subjects import PodTemplate, Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.gpu import NODE_TERMS, match_expressions, pod_gpu_total, required_node_terms
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod, pod
+from tenantguard.policies.subjects import PodTemplate, Subject
 
 _SELECTING = frozenset({"In", "Exists", "Gt", "Lt"})
 

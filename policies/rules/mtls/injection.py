@@ -20,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies.context import Context
-from policies.model import Mutator, Obj, Patch
-from policies.paths import Path, pointer
-from policies.rules.mtls.sidecar import VOLUME, expected_sidecar, needs_mtls, settled
-from policies.settings import MtlsSidecar
-from policies.subjects import PodTemplate, Subject
-from policies.visit import containers
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Mutator, Obj, Patch
+from tenantguard.policies.paths import Path, pointer
+from tenantguard.policies.rules.mtls.sidecar import VOLUME, expected_sidecar, needs_mtls, settled
+from tenantguard.policies.settings import MtlsSidecar
+from tenantguard.policies.subjects import PodTemplate, Subject
+from tenantguard.policies.visit import containers
 
 ISTIO_LABEL = "sidecar.istio.io/inject"
 

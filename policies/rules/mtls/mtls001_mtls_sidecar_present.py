@@ -23,12 +23,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import Path, dotted
-from policies.rules.mtls.injection import ISTIO_LABEL, label_sites
-from policies.rules.mtls.sidecar import needs_mtls, settled, sidecar_ref
-from policies.subjects import Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import Path, dotted
+from tenantguard.policies.rules.mtls.injection import ISTIO_LABEL, label_sites
+from tenantguard.policies.rules.mtls.sidecar import needs_mtls, settled, sidecar_ref
+from tenantguard.policies.subjects import Subject
 
 OPT_OUT = "tenantguard.io/mtls"
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import dotted
-from policies.rules.mtls.sidecar import (
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.mtls.sidecar import (
     CERT_DIR,
     CERT_FLAGS,
     VOLUME,
@@ -37,9 +37,9 @@ from policies.rules.mtls.sidecar import (
     sidecar_ref,
     spiffe_id,
 )
-from policies.settings import DEFAULT_SETTINGS
-from policies.subjects import PodTemplate, Subject
-from policies.visit import ContainerRef, containers
+from tenantguard.policies.settings import DEFAULT_SETTINGS
+from tenantguard.policies.subjects import PodTemplate, Subject
+from tenantguard.policies.visit import ContainerRef, containers
 
 FORBIDDEN_FLAGS = ("--allow-", "--disable-authentication", "--keystore", "--use-workload-api")
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Obj
-from policies.settings import MtlsSidecar
-from policies.subjects import SERVING_KINDS, PodTemplate, Subject
-from policies.visit import ContainerRef, containers
+from tenantguard.policies.model import Obj
+from tenantguard.policies.settings import MtlsSidecar
+from tenantguard.policies.subjects import SERVING_KINDS, PodTemplate, Subject
+from tenantguard.policies.visit import ContainerRef, containers
 
 VOLUME = "tenantguard-mtls-certs"
 CERT_DIR = "/etc/tenantguard/tls"

@@ -1,7 +1,7 @@
 """network: the managed baseline stays intact and tenant NetworkPolicies open no traffic between tenants."""
 
-from policies.model import Mutator, Rule
-from policies.rules.network import (
+from tenantguard.policies.model import Mutator, Rule
+from tenantguard.policies.rules.network import (
     net001_managed_policy_protected,
     net002_no_all_namespaces_peer,
     net003_peers_stay_in_tenant,

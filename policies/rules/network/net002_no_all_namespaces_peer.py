@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Obj, Rule, Severity
-from policies.paths import dotted
-from policies.rules.network.peers import is_empty_selector, peers, policy_rules
-from policies.subjects import Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Obj, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.network.peers import is_empty_selector, peers, policy_rules
+from tenantguard.policies.subjects import Subject
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:

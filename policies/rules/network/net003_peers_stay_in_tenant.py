@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Obj, Rule, Severity
-from policies.paths import dotted
-from policies.rules.network.peers import RuleRef, as_dict, is_empty_selector, peers
-from policies.subjects import Subject
-from policies.tenancy import Tenant
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Obj, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.network.peers import RuleRef, as_dict, is_empty_selector, peers
+from tenantguard.policies.subjects import Subject
+from tenantguard.policies.tenancy import Tenant
 
 NAME_LABEL = "kubernetes.io/metadata.name"
 DNS_NAMESPACE = "kube-system"

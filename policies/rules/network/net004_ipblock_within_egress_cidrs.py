@@ -22,11 +22,11 @@ from collections.abc import Iterator
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Obj, Rule, Severity
-from policies.paths import dotted
-from policies.rules.network.peers import as_dict, peers
-from policies.subjects import Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Obj, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.network.peers import as_dict, peers
+from tenantguard.policies.subjects import Subject
 
 Network = IPv4Network | IPv6Network
 

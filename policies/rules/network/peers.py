@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from policies.model import Obj
-from policies.paths import Path
+from tenantguard.policies.model import Obj
+from tenantguard.policies.paths import Path
 
 # (spec field, peer list field) per direction
 DIRECTIONS = (("ingress", "from"), ("egress", "to"))

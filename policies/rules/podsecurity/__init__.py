@@ -6,8 +6,8 @@ only. Like PSA, `restricted` skips the baseline checks a restricted one override
 PSS009, PSS010). PSS-M fills in secure defaults for tenants that opt in.
 """
 
-from policies.model import Mutator, Rule
-from policies.rules.podsecurity import (
+from tenantguard.policies.model import Mutator, Rule
+from tenantguard.policies.rules.podsecurity import (
     defaults,
     pss001_windows_host_process,
     pss002_host_namespaces,

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies.context import Context
-from policies.model import Obj
-from policies.paths import Path
-from policies.subjects import PodTemplate
-from policies.visit import ContainerRef, containers
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Obj
+from tenantguard.policies.paths import Path
+from tenantguard.policies.subjects import PodTemplate
+from tenantguard.policies.visit import ContainerRef, containers
 
 BASELINE = "baseline"
 RESTRICTED = "restricted"

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from policies.context import Context
-from policies.model import Mutator, Obj, Patch
-from policies.paths import Path, pointer
-from policies.rules.podsecurity.common import (
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Mutator, Obj, Patch
+from tenantguard.policies.paths import Path, pointer
+from tenantguard.policies.rules.podsecurity.common import (
     all_containers,
     container_security_context,
     in_user_namespace,
@@ -32,8 +32,8 @@ from policies.rules.podsecurity.common import (
     obj,
     pod_security_context,
 )
-from policies.subjects import PodTemplate, Subject
-from policies.visit import ContainerRef
+from tenantguard.policies.subjects import PodTemplate, Subject
+from tenantguard.policies.visit import ContainerRef
 
 
 def _set_fields(path: Path, current: Any, fields: Obj) -> list[Patch]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policies.model import Obj
+from tenantguard.policies.model import Obj
 
 BASELINE_TENANT: dict[str, Any] = {"podSecurity": "baseline"}
 

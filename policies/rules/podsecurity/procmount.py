@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Finding
-from policies.paths import dotted
-from policies.rules.podsecurity.common import (
+from tenantguard.policies.model import Finding
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.podsecurity.common import (
     all_containers,
     container,
     container_security_context,
     quote,
     sc_path,
 )
-from policies.subjects import PodTemplate
+from tenantguard.policies.subjects import PodTemplate
 
 REASON = "procMount"
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import Path, dotted
-from policies.rules.podsecurity.common import (
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import Path, dotted
+from tenantguard.policies.rules.podsecurity.common import (
     BASELINE,
     all_containers,
     container,
@@ -29,8 +29,8 @@ from policies.rules.podsecurity.common import (
     quote,
     sc_path,
 )
-from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
-from policies.subjects import Subject
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tenantguard.policies.subjects import Subject
 
 REASON = "seLinuxOptions"
 ALLOWED_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"})

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.rules.podsecurity.common import BASELINE, enforced_exactly
-from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
-from policies.rules.podsecurity.seccomp import explicitly_bad
-from policies.subjects import Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.rules.podsecurity.common import BASELINE, enforced_exactly
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tenantguard.policies.rules.podsecurity.seccomp import explicitly_bad
+from tenantguard.policies.subjects import Subject
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:

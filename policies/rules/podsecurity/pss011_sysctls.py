@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import dotted
-from policies.rules.podsecurity.common import BASELINE, enforced, pod_sc_path, pod_security_context
-from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod
-from policies.subjects import Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.podsecurity.common import BASELINE, enforced, pod_sc_path, pod_security_context
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod
+from tenantguard.policies.subjects import Subject
 
 REASON = "forbidden sysctls"
 SAFE = frozenset(

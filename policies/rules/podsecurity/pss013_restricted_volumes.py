@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import dotted
-from policies.rules.podsecurity.common import RESTRICTED, enforced, quote
-from policies.rules.podsecurity.examples import example_pod
-from policies.subjects import Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.podsecurity.common import RESTRICTED, enforced, quote
+from tenantguard.policies.rules.podsecurity.examples import example_pod
+from tenantguard.policies.subjects import Subject
 
 REASON = "restricted volume types"
 ALLOWED = (

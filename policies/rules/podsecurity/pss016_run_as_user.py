@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import dotted
-from policies.rules.podsecurity.common import (
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.podsecurity.common import (
     RESTRICTED,
     all_containers,
     container,
@@ -28,8 +28,8 @@ from policies.rules.podsecurity.common import (
     pod_security_context,
     sc_path,
 )
-from policies.rules.podsecurity.examples import example_pod, restricted_container
-from policies.subjects import Subject
+from tenantguard.policies.rules.podsecurity.examples import example_pod, restricted_container
+from tenantguard.policies.subjects import Subject
 
 REASON = "runAsUser=0"
 

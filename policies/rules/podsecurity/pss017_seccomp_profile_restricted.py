@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.rules.podsecurity.common import RESTRICTED, enforced, is_windows
-from policies.rules.podsecurity.examples import example_pod, restricted_container
-from policies.rules.podsecurity.seccomp import explicitly_bad, implicitly_unset
-from policies.subjects import Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.rules.podsecurity.common import RESTRICTED, enforced, is_windows
+from tenantguard.policies.rules.podsecurity.examples import example_pod, restricted_container
+from tenantguard.policies.rules.podsecurity.seccomp import explicitly_bad, implicitly_unset
+from tenantguard.policies.subjects import Subject
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import dotted
-from policies.rules.podsecurity.common import (
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.podsecurity.common import (
     RESTRICTED,
     all_containers,
     container,
@@ -31,8 +31,8 @@ from policies.rules.podsecurity.common import (
     quote,
     sc_path,
 )
-from policies.rules.podsecurity.examples import example_pod, restricted_container
-from policies.subjects import Subject
+from tenantguard.policies.rules.podsecurity.examples import example_pod, restricted_container
+from tenantguard.policies.subjects import Subject
 
 REASON = "unrestricted capabilities"
 

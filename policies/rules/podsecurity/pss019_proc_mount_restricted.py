@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.rules.podsecurity.common import RESTRICTED, enforced
-from policies.rules.podsecurity.examples import example_pod, restricted_container
-from policies.rules.podsecurity.procmount import unmasked
-from policies.subjects import Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.rules.podsecurity.common import RESTRICTED, enforced
+from tenantguard.policies.rules.podsecurity.examples import example_pod, restricted_container
+from tenantguard.policies.rules.podsecurity.procmount import unmasked
+from tenantguard.policies.subjects import Subject
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:

@@ -1,7 +1,7 @@
 """rbac: tenants bind only their own subjects; no tenant subject gains escalation or cluster-wide power."""
 
-from policies.model import Mutator, Rule
-from policies.rules.rbac import (
+from tenantguard.policies.model import Mutator, Rule
+from tenantguard.policies.rules.rbac import (
     rbac001_rolebinding_tenant_subjects,
     rbac002_no_privileged_roles,
     rbac003_no_clusterrolebinding_for_tenant_subjects,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from policies.tenancy import TenantIndex
+from tenantguard.policies.tenancy import TenantIndex
 
 SA_USER = "system:serviceaccount:"
 SA_GROUP = "system:serviceaccounts:"

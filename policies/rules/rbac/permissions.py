@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies.paths import dotted
+from tenantguard.policies.paths import dotted
 
 ESCALATION_VERBS = ("bind", "escalate", "impersonate")
 # Resources on which the `*` verb includes escalate, bind or impersonate.

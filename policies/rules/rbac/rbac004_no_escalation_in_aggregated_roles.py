@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Obj, Rule, Severity
-from policies.rules.rbac.permissions import rule_problems
-from policies.subjects import Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Obj, Rule, Severity
+from tenantguard.policies.rules.rbac.permissions import rule_problems
+from tenantguard.policies.subjects import Subject
 
 AGGREGATE_TO = tuple(f"rbac.authorization.k8s.io/aggregate-to-{r}" for r in ("admin", "edit", "view"))
 

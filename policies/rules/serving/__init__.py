@@ -1,7 +1,7 @@
 """serving: traffic enters through the gateway, images and models come only from the tenant's own sources."""
 
-from policies.model import Mutator, Rule
-from policies.rules.serving import (
+from tenantguard.policies.model import Mutator, Rule
+from tenantguard.policies.rules.serving import (
     srv001_no_external_services,
     srv002_allowed_registries,
     srv003_allowed_model_sources,

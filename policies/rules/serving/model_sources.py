@@ -10,11 +10,11 @@ import shlex
 from collections.abc import Iterator
 from typing import Any
 
-from policies.context import Context
-from policies.paths import Path
-from policies.rules.serving.references import normalise_model
-from policies.subjects import KSERVE_FRAMEWORKS, Subject
-from policies.visit import ContainerRef, containers
+from tenantguard.policies.context import Context
+from tenantguard.policies.paths import Path
+from tenantguard.policies.rules.serving.references import normalise_model
+from tenantguard.policies.subjects import KSERVE_FRAMEWORKS, Subject
+from tenantguard.policies.visit import ContainerRef, containers
 
 MODEL_ENV = frozenset({"MODEL_ID", "MODEL_NAME", "STORAGE_URI"})
 _VAR = re.compile(r"\$\((\w+)\)")

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import dotted
-from policies.subjects import Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.subjects import Subject
 
 EXTERNAL_TYPES = frozenset({"NodePort", "LoadBalancer"})
 

@@ -24,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies.context import Context
-from policies.model import Category, Example, Finding, Rule, Severity
-from policies.paths import dotted
-from policies.rules.serving.model_sources import sources
-from policies.rules.serving.references import has_prefix
-from policies.subjects import Subject
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.rules.serving.model_sources import sources
+from tenantguard.policies.rules.serving.references import has_prefix
+from tenantguard.policies.subjects import Subject
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:

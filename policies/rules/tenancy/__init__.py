@@ -1,7 +1,7 @@
 """tenancy: who owns which namespace, and every object labelled for its owner."""
 
-from policies.model import Mutator, Rule
-from policies.rules.tenancy import (
+from tenantguard.policies.model import Mutator, Rule
+from tenantguard.policies.rules.tenancy import (
     ten001_namespace_tenant_label,
     ten002_namespace_single_owner,
     ten003_tenant_label_immutable,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from policies.fixtures import judge
-from policies.model import Example, Obj, Violation
-from policies.rules.gpu.samples import container, deployment, pod
+from tenantguard.policies.model import Example, Obj, Violation
+from tenantguard.policies.rules.gpu.samples import container, deployment, pod
+from tests.support.fixtures import judge
 
 
 def fired(obj: Obj) -> list[Violation]:

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from policies.engine import evaluate
-from policies.fixtures import NOW, policy_for
-from policies.model import Obj, Violation
-from policies.rules.gpu.samples import container, deployment, gpu_pod
+from tenantguard.policies.engine import evaluate
+from tenantguard.policies.model import Obj, Violation
+from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod
+from tests.support.fixtures import NOW, policy_for
 
 
 class FakeView:

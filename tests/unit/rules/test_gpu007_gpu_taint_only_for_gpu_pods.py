@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from policies.fixtures import judge
-from policies.model import Example, Obj, Severity, Violation
-from policies.rules.gpu.samples import container, deployment, gpu_pod, pod
+from tenantguard.policies.model import Example, Obj, Severity, Violation
+from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod, pod
+from tests.support.fixtures import judge
 
 CPU = container({"cpu": "1"})
 GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}

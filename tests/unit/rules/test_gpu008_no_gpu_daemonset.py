@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from policies.fixtures import judge
-from policies.model import Example, Obj, Violation
-from policies.rules.gpu.samples import container, deployment
+from tenantguard.policies.model import Example, Obj, Violation
+from tenantguard.policies.rules.gpu.samples import container, deployment
+from tests.support.fixtures import judge
 
 
 def fired(obj: Obj) -> list[Violation]:

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from policies.engine import evaluate, review
-from policies.fixtures import NOW, deployment, pod, policy_for, restricted_container
-from policies.model import Obj, Violation
-from policies.rules.mtls.sidecar import sidecar_container
-from policies.settings import DEFAULT_SETTINGS
+from tenantguard.policies.engine import evaluate, review
+from tenantguard.policies.model import Obj, Violation
+from tenantguard.policies.rules.mtls.sidecar import sidecar_container
+from tenantguard.policies.settings import DEFAULT_SETTINGS
+from tests.support.fixtures import NOW, deployment, pod, policy_for, restricted_container
 
 ISTIO = {"mtls": {"mode": "istio"}}
 ACME_META = {"namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}}

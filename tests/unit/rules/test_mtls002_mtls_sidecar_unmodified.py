@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from policies.engine import evaluate, review
-from policies.fixtures import NOW, deployment, policy_for, restricted_container
-from policies.model import Obj, Violation
-from policies.rules.mtls.sidecar import sidecar_args, sidecar_container
-from policies.settings import DEFAULT_SETTINGS
+from tenantguard.policies.engine import evaluate, review
+from tenantguard.policies.model import Obj, Violation
+from tenantguard.policies.rules.mtls.sidecar import sidecar_args, sidecar_container
+from tenantguard.policies.settings import DEFAULT_SETTINGS
+from tests.support.fixtures import NOW, deployment, policy_for, restricted_container
 
 MTLS = DEFAULT_SETTINGS.mtls
 GOOD = sidecar_container(MTLS, "acme", 8000)

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from policies.engine import context, mutate, review
-from policies.fixtures import NOW, deployment, pod, policy_for, restricted_container
-from policies.model import Obj
-from policies.patch import apply
-from policies.rules.mtls import injection
-from policies.subjects import Subject
+from tenantguard.policies.engine import context, mutate, review
+from tenantguard.policies.model import Obj
+from tenantguard.policies.patch import apply
+from tenantguard.policies.rules.mtls import injection
+from tenantguard.policies.subjects import Subject
+from tests.support.fixtures import NOW, deployment, pod, policy_for, restricted_container
 
 SIDECAR = "tenantguard-mtls"
 IMAGE = "ghcr.io/ghostunnel/ghostunnel:v1.8.4"

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from policies.fixtures import judge
-from policies.model import Example, Violation
+from tenantguard.policies.model import Example, Violation
+from tests.support.fixtures import judge
 
 LABELS = {"tenantguard.io/tenant": "acme"}
 

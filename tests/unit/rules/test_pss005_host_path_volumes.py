@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from policies.fixtures import judge
-from policies.model import Example, Violation
-from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod
+from tenantguard.policies.model import Example, Violation
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod
+from tests.support.fixtures import judge
 
 RULE = "PSS005"
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from policies.fixtures import judge
-from policies.model import Example, Violation
-from policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tenantguard.policies.model import Example, Violation
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tests.support.fixtures import judge
 
 RULE = "PSS015"
 

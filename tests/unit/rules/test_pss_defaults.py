@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from policies.engine import Policy, mutate, review
-from policies.fixtures import NOW, deployment, policy_for
-from policies.model import Patch, Violation
-from policies.rules.podsecurity.examples import example_pod, restricted_container
+from tenantguard.policies.engine import Policy, mutate, review
+from tenantguard.policies.model import Patch, Violation
+from tenantguard.policies.rules.podsecurity.examples import example_pod, restricted_container
+from tests.support.fixtures import NOW, deployment, policy_for
 
 OPT_IN = policy_for({"podSecurityDefaults": True, "mtls": {"mode": "none"}})
 

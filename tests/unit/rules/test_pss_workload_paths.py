@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from policies.fixtures import judge
-from policies.model import Example
-from policies.rules.podsecurity.examples import restricted_container
+from tenantguard.policies.model import Example
+from tenantguard.policies.rules.podsecurity.examples import restricted_container
+from tests.support.fixtures import judge
 
 LABELS = {"tenantguard.io/tenant": "acme"}
 

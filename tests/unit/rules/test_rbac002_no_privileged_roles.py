@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from policies.fixtures import judge
-from policies.model import Example, Violation
+from tenantguard.policies.model import Example, Violation
+from tests.support.fixtures import judge
 
 RBAC = "rbac.authorization.k8s.io"
 META = {"name": "ops", "namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}}

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from policies.engine import evaluate
-from policies.fixtures import NOW, judge, policy_for
-from policies.model import Example, Violation
+from tenantguard.policies.engine import evaluate
+from tenantguard.policies.model import Example, Violation
+from tests.support.fixtures import NOW, judge, policy_for
 
 AGG = "rbac.authorization.k8s.io/aggregate-to-"
 

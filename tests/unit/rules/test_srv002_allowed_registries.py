@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from policies.engine import evaluate, review
-from policies.fixtures import NOW, deployment, pod, policy_for, restricted_container
-from policies.model import Obj, Violation
+from tenantguard.policies.engine import evaluate, review
+from tenantguard.policies.model import Obj, Violation
+from tests.support.fixtures import NOW, deployment, pod, policy_for, restricted_container
 
 
 def fired(obj: Obj, tenant: dict[str, Any] | None = None) -> list[Violation]:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from policies.engine import evaluate
-from policies.fixtures import NOW, deployment, pod, policy_for, restricted_container
-from policies.model import Obj, Violation
+from tenantguard.policies.engine import evaluate
+from tenantguard.policies.model import Obj, Violation
+from tests.support.fixtures import NOW, deployment, pod, policy_for, restricted_container
 
 ACME_META = {"namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}}
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from policies.engine import evaluate
-from policies.fixtures import NOW, policy_for
-from policies.model import Obj, Violation
+from tenantguard.policies.engine import evaluate
+from tenantguard.policies.model import Obj, Violation
+from tests.support.fixtures import NOW, policy_for
 
 
 def fired(obj: Obj) -> list[Violation]:

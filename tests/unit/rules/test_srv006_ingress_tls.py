@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from policies.engine import evaluate, review
-from policies.fixtures import NOW, policy_for
-from policies.model import Obj, Severity, Violation
-from policies.registry import BY_ID
+from tenantguard.policies.engine import evaluate, review
+from tenantguard.policies.model import Obj, Severity, Violation
+from tenantguard.policies.registry import BY_ID
+from tests.support.fixtures import NOW, policy_for
 
 
 def fired(obj: Obj) -> list[Violation]:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from policies.rules.serving.references import has_prefix, normalise_image, normalise_model, normalise_registry
+from tenantguard.policies.rules.serving.references import (
+    has_prefix,
+    normalise_image,
+    normalise_model,
+    normalise_registry,
+)
 
 
 @pytest.mark.parametrize(

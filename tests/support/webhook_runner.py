@@ -21,11 +21,11 @@ from typing import Any
 
 import yaml
 
-from policies.settings import DEFAULT_SETTINGS, Settings
-from webhook import certs
-from webhook.configuration import configurations
+from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
+from tenantguard.webhook import certs
+from tenantguard.webhook.configuration import configurations
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PLATFORM = ROOT / "examples" / "platform"
 TENANTS = ROOT / "examples" / "tenants" / "tenants.yaml"
 _CRDS = (

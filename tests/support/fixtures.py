@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from policies.engine import Evaluation, Policy, evaluate
-from policies.model import Example, Obj
-from policies.settings import DEFAULT_SETTINGS
-from policies.tenancy import TenantIndex, parse_tenant
+from tenantguard.policies.engine import Evaluation, Policy, evaluate
+from tenantguard.policies.model import Example, Obj
+from tenantguard.policies.settings import DEFAULT_SETTINGS
+from tenantguard.policies.tenancy import TenantIndex, parse_tenant
 
 NOW = datetime(2026, 11, 27, 12, 0, 0)
 
