@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tenantguard.audit import manifests, policyreport, report
+from tenantguard import platform
+from tenantguard.audit import policyreport, report
 from tenantguard.audit.cluster import ClusterError, ClusterReader, LiveSource, connect
-from tenantguard.audit.lint import load_settings
-from tenantguard.audit.manifests import InputError
-from tenantguard.audit.scan import Scanner, Source, scan
+from tenantguard.audit.scan import Source, scan
 from tenantguard.audit.snapshot import SnapshotReader
 from tenantguard.audit.usage import Window, parse_duration, parse_time
+from tenantguard.platform import load_settings
 from tenantguard.policies.model import Severity
 from tenantguard.policies.settings import SettingsError
 
@@ -93,14 +93,11 @@ def progress() -> Iterator[Callable[[dict[str, Any]], None] | None]:
         yield tick
 
 
-def _extra_tenants(scanner: Scanner, paths: list[str], problems: list[str]) -> None:
-    for item in manifests.read(paths):
-        if isinstance(item, InputError):
-            problems.append(item.render())
-        elif item.obj.get("kind") == "Tenant":
-            scanner.add_tenant(item.obj)
-        elif item.obj.get("kind") == "Namespace":
-            scanner.add_namespace(item.obj)
+def _extra_context(paths: list[str], problems: list[str]) -> list[dict[str, Any]]:
+    """Tenants and Namespaces from --tenants files; unusable files become problems."""
+    found, errors = platform.read_context(paths)
+    problems.extend(e.render() for e in errors)
+    return [m.obj for m in found if m.obj.get("kind") in platform.CONTEXT_KINDS]
 
 
 def _render(doc: dict[str, Any], fmt: str) -> str:
@@ -145,9 +142,8 @@ def run(args: argparse.Namespace) -> int:
     if args.snapshot and args.write_policy_reports:
         return _error("--write-policy-reports needs a live cluster, not --snapshot")
     window = Window.ending(now, length)
-    scanner = Scanner(settings, now=now.replace(tzinfo=None))
     problems: list[str] = []
-    _extra_tenants(scanner, args.tenants, problems)
+    context = _extra_context(args.tenants, problems)
     reader: ClusterReader | None = None
     snapshot: SnapshotReader | None = None
     live: LiveSource | None = None
@@ -169,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
         with progress() as tick:
-            scan(source, scanner, tick)
+            result = scan(source, settings, now=now.replace(tzinfo=None), context=context, tick=tick)
     except ClusterError as err:
         return _error(str(err))
     if snapshot is not None:
@@ -177,18 +173,18 @@ def run(args: argparse.Namespace) -> int:
     if live is not None and live.forbidden:
         origin["forbidden"] = live.forbidden
         print(f"tenantguard audit: not allowed to list {', '.join(live.forbidden)}; left out", file=sys.stderr)
-    problems.extend(scanner.problems)
-    ns_tenant = report.namespace_tenant(scanner)
+    problems.extend(result.problems)
+    ns_tenant = report.namespace_tenant(result)
     metrics = _metrics(args, ns_tenant, window) if args.prometheus_url else None
-    doc = report.build(scanner, source=origin, window=window, generated=now, metrics=metrics)
+    doc = report.build(result, source=origin, window=window, generated=now, metrics=metrics)
     rendered = _render(doc, args.format)
     if args.output:
         Path(args.output).write_text(rendered, encoding="utf-8")
     else:
         sys.stdout.write(rendered)
     if reader is not None and args.write_policy_reports:
-        existing = [ns for ns in ns_tenant if ns in scanner.view.labels]
-        docs = policyreport.build(scanner.results, scanner.kinds, existing, now)
+        existing = [ns for ns in ns_tenant if ns in result.cluster.namespaces]
+        docs = policyreport.build(result.results, result.kinds, existing, now)
         try:
             written = policyreport.write(reader, docs)
         except ClusterError as err:
@@ -201,6 +197,6 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     if args.fail_on is not None:
         threshold = Severity(args.fail_on).rank
-        if any(r.severity_rank >= threshold for r in scanner.results):
+        if any(r.severity_rank >= threshold for r in result.results):
             return EXIT_VIOLATIONS
     return EXIT_CLEAN

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from tenantguard.audit.formats import RENDERERS
-from tenantguard.audit.lint import lint, load_settings
+from tenantguard.audit.lint import lint
+from tenantguard.platform import load_settings
 from tenantguard.policies.model import Severity
 from tenantguard.policies.settings import SettingsError
 

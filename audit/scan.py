@@ -1,24 +1,24 @@
 """The scan: one streaming pass over a cluster's objects that judges each and keeps only what reports need.
 
-Objects are judged as they are — `policies.engine.evaluate`, not `review`: admission would mutate first
-(add the tenant label, inject the mTLS sidecar), but an audit reports what exists, and an object that
-was admitted before the webhook existed, or while it was away, still lacks what the mutation would add.
+Objects are judged as they are — `policies.engine.evaluate` with the audit's request
+(`Request.existing`), not `review`: admission would mutate first (add the tenant label, inject the mTLS
+sidecar), but an audit reports what exists, and an object that was admitted before the webhook existed, or
+while it was away, still lacks what the mutation would add.
 
-The engine's cluster view is filled from the scan itself: Tenants and Namespaces are read first, then
-Pods (their GPU devices make the tenant-wide totals of GPU006). Objects that demand GPUs and arrive
-before the last Pod are held back until it has been read, so every verdict sees every pod.
+The engine's ClusterState is filled from the scan itself: Tenants and Namespaces are read first, then Pods
+(their GPU devices make the tenant-wide totals of GPU006). Objects that demand GPUs and arrive before the
+last Pod are held back until it has been read, so every verdict sees every pod.
 
-Kept per object, and nothing else: a violation list, the pod's network identity (`policies.netpol`),
-a compact usage record for GPU pods, the models of serving pods, NetworkPolicies and RBAC objects with
-their metadata trimmed, quota rows and endpoints. NET001 is skipped for objects that carry the managed
-label with value `true`: they are the platform's own baseline policies, written by the reconciler.
+Kept per object, and nothing else: a violation list, the pod's network identity (`policies.netpol`), a
+compact usage record for GPU pods, the models of serving pods, NetworkPolicies and RBAC objects with their
+metadata trimmed, quota rows and endpoints. `scan()` returns them as one immutable ScanResult.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -33,23 +33,18 @@ from tenantguard.audit.usage import (
     serving_pod,
 )
 from tenantguard.policies import netpol
+from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.context import Context
-from tenantguard.policies.engine import Policy, evaluate
+from tenantguard.policies.engine import evaluate
 from tenantguard.policies.gpu import object_gpu_demand
+from tenantguard.policies.request import Request
 from tenantguard.policies.rules.mtls.injection import ISTIO_LABEL
 from tenantguard.policies.rules.mtls.sidecar import needs_mtls, sidecar_ref
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 from tenantguard.policies.subjects import POD_TEMPLATE_KINDS, Subject
-from tenantguard.policies.tenancy import Tenant, TenantError, TenantIndex, parse_tenant
+from tenantguard.policies.tenancy import Tenant
 
-OwnerKey = tuple[str, str, str]
 RBAC_KINDS = frozenset({"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"})
-_OWNER_LABELS = (
-    ("leaderworkerset.sigs.k8s.io/name", "LeaderWorkerSet"),
-    ("ray.io/cluster", "RayCluster"),
-    ("serving.kserve.io/inferenceservice", "InferenceService"),
-    ("job-name", "Job"),
-)
 _TERMINAL = frozenset({"Succeeded", "Failed"})
 
 
@@ -63,107 +58,92 @@ class Source(Protocol):
     def objects(self) -> Iterator[dict[str, Any]]: ...
 
 
-def _owners(meta: Mapping[str, Any], kind: str, namespace: str, name: str) -> frozenset[OwnerKey]:
-    owners: set[OwnerKey] = {(kind, namespace, name)}
-    for ref in meta.get("ownerReferences") or ():
-        ref_kind, ref_name = ref.get("kind", ""), ref.get("name", "")
-        owners.add((ref_kind, namespace, ref_name))
-        if ref_kind == "ReplicaSet" and "-" in ref_name:  # Deployment pods: <deployment>-<pod-template-hash>
-            owners.add(("Deployment", namespace, ref_name.rsplit("-", 1)[0]))
-    labels = meta.get("labels") or {}
-    owners.update((k, namespace, str(labels[label])) for label, k in _OWNER_LABELS if label in labels)
-    return frozenset(owners)
-
-
-@dataclass(slots=True)
-class ScanView:
-    """policies.context.ClusterView over what the scan has read."""
-
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)
-    gpu_pods: list[tuple[str, int, frozenset[OwnerKey]]] = field(default_factory=list)
-    tenants: TenantIndex = field(default_factory=lambda: TenantIndex.build(()))
-
-    def gpu_usage(self, tenant: str, *, exclude: OwnerKey | None = None) -> int:
-        t = self.tenants.by_name.get(tenant)
-        namespaces = set(t.namespaces) if t else set()
-        return sum(n for ns, n, owners in self.gpu_pods if ns in namespaces and exclude not in owners)
-
-    def namespace_labels(self, namespace: str) -> Mapping[str, str] | None:
-        return self.labels.get(namespace)
-
-
 def _trim(obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj.get("metadata") or {}
     keep = {k: meta[k] for k in ("name", "namespace", "labels") if k in meta}
     return {**{k: v for k, v in obj.items() if k not in ("metadata", "status")}, "metadata": keep}
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MtlsCoverage:
-    serving_pods: int = 0
-    covered: int = 0
-    uncovered: list[dict[str, str]] = field(default_factory=list)
+    serving_pods: int
+    covered: int
+    uncovered: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanResult:
+    """Everything a scan found, as the report reads it."""
+
+    settings: Settings
+    cluster: ClusterState  # finished: the Tenants, Namespaces and GPU pods the verdicts saw
+    objects: int
+    problems: tuple[str, ...]
+    results: tuple[Result, ...]
+    unlabelled: tuple[dict[str, str], ...]
+    mtls: MtlsCoverage
+    pods: tuple[Any, ...]  # netpol.PodInfo of every pod that is not finished
+    usage: tuple[PodUsage, ...]
+    netpols: tuple[dict[str, Any], ...]
+    rbac: tuple[dict[str, Any], ...]
+    quotas: tuple[dict[str, Any], ...]
+    endpoints: tuple[dict[str, Any], ...]
+    kinds: Mapping[str, Mapping[str, int]]  # namespace ("" for cluster-scoped) -> kind -> objects judged
 
 
 class Scanner:
+    """The scan's working state; feed it with `scan()` and read only the ScanResult it returns."""
+
     def __init__(self, settings: Settings = DEFAULT_SETTINGS, *, now: datetime | None = None) -> None:
         self.settings = settings
-        self.now = now  # naive UTC, for time-boxed exceptions; None: the engine's clock
-        self.view = ScanView()
-        self.policy = Policy(settings=settings, view=self.view)
-        self.ctx = Context(settings=settings)
+        self.request = Request.existing(now)  # naive UTC, for time-boxed exceptions
+        self.cluster = ClusterState(settings, pods_known=True)
+        self.ctx = Context.bare(settings)
         self.started = False
         self.pods_complete = False
         self.objects = 0
         self.problems: list[str] = []
         self.results: list[Result] = []
         self.unlabelled: list[dict[str, str]] = []
-        self.mtls = MtlsCoverage()
-        self.pods: list[Any] = []  # netpol.PodInfo of every pod that is not finished
+        self.serving_pods = 0
+        self.mtls_covered = 0
+        self.mtls_uncovered: list[dict[str, str]] = []
+        self.pods: list[Any] = []
         self.usage: list[PodUsage] = []
         self.netpols: list[dict[str, Any]] = []
         self.rbac: list[dict[str, Any]] = []
         self.quotas: list[dict[str, Any]] = []
         self.endpoints: list[dict[str, Any]] = []
-        self._tenants: dict[str, Tenant] = {}
+        self._tenants: dict[str, Mapping[str, Any]] = {}
         self._serving: dict[str, list[tuple[dict[str, str], str | None]]] = {}
         self._deferred: list[dict[str, Any]] = []
-        self.kinds: dict[str, Counter[str]] = {}  # namespace ("" for cluster-scoped) -> kind -> objects judged
+        self.kinds: dict[str, Counter[str]] = {}
 
     # context
     def add_tenant(self, obj: Mapping[str, Any]) -> None:
-        try:
-            tenant = parse_tenant(obj)
-        except TenantError as err:
-            self.problems.extend(f"Tenant {err.name!r}: {p}" for p in err.problems)
-            return
-        self._tenants[tenant.name] = tenant
+        name = (obj.get("metadata") or {}).get("name")
+        self._tenants[str(name)] = obj
 
     def add_namespace(self, obj: Mapping[str, Any]) -> None:
-        meta = obj.get("metadata") or {}
-        self.view.labels[str(meta.get("name", ""))] = dict(meta.get("labels") or {})
+        self.cluster.put_namespace(obj)
 
     def begin(self) -> None:
         """Tenants and Namespaces are all read: from here on objects can be judged."""
-        self.view.tenants = TenantIndex.build(self._tenants.values())
-        self.policy = Policy(settings=self.settings, tenants=self.view.tenants, view=self.view)
+        self.cluster.replace_tenants(self._tenants.values())
+        self.problems.extend(self.cluster.tenant_problems)
         self.started = True
 
     def add_pod(self, pod: dict[str, Any]) -> None:
         meta = pod.get("metadata") or {}
-        ns, name = str(meta.get("namespace") or ""), str(meta.get("name") or "")
-        self.view.labels.setdefault(ns, {"kubernetes.io/metadata.name": ns})
-        if (pod.get("status") or {}).get("phase") in _TERMINAL:
-            usage = pod_usage(pod)
-            if usage is not None:
-                self.usage.append(usage)
-            return
-        self.pods.append(netpol.pod_info(pod))
+        ns = str(meta.get("namespace") or "")
+        self.cluster.assume_namespace(ns)
         usage = pod_usage(pod)
         if usage is not None:
             self.usage.append(usage)
-            devices = sum(n for _, n in usage.devices)
-            self.view.gpu_pods.append((ns, devices, _owners(meta, "Pod", ns, name)))
+        if (pod.get("status") or {}).get("phase") in _TERMINAL:
+            return
+        self.pods.append(netpol.pod_info(pod))
+        self.cluster.put_pod(pod)
         found = serving_pod(pod, self.ctx)
         if found is not None:
             self._serving.setdefault(ns, []).append(found)
@@ -189,14 +169,11 @@ class Scanner:
         ns, name = str(meta.get("namespace") or ""), str(meta.get("name") or meta.get("generateName") or "")
         labels = meta.get("labels") or {}
         self.kinds.setdefault(ns, Counter())[kind] += 1
-        evaluation = evaluate(obj, self.policy, now=self.now)
-        managed = labels.get(self.settings.managed_label) == "true"
+        evaluation = evaluate(obj, self.cluster, self.request)
         self.results.extend(
-            Result.of(v, kind=kind, namespace=ns, name=name, tenant=evaluation.tenant)
-            for v in evaluation.violations
-            if not (managed and v.rule == "NET001")
+            Result.of(v, kind=kind, namespace=ns, name=name, tenant=evaluation.tenant) for v in evaluation.violations
         )
-        tenant = self.view.tenants.for_namespace(ns) if not self.settings.is_exempt(ns) else None
+        tenant = self.cluster.tenants.for_namespace(ns) if not self.settings.is_exempt(ns) else None
         if kind in RBAC_KINDS:
             self.rbac.append(_trim(obj))
         elif kind == "NetworkPolicy":
@@ -221,24 +198,58 @@ class Scanner:
             return
         subject = Subject.of(pod)
         sidecar = self.settings.mtls.container_name
-        ns_labels = self.view.labels.get(subject.namespace) or {}
+        ns_labels = self.cluster.namespace_labels(subject.namespace) or {}
         mesh_ns = ns_labels.get("istio-injection") == "enabled" or "istio.io/rev" in ns_labels
         for template in subject.pods:
             if not needs_mtls(subject, template, sidecar):
                 continue
-            self.mtls.serving_pods += 1
+            self.serving_pods += 1
             label = subject.labels.get(ISTIO_LABEL)
             if sidecar_ref(template, sidecar) is not None or label == "true" or (label is None and mesh_ns):
-                self.mtls.covered += 1
+                self.mtls_covered += 1
                 continue
             reason = "no mesh injection label" if tenant.mtls_mode == "istio" else "no sidecar"
-            self.mtls.uncovered.append(
+            self.mtls_uncovered.append(
                 {"tenant": tenant.name, "namespace": subject.namespace, "name": subject.name, "reason": reason}
             )
 
+    def result(self) -> ScanResult:
+        return ScanResult(
+            settings=self.settings,
+            cluster=self.cluster,
+            objects=self.objects,
+            problems=tuple(self.problems),
+            results=tuple(self.results),
+            unlabelled=tuple(self.unlabelled),
+            mtls=MtlsCoverage(
+                serving_pods=self.serving_pods, covered=self.mtls_covered, uncovered=tuple(self.mtls_uncovered)
+            ),
+            pods=tuple(self.pods),
+            usage=tuple(self.usage),
+            netpols=tuple(self.netpols),
+            rbac=tuple(self.rbac),
+            quotas=tuple(self.quotas),
+            endpoints=tuple(self.endpoints),
+            kinds={ns: dict(c) for ns, c in self.kinds.items()},
+        )
 
-def scan(source: Source, scanner: Scanner, tick: Callable[[dict[str, Any]], None] | None = None) -> Scanner:
-    """Feed a source through the scanner: context first, then every other object."""
+
+def scan(
+    source: Source,
+    settings: Settings = DEFAULT_SETTINGS,
+    *,
+    now: datetime | None = None,
+    context: Iterable[Mapping[str, Any]] = (),
+    tick: Callable[[dict[str, Any]], None] | None = None,
+) -> ScanResult:
+    """Feed a source through a scanner: context first (Tenants and Namespaces from `context`, e.g. --tenants
+    files, then the source's), then every other object."""
+    scanner = Scanner(settings, now=now)
+    for obj in context:
+        if obj.get("kind") == "Tenant":
+            scanner.add_tenant(obj)
+        elif obj.get("kind") == "Namespace":
+            scanner.add_namespace(obj)
     held: list[dict[str, Any]] = []
 
     def start() -> None:
@@ -268,4 +279,4 @@ def scan(source: Source, scanner: Scanner, tick: Callable[[dict[str, Any]], None
         scanner.judge(obj)
         if tick is not None:
             tick(obj)
-    return scanner
+    return scanner.result()

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 import yaml
 
-from tenantguard.audit.manifests import InputError, expand_paths
+from tenantguard.manifests import InputError, expand_paths
 
 try:
     _Loader: Any = yaml.CSafeLoader

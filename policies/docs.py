@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 import yaml
 
-from tenantguard.policies.model import Category, Example, Rule
+from tenantguard.policies.model import Category
+from tenantguard.policies.rule import Example, Rule
 
 _INTRO = """\
 # Rule reference

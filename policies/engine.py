@@ -1,36 +1,28 @@
-"""evaluate(object) → Evaluation; mutate(object) → JSON patches; review = mutate, then evaluate the result.
+"""evaluate(object) → Evaluation; mutate(object) → Mutation; review = mutate, then evaluate the result.
 
-The same three functions serve admission, audit and lint: they differ only in the ClusterView they pass.
+The same three functions serve admission, audit and lint. What differs between them is data: the
+`ClusterState` they fill (`policies.cluster`) and the `Request` they describe (`policies.request`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass
 from functools import lru_cache
 
-from tenantguard.policies.context import EMPTY_VIEW, ClusterView, Context
-from tenantguard.policies.model import Mode, Mutator, Obj, Patch, Rule, Violation
+from tenantguard.policies.cluster import ClusterState
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Mode, Obj, Patch, Violation
 from tenantguard.policies.patch import apply
 from tenantguard.policies.registry import mutators_for, rules_for
-from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
+from tenantguard.policies.request import Operation, Request
+from tenantguard.policies.rule import Mutator, Rule
+from tenantguard.policies.settings import Settings
 from tenantguard.policies.subjects import Subject
-from tenantguard.policies.tenancy import EMPTY_INDEX, Tenant, TenantIndex
+from tenantguard.policies.tenancy import Tenant
 
 # Judged even when no tenant owns their namespace: they decide who owns what.
 CLUSTER_KINDS = frozenset({"Namespace", "Tenant", "ClusterRoleBinding", "ClusterRole"})
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Policy:
-    """Everything a verdict depends on besides the object itself."""
-
-    settings: Settings = DEFAULT_SETTINGS
-    tenants: TenantIndex = EMPTY_INDEX
-    view: ClusterView = EMPTY_VIEW
-
-
-DEFAULT_POLICY = Policy()
+MUTATED = frozenset({Operation.CREATE, Operation.UPDATE})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,16 +50,26 @@ class Evaluation:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Review:
+class Mutation:
+    """The JSON patches every mutator wants and the object they produce."""
+
     patches: tuple[Patch, ...]
     mutated: Obj
-    evaluation: Evaluation = field(default_factory=lambda: Evaluation(tenant=None))
 
 
-def tenant_for(subject: Subject, policy: Policy) -> Tenant | None:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Review:
+    """What admission does with a write: the mutation, and the evaluation of the mutated object."""
+
+    patches: tuple[Patch, ...]
+    mutated: Obj
+    evaluation: Evaluation
+
+
+def tenant_for(subject: Subject, cluster: ClusterState) -> Tenant | None:
     if subject.kind == "Namespace":
-        return policy.tenants.for_namespace(subject.name)
-    return policy.tenants.for_namespace(subject.namespace)
+        return cluster.tenants.for_namespace(subject.name)
+    return cluster.tenants.for_namespace(subject.namespace)
 
 
 def _skip_reason(subject: Subject, tenant: Tenant | None, settings: Settings) -> str:
@@ -79,37 +81,20 @@ def _skip_reason(subject: Subject, tenant: Tenant | None, settings: Settings) ->
     return ""
 
 
-def context(
-    subject: Subject,
-    policy: Policy,
-    *,
-    operation: str = "CREATE",
-    old: Obj | None = None,
-    now: datetime | None = None,
-) -> Context:
-    ctx = Context(
-        settings=policy.settings,
-        tenants=policy.tenants,
-        tenant=tenant_for(subject, policy),
-        view=policy.view,
-        operation=operation,
-        old=old,
-    )
-    return replace(ctx, now=now) if now is not None else ctx
+def context(subject: Subject, cluster: ClusterState, request: Request) -> Context:
+    return Context(cluster=cluster, request=request, tenant=tenant_for(subject, cluster))
 
 
 def evaluate(
-    obj: Obj,
-    policy: Policy = DEFAULT_POLICY,
-    *,
-    namespace: str | None = None,
-    operation: str = "CREATE",
-    old: Obj | None = None,
-    now: datetime | None = None,
+    obj: Obj, cluster: ClusterState, request: Request | None = None, *, namespace: str | None = None
 ) -> Evaluation:
+    """Every rule that applies to the object under this request. DELETE judges the stored object."""
     subject = Subject.of(obj, namespace)
-    ctx = context(subject, policy, operation=operation, old=old, now=now)
-    return _evaluate(subject, ctx)
+    return _evaluate(subject, context(subject, cluster, request or Request()))
+
+
+def _is_managed(subject: Subject, settings: Settings) -> bool:
+    return subject.labels.get(settings.managed_label) == "true"
 
 
 def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
@@ -117,10 +102,15 @@ def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
     reason = _skip_reason(subject, ctx.tenant, ctx.settings)
     if reason:
         return Evaluation(tenant=tenant_name, skipped=reason)
+    settings = ctx.settings
+    operation = ctx.request.operation
+    # The platform's own managed objects are judged only by the rules that guard managed objects.
+    platform_own = _is_managed(subject, settings) and ctx.platform_owns(subject.labels)
     found: list[Violation] = []
     waived: list[Violation] = []
-    settings = ctx.settings
     for rule in _rules(subject.kind):
+        if operation not in rule.operations or (platform_own and not rule.guards_managed):
+            continue
         mode: Mode | None = None
         for f in rule.check(subject, ctx):
             mode = mode or settings.mode_for(rule.id, rule.category, rule.severity)
@@ -153,24 +143,17 @@ def _mutators(kind: str) -> tuple[Mutator, ...]:
 
 
 def mutate(
-    obj: Obj,
-    policy: Policy = DEFAULT_POLICY,
-    *,
-    namespace: str | None = None,
-    operation: str = "CREATE",
-    old: Obj | None = None,
-    now: datetime | None = None,
-) -> Review:
+    obj: Obj, cluster: ClusterState, request: Request | None = None, *, namespace: str | None = None
+) -> Mutation:
     """The JSON patches every mutator wants, each computed on the result of the ones before it."""
     subject = Subject.of(obj, namespace)
-    ctx = context(subject, policy, operation=operation, old=old, now=now)
-    patches, final = _mutate(subject, ctx)
-    return Review(patches=patches, mutated=final.obj)
+    patches, final = _mutate(subject, context(subject, cluster, request or Request()))
+    return Mutation(patches=patches, mutated=final.obj)
 
 
 def _mutate(subject: Subject, ctx: Context) -> tuple[tuple[Patch, ...], Subject]:
     """The patches and the mutated object's Subject (reused for validation, with its memos)."""
-    if _skip_reason(subject, ctx.tenant, ctx.settings):
+    if ctx.request.operation not in MUTATED or _skip_reason(subject, ctx.tenant, ctx.settings):
         return (), subject
     patches: list[Patch] = []
     current = subject
@@ -182,17 +165,9 @@ def _mutate(subject: Subject, ctx: Context) -> tuple[tuple[Patch, ...], Subject]
     return tuple(patches), current
 
 
-def review(
-    obj: Obj,
-    policy: Policy = DEFAULT_POLICY,
-    *,
-    namespace: str | None = None,
-    operation: str = "CREATE",
-    old: Obj | None = None,
-    now: datetime | None = None,
-) -> Review:
+def review(obj: Obj, cluster: ClusterState, request: Request | None = None, *, namespace: str | None = None) -> Review:
     """What admission does: mutate, then validate the mutated object."""
     subject = Subject.of(obj, namespace)
-    ctx = context(subject, policy, operation=operation, old=old, now=now)
+    ctx = context(subject, cluster, request or Request())
     patches, final = _mutate(subject, ctx)
     return Review(patches=patches, mutated=final.obj, evaluation=_evaluate(final, ctx))

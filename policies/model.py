@@ -1,15 +1,13 @@
-"""Values that cross module lines: severities, modes, rules, findings and violations."""
+"""Plain values that cross module lines: severities, categories, modes, findings and violations.
+
+Nothing here refers to the engine's other types, so every module can import it (rules, mutators and
+examples, which do refer to Subject and Context, are in `policies.rule`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from tenantguard.policies.context import Context
-    from tenantguard.policies.subjects import Subject
+from typing import Any
 
 Obj = dict[str, Any]
 Patch = dict[str, Any]
@@ -54,41 +52,6 @@ class Finding:
     message: str
 
 
-Check = Callable[["Subject", "Context"], Iterable[Finding]]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Example:
-    """A fixture object with the Tenant context it is judged in (tenant `acme` by default)."""
-
-    object: Obj
-    tenant: Mapping[str, Any] | None = None
-    note: str = ""
-    operation: str = "CREATE"
-    old: Obj | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Rule:
-    id: str
-    slug: str
-    title: str
-    category: Category
-    severity: Severity
-    fix: str
-    why: str
-    check: Check
-    kinds: frozenset[str] | None = None  # None: every kind
-    pod_templates: bool = False  # True: applies to every kind that carries a pod spec
-    allowed: tuple[Example, ...] = ()
-    denied: tuple[Example, ...] = ()
-    doc: str = ""
-
-    @property
-    def anchor(self) -> str:
-        return f"{self.id.lower()}-{self.slug}"
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Violation:
     rule: str
@@ -104,13 +67,3 @@ class Violation:
         """The denial line kubectl shows: `[RULE] path: what is wrong — how to fix`."""
         where = f" {self.path}:" if self.path else ""
         return f"[{self.rule}]{where} {self.message} — {self.fix}"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Mutator:
-    id: str
-    title: str
-    mutate: Callable[[Subject, Context], list[Patch]]
-    kinds: frozenset[str] | None = None
-    pod_templates: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from tenantguard.policies.model import Category, Mutator, Rule
+from tenantguard.policies.model import Category
+from tenantguard.policies.rule import Mutator, Rule
 from tenantguard.policies.rules import gpu, mtls, network, podsecurity, rbac, serving, tenancy
 from tenantguard.policies.subjects import POD_TEMPLATE_KINDS
 

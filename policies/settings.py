@@ -152,9 +152,12 @@ class Settings:
         "--tokenizer",
     )
 
-    # Identities that write the managed objects (the reconciler) and may change or delete them.
-    platform_users: frozenset[str] = frozenset({"system:serviceaccount:tenantguard-system:tenantguard"})
-    platform_groups: frozenset[str] = frozenset({"system:masters"})
+    # Identities that may write, change and delete managed objects: the reconciler, cluster administrators and
+    # Kubernetes' own controllers (the namespace controller deletes everything in a namespace being deleted).
+    platform_users: frozenset[str] = frozenset(
+        {"system:serviceaccount:tenantguard-system:tenantguard", "system:kube-controller-manager"}
+    )
+    platform_groups: frozenset[str] = frozenset({"system:masters", "system:serviceaccounts:kube-system"})
 
     def is_platform(self, username: str, groups: Iterable[str]) -> bool:
         return username in self.platform_users or not self.platform_groups.isdisjoint(groups)

@@ -8,18 +8,20 @@ from typing import Any
 
 import yaml
 
-from tenantguard.audit.manifests import Manifest, parse
-from tenantguard.policies.engine import Policy
-from tenantguard.policies.tenancy import TenantIndex, parse_tenant
+from tenantguard.manifests import Manifest, parse
+from tenantguard.policies.cluster import ClusterState
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "examples" / "manifests"
 TENANTS = ROOT / "examples" / "tenants"
 
 
-def policy() -> Policy:
+def cluster() -> ClusterState:
+    """The example Tenants, as lint reads them (nothing running)."""
     docs = [d for d in yaml.safe_load_all((TENANTS / "tenants.yaml").read_text()) if d["kind"] == "Tenant"]
-    return Policy(tenants=TenantIndex.build(parse_tenant(d) for d in docs))
+    state = ClusterState()
+    state.replace_tenants(docs)
+    return state
 
 
 def objects(name: str) -> list[dict[str, Any]]:

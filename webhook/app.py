@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any, Protocol
 
 import orjson
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-from tenantguard.policies.engine import Policy
+from tenantguard.policies.cluster import ClusterState
 from tenantguard.webhook import handlers, responses
 from tenantguard.webhook.metrics import Metrics
 from tenantguard.webhook.review import AdmissionRequest, BadReview, parse, uid_of
@@ -34,11 +34,15 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-Handle = Callable[[AdmissionRequest, Policy], handlers.Decision]
+Handle = Callable[[AdmissionRequest, ClusterState], handlers.Decision]
 
 
-class PolicySource(Protocol):
-    def policy(self) -> Policy: ...
+class ClusterSource(Protocol):
+    """Where the webhook's ClusterState comes from: the watch cache, or files in static mode."""
+
+    def cluster(self) -> ClusterState: ...
+
+    def counts(self) -> Mapping[str, int]: ...
 
     def ready(self) -> tuple[bool, str]: ...
 
@@ -71,7 +75,7 @@ def _log_decision(
 class Admission:
     """One AdmissionReview in, one HTTP status and JSON body out; no framework involved."""
 
-    def __init__(self, source: PolicySource, metrics: Metrics, max_body: int) -> None:
+    def __init__(self, source: ClusterSource, metrics: Metrics, max_body: int) -> None:
         self.source, self.metrics, self.max_body = source, metrics, max_body
 
     def refuse(self, status: int, reason: str, message: str) -> tuple[int, bytes]:
@@ -90,7 +94,7 @@ class Admission:
         except BadReview as err:
             return self.refuse(400, "malformed", str(err))
         try:
-            decision = handle(req, self.source.policy())
+            decision = handle(req, self.source.cluster())
         except Exception:  # one bad request must never take the server down
             log.exception("handler failed", extra={"fields": {"uid": req.uid, "kind": req.kind}})
             self.metrics.bad_requests.labels("handler-error").inc()
@@ -166,7 +170,7 @@ class AdmissionApp:
 
 
 def create_app(
-    source: PolicySource,
+    source: ClusterSource,
     metrics: Metrics | None = None,
     *,
     tls_ready: Callable[[], bool] = lambda: True,

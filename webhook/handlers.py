@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tenantguard.policies.engine import Evaluation, Policy, evaluate, mutate
+from tenantguard.policies.cluster import ClusterState
+from tenantguard.policies.engine import Evaluation, evaluate, mutate
 from tenantguard.policies.model import Mode, Violation
 from tenantguard.webhook import responses
 from tenantguard.webhook.review import POD_SPEC_SUBRESOURCES, AdmissionRequest
@@ -26,12 +27,6 @@ class Decision:
 def _judged(req: AdmissionRequest) -> bool:
     """Status and other subresources that cannot change a pod spec are not judged."""
     return not req.sub_resource or req.sub_resource in POD_SPEC_SUBRESOURCES
-
-
-def _is_managed(req: AdmissionRequest, policy: Policy) -> bool:
-    obj = req.subject or {}
-    labels = (obj.get("metadata") or {}).get("labels") or {}
-    return isinstance(labels, dict) and labels.get(policy.settings.managed_label) == "true"
 
 
 def _warning(v: Violation) -> str:
@@ -54,34 +49,21 @@ def render(uid: str, evaluation: Evaluation) -> Decision:
     return Decision(body=body, outcome="denied", tenant=evaluation.tenant, violations=evaluation.violations)
 
 
-def validate(req: AdmissionRequest, policy: Policy) -> Decision:
+def validate(req: AdmissionRequest, cluster: ClusterState) -> Decision:
     obj = req.subject
     if obj is None or not _judged(req) or req.operation == "CONNECT":
         return Decision(body=responses.allowed(req.uid), outcome="skipped")
-    platform = policy.settings.is_platform(req.requester.username, req.requester.groups)
-    if _is_managed(req, policy):
-        if platform:
-            return Decision(body=responses.allowed(req.uid), outcome="skipped")
-        if req.operation == "DELETE":
-            message = (
-                f'[NET001] metadata.labels["{policy.settings.managed_label}"]: {req.kind} '
-                f"{req.namespace}/{req.name} is managed by tenantguard and cannot be deleted by tenants "
-                "— the reconciler owns it; ask the platform team to change the Tenant instead"
-            )
-            return Decision(body=responses.denied(req.uid, message), outcome="denied")
-    if req.operation == "DELETE":
-        return Decision(body=responses.allowed(req.uid), outcome="skipped")
-    evaluation = evaluate(obj, policy, namespace=req.namespace or None, operation=req.operation, old=req.old_object)
+    evaluation = evaluate(obj, cluster, req.request(), namespace=req.namespace or None)
     if evaluation.skipped:
         return Decision(body=responses.allowed(req.uid), outcome="skipped", tenant=evaluation.tenant)
     return render(req.uid, evaluation)
 
 
-def mutate_request(req: AdmissionRequest, policy: Policy) -> Decision:
+def mutate_request(req: AdmissionRequest, cluster: ClusterState) -> Decision:
     obj = req.object
     if obj is None or req.operation not in ("CREATE", "UPDATE") or not _judged(req):
         return Decision(body=responses.allowed(req.uid), outcome="skipped")
-    review = mutate(obj, policy, namespace=req.namespace or None, operation=req.operation, old=req.old_object)
-    if not review.patches:
+    mutation = mutate(obj, cluster, req.request(), namespace=req.namespace or None)
+    if not mutation.patches:
         return Decision(body=responses.allowed(req.uid), outcome="allowed")
-    return Decision(body=responses.allowed(req.uid, patch=review.patches), outcome="patched")
+    return Decision(body=responses.allowed(req.uid, patch=mutation.patches), outcome="patched")

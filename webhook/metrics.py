@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from tenantguard.webhook.handlers import Decision
@@ -11,7 +13,8 @@ _BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, cache_counts: Callable[[], Mapping[str, int]] | None = None) -> None:
+        self._cache_counts = cache_counts
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "tenantguard_admission_requests",
@@ -42,7 +45,10 @@ class Metrics:
             "tenantguard_cache_synced", "1 when the cluster cache has synced", registry=self.registry
         )
         self.cache_objects = Gauge(
-            "tenantguard_cache_objects", "Objects held by the cluster cache", ["kind"], registry=self.registry
+            "tenantguard_cache_objects",
+            "Objects held by the cluster cache: tenants, namespaces, GPU pods",
+            ["kind"],
+            registry=self.registry,
         )
         self.cert_expiry = Gauge(
             "tenantguard_certificate_expiry_timestamp_seconds",
@@ -58,4 +64,7 @@ class Metrics:
             self.decisions.labels(tenant, v.rule, v.mode.value).inc()
 
     def render(self) -> bytes:
+        if self._cache_counts is not None:  # read at scrape time: the cache changes with every watch event
+            for kind, n in self._cache_counts().items():
+                self.cache_objects.labels(kind).set(n)
         return generate_latest(self.registry)

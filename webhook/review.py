@@ -10,6 +10,8 @@ from typing import Any
 
 import orjson
 
+from tenantguard.policies.request import Operation, Origin, Request, Requester
+
 API_VERSION = "admission.k8s.io/v1"
 OPERATIONS = frozenset({"CREATE", "UPDATE", "DELETE", "CONNECT"})
 # Subresources whose object is a Pod that changes the pod spec: judged like the Pod itself.
@@ -18,12 +20,6 @@ POD_SPEC_SUBRESOURCES = frozenset({"ephemeralcontainers", "resize"})
 
 class BadReview(ValueError):
     """The request is not a usable AdmissionReview: answered with HTTP 400, never as a policy decision."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Requester:
-    username: str
-    groups: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,6 +41,17 @@ class AdmissionRequest:
     def subject(self) -> dict[str, Any] | None:
         """The object judged: the new one, or the old one for DELETE."""
         return self.old_object if self.operation == "DELETE" else self.object
+
+    def request(self) -> Request:
+        """The request facts the engine passes to rules."""
+        return Request(
+            operation=Operation(self.operation),
+            origin=Origin.ADMISSION,
+            requester=self.requester,
+            old=self.old_object if self.operation == "UPDATE" else None,
+            subresource=self.sub_resource,
+            dry_run=self.dry_run,
+        )
 
 
 def parse(body: bytes) -> AdmissionRequest:

@@ -15,7 +15,7 @@ from tenantguard.webhook import certs, logs
 from tenantguard.webhook.static import ConfigError, StaticSource, load_settings
 
 if TYPE_CHECKING:
-    from tenantguard.webhook.app import PolicySource
+    from tenantguard.webhook.app import ClusterSource
     from tenantguard.webhook.cache import ClusterCache
 
 log = logging.getLogger("tenantguard.serve")
@@ -57,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
         names = args.dns_name or ["tenantguard-webhook.tenantguard-system.svc", "localhost"]
         if certs.ensure(cert_dir, names):
             log.info("generated a CA and serving certificate", extra={"fields": {"dir": str(cert_dir)}})
-        source: PolicySource = StaticSource(settings, args.tenants) if args.tenants else _cluster_source(args, settings)
+        source: ClusterSource = (
+            StaticSource(settings, args.tenants) if args.tenants else _cluster_source(args, settings)
+        )
     except (ConfigError, OSError) as err:
         print(f"tenantguard serve: {err}", file=sys.stderr)
         return 2
@@ -85,7 +87,7 @@ def _cluster_source(args: argparse.Namespace, settings: Settings) -> ClusterCach
     return cache
 
 
-def _serve(args: argparse.Namespace, source: PolicySource, cert_dir: Path) -> int:
+def _serve(args: argparse.Namespace, source: ClusterSource, cert_dir: Path) -> int:
     import uvicorn
 
     from tenantguard.webhook.app import create_app
@@ -93,7 +95,7 @@ def _serve(args: argparse.Namespace, source: PolicySource, cert_dir: Path) -> in
     from tenantguard.webhook.tls import ReloadingContext
 
     tls = ReloadingContext(cert_dir / "tls.crt", cert_dir / "tls.key")
-    metrics = Metrics()
+    metrics = Metrics(cache_counts=source.counts)
     metrics.cert_expiry.set_function(lambda: tls.not_after)
     metrics.cache_synced.set_function(lambda: 1.0 if source.ready()[0] else 0.0)
     app = create_app(source, metrics, tls_ready=lambda: tls.loaded)

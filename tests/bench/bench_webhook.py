@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from tenantguard.policies.engine import review as engine_review  # noqa: E402
 from tenantguard.webhook import certs  # noqa: E402
+from tests.corpus import cluster as corpus_cluster  # noqa: E402
 from tests.corpus import objects  # noqa: E402
-from tests.corpus import policy as corpus_policy  # noqa: E402
 from tests.support.webhook_runner import free_port  # noqa: E402
 
 CACHE = Path(os.environ.get("TENANTGUARD_CACHE", Path.home() / ".cache" / "tenantguard"))
@@ -145,7 +145,7 @@ def main() -> int:
             ca = work / "certs" / "ca.crt"
             # kube-apiserver sends /mutate the object as written and /validate the mutated one; a denial (the
             # raw pod lacks the mTLS sidecar) also renders the message and counts per rule.
-            pol = corpus_policy()
+            pol = corpus_cluster()
             raw = {"pod": typical_pod(), "deployment": objects("vllm-gpu.yaml")[0]}
             bodies = {}
             for name, obj in raw.items():

@@ -17,9 +17,10 @@ from typing import Any
 import jsonpatch
 import pytest
 
-from tenantguard.policies.engine import Policy, review
+from tenantguard.policies.cluster import ClusterState
+from tenantguard.policies.engine import review
 from tenantguard.policies.model import Mode
-from tests.corpus import BREAKS, all_objects, objects, policy
+from tests.corpus import BREAKS, all_objects, cluster, objects
 from tests.support.devcluster import DevCluster
 from tests.support.webhook_runner import WebhookProcess
 
@@ -38,7 +39,7 @@ def _cases() -> list[Any]:
     return cases
 
 
-def by_lint(obj: dict[str, Any], pol: Policy) -> Verdict:
+def by_lint(obj: dict[str, Any], pol: ClusterState) -> Verdict:
     violations = review(obj, pol).evaluation.violations
     return (
         frozenset(v.rule for v in violations if v.mode is Mode.ENFORCE),
@@ -93,6 +94,6 @@ def by_apiserver(obj: dict[str, Any], cluster: DevCluster) -> Verdict:
 def test_lint_webhook_and_apiserver_agree(
     obj: dict[str, Any], dev_cluster: DevCluster, webhook: WebhookProcess
 ) -> None:
-    expected = by_lint(obj, policy())
+    expected = by_lint(obj, cluster())
     assert by_webhook(obj, webhook) == expected
     assert by_apiserver(obj, dev_cluster) == expected

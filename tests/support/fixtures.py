@@ -10,10 +10,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from tenantguard.policies.engine import Evaluation, Policy, evaluate
-from tenantguard.policies.model import Example, Obj
-from tenantguard.policies.settings import DEFAULT_SETTINGS
-from tenantguard.policies.tenancy import TenantIndex, parse_tenant
+from tenantguard.policies.cluster import ClusterState
+from tenantguard.policies.engine import Evaluation, evaluate
+from tenantguard.policies.model import Obj
+from tenantguard.policies.request import Operation, Origin, Request, Requester
+from tenantguard.policies.rule import Example
+from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 
 NOW = datetime(2026, 11, 27, 12, 0, 0)
 
@@ -52,15 +54,35 @@ def tenant_object(name: str, spec: Mapping[str, Any]) -> Obj:
     }
 
 
-def policy_for(tenant_override: Mapping[str, Any] | None = None) -> Policy:
+def cluster_for(
+    tenant_override: Mapping[str, Any] | None = None, settings: Settings = DEFAULT_SETTINGS
+) -> ClusterState:
+    """Tenants acme (with `tenant_override` merged over its spec) and globex; no namespaces or pods known."""
     acme = {**ACME_SPEC, **(tenant_override or {})}
     acme = {k: v for k, v in acme.items() if v is not None}  # None in an override removes the field
-    tenants = [parse_tenant(tenant_object("acme", acme)), parse_tenant(tenant_object("globex", GLOBEX_SPEC))]
-    return Policy(settings=DEFAULT_SETTINGS, tenants=TenantIndex.build(tenants))
+    state = ClusterState(settings)
+    state.replace_tenants([tenant_object("acme", acme), tenant_object("globex", GLOBEX_SPEC)])
+    assert not state.tenant_problems, state.tenant_problems
+    return state
+
+
+def request(
+    operation: str = "CREATE", old: Obj | None = None, *, user: str = "", groups: tuple[str, ...] = ()
+) -> Request:
+    """A request at NOW: an admission request when a user or groups are given, else lint's reading."""
+    requester = Requester(username=user, groups=groups) if user or groups else None
+    return Request(
+        operation=Operation(operation),
+        origin=Origin.ADMISSION if requester else Origin.MANIFEST,
+        requester=requester,
+        old=old,
+        now=NOW,
+    )
 
 
 def judge(example: Example) -> Evaluation:
-    return evaluate(example.object, policy_for(example.tenant), operation=example.operation, old=example.old, now=NOW)
+    req = request(example.operation, example.old, user=example.user, groups=example.groups)
+    return evaluate(example.object, cluster_for(example.tenant), req)
 
 
 def restricted_container(name: str = "app", image: str = "registry.acme.example/app:1.0", **extra: Any) -> Obj:

@@ -10,7 +10,7 @@ import pytest
 from tenantguard.audit import policyreport
 from tenantguard.audit.formats import markdown
 from tenantguard.audit.report import SCHEMA_VERSION, build
-from tenantguard.audit.scan import Scanner, scan
+from tenantguard.audit.scan import ScanResult, scan
 from tenantguard.audit.usage import Window
 from tests.unit.test_audit_scan import NOW, ListSource, cluster
 
@@ -23,7 +23,7 @@ def _netpol(ns: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def scanned() -> Scanner:
+def scanned() -> ScanResult:
     objects = cluster()
     # globex-prod is open to everyone (no policy); acme-prod denies all but the managed default deny.
     objects.append(
@@ -68,11 +68,11 @@ def scanned() -> Scanner:
             "status": {"used": {"requests.nvidia.com/gpu": "6"}},
         }
     )
-    return scan(ListSource(objects, judges_context=True), Scanner(now=NOW))
+    return scan(ListSource(objects, judges_context=True), now=NOW)
 
 
 @pytest.fixture(scope="module")
-def report(scanned: Scanner) -> dict[str, Any]:
+def report(scanned: ScanResult) -> dict[str, Any]:
     window = Window.ending(GENERATED, timedelta(hours=24))
     return build(scanned, source={"type": "snapshot", "path": "x"}, window=window, generated=GENERATED)
 
@@ -179,7 +179,7 @@ def test_markdown_renders_every_section(report: dict[str, Any]) -> None:
     assert "Group/globex-devs" in text
 
 
-def test_policy_reports(scanned: Scanner) -> None:
+def test_policy_reports(scanned: ScanResult) -> None:
     docs = policyreport.build(scanned.results, scanned.kinds, ["acme-prod", "globex-prod"], GENERATED)
     assert [(d["kind"], d["metadata"].get("namespace"), d["metadata"]["name"]) for d in docs] == [
         ("PolicyReport", "acme-prod", "tenantguard"),
@@ -199,7 +199,7 @@ def test_policy_reports(scanned: Scanner) -> None:
     assert acme["results"][0]["result"] == "fail"  # failures first
 
 
-def test_policy_reports_are_capped(scanned: Scanner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_policy_reports_are_capped(scanned: ScanResult, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(policyreport, "MAX_RESULTS", 3)
     doc = policyreport.report("acme-prod", scanned.results, scanned.kinds["acme-prod"], GENERATED)
     total = sum(doc["summary"].values())
@@ -210,7 +210,7 @@ def test_policy_reports_are_capped(scanned: Scanner, monkeypatch: pytest.MonkeyP
 def test_generated_at_uses_the_injected_clock() -> None:
     assert (
         build(
-            Scanner(),
+            scan(ListSource([], judges_context=True)),
             source={"type": "snapshot", "path": "."},
             window=Window.ending(datetime(2026, 1, 1, tzinfo=UTC), timedelta(hours=1)),
             generated=datetime(2026, 1, 1, tzinfo=UTC),

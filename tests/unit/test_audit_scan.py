@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tenantguard.audit.scan import Scanner, scan
+from tenantguard.audit.scan import ScanResult, scan
 from tests.support.fixtures import ACME_SPEC, GLOBEX_SPEC, deployment, pod, restricted_container, tenant_object
 
 NOW = datetime(2026, 11, 27, 12, 0, 0)
@@ -96,11 +96,11 @@ def cluster() -> list[dict[str, Any]]:
     ]
 
 
-def _scan(judges_context: bool) -> Scanner:
-    return scan(ListSource(cluster(), judges_context=judges_context), Scanner(now=NOW))
+def _scan(judges_context: bool) -> ScanResult:
+    return scan(ListSource(cluster(), judges_context=judges_context), now=NOW)
 
 
-def _found(s: Scanner) -> set[tuple[str, str, str]]:
+def _found(s: ScanResult) -> set[tuple[str, str, str]]:
     return {(r.rule, r.kind, r.name) for r in s.results}
 
 
@@ -138,7 +138,7 @@ def test_unlabelled_objects_and_mtls_coverage() -> None:
     assert {"kind": "ConfigMap", "namespace": "acme-prod", "name": "old", "tenant": "acme"} in s.unlabelled
     # vllm (no sidecar), vllm-mtls (sidecar), globex api (namespace injection enabled)
     assert (s.mtls.serving_pods, s.mtls.covered) == (3, 2)
-    assert s.mtls.uncovered == [{"tenant": "acme", "namespace": "acme-prod", "name": "vllm", "reason": "no sidecar"}]
+    assert s.mtls.uncovered == ({"tenant": "acme", "namespace": "acme-prod", "name": "vllm", "reason": "no sidecar"},)
 
 
 def test_compact_collections() -> None:
@@ -147,11 +147,11 @@ def test_compact_collections() -> None:
     assert sorted(u.name for u in s.usage) == ["done", "gpu-0", "gpu-1", "gpu-2"]
     assert [n["metadata"]["name"] for n in s.netpols] == ["tenantguard-default-deny", "tenantguard-fake"]
     assert all(set(n["metadata"]) <= {"name", "namespace", "labels"} for n in s.netpols)
-    assert s.view.gpu_usage("acme") == 6
-    assert s.view.gpu_usage("acme", exclude=("Pod", "acme-prod", "gpu-0")) == 4
+    assert s.cluster.gpu_usage("acme") == 6
+    assert s.cluster.gpu_usage("acme", exclude=("Pod", "acme-prod", "gpu-0")) == 4
     assert s.kinds["acme-prod"]["Pod"] == 6
 
 
 def test_invalid_tenants_are_problems_not_crashes() -> None:
-    s = scan(ListSource([tenant_object("bad", {"namespaces": "nope"})], judges_context=True), Scanner(now=NOW))
+    s = scan(ListSource([tenant_object("bad", {"namespaces": "nope"})], judges_context=True), now=NOW)
     assert s.problems and "Tenant 'bad'" in s.problems[0]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import orjson
 
-from tenantguard.audit.manifests import InputError
 from tenantguard.audit.snapshot import SnapshotReader, parse
+from tenantguard.manifests import InputError
 
 KUBECTL_LIST = """\
 apiVersion: v1

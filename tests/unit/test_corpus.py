@@ -8,7 +8,7 @@ import pytest
 
 from tenantguard.audit.lint import lint
 from tenantguard.policies.engine import review
-from tests.corpus import BREAKS, CORPUS, TENANTS, Edit, objects, policy
+from tests.corpus import BREAKS, CORPUS, TENANTS, Edit, cluster, objects
 
 
 def test_corpus_lints_clean() -> None:
@@ -25,7 +25,7 @@ def test_one_wrong_field_is_a_violation_of_the_expected_category(
     file: str, index: int, edit: Edit, category: str
 ) -> None:
     obj = copy.deepcopy(objects(file)[index])
-    assert review(obj, policy()).evaluation.violations == ()
+    assert review(obj, cluster()).evaluation.violations == ()
     edit(obj)
-    categories = {v.category.value for v in review(obj, policy()).evaluation.violations}
+    categories = {v.category.value for v in review(obj, cluster()).evaluation.violations}
     assert category in categories

@@ -21,7 +21,7 @@ from tenantguard.policies.gpu import (
 )
 from tenantguard.policies.rules.gpu import RULES
 from tenantguard.policies.subjects import PodTemplate, Subject
-from tests.support.fixtures import NOW, policy_for
+from tests.support.fixtures import cluster_for, request
 
 
 def c(limits: Any = None, requests: Any = None, name: str = "c", **extra: Any) -> dict[str, Any]:
@@ -369,7 +369,7 @@ def wrap(kind: str, spec: Any) -> dict[str, Any]:
 )
 def test_gpu_rules_never_raise_on_malformed_objects(kind: str, spec: Any) -> None:
     subject = Subject.of(wrap(kind, spec))
-    ctx = context(subject, policy_for(), now=NOW)
+    ctx = context(subject, cluster_for(), request())
     assert ctx.tenant is not None
     for rule in RULES:
         for finding in rule.check(subject, ctx):

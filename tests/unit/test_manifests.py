@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tenantguard.audit.manifests import InputError, Manifest, locate, parse, read, split_path
+from tenantguard.manifests import InputError, Manifest, locate, parse, read, split_path
 
 STREAM = """\
 # rendered by helm template

@@ -6,8 +6,8 @@ import pytest
 
 from tenantguard.policies import registry
 from tenantguard.policies.engine import mutate
-from tenantguard.policies.model import Example, Rule
-from tests.support.fixtures import NOW, judge, policy_for
+from tenantguard.policies.rule import Example, Rule
+from tests.support.fixtures import cluster_for, judge, request
 
 CASES = [
     pytest.param(rule, example, outcome, id=f"{rule.id}-{outcome}-{i}")
@@ -48,7 +48,7 @@ MUTATION_CASES = [
 
 @pytest.mark.parametrize("example", MUTATION_CASES)
 def test_mutating_twice_changes_nothing(example: Example) -> None:
-    policy = policy_for(example.tenant)
-    first = mutate(example.object, policy, now=NOW)
-    second = mutate(first.mutated, policy, now=NOW)
+    policy = cluster_for(example.tenant)
+    first = mutate(example.object, policy, request())
+    second = mutate(first.mutated, policy, request())
     assert second.patches == ()

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tenantguard.policies.engine import Policy, evaluate
+from tenantguard.policies.cluster import ClusterState
+from tenantguard.policies.engine import evaluate
 from tenantguard.policies.model import Category, Mode, Severity
+from tenantguard.policies.request import Request
 from tenantguard.policies.settings import DEFAULT_SETTINGS, SettingsError, parse_settings, settings_from_yaml
 from tenantguard.webhook.static import ConfigError, load_settings
-from tests.support.fixtures import pod, policy_for
+from tests.support.fixtures import cluster_for, pod
 
 
 def test_no_file_is_the_defaults() -> None:
@@ -48,9 +50,9 @@ def test_modes_per_category_per_rule_and_by_severity() -> None:
     assert DEFAULT_SETTINGS.mode_for("GPU007", Category.GPU, Severity.WARNING) is Mode.WARN
 
 
-def _with_exception(**exception: str) -> Policy:
+def _with_exception(**exception: str) -> ClusterState:
     settings = parse_settings({"exceptions": [{"rule": "PSS002", "reason": "INC-1: NCCL debugging", **exception}]})
-    return Policy(settings=settings, tenants=policy_for().tenants)
+    return cluster_for(settings=settings)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +69,7 @@ def _with_exception(**exception: str) -> Policy:
 def test_exceptions_waive_matching_objects_until_they_expire(
     exception: dict[str, str], now: datetime, waived: bool
 ) -> None:
-    evaluation = evaluate(pod(hostNetwork=True), _with_exception(**exception), now=now)
+    evaluation = evaluate(pod(hostNetwork=True), _with_exception(**exception), Request(now=now))
     assert ("PSS002" in {v.rule for v in evaluation.waived}) is waived
     assert ("PSS002" in {v.rule for v in evaluation.violations}) is not waived
 

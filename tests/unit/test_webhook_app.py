@@ -4,28 +4,32 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import jsonpatch
 import pytest
 from fastapi.testclient import TestClient
 
-from tenantguard.policies.engine import Policy
+from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.settings import parse_settings
 from tenantguard.webhook import handlers
 from tenantguard.webhook.app import create_app
-from tests.support.fixtures import deployment, pod, policy_for
+from tests.support.fixtures import cluster_for, deployment, pod
 
 
 class Source:
-    def __init__(self, policy: Policy, ready: bool = True) -> None:
-        self._policy, self._ready = policy, ready
+    def __init__(self, cluster: ClusterState, ready: bool = True) -> None:
+        self._cluster, self._ready = cluster, ready
 
-    def policy(self) -> Policy:
-        return self._policy
+    def cluster(self) -> ClusterState:
+        return self._cluster
 
     def ready(self) -> tuple[bool, str]:
         return self._ready, "test"
+
+    def counts(self) -> Mapping[str, int]:
+        return self._cluster.counts()
 
 
 def review(
@@ -59,7 +63,7 @@ def review(
 
 @pytest.fixture
 def client() -> TestClient:
-    return TestClient(create_app(Source(policy_for())))
+    return TestClient(create_app(Source(cluster_for())))
 
 
 def _post(client: TestClient, path: str, body: Any) -> Any:
@@ -86,8 +90,7 @@ def test_denial_lists_every_violated_rule_in_one_message(client: TestClient) -> 
 
 def test_warn_mode_rules_are_warnings_not_denials() -> None:
     settings = parse_settings({"ruleModes": {"PSS002": "warn"}})
-    policy = Policy(settings=settings, tenants=policy_for().tenants)
-    client = TestClient(create_app(Source(policy)))
+    client = TestClient(create_app(Source(cluster_for(settings=settings))))
     resp = _post(client, "/validate", review(pod(hostNetwork=True)))
     assert resp["allowed"] is True
     assert any(w.startswith("[PSS002] spec.hostNetwork") for w in resp["warnings"])
@@ -96,7 +99,7 @@ def test_warn_mode_rules_are_warnings_not_denials() -> None:
 
 def test_audit_mode_rules_become_audit_annotations() -> None:
     settings = parse_settings({"ruleModes": {"PSS002": "audit"}})
-    client = TestClient(create_app(Source(Policy(settings=settings, tenants=policy_for().tenants))))
+    client = TestClient(create_app(Source(cluster_for(settings=settings))))
     resp = _post(client, "/validate", review(pod(hostNetwork=True)))
     assert resp["allowed"] is True and "pss002" in resp["auditAnnotations"]
 
@@ -220,7 +223,7 @@ def test_bad_input_gets_a_json_error_and_the_server_keeps_serving(
 
 
 def test_oversized_bodies_are_refused_before_parsing() -> None:
-    client = TestClient(create_app(Source(policy_for()), max_body=1024))
+    client = TestClient(create_app(Source(cluster_for()), max_body=1024))
     resp = client.post("/validate", content=b"{" + b" " * 4096 + b"}", headers={"content-type": "application/json"})
     assert resp.status_code == 413
 
@@ -232,14 +235,14 @@ def test_a_handler_error_is_an_errored_response_with_the_uid(
         raise RuntimeError("bug")
 
     monkeypatch.setattr(handlers, "validate", boom)
-    broken = TestClient(create_app(Source(policy_for())))
+    broken = TestClient(create_app(Source(cluster_for())))
     resp = _post(broken, "/validate", review(pod(), uid="xyz"))
     assert resp["uid"] == "xyz" and resp["allowed"] is False and resp["status"]["code"] == 500
     assert "internal error" in resp["status"]["message"] and "denied" not in resp["status"]["message"]
 
 
 def test_health_readiness_and_metrics() -> None:
-    client = TestClient(create_app(Source(policy_for(), ready=False)))
+    client = TestClient(create_app(Source(cluster_for(), ready=False)))
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 503
     _post(client, "/validate", review(pod(hostNetwork=True)))

@@ -1,4 +1,6 @@
-"""The cluster cache against a fake API server: paginated lists, watch events, relist on 410 Gone."""
+"""The reflector against a fake API server: paginated lists, watch events, relist on 410 Gone.
+
+What the cache keeps is held to the same contract as every other cluster view (test_cluster_contract.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,6 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from kubernetes.client import ApiClient, Configuration
 
-from tenantguard.policies.settings import DEFAULT_SETTINGS
-from tenantguard.webhook.cache import ClusterCache, gpu_pod
 from tenantguard.webhook.reflector import Reflector
 
 
@@ -109,44 +109,3 @@ def test_lists_page_by_page_then_watches_and_relists_on_410(api: tuple[FakeApi, 
     assert first_watch["resourceVersion"] == ["10"], "the watch resumes from the list's resourceVersion"
     assert fake.requests[1]["continue"] == ["page2"] and fake.requests[0]["limit"] == ["500"]
     assert "a" not in seen and "b" in seen, "watch events after the relist are applied"
-
-
-def _pod(name: str, ns: str, gpus: int, phase: str = "Running", owner: str = "") -> dict[str, Any]:
-    meta: dict[str, Any] = {"name": name, "namespace": ns, "uid": name}
-    if owner:
-        meta["ownerReferences"] = [{"kind": "ReplicaSet", "name": owner}]
-    res = {"limits": {"nvidia.com/gpu": gpus}} if gpus else {}
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": meta,
-        "spec": {"containers": [{"name": "c", "image": "x", "resources": res}]},
-        "status": {"phase": phase},
-    }
-
-
-def test_only_live_gpu_pods_are_kept_and_counted_per_tenant() -> None:
-    cache = ClusterCache(ApiClient(Configuration(host="http://127.0.0.1:9")), DEFAULT_SETTINGS)
-    tenant = {
-        "apiVersion": "tenantguard.io/v1alpha1",
-        "kind": "Tenant",
-        "metadata": {"name": "acme"},
-        "spec": {"namespaces": ["a1", "a2"]},
-    }
-    cache._tenants_replace([tenant])
-    cache._pods_replace(
-        [
-            _pod("p1", "a1", 2, owner="vllm-5f4688bbc7"),
-            _pod("p2", "a2", 1),
-            _pod("done", "a2", 4, phase="Succeeded"),
-            _pod("cpu", "a1", 0),
-            _pod("other", "b", 3),
-        ]
-    )
-    assert cache.counts()["gpu_pods"] == 3
-    assert cache.gpu_usage("acme") == 3
-    assert cache.gpu_usage("acme", exclude=("Deployment", "a1", "vllm")) == 1, "an update excludes its own pods"
-    cache._pod_event("DELETED", _pod("p2", "a2", 1))
-    assert cache.gpu_usage("acme") == 2
-    assert gpu_pod(_pod("done", "a2", 4, phase="Failed")) is None
-    assert cache.policy().tenants.for_namespace("a2") is not None

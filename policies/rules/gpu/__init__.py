@@ -1,6 +1,6 @@
 """gpu: GPU and MIG resources stay within each tenant's allowance, and GPU nodes stay for GPU pods."""
 
-from tenantguard.policies.model import Mutator, Rule
+from tenantguard.policies.rule import Mutator, Rule
 from tenantguard.policies.rules.gpu import (
     gpu001_allowed_gpu_resources,
     gpu002_gpu_requests_equal_limits,

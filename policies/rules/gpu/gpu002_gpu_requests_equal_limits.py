@@ -19,8 +19,9 @@ from typing import Any
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.gpu import is_gpu_resource, quantity
-from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod, pod
 from tenantguard.policies.subjects import Subject
 from tenantguard.policies.visit import containers

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.gpu import PRODUCT_LABEL, gpu_containers, mig_profile_of, selected_products
-from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.gpu.samples import gpu_pod
 from tenantguard.policies.subjects import Subject
 

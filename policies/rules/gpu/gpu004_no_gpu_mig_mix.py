@@ -17,8 +17,9 @@ from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.gpu import gpu_containers, is_mig_resource
-from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod, pod
 from tenantguard.policies.subjects import Subject
 

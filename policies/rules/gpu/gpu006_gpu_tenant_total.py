@@ -3,8 +3,9 @@
 What it checks: the devices this object will hold — for each pod template, its pod count (replicas,
 parallelism, LeaderWorkerSet replicas x size, Ray worker-group replicas x hosts, KServe minReplicas)
 times the pod's effective GPU-class devices — plus the devices the tenant's other pods already hold in
-every namespace, do not exceed the Tenant's `spec.gpu.maxTotal`. On update the object's own pods are
-not counted twice. Lint sees no cluster, so there it checks the object alone.
+every namespace, do not exceed the Tenant's `spec.gpu.maxTotal`. On update the object's own pods (the pod
+itself, or the pods its workload owns — `policies.ownership`) are not counted twice, and an update that does
+not add devices is never refused by the cap. Lint sees no cluster, so there it checks the object alone.
 
 Why it matters: the cap is the tenant's share of the GPU fleet. Checking replicas x per-pod devices on
 the Deployment or InferenceService denies the rollout at apply time, instead of leaving pods Pending
@@ -20,8 +21,9 @@ from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.gpu import TEMPLATE_ONLY_KINDS, pod_gpu_total
-from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Obj, Severity
 from tenantguard.policies.paths import Path, dotted
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod
 from tenantguard.policies.subjects import PodTemplate, Subject
 
@@ -56,20 +58,31 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     parts = [(pod, pod_gpu_total(pod)) for pod in subject.pods]
     parts = [(pod, n) for pod, n in parts if n > 0]
     requested = sum(pod.replicas * n for pod, n in parts)
-    if not requested:
+    if not requested or (ctx.operation == "UPDATE" and requested <= _demand(ctx.old, subject.namespace)):
         return
-    in_use = ctx.view.gpu_usage(ctx.tenant.name, exclude=(subject.kind, subject.namespace, subject.name))
+    in_use = ctx.cluster.gpu_usage(ctx.tenant.name, exclude=(subject.kind, subject.namespace, subject.name))
     cap = ctx.tenant.gpu.max_total
     if requested + in_use <= cap:
         return
     biggest = max(parts, key=lambda part: part[0].replicas * part[1])[0]
     detail = ", ".join(f"{_role(pod.role)}{pod.replicas} pods x {n}" for pod, n in parts)
+    held = (
+        f"tenant {ctx.tenant.name!r} already holds {in_use} elsewhere; {requested + in_use} exceeds"
+        if ctx.cluster.pods_known
+        else "that alone exceeds"  # lint: nothing runs, so nothing else is known to be held
+    )
     yield Finding(
         path=dotted(_count_path(subject, biggest)),
-        message=f"{subject.kind} needs {requested} GPU-class devices ({detail}) and tenant "
-        f"{ctx.tenant.name!r} already holds {in_use} elsewhere; {requested + in_use} exceeds the "
-        f"cap of {cap} (spec.gpu.maxTotal)",
+        message=f"{subject.kind} needs {requested} GPU-class devices ({detail}) and {held} the cap of {cap} "
+        "(spec.gpu.maxTotal)",
     )
+
+
+def _demand(old: Obj | None, namespace: str) -> int:
+    """The devices the stored object already demands (what an UPDATE starts from)."""
+    if old is None:
+        return 0
+    return sum(pod.replicas * pod_gpu_total(pod) for pod in Subject.of(old, namespace).pods)
 
 
 RULE = Rule(

@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Mutator, Obj, Patch
+from tenantguard.policies.model import Obj, Patch
 from tenantguard.policies.paths import Path, pointer
+from tenantguard.policies.rule import Mutator
 from tenantguard.policies.rules.mtls.sidecar import VOLUME, expected_sidecar, needs_mtls, settled
 from tenantguard.policies.settings import MtlsSidecar
 from tenantguard.policies.subjects import PodTemplate, Subject

@@ -24,8 +24,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import Path, dotted
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.mtls.injection import ISTIO_LABEL, label_sites
 from tenantguard.policies.rules.mtls.sidecar import needs_mtls, settled, sidecar_ref
 from tenantguard.policies.subjects import Subject
@@ -34,7 +35,7 @@ OPT_OUT = "tenantguard.io/mtls"
 
 
 def _istio_enabled_for_namespace(subject: Subject, ctx: Context) -> bool:
-    labels = ctx.view.namespace_labels(subject.namespace) or {}
+    labels = ctx.cluster.namespace_labels(subject.namespace) or {}
     return labels.get("istio-injection") == "enabled" or "istio.io/rev" in labels
 
 

@@ -1,6 +1,6 @@
 """network: the managed baseline stays intact and tenant NetworkPolicies open no traffic between tenants."""
 
-from tenantguard.policies.model import Mutator, Rule
+from tenantguard.policies.rule import Mutator, Rule
 from tenantguard.policies.rules.network import (
     net001_managed_policy_protected,
     net002_no_all_namespaces_peer,

@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Category, Example, Finding, Obj, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Obj, Severity
 from tenantguard.policies.paths import dotted
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.network.peers import is_empty_selector, peers, policy_rules
 from tenantguard.policies.subjects import Subject
 

@@ -23,8 +23,9 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Category, Example, Finding, Obj, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Obj, Severity
 from tenantguard.policies.paths import dotted
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.network.peers import as_dict, peers
 from tenantguard.policies.subjects import Subject
 

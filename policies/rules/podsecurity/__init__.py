@@ -6,7 +6,7 @@ only. Like PSA, `restricted` skips the baseline checks a restricted one override
 PSS009, PSS010). PSS-M fills in secure defaults for tenants that opt in.
 """
 
-from tenantguard.policies.model import Mutator, Rule
+from tenantguard.policies.rule import Mutator, Rule
 from tenantguard.policies.rules.podsecurity import (
     defaults,
     pss001_windows_host_process,

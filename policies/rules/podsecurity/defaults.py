@@ -22,8 +22,9 @@ from __future__ import annotations
 from typing import Any
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Mutator, Obj, Patch
+from tenantguard.policies.model import Obj, Patch
 from tenantguard.policies.paths import Path, pointer
+from tenantguard.policies.rule import Mutator
 from tenantguard.policies.rules.podsecurity.common import (
     all_containers,
     container_security_context,

@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.podsecurity.common import BASELINE, enforced_exactly, quote
 from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod
 from tenantguard.policies.subjects import Subject

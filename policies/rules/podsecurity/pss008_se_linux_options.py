@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import Path, dotted
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.podsecurity.common import (
     BASELINE,
     all_containers,

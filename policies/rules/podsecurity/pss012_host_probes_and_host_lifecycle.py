@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Category, Example, Finding, Obj, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Obj, Severity
 from tenantguard.policies.paths import dotted
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.podsecurity.common import BASELINE, all_containers, container, enforced, obj, quote
 from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
 from tenantguard.policies.subjects import Subject

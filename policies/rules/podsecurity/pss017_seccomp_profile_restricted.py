@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Severity
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.podsecurity.common import RESTRICTED, enforced, is_windows
 from tenantguard.policies.rules.podsecurity.examples import example_pod, restricted_container
 from tenantguard.policies.rules.podsecurity.seccomp import explicitly_bad, implicitly_unset

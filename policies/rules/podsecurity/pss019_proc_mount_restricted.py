@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Severity
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.podsecurity.common import RESTRICTED, enforced
 from tenantguard.policies.rules.podsecurity.examples import example_pod, restricted_container
 from tenantguard.policies.rules.podsecurity.procmount import unmasked

@@ -1,6 +1,6 @@
 """rbac: tenants bind only their own subjects; no tenant subject gains escalation or cluster-wide power."""
 
-from tenantguard.policies.model import Mutator, Rule
+from tenantguard.policies.rule import Mutator, Rule
 from tenantguard.policies.rules.rbac import (
     rbac001_rolebinding_tenant_subjects,
     rbac002_no_privileged_roles,

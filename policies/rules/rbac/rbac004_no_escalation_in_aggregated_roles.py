@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Category, Example, Finding, Obj, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Obj, Severity
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.rbac.permissions import rule_problems
 from tenantguard.policies.subjects import Subject
 

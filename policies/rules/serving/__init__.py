@@ -1,6 +1,6 @@
 """serving: traffic enters through the gateway, images and models come only from the tenant's own sources."""
 
-from tenantguard.policies.model import Mutator, Rule
+from tenantguard.policies.rule import Mutator, Rule
 from tenantguard.policies.rules.serving import (
     srv001_no_external_services,
     srv002_allowed_registries,

@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Category, Example, Finding, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import Path, dotted
+from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.subjects import Subject
 
 

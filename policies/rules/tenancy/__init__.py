@@ -1,11 +1,12 @@
 """tenancy: who owns which namespace, and every object labelled for its owner."""
 
-from tenantguard.policies.model import Mutator, Rule
+from tenantguard.policies.rule import Mutator, Rule
 from tenantguard.policies.rules.tenancy import (
     ten001_namespace_tenant_label,
     ten002_namespace_single_owner,
     ten003_tenant_label_immutable,
     ten004_object_tenant_label,
+    ten005_managed_objects_protected,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -13,5 +14,6 @@ RULES: tuple[Rule, ...] = (
     ten002_namespace_single_owner.RULE,
     ten003_tenant_label_immutable.RULE,
     ten004_object_tenant_label.RULE,
+    ten005_managed_objects_protected.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = (ten004_object_tenant_label.MUTATOR,)

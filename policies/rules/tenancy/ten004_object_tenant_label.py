@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Category, Example, Finding, Mutator, Patch, Rule, Severity
+from tenantguard.policies.model import Category, Finding, Patch, Severity
 from tenantguard.policies.paths import Path, dotted, pointer
+from tenantguard.policies.rule import Example, Mutator, Rule
 from tenantguard.policies.subjects import Subject
 
 

@@ -9,11 +9,11 @@ import pytest
 from tenantguard.policies.engine import evaluate
 from tenantguard.policies.model import Obj, Violation
 from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod, pod
-from tests.support.fixtures import NOW, policy_for
+from tests.support.fixtures import cluster_for, request
 
 
 def fired(obj: Obj, tenant: dict[str, Any] | None = None) -> list[Violation]:
-    return [v for v in evaluate(obj, policy_for(tenant), now=NOW).violations if v.rule == "GPU001"]
+    return [v for v in evaluate(obj, cluster_for(tenant), request()).violations if v.rule == "GPU001"]
 
 
 def isvc(**predictor: Any) -> Obj:

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tenantguard.policies.model import Example, Obj, Violation
+from tenantguard.policies.model import Obj, Violation
+from tenantguard.policies.rule import Example
 from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod
 from tests.support.fixtures import judge
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tenantguard.policies.model import Example, Obj, Violation
+from tenantguard.policies.model import Obj, Violation
+from tenantguard.policies.rule import Example
 from tenantguard.policies.rules.gpu.samples import container, deployment, pod
 from tests.support.fixtures import judge
 

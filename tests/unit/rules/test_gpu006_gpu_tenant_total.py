@@ -2,38 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import evaluate
 from tenantguard.policies.model import Obj, Violation
 from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod
-from tests.support.fixtures import NOW, policy_for
+from tests.support.fixtures import cluster_for, request
 
 
-class FakeView:
-    """A cluster where the tenant already holds `used` devices; records what the rule asked."""
-
-    def __init__(self, used: int) -> None:
-        self.used = used
-        self.asked: list[tuple[str, tuple[str, str, str] | None]] = []
-
-    def gpu_usage(self, tenant: str, *, exclude: tuple[str, str, str] | None = None) -> int:
-        self.asked.append((tenant, exclude))
-        return self.used if tenant == "acme" else 0
-
-    def namespace_labels(self, namespace: str) -> Mapping[str, str] | None:
-        return None
+def running_pod(name: str, gpus: int, namespace: str = "acme-dev", **meta: Any) -> Obj:
+    """A Running pod holding `gpus` full GPUs; `meta` adds metadata (ownerReferences, labels)."""
+    pod = gpu_pod("nvidia.com/gpu", gpus)
+    pod["metadata"] = {"name": name, "namespace": namespace, "uid": f"uid-{namespace}-{name}", **meta}
+    pod["status"] = {"phase": "Running"}
+    return pod
 
 
-def fired(obj: Obj, view: FakeView | None = None, operation: str = "CREATE") -> list[Violation]:
-    policy = policy_for()
-    if view is not None:
-        policy = replace(policy, view=view)
-    return [v for v in evaluate(obj, policy, operation=operation, now=NOW).violations if v.rule == "GPU006"]
+def cluster_with(*pods: Obj) -> ClusterState:
+    """acme and globex, with these pods running (a view that knows pods, as the webhook's cache does)."""
+    state = cluster_for()
+    state.pods_known = True
+    state.replace_pods(pods)
+    return state
+
+
+def fired(
+    obj: Obj, cluster: ClusterState | None = None, operation: str = "CREATE", old: Obj | None = None
+) -> list[Violation]:
+    state = cluster or cluster_for()
+    return [v for v in evaluate(obj, state, request(operation, old)).violations if v.rule == "GPU006"]
 
 
 def meta(kind: str, api: str, spec: dict[str, Any]) -> Obj:
@@ -135,37 +135,68 @@ def test_denied_in_lint(obj: Obj, path: str, requested: int) -> None:
     (v,) = fired(obj)
     assert v.path == path
     assert f"needs {requested} GPU-class devices" in v.message
-    assert "already holds 0 elsewhere" in v.message and "cap of 8" in v.message
+    assert "that alone exceeds the cap of 8" in v.message, "lint knows no running pods and does not claim any"
+    assert "already holds" not in v.message
 
 
-def test_existing_usage_counts() -> None:
-    view = FakeView(used=6)
-    (v,) = fired(deployment(2, container({"nvidia.com/gpu": 2})), view)
+def test_existing_usage_counts_in_every_namespace_of_the_tenant() -> None:
+    cluster = cluster_with(
+        running_pod("a", 4), running_pod("b", 2, namespace="acme-prod"), running_pod("g", 8, "globex-prod")
+    )
+    (v,) = fired(deployment(2, container({"nvidia.com/gpu": 2})), cluster)
     assert "needs 4 GPU-class devices (2 pods x 2)" in v.message
-    assert "already holds 6 elsewhere; 10 exceeds the cap of 8" in v.message
-    assert view.asked == [("acme", ("Deployment", "acme-prod", "vllm"))]
+    assert "tenant 'acme' already holds 6 elsewhere; 10 exceeds the cap of 8" in v.message
 
 
 def test_fits_beside_existing_usage() -> None:
-    assert fired(deployment(1, container({"nvidia.com/gpu": 2})), FakeView(used=6)) == []
+    assert fired(deployment(1, container({"nvidia.com/gpu": 2})), cluster_with(running_pod("a", 6))) == []
 
 
-def test_update_excludes_the_object_itself() -> None:
-    view = FakeView(used=0)
-    obj = deployment(4, container({"nvidia.com/gpu": 2}))
-    assert fired(obj, view, operation="UPDATE") == []
-    assert view.asked[0][1] == ("Deployment", "acme-prod", "vllm")
+def test_update_excludes_the_workloads_own_pods() -> None:
+    owned = running_pod(
+        "vllm-5f4688bbc7-x2x9k",
+        2,
+        namespace="acme-prod",
+        labels={"pod-template-hash": "5f4688bbc7"},
+        ownerReferences=[{"kind": "ReplicaSet", "name": "vllm-5f4688bbc7", "controller": True}],
+    )
+    cluster = cluster_with(owned, running_pod("other", 2))
+    old = deployment(3, container({"nvidia.com/gpu": 2}))
+    obj = deployment(3, container({"nvidia.com/gpu": 2}))
+    obj["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.acme.example/vllm:0.7"
+    assert fired(obj, cluster, "UPDATE", old) == [], "3 x 2 + 2 held by another workload = 8"
+    bigger = deployment(4, container({"nvidia.com/gpu": 2}))
+    (v,) = fired(bigger, cluster, "UPDATE", old)
+    assert "already holds 2 elsewhere; 10 exceeds" in v.message, "its own pod is not counted twice"
+
+
+def test_update_of_a_running_gpu_pod_at_the_cap_is_allowed() -> None:
+    """The regression from the structure issue: `kubectl label pod` on a GPU pod of a tenant at its cap."""
+    pod = running_pod("vllm", 2, namespace="acme-prod")
+    cluster = cluster_with(pod, running_pod("batch", 6))
+    relabelled = {**pod, "metadata": {**pod["metadata"], "labels": {"x": "y"}}}
+    assert fired(relabelled, cluster, "UPDATE", pod) == []
+
+
+def test_an_update_that_adds_no_devices_is_never_refused_by_the_cap() -> None:
+    cluster = cluster_with(running_pod("a", 8))  # over the cap already (the cap was lowered)
+    old = deployment(2, container({"nvidia.com/gpu": 2}))
+    assert fired(deployment(1, container({"nvidia.com/gpu": 2})), cluster, "UPDATE", old) == []
+    assert fired(deployment(3, container({"nvidia.com/gpu": 2})), cluster, "UPDATE", old) != []
+
+
+def test_labels_alone_do_not_make_a_pod_a_workloads_member() -> None:
+    """A pod labelled as a Job's member, without the Job as its controller, still counts for an update."""
+    spoof = running_pod("spoof", 6, labels={"job-name": "llm", "batch.kubernetes.io/job-name": "llm"})
+    job = meta("Job", "batch/v1", {"parallelism": 2, "template": tpl({"nvidia.com/gpu": 2})})
+    old = meta("Job", "batch/v1", {"parallelism": 1, "template": tpl({"nvidia.com/gpu": 2})})
+    (v,) = fired(job, cluster_with(spoof), "UPDATE", old)
+    assert "already holds 6 elsewhere" in v.message
 
 
 def test_pod_path_is_its_spec() -> None:
-    (v,) = fired(gpu_pod("nvidia.com/gpu", 2), FakeView(used=7))
+    (v,) = fired(gpu_pod("nvidia.com/gpu", 2), cluster_with(running_pod("a", 7)))
     assert v.path == "spec"
-
-
-def test_no_gpu_object_does_not_consult_the_view() -> None:
-    view = FakeView(used=100)
-    assert fired(deployment(1, container({"cpu": "1"})), view) == []
-    assert view.asked == []
 
 
 def test_ray_breakdown_names_roles() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tenantguard.policies.model import Example, Obj, Violation
+from tenantguard.policies.model import Obj, Violation
+from tenantguard.policies.rule import Example
 from tenantguard.policies.rules.gpu.samples import container, deployment
 from tests.support.fixtures import judge
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,31 +11,20 @@ from tenantguard.policies.engine import evaluate, review
 from tenantguard.policies.model import Obj, Violation
 from tenantguard.policies.rules.mtls.sidecar import sidecar_container
 from tenantguard.policies.settings import DEFAULT_SETTINGS
-from tests.support.fixtures import NOW, deployment, pod, policy_for, restricted_container
+from tests.support.fixtures import cluster_for, deployment, pod, request, restricted_container
 
 ISTIO = {"mtls": {"mode": "istio"}}
 ACME_META = {"namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}}
 SIDECAR = sidecar_container(DEFAULT_SETTINGS.mtls, "acme", 8000)
 
 
-class NamespaceView:
-    def __init__(self, labels: Mapping[str, str]) -> None:
-        self.labels = labels
-
-    def gpu_usage(self, tenant: str, *, exclude: tuple[str, str, str] | None = None) -> int:
-        return 0
-
-    def namespace_labels(self, namespace: str) -> Mapping[str, str] | None:
-        return self.labels
-
-
 def fired(
     obj: Obj, tenant: dict[str, Any] | None = None, ns_labels: Mapping[str, str] | None = None
 ) -> list[Violation]:
-    policy = policy_for(tenant)
+    cluster = cluster_for(tenant)
     if ns_labels is not None:
-        policy = replace(policy, view=NamespaceView(ns_labels))
-    return [v for v in evaluate(obj, policy, now=NOW).violations if v.rule == "MTLS001"]
+        cluster.put_namespace({"metadata": {"name": "acme-prod", "labels": dict(ns_labels)}})
+    return [v for v in evaluate(obj, cluster, request()).violations if v.rule == "MTLS001"]
 
 
 def vllm() -> Obj:
@@ -95,7 +83,7 @@ def test_allowed(obj: Obj, tenant: dict[str, Any] | None) -> None:
 
 def test_admission_injects_before_judging() -> None:
     for tenant in (None, ISTIO):
-        result = review(vllm_deployment(), policy_for(tenant), now=NOW)
+        result = review(vllm_deployment(), cluster_for(tenant), request())
         assert [v for v in result.evaluation.violations if v.rule == "MTLS001"] == []
 
 
@@ -195,5 +183,5 @@ def test_pod_update_is_not_judged() -> None:
     """A running Pod's spec cannot change; denying a label update for it would help no one."""
     obj = pod(containers=[vllm()])
     assert len(fired(obj)) == 1
-    found = evaluate(obj, policy_for(), operation="UPDATE", old=obj, now=NOW).violations
+    found = evaluate(obj, cluster_for(), request("UPDATE", obj)).violations
     assert [v for v in found if v.rule == "MTLS001"] == []

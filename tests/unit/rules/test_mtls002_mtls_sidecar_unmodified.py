@@ -11,7 +11,7 @@ from tenantguard.policies.engine import evaluate, review
 from tenantguard.policies.model import Obj, Violation
 from tenantguard.policies.rules.mtls.sidecar import sidecar_args, sidecar_container
 from tenantguard.policies.settings import DEFAULT_SETTINGS
-from tests.support.fixtures import NOW, deployment, policy_for, restricted_container
+from tests.support.fixtures import cluster_for, deployment, request, restricted_container
 
 MTLS = DEFAULT_SETTINGS.mtls
 GOOD = sidecar_container(MTLS, "acme", 8000)
@@ -21,9 +21,7 @@ ARGS = "spec.template.spec.initContainers[0].args"
 
 def fired(obj: Obj, *, old: Obj | None = None, tenant: dict[str, Any] | None = None) -> list[Violation]:
     op = "UPDATE" if old is not None else "CREATE"
-    return [
-        v for v in evaluate(obj, policy_for(tenant), operation=op, old=old, now=NOW).violations if v.rule == "MTLS002"
-    ]
+    return [v for v in evaluate(obj, cluster_for(tenant), request(op, old)).violations if v.rule == "MTLS002"]
 
 
 def vllm(port: int = 8000) -> Obj:
@@ -53,9 +51,9 @@ def test_injected_sidecar_is_allowed() -> None:
 
 
 def test_admission_result_is_allowed_and_stays_allowed_on_reapply() -> None:
-    first = review(deployment(name="vllm", containers=[vllm()]), policy_for(), now=NOW)
+    first = review(deployment(name="vllm", containers=[vllm()]), cluster_for(), request())
     assert [v for v in first.evaluation.violations if v.rule == "MTLS002"] == []
-    again = review(first.mutated, policy_for(), operation="UPDATE", old=first.mutated, now=NOW)
+    again = review(first.mutated, cluster_for(), request("UPDATE", first.mutated))
     assert again.patches == () and again.evaluation.violations == ()
 
 

@@ -11,7 +11,7 @@ from tenantguard.policies.model import Obj
 from tenantguard.policies.patch import apply
 from tenantguard.policies.rules.mtls import injection
 from tenantguard.policies.subjects import Subject
-from tests.support.fixtures import NOW, deployment, pod, policy_for, restricted_container
+from tests.support.fixtures import cluster_for, deployment, pod, request, restricted_container
 
 SIDECAR = "tenantguard-mtls"
 IMAGE = "ghcr.io/ghostunnel/ghostunnel:v1.8.4"
@@ -52,7 +52,7 @@ def isvc(**predictor: Any) -> Obj:
 
 
 def mutated(obj: Obj, tenant: dict[str, Any] | None = NATIVE) -> Obj:
-    return mutate(obj, policy_for(tenant), now=NOW).mutated
+    return mutate(obj, cluster_for(tenant), request()).mutated
 
 
 def sidecars(spec: Obj) -> list[Obj]:
@@ -60,7 +60,7 @@ def sidecars(spec: Obj) -> list[Obj]:
 
 
 def test_native_deployment_gets_exactly_one_sidecar_and_volume() -> None:
-    result = mutate(vllm_deployment(), policy_for(), now=NOW)
+    result = mutate(vllm_deployment(), cluster_for(), request())
     paths = [p["path"] for p in result.patches]
     assert paths == ["/spec/template/spec/initContainers", "/spec/template/spec/volumes"]
     spec = result.mutated["spec"]["template"]["spec"]
@@ -93,7 +93,7 @@ def test_sidecar_security_context_is_restricted() -> None:
 
 
 def test_admission_review_of_injected_deployment_has_no_violation() -> None:
-    result = review(vllm_deployment(), policy_for(), now=NOW)
+    result = review(vllm_deployment(), cluster_for(), request())
     assert result.patches
     assert [v.render() for v in result.evaluation.violations] == []
     assert not [v for v in result.evaluation.violations if v.rule.startswith("PSS")]
@@ -102,13 +102,13 @@ def test_admission_review_of_injected_deployment_has_no_violation() -> None:
 @pytest.mark.parametrize("tenant", [NATIVE, ISTIO], ids=["native", "istio"])
 def test_mutating_twice_yields_no_patches(tenant: dict[str, Any] | None) -> None:
     once = mutated(vllm_deployment(), tenant)
-    assert mutate(once, policy_for(tenant), now=NOW).patches == ()
+    assert mutate(once, cluster_for(tenant), request()).patches == ()
 
 
 def test_existing_init_containers_and_volumes_are_appended_to() -> None:
     init = restricted_container("fetch", "registry.acme.example/fetch:1")
     obj = vllm_deployment(initContainers=[init], volumes=[{"name": "cache", "emptyDir": {}}])
-    result = mutate(obj, policy_for(), now=NOW)
+    result = mutate(obj, cluster_for(), request())
     assert [p["path"] for p in result.patches] == [
         "/spec/template/spec/initContainers/-",
         "/spec/template/spec/volumes/-",
@@ -120,7 +120,7 @@ def test_existing_init_containers_and_volumes_are_appended_to() -> None:
 
 def test_existing_sidecar_by_name_is_left_alone() -> None:
     obj = vllm_deployment(initContainers=[{"name": SIDECAR, "image": "whatever"}])
-    assert mutate(obj, policy_for(), now=NOW).patches == ()
+    assert mutate(obj, cluster_for(), request()).patches == ()
 
 
 def test_target_is_first_declared_port_of_any_app_container() -> None:
@@ -148,16 +148,16 @@ def test_target_is_first_declared_port_of_any_app_container() -> None:
 )
 def test_pods_that_need_no_mtls_get_nothing(obj: Obj) -> None:
     subject = Subject.of(obj)
-    assert injection.mutate(subject, context(subject, policy_for(), now=NOW)) == []
+    assert injection.mutate(subject, context(subject, cluster_for(), request())) == []
 
 
 def test_none_mode_gets_nothing() -> None:
-    assert mutate(vllm_deployment(), policy_for(NONE), now=NOW).patches == ()
-    assert mutate(isvc(), policy_for(NONE), now=NOW).patches == ()
+    assert mutate(vllm_deployment(), cluster_for(NONE), request()).patches == ()
+    assert mutate(isvc(), cluster_for(NONE), request()).patches == ()
 
 
 def test_istio_mode_labels_the_pod_template() -> None:
-    result = mutate(vllm_deployment(), policy_for(ISTIO), now=NOW)
+    result = mutate(vllm_deployment(), cluster_for(ISTIO), request())
     assert result.patches == (
         {"op": "add", "path": "/spec/template/metadata/labels/sidecar.istio.io~1inject", "value": "true"},
     )
@@ -169,7 +169,7 @@ def test_istio_mode_creates_missing_template_metadata() -> None:
     obj = vllm_deployment()
     del obj["spec"]["template"]["metadata"]
     subject = Subject.of(obj)
-    ops = injection.mutate(subject, context(subject, policy_for(ISTIO), now=NOW))
+    ops = injection.mutate(subject, context(subject, cluster_for(ISTIO), request()))
     assert ops == [
         {
             "op": "add",
@@ -181,22 +181,22 @@ def test_istio_mode_creates_missing_template_metadata() -> None:
 
 def test_istio_mode_never_overwrites_an_opt_out() -> None:
     obj = pod(labels={"sidecar.istio.io/inject": "false"}, containers=[vllm()])
-    assert mutate(obj, policy_for(ISTIO), now=NOW).patches == ()
+    assert mutate(obj, cluster_for(ISTIO), request()).patches == ()
 
 
 def test_istio_mode_labels_inline_spec_objects_on_their_metadata() -> None:
-    result = mutate(isvc(), policy_for(ISTIO), now=NOW)
+    result = mutate(isvc(), cluster_for(ISTIO), request())
     label = "/metadata/labels/sidecar.istio.io~1inject"
     assert result.patches == ({"op": "add", "path": label, "value": "true"},)
 
 
 def test_inference_service_gets_sidecar_in_predictor_init_containers() -> None:
-    result = mutate(isvc(), policy_for(), now=NOW)
+    result = mutate(isvc(), cluster_for(), request())
     paths = [p["path"] for p in result.patches]
     assert paths == ["/spec/predictor/initContainers", "/spec/predictor/volumes"]
     (sidecar,) = sidecars(result.mutated["spec"]["predictor"])
     assert "--target=127.0.0.1:8080" in sidecar["args"], "KServe's default port when none is declared"
-    assert mutate(result.mutated, policy_for(), now=NOW).patches == ()
+    assert mutate(result.mutated, cluster_for(), request()).patches == ()
 
 
 def test_inference_service_target_follows_the_model_container_port() -> None:
@@ -221,7 +221,7 @@ def test_leader_worker_set_gets_a_sidecar_in_each_template() -> None:
 
 def test_patches_apply_to_the_raw_object() -> None:
     obj = vllm_deployment()
-    result = mutate(obj, policy_for(), now=NOW)
+    result = mutate(obj, cluster_for(), request())
     assert apply(obj, result.patches) == result.mutated
     assert "initContainers" not in obj["spec"]["template"]["spec"], "the input is not modified"
 
@@ -239,6 +239,6 @@ def job(**spec: Any) -> Obj:
 @pytest.mark.parametrize("obj", [pytest.param(pod(containers=[vllm()]), id="pod"), pytest.param(job(), id="job")])
 def test_immutable_pod_templates_are_injected_on_create_only(obj: Obj) -> None:
     """An UPDATE adding initContainers to a Pod or a Job's template would be refused by the API server."""
-    assert any("initContainers" in p["path"] for p in mutate(obj, policy_for(), now=NOW).patches)
-    update = mutate(obj, policy_for(), operation="UPDATE", old=obj, now=NOW)
+    assert any("initContainers" in p["path"] for p in mutate(obj, cluster_for(), request()).patches)
+    update = mutate(obj, cluster_for(), request("UPDATE", obj))
     assert [p for p in update.patches if "initContainers" in p["path"] or "volumes" in p["path"]] == []

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tenantguard.policies.model import Example, Violation
+from tenantguard.policies.model import Violation
+from tenantguard.policies.rule import Example
 from tests.support.fixtures import judge
 
 LABELS = {"tenantguard.io/tenant": "acme"}

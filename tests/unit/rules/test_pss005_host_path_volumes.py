@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tenantguard.policies.model import Example, Violation
+from tenantguard.policies.model import Violation
+from tenantguard.policies.rule import Example
 from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod
 from tests.support.fixtures import judge
 

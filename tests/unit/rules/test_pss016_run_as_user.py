@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tenantguard.policies.model import Example, Violation
+from tenantguard.policies.model import Violation
+from tenantguard.policies.rule import Example
 from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
 from tests.support.fixtures import judge
 

@@ -6,29 +6,30 @@ from typing import Any
 
 import pytest
 
-from tenantguard.policies.engine import Policy, mutate, review
+from tenantguard.policies.cluster import ClusterState
+from tenantguard.policies.engine import mutate, review
 from tenantguard.policies.model import Patch, Violation
 from tenantguard.policies.rules.podsecurity.examples import example_pod, restricted_container
-from tests.support.fixtures import NOW, deployment, policy_for
+from tests.support.fixtures import cluster_for, deployment, request
 
-OPT_IN = policy_for({"podSecurityDefaults": True, "mtls": {"mode": "none"}})
+OPT_IN = cluster_for({"podSecurityDefaults": True, "mtls": {"mode": "none"}})
 
 
 def bare(name: str = "app", **extra: Any) -> dict[str, Any]:
     return {"name": name, "image": "registry.acme.example/app:1.0", **extra}
 
 
-def pss(obj: dict[str, Any], policy: Policy = OPT_IN) -> list[Violation]:
-    return [v for v in review(obj, policy, now=NOW).evaluation.violations if v.rule.startswith("PSS")]
+def pss(obj: dict[str, Any], policy: ClusterState = OPT_IN) -> list[Violation]:
+    return [v for v in review(obj, policy, request()).evaluation.violations if v.rule.startswith("PSS")]
 
 
-def ops(obj: dict[str, Any], policy: Policy = OPT_IN) -> list[Patch]:
-    return list(mutate(obj, policy, now=NOW).patches)
+def ops(obj: dict[str, Any], policy: ClusterState = OPT_IN) -> list[Patch]:
+    return list(mutate(obj, policy, request()).patches)
 
 
 def test_pod_failing_only_through_unset_fields_passes_after_review() -> None:
     obj = example_pod(bare("app"), initContainers=[bare("init")])
-    assert {v.rule for v in pss(obj, policy_for({"mtls": {"mode": "none"}}))} == {
+    assert {v.rule for v in pss(obj, cluster_for({"mtls": {"mode": "none"}}))} == {
         "PSS014", "PSS015", "PSS017", "PSS018"}  # fmt: skip
     assert pss(obj) == []
 
@@ -63,9 +64,9 @@ def test_existing_security_contexts_get_field_patches() -> None:
     ids=["pod", "deployment", "ephemeral"],
 )
 def test_mutating_twice_changes_nothing(obj: dict[str, Any]) -> None:
-    first = mutate(obj, OPT_IN, now=NOW)
+    first = mutate(obj, OPT_IN, request())
     assert first.patches
-    assert mutate(first.mutated, OPT_IN, now=NOW).patches == ()
+    assert mutate(first.mutated, OPT_IN, request()).patches == ()
 
 
 def test_deployment_template_is_patched_at_its_path() -> None:
@@ -108,7 +109,7 @@ def test_explicitly_privileged_container_still_fails() -> None:
 ], ids=["escalation", "seccomp", "runAsNonRoot", "capabilities"])  # fmt: skip
 def test_user_values_are_never_overwritten(security: dict[str, Any], rule: str) -> None:
     obj = example_pod(bare(securityContext=security))
-    mutated = mutate(obj, OPT_IN, now=NOW).mutated
+    mutated = mutate(obj, OPT_IN, request()).mutated
     for key, value in security.items():
         assert mutated["spec"]["containers"][0]["securityContext"][key] == value
     assert rule in {v.rule for v in pss(obj)}
@@ -138,7 +139,7 @@ def test_root_uid_gets_no_run_as_non_root(obj: dict[str, Any]) -> None:
 
 
 def test_tenants_without_opt_in_get_nothing() -> None:
-    assert ops(example_pod(bare()), policy_for()) == []
+    assert ops(example_pod(bare()), cluster_for()) == []
 
 
 def test_serving_runtime_containers_get_the_pod_level_defaults_themselves() -> None:
@@ -164,7 +165,7 @@ def test_serving_runtime_containers_get_the_pod_level_defaults_themselves() -> N
         }
     ]
     assert pss(runtime) == []
-    assert mutate(mutate(runtime, OPT_IN, now=NOW).mutated, OPT_IN, now=NOW).patches == ()
+    assert mutate(mutate(runtime, OPT_IN, request()).mutated, OPT_IN, request()).patches == ()
 
 
 @pytest.mark.parametrize("cap", ["SYS_ADMIN", "CAP_SYS_ADMIN"])

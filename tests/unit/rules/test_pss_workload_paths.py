@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tenantguard.policies.model import Example
+from tenantguard.policies.rule import Example
 from tenantguard.policies.rules.podsecurity.examples import restricted_container
 from tests.support.fixtures import judge
 

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from tenantguard.policies.engine import evaluate
-from tenantguard.policies.model import Example, Violation
-from tests.support.fixtures import NOW, judge, policy_for
+from tenantguard.policies.model import Violation
+from tenantguard.policies.rule import Example
+from tests.support.fixtures import cluster_for, judge, request
 
 AGG = "rbac.authorization.k8s.io/aggregate-to-"
 
@@ -74,4 +75,4 @@ def test_kubernetes_default_roles_are_not_judged() -> None:
         },
         "rules": [{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}],
     }
-    assert not [v for v in evaluate(edit, policy_for(), now=NOW).violations if v.rule == "RBAC004"]
+    assert not [v for v in evaluate(edit, cluster_for(), request()).violations if v.rule == "RBAC004"]

@@ -8,11 +8,11 @@ import pytest
 
 from tenantguard.policies.engine import evaluate, review
 from tenantguard.policies.model import Obj, Violation
-from tests.support.fixtures import NOW, deployment, pod, policy_for, restricted_container
+from tests.support.fixtures import cluster_for, deployment, pod, request, restricted_container
 
 
 def fired(obj: Obj, tenant: dict[str, Any] | None = None) -> list[Violation]:
-    return [v for v in evaluate(obj, policy_for(tenant), now=NOW).violations if v.rule == "SRV002"]
+    return [v for v in evaluate(obj, cluster_for(tenant), request()).violations if v.rule == "SRV002"]
 
 
 def image_pod(*images: str) -> Obj:
@@ -100,5 +100,5 @@ def test_only_the_settings_sidecar_image_is_exempt() -> None:
 
 def test_injected_sidecar_passes_admission() -> None:
     obj = deployment(containers=[restricted_container("vllm", ports=[{"containerPort": 8000}])])
-    result = review(obj, policy_for(), now=NOW)
+    result = review(obj, cluster_for(), request())
     assert [v for v in result.evaluation.violations if v.rule == "SRV002"] == []

@@ -8,13 +8,13 @@ import pytest
 
 from tenantguard.policies.engine import evaluate
 from tenantguard.policies.model import Obj, Violation
-from tests.support.fixtures import NOW, deployment, pod, policy_for, restricted_container
+from tests.support.fixtures import cluster_for, deployment, pod, request, restricted_container
 
 ACME_META = {"namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}}
 
 
 def fired(obj: Obj, tenant: dict[str, Any] | None = None) -> list[Violation]:
-    return [v for v in evaluate(obj, policy_for(tenant), now=NOW).violations if v.rule == "SRV003"]
+    return [v for v in evaluate(obj, cluster_for(tenant), request()).violations if v.rule == "SRV003"]
 
 
 def server(**fields: Any) -> Obj:

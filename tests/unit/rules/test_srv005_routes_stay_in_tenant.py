@@ -8,11 +8,11 @@ import pytest
 
 from tenantguard.policies.engine import evaluate
 from tenantguard.policies.model import Obj, Violation
-from tests.support.fixtures import NOW, policy_for
+from tests.support.fixtures import cluster_for, request
 
 
 def fired(obj: Obj) -> list[Violation]:
-    return [v for v in evaluate(obj, policy_for(), now=NOW).violations if v.rule == "SRV005"]
+    return [v for v in evaluate(obj, cluster_for(), request()).violations if v.rule == "SRV005"]
 
 
 def backend(namespace: str | None = None, **extra: Any) -> dict[str, Any]:

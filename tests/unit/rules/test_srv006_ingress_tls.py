@@ -9,11 +9,11 @@ import pytest
 from tenantguard.policies.engine import evaluate, review
 from tenantguard.policies.model import Obj, Severity, Violation
 from tenantguard.policies.registry import BY_ID
-from tests.support.fixtures import NOW, policy_for
+from tests.support.fixtures import cluster_for, request
 
 
 def fired(obj: Obj) -> list[Violation]:
-    return [v for v in evaluate(obj, policy_for(), now=NOW).violations if v.rule == "SRV006"]
+    return [v for v in evaluate(obj, cluster_for(), request()).violations if v.rule == "SRV006"]
 
 
 def ingress(*hosts: str | None, tls: list[dict[str, Any]] | None = None, namespace: str = "acme-prod") -> Obj:
@@ -38,7 +38,7 @@ def ingress(*hosts: str | None, tls: list[dict[str, Any]] | None = None, namespa
 
 def test_is_a_warning_that_admits_the_ingress() -> None:
     assert BY_ID["SRV006"].severity is Severity.WARNING
-    evaluation = review(ingress("chat.acme.example"), policy_for(), now=NOW).evaluation
+    evaluation = review(ingress("chat.acme.example"), cluster_for(), request()).evaluation
     assert evaluation.allowed
     assert [v.rule for v in evaluation.warnings] == ["SRV006"]
 

@@ -1,0 +1,133 @@
+"""What is known about the cluster and its tenants: the one cluster view every entry point fills.
+
+- the webhook's cache fills it from list + watch (Tenants, Namespaces, Pods);
+- the audit's scan fills it from the objects it reads (live or from a snapshot);
+- lint and the webhook's static mode fill it from files (Tenants and Namespaces; nothing runs there, so
+  `pods_known` is False and GPU totals count only the object judged).
+
+Rules read it through `Context.cluster`; they never see how it was filled. One writer at a time (a watch
+thread, the scan) and any number of readers: every replacement swaps a whole value, never edits one in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from tenantguard.policies.ledger import GpuLedger
+from tenantguard.policies.ownership import OwnerKey
+from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
+from tenantguard.policies.tenancy import EMPTY_INDEX, Tenant, TenantError, TenantIndex, parse_tenant
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def _name(obj: Mapping[str, Any]) -> str:
+    meta = obj.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) else ""
+
+
+def _labels(obj: Mapping[str, Any]) -> dict[str, str]:
+    meta = obj.get("metadata")
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+
+class ClusterState:
+    def __init__(self, settings: Settings = DEFAULT_SETTINGS, *, pods_known: bool = False) -> None:
+        self.settings = settings
+        self.pods_known = pods_known  # False: nothing runs here (lint, static mode), GPU totals are the object's
+        self.tenants: TenantIndex = EMPTY_INDEX
+        self.tenant_problems: tuple[str, ...] = ()  # one line per invalid Tenant field, for the adapter to report
+        self.gpu = GpuLedger()
+        self._tenant_objs: dict[str, Mapping[str, Any]] = {}
+        self._namespaces: dict[str, dict[str, str]] = {}
+
+    # Tenants: kept as objects so that every change rebuilds the index from all of them.
+    def replace_tenants(self, objs: Iterable[Mapping[str, Any]]) -> None:
+        self._tenant_objs = {_name(o): o for o in objs}
+        self._rebuild()
+
+    def put_tenant(self, obj: Mapping[str, Any]) -> None:
+        self._tenant_objs = {**self._tenant_objs, _name(obj): obj}
+        self._rebuild()
+
+    def drop_tenant(self, obj: Mapping[str, Any]) -> None:
+        self._tenant_objs = {k: v for k, v in self._tenant_objs.items() if k != _name(obj)}
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        tenants: list[Tenant] = []
+        problems: list[str] = []
+        for name, obj in sorted(self._tenant_objs.items()):
+            try:
+                tenants.append(parse_tenant(obj))
+            except TenantError as err:
+                problems.extend(f"Tenant {name!r}: {p}" for p in err.problems)
+        self.tenants = TenantIndex.build(tenants)
+        self.tenant_problems = tuple(problems)
+
+    # Namespaces: labels only.
+    def replace_namespaces(self, objs: Iterable[Mapping[str, Any]]) -> None:
+        self._namespaces = {_name(o): _labels(o) for o in objs}
+
+    def put_namespace(self, obj: Mapping[str, Any]) -> None:
+        self._namespaces[_name(obj)] = _labels(obj)
+
+    def drop_namespace(self, obj: Mapping[str, Any]) -> None:
+        self._namespaces.pop(_name(obj), None)
+
+    def assume_namespace(self, name: str) -> None:
+        """A namespace known only from the objects in it (a snapshot without Namespace objects)."""
+        self._namespaces.setdefault(name, {NAME_LABEL: name})
+
+    def namespace_labels(self, namespace: str) -> Mapping[str, str] | None:
+        return self._namespaces.get(namespace)
+
+    @property
+    def namespaces(self) -> Mapping[str, Mapping[str, str]]:
+        return self._namespaces
+
+    # Pods: only the GPU devices they hold.
+    def replace_pods(self, pods: Iterable[Mapping[str, Any]]) -> None:
+        self.gpu.replace(pods)
+
+    def put_pod(self, pod: Mapping[str, Any]) -> None:
+        self.gpu.put(pod)
+
+    def drop_pod(self, pod: Mapping[str, Any]) -> None:
+        self.gpu.drop(pod)
+
+    def gpu_usage(self, tenant: str, *, exclude: OwnerKey | None = None) -> int:
+        """GPU-class devices the tenant's running pods hold in all of its namespaces, except those `exclude`
+        (kind, namespace, name) owns — the object being replaced by an update."""
+        t = self.tenants.by_name.get(tenant)
+        return self.gpu.usage(frozenset(t.namespaces), exclude=exclude) if t else 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "tenants": len(self.tenants.by_name),
+            "namespaces": len(self._namespaces),
+            "gpu_pods": len(self.gpu),
+        }
+
+
+def state_from_objects(
+    objs: Iterable[Mapping[str, Any]], settings: Settings = DEFAULT_SETTINGS, *, pods_known: bool = False
+) -> ClusterState:
+    """A ClusterState from a set of objects (Tenants, Namespaces and, where they run, Pods)."""
+    state = ClusterState(settings, pods_known=pods_known)
+    tenants, namespaces, pods = [], [], []
+    for obj in objs:
+        kind = obj.get("kind")
+        if kind == "Tenant":
+            tenants.append(obj)
+        elif kind == "Namespace":
+            namespaces.append(obj)
+        elif kind == "Pod" and pods_known:
+            pods.append(obj)
+    state.replace_tenants(tenants)
+    state.replace_namespaces(namespaces)
+    state.replace_pods(pods)
+    return state

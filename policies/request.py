@@ -1,0 +1,58 @@
+"""This request: what is being done to the object, by whom, and when — the facts a rule may judge besides
+the object and the cluster.
+
+Admission fills every field from the AdmissionReview. Lint judges a manifest that a tenant is about to apply
+(no requester is known, so it is judged as a tenant's). The audit judges objects that already exist: their
+author is unknown, and what they would look like after mutation is not what the cluster holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from tenantguard.policies.model import Obj
+
+
+class Operation(StrEnum):
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+    CONNECT = "CONNECT"
+
+
+class Origin(StrEnum):
+    """Where the object under judgement comes from."""
+
+    ADMISSION = "admission"  # an API request through the webhook
+    MANIFEST = "manifest"  # lint: a file about to be applied, as a tenant would apply it
+    EXISTING = "existing"  # audit: an object the cluster already stores
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Requester:
+    username: str
+    groups: tuple[str, ...] = ()
+
+
+def utcnow() -> datetime:
+    """Naive UTC (every time the engine compares is naive UTC); the constructor is cheaper than .replace()."""
+    now = datetime.now(UTC)
+    return datetime(now.year, now.month, now.day, now.hour, now.minute, now.second, now.microsecond)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    operation: Operation = Operation.CREATE
+    origin: Origin = Origin.MANIFEST
+    requester: Requester | None = None
+    old: Obj | None = None  # the stored object an UPDATE replaces (DELETE judges the stored object itself)
+    subresource: str = ""
+    dry_run: bool = False
+    now: datetime = field(default_factory=utcnow)
+
+    @classmethod
+    def existing(cls, now: datetime | None = None) -> Request:
+        """The audit's request: judge an object as the cluster stores it."""
+        return cls(origin=Origin.EXISTING, now=now or utcnow())

@@ -1,0 +1,68 @@
+"""Rules, mutators and their examples: the units the registry lists and the engine runs.
+
+A rule is a pure check over the object (`Subject`) and what is known around it (`Context`); it yields a
+Finding for every offender. A mutator returns JSON Patch operations. Both declare the kinds they apply to,
+and a rule the operations it judges (CREATE and UPDATE unless it guards deletions too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tenantguard.policies.context import Context
+from tenantguard.policies.model import Category, Finding, Obj, Patch, Severity
+from tenantguard.policies.request import Operation
+from tenantguard.policies.subjects import Subject
+
+Check = Callable[[Subject, Context], Iterable[Finding]]
+WRITES = frozenset({Operation.CREATE, Operation.UPDATE})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Example:
+    """A fixture object with the Tenant context it is judged in (tenant `acme` by default)."""
+
+    object: Obj
+    tenant: Mapping[str, Any] | None = None
+    note: str = ""
+    operation: str = "CREATE"
+    old: Obj | None = None
+    user: str = ""  # the requester; empty: a tenant developer (lint's reading)
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    id: str
+    slug: str
+    title: str
+    category: Category
+    severity: Severity
+    fix: str
+    why: str
+    check: Check
+    kinds: frozenset[str] | None = None  # None: every kind
+    pod_templates: bool = False  # True: applies to every kind that carries a pod spec
+    operations: frozenset[Operation] = WRITES
+    # True: the rule protects managed objects, so it judges them even when the platform writes them (every
+    # other rule leaves the platform's own managed objects alone).
+    guards_managed: bool = False
+    allowed: tuple[Example, ...] = ()
+    denied: tuple[Example, ...] = ()
+    doc: str = ""
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.id.lower()}-{self.slug}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mutator:
+    id: str
+    title: str
+    mutate: Callable[[Subject, Context], list[Patch]]
+    kinds: frozenset[str] | None = None
+    pod_templates: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)

@@ -1,0 +1,189 @@
+"""One contract for every way the engine's ClusterState gets filled.
+
+The same world — Tenants, Namespaces and Pods as files — goes through each adapter: the webhook's watch cache
+(its list and watch handlers), the audit's scan (a snapshot of the files), lint (`--tenants`) and the webhook's
+static mode. Every adapter must give the same answers to the questions rules ask; the two that know no
+running pods (lint, static) say so and count none. The same object must then get the same verdict from each.
+The end-to-end twin of this suite (tests/e2e/test_cluster_contract.py) holds the cache and the live audit to
+the same answers from a real API server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kubernetes.client import ApiClient, Configuration
+
+from tenantguard import manifests
+from tenantguard.audit.lint import lint_cluster
+from tenantguard.audit.scan import scan
+from tenantguard.audit.snapshot import SnapshotReader
+from tenantguard.manifests import Manifest
+from tenantguard.policies.cluster import ClusterState
+from tenantguard.policies.engine import evaluate
+from tenantguard.policies.settings import DEFAULT_SETTINGS
+from tenantguard.webhook.cache import ClusterCache
+from tenantguard.webhook.static import ConfigError, StaticSource
+from tests.support.fixtures import ACME_SPEC, GLOBEX_SPEC, deployment, pod, request, tenant_object
+
+Obj = dict[str, Any]
+
+
+def namespace(name: str, **labels: str) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name, **labels}},
+    }
+
+
+def gpu_pod(name: str, ns: str, gpus: int, phase: str = "Running", **meta: Any) -> Obj:
+    p = pod(ns, name)
+    p["metadata"].update(uid=f"uid-{ns}-{name}", **meta)
+    p["spec"]["containers"][0]["resources"] = {"limits": {"nvidia.com/gpu": gpus}}
+    p["status"] = {"phase": phase}
+    return p
+
+
+TENANTS = [tenant_object("acme", ACME_SPEC), tenant_object("globex", GLOBEX_SPEC)]
+NAMESPACES = [
+    namespace("acme-prod", **{"tenantguard.io/tenant": "acme"}),
+    namespace("acme-dev", **{"tenantguard.io/tenant": "acme", "istio-injection": "enabled"}),
+    namespace("globex-prod", **{"tenantguard.io/tenant": "globex"}),
+    namespace("platform"),
+]
+PODS = [
+    gpu_pod(
+        "vllm-5f4688bbc7-abcde",
+        "acme-prod",
+        2,
+        labels={"tenantguard.io/tenant": "acme", "pod-template-hash": "5f4688bbc7"},
+        ownerReferences=[
+            {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "vllm-5f4688bbc7", "controller": True}
+        ],
+    ),
+    gpu_pod("train", "acme-dev", 3),
+    gpu_pod("done", "acme-dev", 4, phase="Succeeded"),
+    gpu_pod("cpu", "acme-dev", 0),
+    gpu_pod("globex-gpu", "globex-prod", 1),
+]
+
+
+def world(tmp_path: Path) -> dict[str, Path]:
+    files = {
+        "tenants": tmp_path / "tenants.yaml",
+        "namespaces": tmp_path / "namespaces.yaml",
+        "pods": tmp_path / "pods.yaml",
+    }
+    for key, objs in (("tenants", TENANTS), ("namespaces", NAMESPACES), ("pods", PODS)):
+        files[key].write_text(yaml.safe_dump_all(objs, sort_keys=False))
+    return files
+
+
+def _read(*paths: Path) -> list[Manifest]:
+    return [m for m in manifests.read([str(p) for p in paths]) if isinstance(m, Manifest)]
+
+
+def via_cache(files: dict[str, Path]) -> ClusterState:
+    """The watch cache, fed through the handlers its reflectors call: a list of each resource, then events."""
+    cache = ClusterCache(ApiClient(Configuration(host="http://127.0.0.1:9")), DEFAULT_SETTINGS)
+    tenants, namespaces, pods = cache.reflectors
+    tenants.on_replace([m.obj for m in _read(files["tenants"])])
+    namespaces.on_replace([m.obj for m in _read(files["namespaces"])][:2])
+    for obj in [m.obj for m in _read(files["namespaces"])][2:]:
+        namespaces.on_event("ADDED", obj)
+    everything = [m.obj for m in _read(files["pods"])]
+    pods.on_replace(everything[:1])
+    for obj in everything[1:]:
+        pods.on_event("ADDED", obj)
+    return cache.cluster()
+
+
+def via_scan(files: dict[str, Path]) -> ClusterState:
+    return scan(SnapshotReader([str(p) for p in files.values()])).cluster
+
+
+def via_lint(files: dict[str, Path]) -> ClusterState:
+    cluster, errors = lint_cluster(_read(files["tenants"], files["namespaces"]), _read(files["pods"]))
+    assert errors == []
+    return cluster
+
+
+def via_static(files: dict[str, Path]) -> ClusterState:
+    return StaticSource(DEFAULT_SETTINGS, [str(files["tenants"]), str(files["namespaces"])]).cluster()
+
+
+ADAPTERS: dict[str, tuple[Callable[[dict[str, Path]], ClusterState], bool]] = {
+    "webhook-cache": (via_cache, True),
+    "audit-scan": (via_scan, True),
+    "lint": (via_lint, False),
+    "static": (via_static, False),
+}
+PARAMS = [pytest.param(build, knows_pods, id=name) for name, (build, knows_pods) in ADAPTERS.items()]
+
+
+@pytest.mark.parametrize(("build", "knows_pods"), PARAMS)
+def test_tenants_and_owners(build: Callable[[dict[str, Path]], ClusterState], knows_pods: bool, tmp_path: Path) -> None:
+    cluster = build(world(tmp_path))
+    assert sorted(cluster.tenants.by_name) == ["acme", "globex"]
+    assert dict(cluster.tenants.owner_of) == {"acme-prod": "acme", "acme-dev": "acme", "globex-prod": "globex"}
+    assert cluster.tenant_problems == ()
+
+
+@pytest.mark.parametrize(("build", "knows_pods"), PARAMS)
+def test_namespace_labels(build: Callable[[dict[str, Path]], ClusterState], knows_pods: bool, tmp_path: Path) -> None:
+    cluster = build(world(tmp_path))
+    for ns in NAMESPACES:
+        assert cluster.namespace_labels(ns["metadata"]["name"]) == ns["metadata"]["labels"]
+    assert cluster.namespace_labels("nowhere") is None
+
+
+@pytest.mark.parametrize(("build", "knows_pods"), PARAMS)
+def test_gpu_usage_and_the_exclusion_of_an_updated_workloads_own_pods(
+    build: Callable[[dict[str, Path]], ClusterState], knows_pods: bool, tmp_path: Path
+) -> None:
+    cluster = build(world(tmp_path))
+    assert cluster.pods_known is knows_pods
+    if not knows_pods:
+        assert cluster.gpu_usage("acme") == 0 and len(cluster.gpu) == 0
+        return
+    assert cluster.gpu_usage("acme") == 5, "2 + 3 running; the finished pod holds nothing"
+    assert cluster.gpu_usage("globex") == 1
+    assert cluster.gpu_usage("acme", exclude=("Deployment", "acme-prod", "vllm")) == 3
+    assert cluster.gpu_usage("acme", exclude=("Pod", "acme-dev", "train")) == 2, "a pod's update excludes itself"
+    assert cluster.gpu_usage("nobody") == 0
+
+
+@pytest.mark.parametrize(("build", "knows_pods"), PARAMS)
+def test_same_object_same_verdict(
+    build: Callable[[dict[str, Path]], ClusterState], knows_pods: bool, tmp_path: Path
+) -> None:
+    cluster = build(world(tmp_path))
+    # MTLS001 reads namespace labels (istio injection in acme-dev); GPU006 reads GPU usage.
+    serving = deployment("acme-dev", "server")
+    serving["spec"]["template"]["spec"]["containers"][0]["ports"] = [{"containerPort": 8000}]
+    verdict = sorted(v.render() for v in evaluate(serving, cluster, request()).violations)
+    reference = sorted(v.render() for v in evaluate(serving, via_static(world(tmp_path)), request()).violations)
+    assert verdict == reference
+    big = deployment("acme-prod", "big", replicas=2)
+    big["spec"]["template"]["spec"]["containers"][0]["resources"] = {"limits": {"nvidia.com/gpu": 2}}
+    gpu_rules = {v.rule for v in evaluate(big, cluster, request()).violations if v.rule == "GPU006"}
+    assert gpu_rules == ({"GPU006"} if knows_pods else set()), "4 fits alone; with the 5 held it does not"
+
+
+def test_invalid_tenant_is_never_in_the_index_and_is_reported(tmp_path: Path) -> None:
+    files = world(tmp_path)
+    broken = tenant_object("broken", {"namespaces": ["x"], "podSecurity": "privileged"})
+    files["tenants"].write_text(yaml.safe_dump_all([*TENANTS, broken], sort_keys=False))
+    for name in ("webhook-cache", "audit-scan"):
+        cluster = ADAPTERS[name][0](files)
+        assert "broken" not in cluster.tenants.by_name, name
+        assert any("broken" in p and "podSecurity" in p for p in cluster.tenant_problems), name
+    _, errors = lint_cluster(_read(files["tenants"]), [])
+    assert any("broken" in e.message and e.file == str(files["tenants"]) and e.line > 1 for e in errors)
+    with pytest.raises(ConfigError, match="broken"):
+        via_static(files)
