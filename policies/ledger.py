@@ -49,7 +49,8 @@ def holding(pod: Mapping[str, Any]) -> GpuHolding | None:
     status = pod.get("status")
     if isinstance(status, dict) and status.get("phase") in FINISHED:
         return None
-    templates = pod_templates(dict(pod))
+    as_pod = {**pod, "kind": "Pod"}  # items of a list response carry no kind
+    templates = pod_templates(as_pod)
     devices = pod_gpu_devices(templates[0]) if templates else {}
     if not devices:
         return None
@@ -59,7 +60,7 @@ def holding(pod: Mapping[str, Any]) -> GpuHolding | None:
         namespace=ns,
         name=str(meta.get("name") or ""),
         devices=tuple(sorted(devices.items())),
-        owners=owners(pod, ns),
+        owners=owners(as_pod, ns),
     )
 
 

@@ -257,3 +257,53 @@ def test_webhook_outage_fails_closed_for_tenants_only(dev_cluster: DevCluster, w
     assert dev_cluster.get("configmap", "during-outage", "-n", "acme-dev")["metadata"]["labels"] == {
         "tenantguard.io/tenant": "acme"
     }
+
+
+def test_relabelling_a_gpu_pod_of_a_tenant_at_its_cap_is_allowed(
+    dev_cluster: DevCluster, webhook: WebhookProcess
+) -> None:
+    """Regression (structure issue): the webhook's own copy of "which workload owns this pod" left the pod out of
+    an update's exclusion, so `kubectl label pod` on a GPU pod of a tenant at its cap was denied by GPU006."""
+    tenant = {
+        "apiVersion": "tenantguard.io/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {"name": "hooli"},
+        "spec": {
+            "namespaces": ["hooli-a"],
+            "members": [{"kind": "User", "name": "alice"}],
+            "podSecurity": "baseline",
+            "mtls": {"mode": "none"},
+            "gpu": {"maxPerPod": 2, "maxTotal": 2, "allowedResources": ["nvidia.com/gpu"]},
+        },
+    }
+    dev_cluster.apply(tenant, user=False)
+    dev_cluster.create_namespace("hooli-a")
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "alice", "namespace": "hooli-a"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "tenant-developer"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"}],
+    }
+    dev_cluster.apply(binding, user=False)
+    gpus = {"nvidia.com/gpu": 2}
+    pod = _pod("at-cap", "hooli-a", resources={"requests": gpus, "limits": gpus})
+    pod["spec"]["tolerations"] = [{"key": "nvidia.com/gpu", "operator": "Exists"}]
+    code, out = _apply(dev_cluster, pod)
+    assert code == 0, out
+    wait_for(
+        lambda: dev_cluster.get("pod", "at-cap", "-n", "hooli-a")["status"].get("phase") == "Running",
+        what="the GPU pod Running",
+    )
+    # The cache holds the running pod (2 of 2): a second one is refused, a relabel of the first is not.
+    second = copy.deepcopy(pod)
+    second["metadata"]["name"] = "over-cap"
+
+    def refused() -> str | None:
+        code, out = _apply(dev_cluster, second, "--dry-run=server")
+        return out if code != 0 else None
+
+    assert "[GPU006]" in wait_for(refused, what="the cache to count the running pod", timeout=30)
+    proc = dev_cluster.kubectl("label", "pod", "at-cap", "-n", "hooli-a", "x=y", user=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert dev_cluster.get("pod", "at-cap", "-n", "hooli-a")["metadata"]["labels"]["x"] == "y"

@@ -88,17 +88,25 @@ def _read(*paths: Path) -> list[Manifest]:
     return [m for m in manifests.read([str(p) for p in paths]) if isinstance(m, Manifest)]
 
 
+def _listed(objs: list[Obj]) -> list[Obj]:
+    """Items as kube-apiserver lists them: built-in kinds without kind and apiVersion (custom resources and watch
+    events keep both)."""
+    return [
+        {k: v for k, v in o.items() if k not in ("kind", "apiVersion")} if o["apiVersion"] == "v1" else o for o in objs
+    ]
+
+
 def via_cache(files: dict[str, Path]) -> ClusterState:
     """The watch cache, fed through the handlers its reflectors call: a list of each resource, then events."""
     cache = ClusterCache(ApiClient(Configuration(host="http://127.0.0.1:9")), DEFAULT_SETTINGS)
     tenants, namespaces, pods = cache.reflectors
-    tenants.on_replace([m.obj for m in _read(files["tenants"])])
-    namespaces.on_replace([m.obj for m in _read(files["namespaces"])][:2])
+    tenants.on_replace(_listed([m.obj for m in _read(files["tenants"])]))
+    namespaces.on_replace(_listed([m.obj for m in _read(files["namespaces"])][:2]))
     for obj in [m.obj for m in _read(files["namespaces"])][2:]:
         namespaces.on_event("ADDED", obj)
     everything = [m.obj for m in _read(files["pods"])]
-    pods.on_replace(everything[:1])
-    for obj in everything[1:]:
+    pods.on_replace(_listed(everything[:2]))
+    for obj in everything[2:]:
         pods.on_event("ADDED", obj)
     return cache.cluster()
 
