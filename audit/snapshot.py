@@ -1,9 +1,10 @@
 """The snapshot reader: a folder of YAML/JSON files, multi-document, `kind: List` as `kubectl get -A -o yaml`
 writes them.
 
-Files are found like lint finds them (`audit.manifests.expand_paths`), but parsed without tracking lines:
-an audit points at cluster objects, not at file lines, and a List of thousands of items must not be
-re-composed per item. Memory holds one file's objects at a time.
+Files are found and YAML documents read as lint reads them (`tenantguard.manifests`: the same loader, so a
+timestamp or a `yes` means the same in both), but objects are not located line by line: an audit points at
+cluster objects, not at file lines, and a List of thousands of items must not be re-composed per item.
+Memory holds one file's objects at a time.
 
 A snapshot is read twice: first only the files that can hold Tenants, Namespaces or Pods (a byte search
 decides, without parsing) to fill the scan's context, then every file to judge it.
@@ -17,14 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
-from tenantguard.manifests import InputError, expand_paths
-
-try:
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+from tenantguard.manifests import InputError, documents, expand_paths
 
 CONTEXT_KINDS = frozenset({"Tenant", "Namespace", "Pod"})
 _CONTEXT = re.compile(rb"""kind["']?\s*:\s*["']?(?:Tenant|Namespace|Pod)\b(?!-)""")
@@ -63,12 +58,15 @@ def parse(raw: bytes, file: str, errors: list[InputError]) -> list[dict[str, Any
             return []
     out: list[dict[str, Any]] = []
     try:
-        for doc in yaml.load_all(raw, Loader=_Loader):
-            out.extend(_flatten(doc, file, errors))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        errors.append(InputError(file=file, line=line, message=f"invalid YAML: {getattr(err, 'problem', err)}"))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        errors.append(InputError(file=file, line=0, message=f"not UTF-8: {err}"))
+        return out
+    for _, _, data in documents(text, file):
+        if isinstance(data, InputError):
+            errors.append(data)
+        else:
+            out.extend(_flatten(data, file, errors))
     return out
 
 

@@ -95,19 +95,27 @@ def parse(text: str, file: str) -> Iterator[Manifest | InputError]:
     if file.endswith(".json") or stripped.startswith(("{", "[")):
         yield from _parse_json(text, file)
         return
+    for line, doc, data in documents(text, file):
+        if isinstance(data, InputError):
+            yield data
+        else:
+            yield from _objects(data, file, line, doc)
+
+
+def documents(text: str, file: str) -> Iterator[tuple[int, str, Any]]:
+    """(first line, source, parsed data) of every YAML document in `text`; a document that does not parse gives
+    an InputError as its data, at the line where the problem starts, and the next document is still read.
+    The one YAML reader: lint, the webhook's static mode and the audit's snapshots all read through it."""
     for line, doc in _split_documents(text):
         try:
-            data = load_document(doc)
+            yield line, doc, load_document(doc)
         except DuplicateKey as err:
-            yield InputError(file=file, line=line, message=f"invalid YAML: {err}")
-            continue
+            yield line, doc, InputError(file=file, line=line, message=f"invalid YAML: {err}")
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
             where = line + (mark.line if mark is not None else 0)
             problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-            yield InputError(file=file, line=where, message=f"invalid YAML: {problem}")
-            continue
-        yield from _objects(data, file, line, doc)
+            yield line, doc, InputError(file=file, line=where, message=f"invalid YAML: {problem}")
 
 
 class DuplicateKey(ValueError):
