@@ -93,6 +93,10 @@ def _serve(args: argparse.Namespace, source: PolicySource, cert_dir: Path) -> in
     from tenantguard.webhook.tls import ReloadingContext
 
     tls = ReloadingContext(cert_dir / "tls.crt", cert_dir / "tls.key")
+    if not tls.loaded:  # the reason is in the log line above
+        _stop(source)
+        print(f"tenantguard serve: cannot load the serving certificate from {cert_dir}", file=sys.stderr)
+        return 2
     metrics = Metrics()
     metrics.cert_expiry.set_function(lambda: tls.not_after)
     metrics.cache_synced.set_function(lambda: 1.0 if source.ready()[0] else 0.0)
@@ -110,7 +114,7 @@ def _serve(args: argparse.Namespace, source: PolicySource, cert_dir: Path) -> in
         server_header=False,
     )
     config.load()
-    config.ssl = tls.context  # our context: TLS >= 1.2 and reloadable
+    config.ssl = tls.context  # ours: TLS >= 1.2, each handshake gets the pair last loaded (webhook/tls.py)
     # Everything loaded so far lives for the whole process: keep it out of the collector's scans, and collect
     # young objects less often — each request allocates thousands of short-lived dicts (p99 at 1,000/s).
     gc.collect()
@@ -123,7 +127,11 @@ def _serve(args: argparse.Namespace, source: PolicySource, cert_dir: Path) -> in
         uvicorn.Server(config).run()
     finally:
         stop.set()
-        stop_source = getattr(source, "stop", None)
-        if callable(stop_source):
-            stop_source()
+        _stop(source)
     return 0
+
+
+def _stop(source: PolicySource) -> None:
+    stop_source = getattr(source, "stop", None)
+    if callable(stop_source):
+        stop_source()
