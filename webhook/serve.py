@@ -93,14 +93,14 @@ def _serve(args: argparse.Namespace, source: PolicySource, cert_dir: Path) -> in
     from tenantguard.webhook.tls import ReloadingContext
 
     tls = ReloadingContext(cert_dir / "tls.crt", cert_dir / "tls.key")
-    if not tls.loaded:  # the reason is in the log line above
-        _stop(source)
-        print(f"tenantguard serve: cannot load the serving certificate from {cert_dir}", file=sys.stderr)
-        return 2
     metrics = Metrics()
     metrics.cert_expiry.set_function(lambda: tls.not_after)
     metrics.cache_synced.set_function(lambda: 1.0 if source.ready()[0] else 0.0)
     app = create_app(source, metrics, tls_ready=lambda: tls.loaded)
+    if not tls.loaded:  # the reason is in the log line above
+        _stop(source)
+        print(f"tenantguard serve: cannot load the serving certificate from {cert_dir}", file=sys.stderr)
+        return 2
     config = uvicorn.Config(
         app,
         host=args.host,
@@ -131,7 +131,7 @@ def _serve(args: argparse.Namespace, source: PolicySource, cert_dir: Path) -> in
     return 0
 
 
-def _stop(source: PolicySource) -> None:
+def _stop(source: object) -> None:
     stop_source = getattr(source, "stop", None)
     if callable(stop_source):
         stop_source()
