@@ -99,6 +99,10 @@ def _serve(args: argparse.Namespace, source: ClusterSource, cert_dir: Path) -> i
     metrics.cert_expiry.set_function(lambda: tls.not_after)
     metrics.cache_synced.set_function(lambda: 1.0 if source.ready()[0] else 0.0)
     app = create_app(source, metrics, tls_ready=lambda: tls.loaded)
+    if not tls.loaded:  # the reason is in the log line above
+        _stop(source)
+        print(f"tenantguard serve: cannot load the serving certificate from {cert_dir}", file=sys.stderr)
+        return 2
     config = uvicorn.Config(
         app,
         host=args.host,
@@ -112,7 +116,7 @@ def _serve(args: argparse.Namespace, source: ClusterSource, cert_dir: Path) -> i
         server_header=False,
     )
     config.load()
-    config.ssl = tls.context  # our context: TLS >= 1.2 and reloadable
+    config.ssl = tls.context  # ours: TLS >= 1.2, each handshake gets the pair last loaded (webhook/tls.py)
     # Everything loaded so far lives for the whole process: keep it out of the collector's scans, and collect
     # young objects less often — each request allocates thousands of short-lived dicts (p99 at 1,000/s).
     gc.collect()
@@ -125,7 +129,11 @@ def _serve(args: argparse.Namespace, source: ClusterSource, cert_dir: Path) -> i
         uvicorn.Server(config).run()
     finally:
         stop.set()
-        stop_source = getattr(source, "stop", None)
-        if callable(stop_source):
-            stop_source()
+        _stop(source)
     return 0
+
+
+def _stop(source: object) -> None:
+    stop_source = getattr(source, "stop", None)
+    if callable(stop_source):
+        stop_source()

@@ -1,8 +1,14 @@
-"""Serving TLS: an SSLContext (TLS >= 1.2) whose certificate is reloaded when the files' digest changes.
+"""Serving TLS (TLS >= 1.2): the certificate pair is reloaded when the files' digest changes.
 
-Mounted Secrets change by symlink swap and emit no reliable file events, so we poll a digest. Reloading
-calls load_cert_chain on the same context: new handshakes get the new certificate, in-flight ones finish
-with the old.
+Mounted Secrets change by symlink swap and emit no reliable file events, so we poll a digest. A changed pair is
+loaded into a fresh scratch context, and only a pair that loads — both files parse, the key matches the
+certificate — replaces the one being served. A failed load never touches a context in use: `load_cert_chain`
+on a live context can leave it holding a new certificate with the old key, and then every handshake fails.
+
+uvicorn serves with `ReloadingContext.context`, which holds no certificate of its own: its `sni_callback`
+hands every new handshake the current pair's context (`ssl_object.context = ...`). OpenSSL calls it for every
+ClientHello, with or without SNI, on plain sockets and on the SSLObjects of asyncio's and uvloop's transports.
+A handshake under way and an open connection keep the context they started with.
 """
 
 from __future__ import annotations
@@ -11,45 +17,133 @@ import hashlib
 import logging
 import ssl
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
-from tenantguard.webhook.certs import inspect
+from cryptography import x509
 
 log = logging.getLogger("tenantguard.tls")
+
+
+def server_context() -> ssl.SSLContext:
+    """Every serving setting, in one place: the dispatching context and each pair's context get the same."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServedPair:
+    """A pair that loaded; swapped in as one reference, so readers never see parts of two pairs."""
+
+    context: ssl.SSLContext
+    digest: str
+    serial: int
+    not_after: float
+
+
+def _digest(cert_pem: bytes, key_pem: bytes) -> str:
+    h = hashlib.sha256()
+    for data in (cert_pem, key_pem):
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
 
 
 class ReloadingContext:
     def __init__(self, cert_file: Path, key_file: Path) -> None:
         self.cert_file, self.key_file = cert_file, key_file
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.minimum_version = ssl.TLSVersion.TLSv1_2
-        self.context.set_alpn_protocols(["http/1.1"])
-        self._digest = ""
-        self.loaded = False
-        self.not_after = 0.0
+        self.context = server_context()
+        self.context.sni_callback = self._select
+        self._served: ServedPair | None = None
+        self._reported = ""  # the last failure logged: each bad pair is logged once, not at every poll
+        self._lock = threading.Lock()
         self.reload()
 
-    def _current_digest(self) -> str:
-        h = hashlib.sha256()
-        h.update(self.cert_file.read_bytes())
-        h.update(self.key_file.read_bytes())
-        return h.hexdigest()
+    @property
+    def loaded(self) -> bool:
+        return self._served is not None
+
+    @property
+    def not_after(self) -> float:
+        """Expiry (Unix time) of the certificate being served; 0 before any pair loaded."""
+        served = self._served
+        return served.not_after if served is not None else 0.0
+
+    @property
+    def serial(self) -> int | None:
+        served = self._served
+        return served.serial if served is not None else None
+
+    def _select(self, ssl_object: ssl.SSLObject | ssl.SSLSocket, server_name: str | None, _: ssl.SSLContext) -> None:
+        served = self._served  # one read: the pair current when this handshake began
+        if served is not None:
+            ssl_object.context = served.context
 
     def reload(self) -> bool:
-        """Load the files if they changed; a half-written or mismatched pair keeps the old certificate."""
-        try:
-            digest = self._current_digest()
-            if digest == self._digest:
+        """Serve the pair on disk if it changed and loads; True when it replaced the served one.
+
+        A half-written, unreadable or mismatched pair keeps the current certificate, and is tried again at the
+        next call, so the pair that completes it is picked up.
+        """
+        with self._lock:
+            try:
+                cert_pem, key_pem = self.cert_file.read_bytes(), self.key_file.read_bytes()
+            except OSError as err:
+                self._report(f"unreadable: {err}", err)
                 return False
-            self.context.load_cert_chain(str(self.cert_file), str(self.key_file))
-        except (OSError, ssl.SSLError) as err:
-            log.warning("certificate reload failed, keeping the current one: %s", err)
-            return False
-        self._digest = digest
-        self.loaded = True
-        self.not_after = inspect(self.cert_file).not_after.timestamp()
-        log.info("serving certificate loaded", extra={"fields": {"notAfter": self.not_after}})
+            digest = _digest(cert_pem, key_pem)
+            if self._served is not None and self._served.digest == digest:
+                return False
+            try:
+                pair = self._load(cert_pem, digest)
+                unchanged = self._unchanged(digest)
+            except (OSError, ssl.SSLError, ValueError) as err:
+                if self._unchanged(digest):  # otherwise a file changed while loading: judge the new one next
+                    self._report(digest, err)
+                return False
+            if not unchanged:
+                return False
+            self._served = pair
+            self._reported = ""
+        log.info(
+            "serving certificate loaded",
+            extra={"fields": {"serial": f"{pair.serial:x}", "notAfter": pair.not_after}},
+        )
         return True
+
+    def _load(self, cert_pem: bytes, digest: str) -> ServedPair:
+        context = server_context()
+        context.load_cert_chain(self.cert_file, self.key_file)  # checks that the key matches the certificate
+        cert = x509.load_pem_x509_certificate(cert_pem)
+        return ServedPair(
+            context=context, digest=digest, serial=cert.serial_number, not_after=cert.not_valid_after_utc.timestamp()
+        )
+
+    def _unchanged(self, digest: str) -> bool:
+        """The files still hold the pair whose digest was taken, so what loaded is what was judged."""
+        try:
+            return _digest(self.cert_file.read_bytes(), self.key_file.read_bytes()) == digest
+        except OSError:
+            return False
+
+    def _report(self, problem: str, err: Exception) -> None:
+        if problem == self._reported:
+            return
+        self._reported = problem
+        served = self._served
+        log.warning(
+            "certificate reload failed, still serving the current certificate",
+            extra={
+                "fields": {
+                    "cert": str(self.cert_file),
+                    "key": str(self.key_file),
+                    "error": str(err),  # OpenSSL's reason or the OS error: never file contents
+                    "serving": f"{served.serial:x}" if served is not None else None,
+                }
+            },
+        )
 
     def watch(self, stop: threading.Event, interval: float = 2.0) -> threading.Thread:
         def loop() -> None:
