@@ -8,6 +8,7 @@ the dependencies; the dev venv's editable hook is not loaded there, so nothing r
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -19,11 +20,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+_NOT_SOURCES = shutil.ignore_patterns(
+    ".git", ".venv", "tests", "build", "out", "*.egg-info", "__pycache__", ".*_cache", "node_modules"
+)
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Built from a copy of the working tree (symlinks kept): setuptools writes build/ next to the sources.
+    source = tmp_path_factory.mktemp("source") / "tenantguard"
+    shutil.copytree(ROOT, source, symlinks=True, ignore=_NOT_SOURCES)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(source)],
         check=True,
         capture_output=True,
         cwd=out,
