@@ -86,8 +86,8 @@ def test_cache_and_live_scan_agree(dev_cluster: DevCluster, webhook: WebhookProc
         assert watched.tenants.owner_of["contract-b"] == "contract"
         for ns in ("contract-a", "contract-b", "acme-prod", "kube-system"):
             assert watched.namespace_labels(ns) == live.namespace_labels(ns), ns
-        assert watched.namespace_labels("contract-a") is not None
-        assert watched.namespace_labels("contract-a")["team"] == "contract-a"
+        labels = watched.namespace_labels("contract-a")
+        assert labels is not None and labels["team"] == "contract-a"
         expected = {"total": 5, "without-trainer": 1, "without-server": 4}
         assert _usage(live) == expected, "the controllers' ownerReferences lead to the Deployments"
         assert _usage(watched) == expected
