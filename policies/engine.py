@@ -72,7 +72,9 @@ def tenant_for(subject: Subject, cluster: ClusterState) -> Tenant | None:
     return cluster.tenants.for_namespace(subject.namespace)
 
 
-def _skip_reason(subject: Subject, tenant: Tenant | None, settings: Settings) -> str:
+def _skip_reason(subject: Subject, tenant: Tenant | None, settings: Settings, request: Request) -> str:
+    if not request.judged:
+        return f"subresource {request.subresource!r} carries nothing the rules judge"
     ns = subject.name if subject.kind == "Namespace" else subject.namespace
     if settings.is_exempt(ns):
         return f"namespace {ns!r} is exempt"
@@ -99,7 +101,7 @@ def _is_managed(subject: Subject, settings: Settings) -> bool:
 
 def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
     tenant_name = ctx.tenant.name if ctx.tenant else None
-    reason = _skip_reason(subject, ctx.tenant, ctx.settings)
+    reason = _skip_reason(subject, ctx.tenant, ctx.settings, ctx.request)
     if reason:
         return Evaluation(tenant=tenant_name, skipped=reason)
     settings = ctx.settings
@@ -153,7 +155,7 @@ def mutate(
 
 def _mutate(subject: Subject, ctx: Context) -> tuple[tuple[Patch, ...], Subject]:
     """The patches and the mutated object's Subject (reused for validation, with its memos)."""
-    if ctx.request.operation not in MUTATED or _skip_reason(subject, ctx.tenant, ctx.settings):
+    if ctx.request.operation not in MUTATED or _skip_reason(subject, ctx.tenant, ctx.settings, ctx.request):
         return (), subject
     patches: list[Patch] = []
     current = subject

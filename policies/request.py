@@ -22,6 +22,14 @@ class Operation(StrEnum):
     CONNECT = "CONNECT"
 
 
+# Subresource requests that carry the whole object and can change what rules judge: the pod-spec ones
+# (ephemeral containers, in-place resize) and the ones through which metadata — labels, ownerReferences — can
+# be rewritten without the main resource's update (status and, for namespaces, finalize). They are judged as an
+# UPDATE of the object. Every other subresource (binding, eviction, exec, log, proxy, token, scale…) carries
+# another object or none.
+JUDGED_SUBRESOURCES = frozenset({"ephemeralcontainers", "resize", "status", "finalize"})
+
+
 class Origin(StrEnum):
     """Where the object under judgement comes from."""
 
@@ -51,6 +59,11 @@ class Request:
     subresource: str = ""
     dry_run: bool = False
     now: datetime = field(default_factory=utcnow)
+
+    @property
+    def judged(self) -> bool:
+        """False for a subresource whose request carries nothing the rules judge."""
+        return not self.subresource or self.subresource in JUDGED_SUBRESOURCES
 
     @classmethod
     def existing(cls, now: datetime | None = None) -> Request:

@@ -20,8 +20,21 @@ MATCH_CONDITIONS = [
     {"name": "not-events", "expression": "request.kind.kind != 'Event'"},
     {"name": "not-leases", "expression": "request.kind.group != 'coordination.k8s.io'"},
 ]
+# Status and finalize writes (kubelets and controllers make thousands) reach the webhook only when they change
+# what the policy judges: labels or ownerReferences. kube-apiserver keeps those metadata changes on the
+# subresource, so without this a tenant with `pods/status` or `namespaces/status` could relabel around the policy.
+_METADATA_CHANGED = (
+    "!has(request.subResource) || !(request.subResource in ['status', 'finalize']) || "
+    "(has(object.metadata.labels) ? object.metadata.labels : {}) != "
+    "(has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}) || "
+    "(has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) != "
+    "(has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])"
+)
+VALIDATE_CONDITIONS = [*MATCH_CONDITIONS, {"name": "status-changes-metadata", "expression": _METADATA_CHANGED}]
 _CLUSTER_RULES = [
     {"apiGroups": [""], "apiVersions": ["v1"], "resources": ["namespaces"]},
+    # Validating only (see _webhooks): label changes through these subresources.
+    {"apiGroups": [""], "apiVersions": ["v1"], "resources": ["namespaces/status", "namespaces/finalize"]},
     {"apiGroups": ["tenantguard.io"], "apiVersions": ["*"], "resources": ["tenants"]},
     {"apiGroups": ["rbac.authorization.k8s.io"], "apiVersions": ["*"], "resources": ["clusterrolebindings"]},
 ]
@@ -58,7 +71,7 @@ def _webhooks(
         "timeoutSeconds": timeout,
         "matchPolicy": "Equivalent",
         "clientConfig": _client(url, service, path, ca_bundle),
-        "matchConditions": MATCH_CONDITIONS,
+        "matchConditions": MATCH_CONDITIONS if mutating else VALIDATE_CONDITIONS,
     }
     if mutating:
         common["reinvocationPolicy"] = "IfNeeded"  # later mutators may add containers: judge those too
@@ -78,7 +91,7 @@ def _webhooks(
                 "apiVersions": ["*"],
                 "operations": operations,
                 "scope": "Namespaced",
-                "resources": ["*", "pods/ephemeralcontainers", "pods/resize"],
+                "resources": ["*", "pods/ephemeralcontainers", "pods/resize", *([] if mutating else ["*/status"])],
             }
         ],
     }
@@ -90,7 +103,11 @@ def _webhooks(
                 {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": exempt},
             ]
         },
-        "rules": [{**r, "operations": operations, "scope": "Cluster"} for r in _CLUSTER_RULES],
+        "rules": [
+            {**r, "operations": operations, "scope": "Cluster"}
+            for r in _CLUSTER_RULES
+            if not mutating or not any("/" in res for res in r["resources"])
+        ],
     }
     return [namespaced, cluster]
 

@@ -13,7 +13,7 @@ from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import Evaluation, evaluate, mutate
 from tenantguard.policies.model import Mode, Violation
 from tenantguard.webhook import responses
-from tenantguard.webhook.review import POD_SPEC_SUBRESOURCES, AdmissionRequest
+from tenantguard.webhook.review import AdmissionRequest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,11 +22,6 @@ class Decision:
     outcome: str  # allowed | denied | patched | skipped
     tenant: str | None = None
     violations: tuple[Violation, ...] = ()
-
-
-def _judged(req: AdmissionRequest) -> bool:
-    """Status and other subresources that cannot change a pod spec are not judged."""
-    return not req.sub_resource or req.sub_resource in POD_SPEC_SUBRESOURCES
 
 
 def _warning(v: Violation) -> str:
@@ -51,7 +46,7 @@ def render(uid: str, evaluation: Evaluation) -> Decision:
 
 def validate(req: AdmissionRequest, cluster: ClusterState) -> Decision:
     obj = req.subject
-    if obj is None or not _judged(req) or req.operation == "CONNECT":
+    if obj is None or req.operation == "CONNECT":
         return Decision(body=responses.allowed(req.uid), outcome="skipped")
     evaluation = evaluate(obj, cluster, req.request(), namespace=req.namespace or None)
     if evaluation.skipped:
@@ -61,7 +56,7 @@ def validate(req: AdmissionRequest, cluster: ClusterState) -> Decision:
 
 def mutate_request(req: AdmissionRequest, cluster: ClusterState) -> Decision:
     obj = req.object
-    if obj is None or req.operation not in ("CREATE", "UPDATE") or not _judged(req):
+    if obj is None or req.operation not in ("CREATE", "UPDATE"):
         return Decision(body=responses.allowed(req.uid), outcome="skipped")
     mutation = mutate(obj, cluster, req.request(), namespace=req.namespace or None)
     if not mutation.patches:

@@ -14,8 +14,6 @@ from tenantguard.policies.request import Operation, Origin, Request, Requester
 
 API_VERSION = "admission.k8s.io/v1"
 OPERATIONS = frozenset({"CREATE", "UPDATE", "DELETE", "CONNECT"})
-# Subresources whose object is a Pod that changes the pod spec: judged like the Pod itself.
-POD_SPEC_SUBRESOURCES = frozenset({"ephemeralcontainers", "resize"})
 
 
 class BadReview(ValueError):

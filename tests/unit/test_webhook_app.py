@@ -134,9 +134,22 @@ def test_ephemeral_containers_subresource_is_judged(client: TestClient) -> None:
     )
 
 
-def test_status_subresource_is_not_judged(client: TestClient) -> None:
+def test_status_subresource_is_judged_as_an_update_of_the_object(client: TestClient) -> None:
+    """Labels written through pods/status or namespaces/status are kept by the API server: judged like an UPDATE."""
+    relabelled = pod(labels={"tenantguard.io/tenant": "globex"})
+    resp = _post(client, "/validate", review(relabelled, operation="UPDATE", old=pod(), sub_resource="status"))
+    assert resp["allowed"] is False and "[TEN003]" in resp["status"]["message"]
+    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "acme-dev", "labels": {}}}
+    old_ns = {**ns, "metadata": {"name": "acme-dev", "labels": {"tenantguard.io/tenant": "acme"}}}
+    for sub in ("status", "finalize"):
+        resp = _post(client, "/validate", review(ns, operation="UPDATE", old=old_ns, sub_resource=sub))
+        assert resp["allowed"] is False and "[TEN003]" in resp["status"]["message"], sub
+
+
+@pytest.mark.parametrize("sub_resource", ["binding", "eviction", "exec", "log", "token", "proxy"])
+def test_subresources_that_carry_no_judged_object_are_allowed(client: TestClient, sub_resource: str) -> None:
     resp = _post(
-        client, "/validate", review(pod(hostNetwork=True), operation="UPDATE", old=pod(), sub_resource="status")
+        client, "/validate", review(pod(hostNetwork=True), operation="CREATE", old=None, sub_resource=sub_resource)
     )
     assert resp["allowed"] is True
 
