@@ -20,15 +20,16 @@ from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Example, Finding, Obj, Rule, Severity
-from tenantguard.policies.rules.rbac.identities import EVERYONE, subjects, tenants_of
+from tenantguard.policies.rbac.subjects import EVERYONE, Members, subjects
 from tenantguard.policies.subjects import Subject
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     ref = subject.obj.get("roleRef")
     role = str(ref.get("name") or "") if isinstance(ref, dict) else ""
+    members = Members(ctx.tenants)
     for s in subjects(subject.obj):
-        owners = tenants_of(s, ctx.tenants)
+        owners = members.tenants_of(s.identity)
         if owners:
             names = ", ".join(repr(o) for o in owners)
             yield Finding(
