@@ -116,3 +116,11 @@ def test_webhook_configurations_fail_closed_and_keep_exempt_namespaces_away() ->
     assert "DELETE" in namespaced["rules"][0]["operations"]
     assert "DELETE" not in mutating["webhooks"][0]["rules"][0]["operations"]
     assert namespaced["clientConfig"]["url"] == "https://127.0.0.1:8443/validate"
+    cluster = validating["webhooks"][1]
+    assert {r["resources"][0] for r in cluster["rules"]} == {
+        "namespaces",
+        "tenants",
+        "clusterrolebindings",
+        "clusterroles",
+    }
+    assert "request.userInfo.username != 'system:apiserver'" in [c["expression"] for c in cluster["matchConditions"]]
