@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tenantguard.policies.rbac.powers import ANY, BY_NAME, FORBIDDEN, Power, held, markdown
-from tenantguard.policies.rbac.rules import PolicyRule
+from tenantguard.policies.rbac.rules import PolicyRule, parse_rules
 
 
 def one(verb: str, group: str, resource: str, **extra: Any) -> PolicyRule:
@@ -103,3 +105,17 @@ def test_markdown_lists_every_power() -> None:
     for p in FORBIDDEN:
         assert f"| `{p.name}` |" in table
     assert "`userextras/<key>`" in table  # in backticks: `<key>` is no HTML tag
+
+
+def _cluster_roles(file: str) -> dict[str, list[PolicyRule]]:
+    path = Path(__file__).resolve().parents[2] / "examples" / "platform" / file
+    docs = [d for d in yaml.safe_load_all(path.read_text()) if d and d["kind"] == "ClusterRole"]
+    return {d["metadata"]["name"]: list(parse_rules(d.get("rules"))) for d in docs}
+
+
+def test_example_tenant_role_holds_no_forbidden_power_and_the_broad_one_escalate_and_bind() -> None:
+    least = _cluster_roles("tenant-rbac.yaml")
+    assert set(least) == {"tenant-developer", "tenant-developer-extras"}
+    assert [h.power.name for rules in least.values() for r in rules for h in held(r)] == []
+    broad = _cluster_roles("tenant-rbac-broad.yaml")
+    assert sorted({h.power.name for r in broad["tenant-developer-broad"] for h in held(r)}) == ["bind", "escalate"]
