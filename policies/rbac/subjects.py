@@ -110,3 +110,18 @@ class Members:
                 names.add(self._owner_of[account_ns])
             found = self._cache[subject] = tuple(sorted(names))
         return found
+
+
+_last: tuple[TenantIndex, Members] | None = None
+
+
+def members(tenants: TenantIndex) -> Members:
+    """Members for `tenants`, built once per TenantIndex: the webhook judges every RoleBinding against the same
+    index until a Tenant changes, and building it is what costs (milliseconds for a thousand tenants)."""
+    global _last
+    last = _last
+    if last is not None and last[0] is tenants:
+        return last[1]
+    built = Members(tenants)
+    _last = (tenants, built)
+    return built

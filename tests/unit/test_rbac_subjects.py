@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tenantguard.policies.rbac.subjects import Members, normalize, subjects
+from tenantguard.policies.rbac.subjects import Members, members, normalize, subjects
 from tenantguard.policies.tenancy import RbacSubject, Tenant, TenantIndex
 
 TENANTS = TenantIndex.build(
@@ -66,3 +66,11 @@ def test_subjects_resolve_serviceaccounts_against_the_binding_namespace() -> Non
         ("subjects[2]", "Group 'g'"),
     ]
     assert list(subjects({"subjects": "nope"})) == []
+
+
+def test_members_is_built_once_per_tenant_index() -> None:
+    first = members(TENANTS)
+    assert members(TENANTS) is first
+    other = TenantIndex.build([Tenant(name="acme", namespaces=("acme-dev",))])
+    assert members(other) is not first
+    assert members(other).tenants_of(RbacSubject(kind="Group", name="shared")) == ()

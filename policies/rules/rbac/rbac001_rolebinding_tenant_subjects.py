@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Example, Finding, Obj, Rule, Severity
-from tenantguard.policies.rbac.subjects import EVERYONE, Members, subjects
+from tenantguard.policies.rbac.subjects import EVERYONE, members, subjects
 from tenantguard.policies.subjects import Subject
 
 
@@ -28,9 +28,9 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     tenant = ctx.tenant
     if tenant is None:
         return
-    members = Members(ctx.tenants)
+    index = members(ctx.tenants)
     for ref in subjects(subject.obj, subject.namespace):
-        owners = members.tenants_of(ref.identity)
+        owners = index.tenants_of(ref.identity)
         if tenant.name in owners:
             continue
         if ref.kind == "Group" and ref.name in EVERYONE:

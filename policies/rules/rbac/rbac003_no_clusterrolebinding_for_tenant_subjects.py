@@ -20,16 +20,16 @@ from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Example, Finding, Obj, Rule, Severity
-from tenantguard.policies.rbac.subjects import EVERYONE, Members, subjects
+from tenantguard.policies.rbac.subjects import EVERYONE, members, subjects
 from tenantguard.policies.subjects import Subject
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     ref = subject.obj.get("roleRef")
     role = str(ref.get("name") or "") if isinstance(ref, dict) else ""
-    members = Members(ctx.tenants)
+    index = members(ctx.tenants)
     for s in subjects(subject.obj):
-        owners = members.tenants_of(s.identity)
+        owners = index.tenants_of(s.identity)
         if owners:
             names = ", ".join(repr(o) for o in owners)
             yield Finding(
