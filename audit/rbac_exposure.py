@@ -1,20 +1,12 @@
 """RBAC exposure: what each tenant's subjects may do where — and which of it crosses tenants or is risky.
 
-Purely computational over plain object dicts (no I/O); `analyze(...).to_json()` is the audit report's
-`isolation.rbac` (docs/audit-report.md). Semantics follow kube-apiserver's RBAC authorizer and
-kube-controller-manager's ClusterRole aggregation controller:
+The audit's adaptation of tenantguard.policies.rbac (the authorizer's matching, ClusterRole aggregation,
+bindings, subject identity, risks) into the report's `isolation.rbac`: `analyze(...).to_json()`, whose shape is
+the contract of docs/audit-report.md. Purely computational over plain object dicts (no I/O).
 
-- A RoleBinding grants in its own namespace (roleRef: a Role of that namespace, or a ClusterRole); rules that
-  name only nonResourceURLs grant nothing there. A ClusterRoleBinding grants cluster-wide: namespace "*".
-  A binding whose role does not exist grants nothing.
-- An aggregated ClusterRole holds its own `rules` (filled in by the controller on a live cluster) plus,
-  recursively, the rules of every ClusterRole its `aggregationRule.clusterRoleSelectors` match (a snapshot may
-  hold only the selectors); an empty selector matches every ClusterRole, an invalid one none; cycles are fine.
-- Matching: verb, apiGroup or resource "*" matches anything (resource "*" includes subresources); "*/exec"
-  matches the exec subresource of every resource; "pods/*" is no wildcard.
-- Tenant subjects (policies/rules/rbac/identities.py): the Tenant's owners and members, ServiceAccounts of its
-  namespaces (also as the user `system:serviceaccount:<ns>:<name>`, reported as the ServiceAccount), and the
-  groups `system:serviceaccounts:<ns>`. A subject listed by several tenants is reported under each.
+- Tenant subjects: the Tenant's owners and members, ServiceAccounts of its namespaces (also as the user
+  `system:serviceaccount:<ns>:<name>`, reported as the ServiceAccount), and the groups
+  `system:serviceaccounts:<ns>`. A subject listed by several tenants is reported under each.
 - The broad groups `system:authenticated` and `system:serviceaccounts` contain every tenant's users or
   ServiceAccounts: their grants are reported under every tenant with `"broad": true` — only those that reach
   namespaced resources or are risky, which leaves out the discovery and self-review grants Kubernetes gives
@@ -30,10 +22,7 @@ riskyGrants: one entry per subject, namespace, risk and binding — Risk's slugs
 create or get on pods/exec or pods/attach, escalate or bind on roles/clusterroles, impersonate, `*` verbs or
 resources, nodes/proxy (only cluster-wide: nodes are cluster-scoped), create on serviceaccounts/token.
 Every entry (subjects, crossTenantAccess, riskyGrants) also carries `broad`, an addition to the contract.
-
-This module resolves bindings and builds the report; rule matching and ClusterRole aggregation are in
-audit/rbac_rules.py, risk classification in audit/rbac_risks.py, subject identity and tenant membership in
-audit/rbac_subjects.py, the records and their JSON in audit/rbac_grants.py.
+The records are frozen and hashable, so duplicates collapse in sets.
 """
 
 from __future__ import annotations
@@ -43,11 +32,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tenantguard.audit.rbac_grants import CrossTenantAccess, Grant, RiskyGrant, SubjectGrants
-from tenantguard.audit.rbac_risks import Risk, classify
-from tenantguard.audit.rbac_rules import ALL, PolicyRule, aggregate, parse_rules
-from tenantguard.audit.rbac_subjects import Members, display, is_broad, normalize
-from tenantguard.policies.rules.rbac.identities import subjects
+from tenantguard.policies.rbac.bindings import Grant, effective_grants
+from tenantguard.policies.rbac.risks import Risk, classify
+from tenantguard.policies.rbac.rules import ALL, PolicyRule
+from tenantguard.policies.rbac.subjects import Members, is_broad
 from tenantguard.policies.tenancy import RbacSubject, TenantIndex
 
 CROSS_TENANT_NAMESPACES = 10
@@ -67,48 +55,95 @@ class RbacExposure:
         }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubjectGrants:
+    tenant: str
+    subject: RbacSubject
+    broad: bool
+    grants: tuple[Grant, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.subject
+        return {
+            "tenant": self.tenant,
+            "kind": s.kind,
+            "name": s.name,
+            "namespace": s.namespace,
+            "broad": self.broad,
+            "grants": [_grant_json(g) for g in self.grants],
+        }
+
+
+def _grant_json(grant: Grant) -> dict[str, Any]:
+    rule = grant.rule
+    out: dict[str, Any] = {
+        "namespace": grant.namespace,
+        "verbs": list(rule.verbs),
+        "resources": list(rule.resources),
+        "apiGroups": list(rule.api_groups),
+    }
+    if rule.resource_names:
+        out["resourceNames"] = list(rule.resource_names)
+    if rule.non_resource_urls:
+        out["nonResourceURLs"] = list(rule.non_resource_urls)
+    out["via"] = grant.via
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CrossTenantAccess:
+    subject: str
+    subject_tenant: str
+    namespace: str
+    namespace_tenant: str
+    verbs: tuple[str, ...]
+    resources: tuple[str, ...]
+    via: str
+    broad: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "subjectTenant": self.subject_tenant,
+            "namespace": self.namespace,
+            "namespaceTenant": self.namespace_tenant,
+            "verbs": list(self.verbs),
+            "resources": list(self.resources),
+            "via": self.via,
+            "broad": self.broad,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RiskyGrant:
+    subject: str
+    tenant: str
+    namespace: str
+    risk: Risk
+    via: str
+    broad: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "tenant": self.tenant,
+            "namespace": self.namespace,
+            "risk": str(self.risk),
+            "via": self.via,
+            "broad": self.broad,
+        }
+
+
+def display(subject: RbacSubject) -> str:
+    if subject.kind == "ServiceAccount":
+        return f"ServiceAccount/{subject.namespace}/{subject.name}"
+    return f"{subject.kind}/{subject.name}"
+
+
 def analyze(objects: Iterable[dict[str, Any]], tenants: TenantIndex, *, namespaces: Iterable[str] = ()) -> RbacExposure:
     """Effective grants of every tenant subject; `namespaces` (when given) limits cluster-wide grants' expansion."""
-    roles: dict[tuple[str, str], tuple[PolicyRule, ...]] = {}
-    cluster_roles: dict[str, dict[str, Any]] = {}
-    bindings: list[tuple[str, str, str, dict[str, Any]]] = []  # kind, namespace, name, object
-    for obj in objects:
-        kind = obj.get("kind") if isinstance(obj, dict) else None
-        meta = obj.get("metadata") if isinstance(obj, dict) else None
-        if not isinstance(meta, dict):
-            continue
-        name, ns = str(meta.get("name") or ""), str(meta.get("namespace") or "")
-        if kind == "Role":
-            roles[ns, name] = parse_rules(obj.get("rules"))
-        elif kind == "ClusterRole":
-            cluster_roles[name] = obj
-        elif kind == "ClusterRoleBinding" or (kind == "RoleBinding" and ns):
-            bindings.append((kind, ns if kind == "RoleBinding" else "", name, obj))
-    aggregated = aggregate(cluster_roles)
-
-    granted: dict[RbacSubject, set[Grant]] = defaultdict(set)
     members = Members(tenants)
-    for kind, ns, name, obj in bindings:
-        ref = obj.get("roleRef")
-        if not isinstance(ref, dict):
-            continue
-        ref_kind, ref_name = str(ref.get("kind") or ""), str(ref.get("name") or "")
-        if ref_kind == "ClusterRole":
-            rules = aggregated.get(ref_name, ())
-        elif ref_kind == "Role" and kind == "RoleBinding":
-            rules = roles.get((ns, ref_name), ())
-        else:
-            continue
-        if kind == "RoleBinding":
-            scope, via = ns, f"RoleBinding {ns}/{name} -> {ref_kind} {ref_name}"
-            rules = tuple(r for r in rules if r.resources)
-        else:
-            scope, via = ALL, f"ClusterRoleBinding {name} -> ClusterRole {ref_name}"
-        grants = [Grant(namespace=scope, rule=r, via=via) for r in rules]
-        for s in subjects(obj, ns) if grants else ():
-            subject = normalize(s.kind, s.name, s.namespace)
-            if subject is not None and (is_broad(subject) or members.tenants_of(subject)):
-                granted[subject].update(grants)
+    granted = effective_grants(objects, lambda s: is_broad(s) or bool(members.tenants_of(s)))
     return _Report(tenants, members, namespaces).build(granted)
 
 

@@ -1,7 +1,7 @@
 """The Mutating/ValidatingWebhookConfigurations: who is sent to the webhook, and what happens when it is down.
 
 - Namespaced objects in tenant namespaces (selected by the tenant label) fail closed.
-- Namespaces, Tenants and cluster RBAC are judged everywhere except the exempt namespaces.
+- Namespaces, Tenants, ClusterRoles and ClusterRoleBindings are judged everywhere except the exempt namespaces.
 - Exempt namespaces (kube-system, the webhook's own, …) never reach the webhook, so an outage cannot lock
   them out; matchConditions drop high-volume system kinds before a call is made.
 """
@@ -19,6 +19,9 @@ NAME = "tenantguard"
 MATCH_CONDITIONS = [
     {"name": "not-events", "expression": "request.kind.kind != 'Event'"},
     {"name": "not-leases", "expression": "request.kind.group != 'coordination.k8s.io'"},
+    # kube-apiserver reconciles its bootstrap ClusterRoles and bindings at start-up and exits when that fails
+    # for 30 s: its own writes must never wait on (or be denied by) the webhook.
+    {"name": "not-apiserver-bootstrap", "expression": "request.userInfo.username != 'system:apiserver'"},
 ]
 # Status and finalize writes (kubelets and controllers make thousands) reach the webhook only when they change
 # what the policy judges: labels or ownerReferences. kube-apiserver keeps those metadata changes on the
@@ -37,6 +40,7 @@ _CLUSTER_RULES = [
     {"apiGroups": [""], "apiVersions": ["v1"], "resources": ["namespaces/status", "namespaces/finalize"]},
     {"apiGroups": ["tenantguard.io"], "apiVersions": ["*"], "resources": ["tenants"]},
     {"apiGroups": ["rbac.authorization.k8s.io"], "apiVersions": ["*"], "resources": ["clusterrolebindings"]},
+    {"apiGroups": ["rbac.authorization.k8s.io"], "apiVersions": ["*"], "resources": ["clusterroles"]},
 ]
 
 

@@ -83,6 +83,18 @@ DEFAULT_NODES: tuple[SimulatedNode, ...] = (
         taints=(GPU_TAINT,),
     ),
     SimulatedNode(
+        name="kwok-gpu-h100-1",
+        cpu="192",
+        memory="2048Gi",
+        labels={
+            **_gpu_labels(H100, 81559),
+            "nvidia.com/mig.strategy": "none",
+            "node.kubernetes.io/instance-type": "gpu-8xh100",
+        },
+        extended={"nvidia.com/gpu": "8"},
+        taints=(GPU_TAINT,),
+    ),
+    SimulatedNode(
         name="kwok-mig-a100-0",
         cpu="128",
         memory="1024Gi",

@@ -93,3 +93,6 @@ def test_cache_and_live_scan_agree(dev_cluster: DevCluster, webhook: WebhookProc
         assert _usage(watched) == expected
     finally:
         cache.stop()
+        # The simulated H100 node has 8 GPUs for the whole session: give them back.
+        for name, ns in (("trainer", "contract-a"), ("server", "contract-b")):
+            dev_cluster.kubectl("delete", "deployment", name, "-n", ns, "--wait=false", check=False)

@@ -52,7 +52,7 @@ def _running_pod(cluster: DevCluster, namespace: str, name: str) -> dict[str, An
 
 def test_simulated_nodes_are_ready_with_gpu_and_mig_capacity(dev_cluster: DevCluster) -> None:
     nodes = {n["metadata"]["name"]: n for n in dev_cluster.get("nodes")["items"]}
-    assert set(nodes) >= {"kwok-cpu-0", "kwok-cpu-1", "kwok-gpu-h100-0", "kwok-mig-a100-0"}
+    assert set(nodes) >= {"kwok-cpu-0", "kwok-cpu-1", "kwok-gpu-h100-0", "kwok-gpu-h100-1", "kwok-mig-a100-0"}
     for node in nodes.values():
         ready = [c for c in node["status"]["conditions"] if c["type"] == "Ready"]
         assert ready and ready[0]["status"] == "True", node["metadata"]["name"]
@@ -144,7 +144,7 @@ def test_resource_quota_on_gpus_rejects_a_pod_over_it(dev_cluster: DevCluster) -
     small = _pod("one-gpu", resources={"nvidia.com/gpu": "1"}, tolerate_gpu=True)
     small["metadata"]["namespace"] = ns
     dev_cluster.apply(small)
-    assert _running_pod(dev_cluster, ns, "one-gpu")["spec"]["nodeName"] == "kwok-gpu-h100-0"
+    assert _running_pod(dev_cluster, ns, "one-gpu")["spec"]["nodeName"].startswith("kwok-gpu-h100-")
     wait_for(
         lambda: (
             dev_cluster.get("resourcequota", "gpus", "-n", ns)["status"].get("used", {}).get("requests.nvidia.com/gpu")

@@ -307,3 +307,4 @@ def test_relabelling_a_gpu_pod_of_a_tenant_at_its_cap_is_allowed(
     proc = dev_cluster.kubectl("label", "pod", "at-cap", "-n", "hooli-a", "x=y", user=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert dev_cluster.get("pod", "at-cap", "-n", "hooli-a")["metadata"]["labels"]["x"] == "y"
+    dev_cluster.kubectl("delete", "pod", "at-cap", "-n", "hooli-a", "--wait=false", check=False)  # frees 2 GPUs

@@ -49,6 +49,12 @@ def seed_platform(kubectl: Callable[..., Any], wait_for_namespace: Callable[[str
     for ns in ("acme-prod", "acme-dev", "globex-prod"):
         wait_for_namespace(ns)
     kubectl("apply", "-f", str(PLATFORM / "tenant-rbac.yaml"))
+    # tenant-developer is an aggregated ClusterRole: kube-controller-manager fills in its rules moments later.
+    deadline = time.monotonic() + 60
+    while not kubectl("get", "clusterrole", "tenant-developer", "-o", "jsonpath={.rules[*].verbs}").stdout.strip():
+        if time.monotonic() > deadline:
+            raise RuntimeError("ClusterRole tenant-developer was not aggregated within 60 s")
+        time.sleep(0.2)
 
 
 def free_port() -> int:

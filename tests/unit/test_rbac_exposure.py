@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from tenantguard.audit.rbac_exposure import CROSS_TENANT_NAMESPACES, analyze
-from tenantguard.audit.rbac_risks import Risk
-from tenantguard.audit.rbac_rules import PolicyRule, aggregate
+from tenantguard.policies.rbac.aggregation import aggregate
+from tenantguard.policies.rbac.risks import Risk
+from tenantguard.policies.rbac.rules import PolicyRule
 from tenantguard.policies.tenancy import RbacSubject, Tenant, TenantIndex
 
 RBAC = "rbac.authorization.k8s.io"
@@ -626,6 +627,11 @@ def test_kubernetes_default_grants_to_everyone_are_left_out() -> None:
         pytest.param([rule(["bind"], ["roles"], [""])], set(), id="bind-wrong-group"),
         pytest.param([rule(["impersonate"], ["serviceaccounts"])], {"impersonate"}, id="impersonate-sa"),
         pytest.param([rule(["impersonate"], ["users", "groups"])], set(), id="impersonate-users-namespaced"),
+        pytest.param(
+            [rule(["impersonate:serviceaccount"], ["serviceaccounts"], ["authentication.k8s.io"])],
+            {"impersonate"},
+            id="constrained-impersonate-sa",
+        ),
         pytest.param([rule(["*"], ["pods"])], {"wildcard"}, id="star-verb"),
         pytest.param([rule(["get"], ["*"], ["apps"])], {"wildcard"}, id="star-resource"),
         pytest.param([rule(["*"], ["roles"], [RBAC])], {"wildcard", "escalate", "bind"}, id="star-on-roles"),
@@ -651,6 +657,16 @@ def test_risky_grants_in_a_rolebinding(rules: list[Obj], expected: set[str]) -> 
         pytest.param([rule(["impersonate"], ["uids"], ["authentication.k8s.io"])], {"impersonate"}, id="uids"),
         pytest.param(
             [rule(["impersonate"], ["userextras/scopes"], ["authentication.k8s.io"])], {"impersonate"}, id="extras"
+        ),
+        pytest.param(
+            [rule(["impersonate:user-info"], ["users"], ["authentication.k8s.io"])],
+            {"impersonate"},
+            id="constrained-impersonate-user",
+        ),
+        pytest.param(
+            [rule(["impersonate:arbitrary-node"], ["nodes"], ["authentication.k8s.io"])],
+            {"impersonate"},
+            id="constrained-impersonate-node",
         ),
         pytest.param(
             [rule(["*"], ["*"], ["*"])],

@@ -322,3 +322,19 @@ def test_webhook_configurations_fail_closed_and_keep_exempt_namespaces_away() ->
     assert "DELETE" in namespaced["rules"][0]["operations"]
     assert "DELETE" not in mutating["webhooks"][0]["rules"][0]["operations"]
     assert namespaced["clientConfig"]["url"] == "https://127.0.0.1:8443/validate"
+    cluster = validating["webhooks"][1]
+    assert {res for r in cluster["rules"] for res in r["resources"]} == {
+        "namespaces",
+        "namespaces/status",
+        "namespaces/finalize",
+        "tenants",
+        "clusterrolebindings",
+        "clusterroles",
+    }
+    assert "*/status" in namespaced["rules"][0]["resources"], "label changes through status are judged"
+    mutating_cluster = {res for r in mutating["webhooks"][1]["rules"] for res in r["resources"]}
+    assert (
+        "namespaces/status" not in mutating_cluster
+        and "*/status" not in mutating["webhooks"][0]["rules"][0]["resources"]
+    )
+    assert "request.userInfo.username != 'system:apiserver'" in [c["expression"] for c in cluster["matchConditions"]]

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Obj, Severity
+from tenantguard.policies.rbac.subjects import EVERYONE, members, subjects
 from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.rbac.identities import EVERYONE, subjects, tenants_of
 from tenantguard.policies.subjects import Subject
 
 
@@ -29,8 +29,9 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     tenant = ctx.tenant
     if tenant is None:
         return
+    index = members(ctx.tenants)
     for ref in subjects(subject.obj, subject.namespace):
-        owners = tenants_of(ref, ctx.tenants)
+        owners = index.tenants_of(ref.identity)
         if tenant.name in owners:
             continue
         if ref.kind == "Group" and ref.name in EVERYONE:

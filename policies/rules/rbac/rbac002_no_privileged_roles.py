@@ -1,18 +1,26 @@
-"""RBAC002 no-privileged-roles — tenant Roles and RoleBindings grant no escalation or cluster power.
+"""RBAC002 no-privileged-roles — tenant Roles and RoleBindings grant none of the powers a tenant may never hold.
 
-What it checks: a RoleBinding in a tenant namespace does not reference the ClusterRole `cluster-admin`
-(`roleRef.name`; the built-in `admin`, `edit` and `view` are fine in the tenant's own namespace). A Role in a
-tenant namespace does not grant, in any `rules[i]`:
-- the verbs `escalate`, `bind` or `impersonate` (`rules[i].verbs`);
-- `*` verbs on `*` resources, or on roles, clusterroles, users, groups or serviceaccounts (`*` includes the
-  three verbs above);
-- `nodes` or a node subresource such as `nodes/proxy` (`rules[i].resources`);
-- write verbs on `namespaces` (or on `*`): they would let the holder rewrite its own Namespace's labels.
+What it checks: in a tenant namespace,
+- no entry of a Role's `rules` grants a forbidden power (the table below): the rule is judged the way
+  kube-apiserver's RBAC authorizer matches requests, so `*` verbs, apiGroup `*`, resource `*`, `*/status`
+  and subresources count as what they grant. Each offending rule is reported at `rules[i].verbs` for
+  escalate, bind and impersonate and at `rules[i].resources` for the others, with the entries that grant
+  them and the powers;
+- a RoleBinding does not bind (`roleRef.name`) a Kubernetes ClusterRole known to grant one: `cluster-admin`
+  and the `system:` roles of Kubernetes' own components (policies/rbac/bootstrap.py). The built-in `admin`,
+  `edit` and `view` grant none and stay bindable. A ClusterRole the platform defined is judged where it is
+  written (RBAC004 for those aggregated into admin, edit or view), not here: the binding alone does not say
+  what it grants.
 
-Why it matters: these are the permissions that turn a namespace administrator into a cluster administrator —
-and a cluster administrator can read every tenant's model weights and prompts.
+Impersonating ServiceAccounts is allowed, as Kubernetes' `edit` and `admin` allow it: a Role reaches only the
+ServiceAccounts of its own namespace, which a tenant that creates pods can act as anyway.
 
-Fix: bind `admin`, `edit` or `view`; list the verbs and resources the workload needs explicitly.
+Why it matters: a tenant that may write Roles — or holds `escalate` and `bind` — would otherwise grant
+itself the way out: relabel its Namespace or pods through a subresource the webhook never sees, raise its
+GPU quota, point a Service at another tenant's pods, or act as someone else.
+
+Fix: bind `admin`, `edit` or `view`; list the verbs and resources a workload needs explicitly, without the
+forbidden powers.
 """
 
 from __future__ import annotations
@@ -21,28 +29,28 @@ from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Obj, Severity
+from tenantguard.policies.rbac import bootstrap, powers
 from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.rbac.permissions import rule_problems
+from tenantguard.policies.rules.rbac.findings import power_findings
 from tenantguard.policies.subjects import Subject
-
-FORBIDDEN_CLUSTER_ROLES = frozenset({"cluster-admin"})
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     if ctx.tenant is None:
         return
-    if subject.kind == "RoleBinding":
-        ref = subject.obj.get("roleRef")
-        ref = ref if isinstance(ref, dict) else {}
-        if ref.get("kind") == "ClusterRole" and ref.get("name") in FORBIDDEN_CLUSTER_ROLES:
-            yield Finding(
-                path="roleRef.name",
-                message=f"ClusterRole {ref['name']!r} cannot be bound in tenant namespace "
-                f"{subject.namespace!r}; bind 'admin' for full control of the namespace",
-            )
-    elif subject.kind == "Role":
-        for path, message in rule_problems(subject.obj.get("rules")):
-            yield Finding(path=path, message=message)
+    if subject.kind == "Role":
+        yield from power_findings(subject.obj.get("rules"))
+        return
+    ref = subject.obj.get("roleRef")
+    ref = ref if isinstance(ref, dict) else {}
+    granted = bootstrap.GRANTING.get(str(ref.get("name") or "")) if ref.get("kind") == "ClusterRole" else None
+    if granted:
+        what = "every forbidden power" if len(granted) == len(powers.FORBIDDEN) else ", ".join(granted)
+        yield Finding(
+            path="roleRef.name",
+            message=f"ClusterRole {ref['name']!r} cannot be bound in tenant namespace {subject.namespace!r}: "
+            f"it grants {what}; bind 'admin', 'edit' or 'view' instead",
+        )
 
 
 RBAC = "rbac.authorization.k8s.io"
@@ -66,33 +74,40 @@ def _role(*rules: Obj) -> Obj:
 RULE = Rule(
     id="RBAC002",
     slug="no-privileged-roles",
-    title="Tenant roles grant no escalate, bind, impersonate or cluster-admin power",
+    title="Tenant roles grant none of the powers a tenant may never hold",
     category=Category.RBAC,
     severity=Severity.ERROR,
     kinds=frozenset({"Role", "RoleBinding"}),
-    fix="bind the ClusterRole admin, edit or view instead of cluster-admin; list explicit verbs and "
-    "resources without escalate, bind, impersonate, nodes or namespace writes",
-    why="Escalate, bind, impersonate and cluster-admin turn a namespace administrator into a cluster "
-    "administrator who can read every tenant's models and prompts.",
+    fix="bind the ClusterRole admin, edit or view; list explicit verbs and resources without the forbidden "
+    "powers (rule reference, RBAC002)",
+    why="A tenant that can grant itself namespace or pod status writes, quota, endpoint, escalate, bind or "
+    "impersonate powers steps out of its tenant past every other rule.",
     check=check,
-    doc=__doc__ or "",
+    doc=(__doc__ or "") + "\nThe forbidden powers (policies/rbac/powers.py):\n\n" + powers.markdown(),
     allowed=(
         Example(object=_binding("admin"), note="admin in the tenant's own namespace"),
+        Example(object=_binding("edit")),
         Example(
             object=_role(
                 {
                     "apiGroups": ["", "apps"],
                     "resources": ["pods", "deployments"],
                     "verbs": ["get", "list", "watch", "create", "update"],
-                }
-            )
+                },
+                {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]},
+            ),
+            note="impersonating the namespace's ServiceAccounts, as edit does",
         ),
     ),
     denied=(
         Example(object=_binding("cluster-admin")),
+        Example(object=_binding("system:controller:endpointslice-controller")),
+        Example(object=_role({"apiGroups": [""], "resources": ["namespaces/status"], "verbs": ["update"]})),
+        Example(object=_role({"apiGroups": ["*"], "resources": ["*/status"], "verbs": ["patch"]})),
+        Example(object=_role({"apiGroups": [""], "resources": ["resourcequotas"], "verbs": ["update"]})),
+        Example(object=_role({"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["*"]})),
         Example(object=_role({"apiGroups": [RBAC], "resources": ["roles"], "verbs": ["escalate", "bind"]})),
+        Example(object=_role({"apiGroups": [""], "resources": ["users"], "verbs": ["impersonate"]})),
         Example(object=_role({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]})),
-        Example(object=_role({"apiGroups": [""], "resources": ["nodes/proxy"], "verbs": ["get"]})),
-        Example(object=_role({"apiGroups": [""], "resources": ["namespaces"], "verbs": ["patch"]})),
     ),
 )

@@ -20,16 +20,17 @@ from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Obj, Severity
+from tenantguard.policies.rbac.subjects import EVERYONE, members, subjects
 from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.rbac.identities import EVERYONE, subjects, tenants_of
 from tenantguard.policies.subjects import Subject
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     ref = subject.obj.get("roleRef")
     role = str(ref.get("name") or "") if isinstance(ref, dict) else ""
+    index = members(ctx.tenants)
     for s in subjects(subject.obj):
-        owners = tenants_of(s, ctx.tenants)
+        owners = index.tenants_of(s.identity)
         if owners:
             names = ", ".join(repr(o) for o in owners)
             yield Finding(

@@ -51,28 +51,55 @@ def test_allowed(obj: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("into", ["admin", "edit", "view"])
-def test_escalation_in_aggregated_role_is_denied(into: str) -> None:
+def test_forbidden_power_in_aggregated_role_is_denied(into: str) -> None:
     (v,) = fired(cluster_role(grant(["get"], ["pods"]), grant(["escalate"], ["roles"]), into=into))
     assert v.path == "rules[1].verbs"
-    assert "grants escalate" in v.message and f"aggregated into {into}" in v.message
+    assert v.message == (
+        "'escalate' grants escalate on roles (escalate: writes roles with permissions it does not hold); remove it "
+        f"(aggregated into {into}: every tenant bound to it would hold it)"
+    )
+
+
+def test_status_wildcard_is_a_forbidden_power() -> None:
+    (v,) = fired(cluster_role(grant(["update"], ["*/status"]), name="status-writer"))
+    assert v.path == "rules[0].resources"
+    assert v.message.startswith("'*/status' grants 6 forbidden powers: namespace-writes (namespaces/status), ")
 
 
 def test_every_problem_is_reported() -> None:
     found = fired(cluster_role(grant(["*"], ["*"]), grant(["get"], ["nodes/proxy"])))
-    assert [v.path for v in found] == ["rules[0].verbs", "rules[1].resources"]
+    assert [v.path for v in found] == ["rules[0].verbs", "rules[0].resources", "rules[1].resources"]
 
 
-def test_kubernetes_default_roles_are_not_judged() -> None:
+def test_several_aggregation_labels_are_named() -> None:
+    obj = cluster_role(grant(["create"], ["endpoints"]))
+    obj["metadata"]["labels"][f"{AGG}admin"] = "true"
+    (v,) = fired(obj)
+    assert v.message.endswith("(aggregated into admin/edit: every tenant bound to it would hold it)")
+
+
+@pytest.mark.parametrize("name", ["system:aggregate-to-edit", "edit"])
+def test_kubernetes_own_roles_are_judged_and_pass(name: str) -> None:
+    # Kubernetes' edit rules: impersonating the namespace's ServiceAccounts is not a forbidden power.
     edit = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRole",
         "metadata": {
-            "name": "edit",
+            "name": name,
             "labels": {
                 "kubernetes.io/bootstrapping": "rbac-defaults",
                 "rbac.authorization.k8s.io/aggregate-to-admin": "true",
             },
         },
-        "rules": [{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}],
+        "rules": [
+            {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]},
+            {"apiGroups": [""], "resources": ["pods", "pods/exec", "secrets"], "verbs": ["create", "update"]},
+        ],
     }
     assert not [v for v in evaluate(edit, cluster_for(), request()).violations if v.rule == "RBAC004"]
+
+
+def test_the_rbac_defaults_label_does_not_exempt() -> None:
+    obj = cluster_role(grant(["update"], ["pods/status"]), name="system:sneaky")
+    obj["metadata"]["labels"]["kubernetes.io/bootstrapping"] = "rbac-defaults"
+    assert [v.path for v in fired(obj)] == ["rules[0].resources"]

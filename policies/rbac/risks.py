@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from tenantguard.audit.rbac_rules import ALL, PolicyRule
+from tenantguard.policies.rbac.powers import BY_NAME, held
+from tenantguard.policies.rbac.rules import ALL, PolicyRule
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 AUTHENTICATION_GROUP = "authentication.k8s.io"
+IMPERSONATE = BY_NAME["impersonate"]
 
 
 class Risk(StrEnum):
@@ -50,15 +52,10 @@ def classify(rule: PolicyRule, *, cluster_wide: bool) -> tuple[Risk, ...]:
 
 
 def _impersonates(rule: PolicyRule, *, cluster_wide: bool) -> bool:
-    # Impersonating a ServiceAccount is checked in its namespace; users, groups, uids and extras cluster-wide.
+    # A ServiceAccount is impersonated in its namespace (legacy or constrained impersonation); users, groups,
+    # uids, extras and nodes cluster-wide — those are the forbidden power of policies/rbac/powers.py.
     if rule.allows("impersonate", "", "serviceaccounts"):
         return True
-    if not cluster_wide:
-        return False
-    if any(rule.allows("impersonate", "", r) for r in ("users", "groups")):
+    if rule.allows("impersonate:serviceaccount", AUTHENTICATION_GROUP, "serviceaccounts"):
         return True
-    if rule.allows("impersonate", AUTHENTICATION_GROUP, "uids"):
-        return True
-    # Extras are checked as userextras/<key>: any key will do.
-    extras = any(r == ALL or r.startswith(("userextras/", "*/")) for r in rule.resources)
-    return extras and rule.allows_verb("impersonate", AUTHENTICATION_GROUP)
+    return cluster_wide and any(h.power is IMPERSONATE for h in held(rule))
