@@ -11,20 +11,9 @@ from typing import Any
 
 import yaml
 
+from tenantguard.policies.mig_profiles import DEFAULT_MIG_PROFILES
 from tenantguard.policies.model import Category, Mode, Severity
 from tenantguard.policies.schema import validate
-
-# MIG profiles per GPU product (NVIDIA MIG user guide; mig-parted's profile tables). A product label
-# (`nvidia.com/gpu.product`, e.g. NVIDIA-A100-SXM4-80GB) matches the first entry whose regex it contains.
-DEFAULT_MIG_PROFILES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("A100.*40GB", ("1g.5gb", "1g.5gb+me", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb", "7g.40gb")),
-    (
-        "(A100.*80GB|H100.*80GB|H800)",
-        ("1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"),
-    ),
-    ("H100.*NVL", ("1g.12gb", "1g.12gb+me", "1g.24gb", "2g.24gb", "3g.47gb", "4g.47gb", "7g.94gb")),
-    ("H200", ("1g.18gb", "1g.18gb+me", "1g.35gb", "2g.35gb", "3g.71gb", "4g.71gb", "7g.141gb")),
-)
 
 _MODE = {"type": "string", "enum": [m.value for m in Mode]}
 SETTINGS_SCHEMA: dict[str, Any] = {
