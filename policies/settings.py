@@ -74,7 +74,18 @@ SETTINGS_SCHEMA: dict[str, Any] = {
         "modelArgs": {"type": "array", "items": {"type": "string"}},
         "platformUsers": {"type": "array", "items": {"type": "string"}},
         "platformGroups": {"type": "array", "items": {"type": "string"}},
-        "modelVolumeSources": {"type": "array", "items": {"type": "string"}},
+        "modelVolumeSources": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["driver", "source"],
+                "additionalProperties": False,
+                "properties": {
+                    "driver": {"type": "string", "minLength": 1},
+                    "source": {"type": "string", "minLength": 1},
+                },
+            },
+        },
     },
 }
 
@@ -115,6 +126,24 @@ class MtlsSidecar:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ModelVolumeSource:
+    """A CSI driver whose volumes read a bucket, and the source URI its volumeAttributes name."""
+
+    driver: str
+    source: str  # a template: `s3://{bucketName}/`
+
+
+# Object-storage CSI drivers: Mountpoint for Amazon S3, Cloud Storage FUSE, Azure Blob (blobfuse).
+DEFAULT_MODEL_VOLUME_SOURCES = (
+    ModelVolumeSource(driver="s3.csi.aws.com", source="s3://{bucketName}/"),
+    ModelVolumeSource(driver="gcsfuse.csi.storage.gke.io", source="gs://{bucketName}/"),
+    ModelVolumeSource(
+        driver="blob.csi.azure.com", source="https://{storageAccount}.blob.core.windows.net/{containerName}/"
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     tenant_label: str = "tenantguard.io/tenant"
     managed_label: str = "tenantguard.io/managed"
@@ -132,7 +161,7 @@ class Settings:
     gpu_taint_key: str = "nvidia.com/gpu"
     gpu_node_label_prefixes: tuple[str, ...] = ("nvidia.com/gpu", "nvidia.com/mig")
     mtls: MtlsSidecar = MtlsSidecar()
-    # Flags by which vLLM-style servers name the model they load (`--model s3://…`).
+    # Flags by which any server, also one `servers.py` does not know, names the model it loads (`--model s3://…`).
     model_args: tuple[str, ...] = (
         "--model",
         "--model-path",
@@ -140,6 +169,7 @@ class Settings:
         "--model_name_or_path",
         "--tokenizer",
     )
+    model_volume_sources: tuple[ModelVolumeSource, ...] = DEFAULT_MODEL_VOLUME_SOURCES
 
     # Identities that may write, change and delete managed objects: the reconciler, cluster administrators and
     # Kubernetes' own controllers (the namespace controller deletes everything in a namespace being deleted).
@@ -219,6 +249,11 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
             container_name=mtls.get("containerName", d.mtls.container_name),
         ),
         model_args=tuple(raw.get("modelArgs", d.model_args)),
+        model_volume_sources=tuple(
+            ModelVolumeSource(driver=m["driver"], source=m["source"]) for m in raw["modelVolumeSources"]
+        )
+        if "modelVolumeSources" in raw
+        else d.model_volume_sources,
         platform_users=frozenset(raw.get("platformUsers", d.platform_users)),
         platform_groups=frozenset(raw.get("platformGroups", d.platform_groups)),
     )

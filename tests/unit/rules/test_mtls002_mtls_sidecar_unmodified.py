@@ -25,7 +25,12 @@ def fired(obj: Obj, *, old: Obj | None = None, tenant: dict[str, Any] | None = N
 
 
 def vllm(port: int = 8000) -> Obj:
-    return restricted_container("vllm", "docker.io/vllm/vllm-openai:v0.6.3", ports=[{"containerPort": port}])
+    return restricted_container(
+        "vllm",
+        "docker.io/vllm/vllm-openai:v0.6.3",
+        args=["--model", "meta-llama/Llama-3.1-8B-Instruct", "--port", str(port)],
+        ports=[{"containerPort": port}],
+    )
 
 
 def with_sidecar(sidecar: Obj | None = None, port: int = 8000, volumes: list[Obj] | None = None) -> Obj:
