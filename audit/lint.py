@@ -60,10 +60,15 @@ def lint_cluster(
     context: list[Manifest], inputs: list[Manifest], settings: Settings = DEFAULT_SETTINGS
 ) -> tuple[ClusterState, list[InputError]]:
     """Lint's cluster: Tenants from both the inputs and --tenants; Namespaces (their labels) only from
-    --tenants, since a Namespace among the inputs is judged rather than taken as context."""
+    --tenants, since a Namespace among the inputs is judged rather than taken as context; ConfigMaps from
+    both, so that a model named through one of them is read (SRV003) rather than reported unknown (SRV008)."""
     tenants = [m for m in (*context, *inputs) if m.obj.get("kind") == "Tenant"]
     namespaces = [m for m in context if m.obj.get("kind") == "Namespace"]
-    return platform.cluster_from([*tenants, *namespaces], settings), platform.tenant_errors(tenants)
+    cluster = platform.cluster_from([*tenants, *namespaces], settings)
+    for m in (*context, *inputs):
+        if m.obj.get("kind") == "ConfigMap":
+            cluster.put_config_map(m.obj)
+    return cluster, platform.tenant_errors(tenants)
 
 
 def judge(

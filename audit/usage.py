@@ -17,7 +17,7 @@ from typing import Any
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.gpu import is_gpu_resource, mig_compute_share, pod_gpu_devices
-from tenantguard.policies.rules.serving.model_sources import sources
+from tenantguard.policies.rules.serving.model_sources import Source, sources
 from tenantguard.policies.subjects import Subject, pod_templates
 
 TERMINAL = frozenset({"Succeeded", "Failed"})
@@ -186,9 +186,9 @@ def quota_rows(quota: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def model_of(obj: dict[str, Any], ctx: Context) -> str | None:
-    """The model an object loads where it is visible (storageUri, `--model` args, …); volumes last."""
-    found = list(sources(Subject.of(obj), ctx))
-    named = [source for _, source, how in found if how != "a volume"] or [source for _, source, _ in found]
+    """The model an object loads where it is visible (storageUri, `--model` args, …); bucket volumes last."""
+    found = [f for f in sources(Subject.of(obj), ctx) if isinstance(f, Source)]
+    named = [f.source for f in found if not f.via.startswith("CSI volume")] or [f.source for f in found]
     return named[0] if named else None
 
 

@@ -43,6 +43,7 @@ class ClusterState:
         self.gpu = GpuLedger()
         self._tenant_objs: dict[str, Mapping[str, Any]] = {}
         self._namespaces: dict[str, dict[str, str]] = {}
+        self._config_maps: dict[tuple[str, str], dict[str, str]] = {}
 
     # Tenants: kept as objects so that every change rebuilds the index from all of them.
     def replace_tenants(self, objs: Iterable[Mapping[str, Any]]) -> None:
@@ -89,6 +90,18 @@ class ClusterState:
     def namespaces(self) -> Mapping[str, Mapping[str, str]]:
         return self._namespaces
 
+    # ConfigMaps: their data, where known (lint's inputs); model sources named through them are read here.
+    def put_config_map(self, obj: Mapping[str, Any]) -> None:
+        meta = obj.get("metadata")
+        ns = meta.get("namespace") if isinstance(meta, dict) else None
+        data = obj.get("data")
+        values = {str(k): v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
+        self._config_maps = {**self._config_maps, (str(ns or ""), _name(obj)): values}
+
+    def config_map(self, namespace: str, name: str) -> Mapping[str, str] | None:
+        """The data of a ConfigMap, or None when it is not known here (which is not: it does not exist)."""
+        return self._config_maps.get((namespace, name))
+
     # Pods: only the GPU devices they hold.
     def replace_pods(self, pods: Iterable[Mapping[str, Any]]) -> None:
         self.gpu.replace(pods)
@@ -125,6 +138,8 @@ def state_from_objects(
             tenants.append(obj)
         elif kind == "Namespace":
             namespaces.append(obj)
+        elif kind == "ConfigMap":
+            state.put_config_map(obj)
         elif kind == "Pod" and pods_known:
             pods.append(obj)
     state.replace_tenants(tenants)

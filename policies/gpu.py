@@ -35,7 +35,8 @@ SHARED_SUFFIX = ".shared"  # device-plugin time-slicing with renameByDefault: nv
 # Kinds whose pod specs are merged into other objects' pods and create none themselves.
 TEMPLATE_ONLY_KINDS = frozenset({"ServingRuntime", "ClusterServingRuntime"})
 
-_MIG = re.compile(r"^(?P<g>[1-9]\d*)g\.(?P<mem>\d+)gb(?P<me>\+me)?$")
+_MIG_SIZE = re.compile(r"[1-9]\d*g\.\d+gb")
+_MIG = re.compile(r"^(?P<g>[1-9]\d*)g\.(?P<mem>\d+)gb(?P<attrs>(?:[+-][a-z]+(?:\.[a-z]+)*)?)$")
 _INT = re.compile(r"^\+?(?P<n>\d+)(?P<milli>m)?$")
 _APP_FIELDS = ("containers",)
 
@@ -56,16 +57,27 @@ def is_mig_resource(name: Any) -> bool:
 
 
 def mig_profile_of(resource: Any) -> str | None:
-    """`nvidia.com/mig-1g.10gb.me` → `1g.10gb+me` (mig-parted's spelling); None for a non-MIG resource."""
+    """`nvidia.com/mig-1g.10gb.me` → `1g.10gb+me` (mig-parted's spelling); None for a non-MIG resource.
+
+    The device plugin names a profile's resource with its `+` turned into `.`: `1g.24gb+me.all` is
+    `mig-1g.24gb.me.all`, `1g.24gb+gfx` is `mig-1g.24gb.gfx`; `1g.24gb-me` keeps its `-`."""
     if not is_mig_resource(resource):
         return None
     profile = str(resource).removesuffix(SHARED_SUFFIX)[len(MIG_PREFIX) :]
-    return profile[: -len(".me")] + "+me" if profile.endswith(".me") else profile
+    m = _MIG_SIZE.match(profile)
+    if m is None or not profile[m.end() :].startswith("."):
+        return profile
+    return f"{m.group()}+{profile[m.end() + 1 :]}"
 
 
 def mig_resource_of(profile: str) -> str:
     """`1g.10gb+me` → `nvidia.com/mig-1g.10gb.me`."""
-    return MIG_PREFIX + profile.replace("+me", ".me")
+    return MIG_PREFIX + profile.replace("+", ".", 1)
+
+
+def is_mig_profile_name(profile: str) -> bool:
+    """`<g>g.<mem>gb`, optionally with mig-parted's attributes (`+me`, `+me.all`, `+gfx`, `-me`)."""
+    return _MIG.match(profile) is not None
 
 
 def mig_compute_share(resource: Any) -> float:

@@ -11,20 +11,9 @@ from typing import Any
 
 import yaml
 
+from tenantguard.policies.mig_profiles import DEFAULT_MIG_PROFILES
 from tenantguard.policies.model import Category, Mode, Severity
 from tenantguard.policies.schema import validate
-
-# MIG profiles per GPU product (NVIDIA MIG user guide; mig-parted's profile tables). A product label
-# (`nvidia.com/gpu.product`, e.g. NVIDIA-A100-SXM4-80GB) matches the first entry whose regex it contains.
-DEFAULT_MIG_PROFILES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("A100.*40GB", ("1g.5gb", "1g.5gb+me", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb", "7g.40gb")),
-    (
-        "(A100.*80GB|H100.*80GB|H800)",
-        ("1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"),
-    ),
-    ("H100.*NVL", ("1g.12gb", "1g.12gb+me", "1g.24gb", "2g.24gb", "3g.47gb", "4g.47gb", "7g.94gb")),
-    ("H200", ("1g.18gb", "1g.18gb+me", "1g.35gb", "2g.35gb", "3g.71gb", "4g.71gb", "7g.141gb")),
-)
 
 _MODE = {"type": "string", "enum": [m.value for m in Mode]}
 SETTINGS_SCHEMA: dict[str, Any] = {
@@ -85,7 +74,18 @@ SETTINGS_SCHEMA: dict[str, Any] = {
         "modelArgs": {"type": "array", "items": {"type": "string"}},
         "platformUsers": {"type": "array", "items": {"type": "string"}},
         "platformGroups": {"type": "array", "items": {"type": "string"}},
-        "modelVolumeSources": {"type": "array", "items": {"type": "string"}},
+        "modelVolumeSources": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["driver", "source"],
+                "additionalProperties": False,
+                "properties": {
+                    "driver": {"type": "string", "minLength": 1},
+                    "source": {"type": "string", "minLength": 1},
+                },
+            },
+        },
     },
 }
 
@@ -126,6 +126,24 @@ class MtlsSidecar:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ModelVolumeSource:
+    """A CSI driver whose volumes read a bucket, and the source URI its volumeAttributes name."""
+
+    driver: str
+    source: str  # a template: `s3://{bucketName}/`
+
+
+# Object-storage CSI drivers: Mountpoint for Amazon S3, Cloud Storage FUSE, Azure Blob (blobfuse).
+DEFAULT_MODEL_VOLUME_SOURCES = (
+    ModelVolumeSource(driver="s3.csi.aws.com", source="s3://{bucketName}/"),
+    ModelVolumeSource(driver="gcsfuse.csi.storage.gke.io", source="gs://{bucketName}/"),
+    ModelVolumeSource(
+        driver="blob.csi.azure.com", source="https://{storageAccount}.blob.core.windows.net/{containerName}/"
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     tenant_label: str = "tenantguard.io/tenant"
     managed_label: str = "tenantguard.io/managed"
@@ -143,7 +161,7 @@ class Settings:
     gpu_taint_key: str = "nvidia.com/gpu"
     gpu_node_label_prefixes: tuple[str, ...] = ("nvidia.com/gpu", "nvidia.com/mig")
     mtls: MtlsSidecar = MtlsSidecar()
-    # Flags by which vLLM-style servers name the model they load (`--model s3://…`).
+    # Flags by which any server, also one `servers.py` does not know, names the model it loads (`--model s3://…`).
     model_args: tuple[str, ...] = (
         "--model",
         "--model-path",
@@ -151,6 +169,7 @@ class Settings:
         "--model_name_or_path",
         "--tokenizer",
     )
+    model_volume_sources: tuple[ModelVolumeSource, ...] = DEFAULT_MODEL_VOLUME_SOURCES
 
     # Identities that may write, change and delete managed objects: the reconciler, cluster administrators and
     # Kubernetes' own controllers (the namespace controller deletes everything in a namespace being deleted).
@@ -230,6 +249,11 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
             container_name=mtls.get("containerName", d.mtls.container_name),
         ),
         model_args=tuple(raw.get("modelArgs", d.model_args)),
+        model_volume_sources=tuple(
+            ModelVolumeSource(driver=m["driver"], source=m["source"]) for m in raw["modelVolumeSources"]
+        )
+        if "modelVolumeSources" in raw
+        else d.model_volume_sources,
         platform_users=frozenset(raw.get("platformUsers", d.platform_users)),
         platform_groups=frozenset(raw.get("platformGroups", d.platform_groups)),
     )

@@ -175,3 +175,39 @@ def test_stdin_through_the_console_script() -> None:
     assert proc.returncode == 1, proc.stderr
     (result,) = json.loads(proc.stdout)["results"]
     assert result["file"] == "<stdin>" and result["rule"] == "TEN004"
+
+
+MODEL_FROM_CONFIGMAP = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: vllm, namespace: acme-prod}
+spec:
+  containers:
+  - name: vllm
+    image: docker.io/vllm/vllm-openai:v0.6.3
+    args: ["--model", "$(MODEL)"]
+    env:
+    - name: MODEL
+      valueFrom: {configMapKeyRef: {name: serving, key: model}}
+"""
+SERVING_CONFIGMAP = """\
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: serving, namespace: acme-prod}
+data: {model: "s3://globex-models/ft-7b"}
+"""
+
+
+def test_lint_reads_a_model_from_a_configmap_among_its_inputs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    alone = tmp_path / "alone.yaml"
+    alone.write_text(MODEL_FROM_CONFIGMAP)
+    _, out, _ = _lint(capsys, "--fail-on", "warning", str(alone))
+    assert "SRV008" in out and "ConfigMap 'serving' key 'model', which is not known here" in out
+    both = tmp_path / "both.yaml"
+    both.write_text(MODEL_FROM_CONFIGMAP + SERVING_CONFIGMAP)
+    code, out, _ = _lint(capsys, str(both))
+    assert code == 1 and "SRV008" not in out
+    assert "SRV003" in out and "'s3://globex-models/ft-7b'" in out

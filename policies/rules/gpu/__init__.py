@@ -10,6 +10,7 @@ from tenantguard.policies.rules.gpu import (
     gpu006_gpu_tenant_total,
     gpu007_gpu_taint_only_for_gpu_pods,
     gpu008_no_gpu_daemonset,
+    gpu009_mig_profile_known,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -21,5 +22,6 @@ RULES: tuple[Rule, ...] = (
     gpu006_gpu_tenant_total.RULE,
     gpu007_gpu_taint_only_for_gpu_pods.RULE,
     gpu008_no_gpu_daemonset.RULE,
+    gpu009_mig_profile_known.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()

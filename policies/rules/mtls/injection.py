@@ -80,7 +80,8 @@ def mutate(subject: Subject, ctx: Context) -> list[Patch]:
     if tenant is None or tenant.mtls_mode not in ("native", "istio") or settled(subject, ctx.operation):
         return []
     settings = ctx.settings.mtls
-    pods = [p for p in subject.pods if needs_mtls(subject, p, settings.container_name)]
+    old = ctx.old if ctx.operation == "UPDATE" else None
+    pods = [p for p in subject.pods if needs_mtls(subject, p, settings.container_name, old)]
     if tenant.mtls_mode == "istio":
         return _label_ops(subject, pods)
     return [op for pod in pods for op in _sidecar_ops(pod, settings, tenant.name)]

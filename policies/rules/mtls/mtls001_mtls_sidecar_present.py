@@ -1,7 +1,8 @@
 """MTLS001 mtls-sidecar-present — every pod that serves traffic speaks mTLS, and tenants cannot opt out.
 
-What it checks: for each pod that needs mTLS (a declared container port, or any pod of a model-serving
-kind; see `sidecar.py`):
+What it checks: for each pod that needs mTLS (any pod of a model-serving kind, and any pod that listens:
+a declared container port, a probe on a port, or a model server of the CLI table, which listens whether or
+not it declares a port; on UPDATE also a pod that had the sidecar; see `sidecar.py`):
 - tenant mTLS mode `native`: `initContainers` holds the sidecar (`settings.mtls.containerName`, default
   `tenantguard-mtls`) with `restartPolicy: Always`;
 - mode `istio`: the pod labels carry `sidecar.istio.io/inject: "true"` (pod template labels; the object's
@@ -61,7 +62,8 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     if tenant is None or tenant.mtls_mode == "none" or settled(subject, ctx.operation):
         return
     name = ctx.settings.mtls.container_name
-    pods = [p for p in subject.pods if needs_mtls(subject, p, name)]
+    old = ctx.old if ctx.operation == "UPDATE" else None
+    pods = [p for p in subject.pods if needs_mtls(subject, p, name, old)]
     for path, meta in label_sites(subject, pods):
         yield from _opt_outs(path, meta, tenant.name, tenant.mtls_mode)
         if tenant.mtls_mode != "istio":

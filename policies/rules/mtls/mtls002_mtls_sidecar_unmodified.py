@@ -8,7 +8,8 @@ What it checks, in tenant mTLS mode `native`:
   `--disable-authentication` or `--keystore`), the certificates under `/etc/tenantguard/tls`, and a
   loopback `--target`; it mounts that directory from the workload certificate Secret
   (`settings.mtls.secretName`);
-- on UPDATE: a sidecar of the old object is neither removed (while the pod needs mTLS) nor changed,
+- on UPDATE: a sidecar of the old object is neither removed (also not together with the ports that made
+  the pod need it: the server may listen on an undeclared port) nor changed,
   unless into exactly what the webhook injects today (so a settings upgrade applies).
 
 Why it matters: the sidecar's name is the only thing the injector looks at. A tenant who ships their own
@@ -29,10 +30,10 @@ from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.mtls.sidecar import (
     CERT_DIR,
     CERT_FLAGS,
+    RUNTIME_KINDS,
     VOLUME,
     expected_sidecar,
     flags,
-    needs_mtls,
     sidecar_args,
     sidecar_container,
     sidecar_ref,
@@ -122,8 +123,12 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         if before is None:
             continue
         now = sidecar_ref(pod, name)
-        if now is None and needs_mtls(subject, pod, name):
-            yield Finding(path=dotted((*pod.path, "initContainers")), message=f"the mTLS sidecar {name!r} was removed")
+        if now is None and subject.kind not in RUNTIME_KINDS:
+            yield Finding(
+                path=dotted((*pod.path, "initContainers")),
+                message=f"the mTLS sidecar {name!r} was removed; a pod that had it keeps it (delete and "
+                "recreate the object if it no longer serves)",
+            )
         elif now is not None and now.container not in (
             before.container,
             expected_sidecar(pod, ctx.settings.mtls, tenant.name),

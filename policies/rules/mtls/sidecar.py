@@ -1,14 +1,20 @@
 """The mTLS sidecar: which pods need it, what it looks like, and how to find it in a pod spec.
 
-Which pods: every pod template with a declared container port, and every pod of a model-serving kind
-(InferenceService, LLMInferenceService, LeaderWorkerSet, Ray). ServingRuntimes are skipped: KServe's
-runtime pod spec has no `initContainers`; their pods are the InferenceService's, which gets the sidecar.
+Which pods: every pod of a model-serving kind (InferenceService, LLMInferenceService, LeaderWorkerSet,
+Ray), and every pod template that listens — a declared container port, a readiness, liveness or startup
+probe on a port (`httpGet`, `tcpSocket`, `grpc`), or a container running a model server of the CLI table
+(`serving/servers.py`: `vllm serve`, `text-generation-launcher`, `tritonserver`, … as its command, inside
+`sh -c`, or as its image's entrypoint), which listens on its port flag or its default port whether or
+not a port is declared. On UPDATE, a pod whose old version had the sidecar keeps needing it: dropping the
+port and the sidecar together is not a way out. ServingRuntimes are skipped: KServe's runtime pod spec has
+no `initContainers`; their pods are the InferenceService's, which gets the sidecar.
 
 The sidecar is a native sidecar (an init container with `restartPolicy: Always`) running a
 ghostunnel-style TLS proxy (`ghostunnel server --listen … --target … --cert … --key … --cacert …
 --allow-uri …`): it listens on `settings.mtls.port`, accepts only clients whose certificate carries the
 tenant's SPIFFE URI (`spiffe://tenantguard.io/tenant/<tenant>`) signed by the tenant CA, and forwards to
-the app's first declared container port on 127.0.0.1 (8080, KServe's default, when none is declared).
+the app's first declared container port on 127.0.0.1 (else the port of its probe or its server's port flag
+or default; 8080, KServe's default, when nothing tells).
 Its certificate is the namespace's workload certificate Secret, mounted read-only from the volume
 `tenantguard-mtls-certs`. It passes `restricted` on its own: built-in Pod Security runs after the
 mutating webhooks, so an injected container that failed it would block the tenant's pod.
@@ -19,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tenantguard.policies.model import Obj
+from tenantguard.policies.rules.mtls.listening import listening_port
 from tenantguard.policies.settings import MtlsSidecar
 from tenantguard.policies.subjects import SERVING_KINDS, PodTemplate, Subject
 from tenantguard.policies.visit import ContainerRef, containers
@@ -57,22 +64,40 @@ def app_port(pod: PodTemplate, sidecar_name: str) -> int | None:
 
 
 def _app_port(pod: PodTemplate, sidecar_name: str) -> int | None:
-    refs = [*containers(pod, ("containers",)), *containers(pod, ("initContainers",))]
+    refs = [
+        ref
+        for ref in (*containers(pod, ("containers",)), *containers(pod, ("initContainers",)))
+        if ref.field != "initContainers" or (ref.is_sidecar and ref.name != sidecar_name)
+    ]
     for ref in refs:
-        if ref.field == "initContainers" and (not ref.is_sidecar or ref.name == sidecar_name):
-            continue
         ports = ref.container.get("ports")
         for port in ports if isinstance(ports, list) else ():
             number = port.get("containerPort") if isinstance(port, dict) else None
             if isinstance(number, int) and not isinstance(number, bool):
                 return number
+    for ref in refs:
+        listens = listening_port(ref)
+        if listens is not None:
+            return listens or DEFAULT_APP_PORT
     return None
 
 
-def needs_mtls(subject: Subject, pod: PodTemplate, sidecar_name: str) -> bool:
+def had_sidecar(pod: PodTemplate, old: Obj | None, namespace: str, name: str) -> bool:
+    """The old object (an UPDATE's) had the sidecar in the pod at the same path."""
+    if old is None:
+        return False
+    before = next((p for p in Subject.of(old, namespace).pods if p.path == pod.path), None)
+    return before is not None and sidecar_ref(before, name) is not None
+
+
+def needs_mtls(subject: Subject, pod: PodTemplate, sidecar_name: str, old: Obj | None = None) -> bool:
     if subject.kind in RUNTIME_KINDS:
         return False
-    return subject.kind in SERVING_KINDS or app_port(pod, sidecar_name) is not None
+    return (
+        subject.kind in SERVING_KINDS
+        or app_port(pod, sidecar_name) is not None
+        or had_sidecar(pod, old, subject.namespace, sidecar_name)
+    )
 
 
 def sidecar_ref(pod: PodTemplate, name: str) -> ContainerRef | None:

@@ -7,6 +7,8 @@ from tenantguard.policies.rules.serving import (
     srv003_allowed_model_sources,
     srv005_routes_stay_in_tenant,
     srv006_ingress_tls,
+    srv007_claims_bind_own_volumes,
+    srv008_model_source_determined,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -15,5 +17,7 @@ RULES: tuple[Rule, ...] = (
     srv003_allowed_model_sources.RULE,
     srv005_routes_stay_in_tenant.RULE,
     srv006_ingress_tls.RULE,
+    srv007_claims_bind_own_volumes.RULE,
+    srv008_model_source_determined.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()

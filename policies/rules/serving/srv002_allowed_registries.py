@@ -1,7 +1,8 @@
 """SRV002 allowed-registries — every container image comes from one of the tenant's registries.
 
 What it checks: the `image` of every container, init container and ephemeral container of every pod
-spec (and of KServe's `spec.predictor.model` and framework containers) starts with an entry of the
+spec (and of KServe's `spec.predictor.model` and framework containers), and the `image.reference` of every
+image volume (KEP-4639: an OCI image mounted as a volume, how model weights ship as images), starts with an entry of the
 Tenant's `spec.registries`, after Docker's normalisation (`vllm/vllm-openai:v0.6` is
 `docker.io/vllm/vllm-openai:v0.6`, `nginx` is `docker.io/library/nginx`; see `references.py`). Prefixes
 match on whole segments: `nvcr.io/nvidia` admits `nvcr.io/nvidia/tritonserver`, not `nvcr.io/nvidia-x/…`.
@@ -34,6 +35,16 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         return
     allowed = [normalise_registry(r) for r in tenant.registries]
     for pod in subject.pods:
+        volumes = pod.spec.get("volumes")
+        for i, volume in enumerate(volumes if isinstance(volumes, list) else ()):
+            image = volume.get("image") if isinstance(volume, dict) else None
+            reference = image.get("reference") if isinstance(image, dict) else None
+            if isinstance(reference, str) and reference and not has_prefix(normalise_image(reference), allowed):
+                yield Finding(
+                    path=dotted((*pod.path, "volumes", i, "image", "reference")),
+                    message=f"image volume {volume.get('name')!r} mounts {reference!r}, which is not from a "
+                    f"registry of tenant {tenant.name!r} — allowed: {', '.join(allowed) or '(none)'}",
+                )
         for ref in containers(pod):
             image = ref.container.get("image")
             if not isinstance(image, str) or not image or image == ctx.settings.mtls.image:
@@ -78,5 +89,15 @@ RULE = Rule(
         Example(object=_pod("quay.io/evil/miner:1"), note="another registry"),
         Example(object=_pod("nginx:1.27"), note="docker.io/library/nginx"),
         Example(object=_pod("nvcr.io/nvidia-evil/x:1"), note="look-alike organisation"),
+        Example(
+            object={
+                **_pod("registry.acme.example/vllm:0.6"),
+                "spec": {
+                    "containers": [{"name": "c0", "image": "registry.acme.example/vllm:0.6"}],
+                    "volumes": [{"name": "weights", "image": {"reference": "quay.io/globex/ft-7b:1"}}],
+                },
+            },
+            note="an image volume from another registry",
+        ),
     ),
 )

@@ -185,3 +185,38 @@ def test_pod_update_is_not_judged() -> None:
     assert len(fired(obj)) == 1
     found = evaluate(obj, cluster_for(), request("UPDATE", obj)).violations
     assert [v for v in found if v.rule == "MTLS001"] == []
+
+
+# Servers that listen without declaring a containerPort: each needs the sidecar all the same.
+@pytest.mark.parametrize(
+    ("container", "port"),
+    [
+        pytest.param({"args": ["--model", "meta-llama/Llama-3.1-8B"]}, 8000, id="vllm-image-entrypoint"),
+        pytest.param({"command": ["vllm", "serve", "meta-llama/Llama-3.1-8B", "--port", "9000"]}, 9000, id="vllm-port"),
+        pytest.param(
+            {"command": ["sh", "-c", "exec python3 -m sglang.launch_server --model-path meta-llama/x"]},
+            30000,
+            id="sglang-in-a-shell",
+        ),
+        pytest.param(
+            {"command": ["text-generation-launcher"], "env": [{"name": "PORT", "value": "3000"}]}, 3000, id="tgi-env"
+        ),
+        pytest.param({"readinessProbe": {"httpGet": {"path": "/health", "port": 7000}}}, 7000, id="probe"),
+    ],
+)
+def test_server_without_container_port_gets_the_sidecar(container: dict[str, Any], port: int) -> None:
+    app = restricted_container("app", "docker.io/vllm/vllm-openai:v0.6.3", **container)
+    if "args" not in container and "command" not in container:
+        app["image"] = "registry.acme.example/app:1"
+    obj = deployment(name="srv", containers=[app])
+    (v,) = fired(obj)
+    assert v.path == "spec.template.spec.initContainers"
+    result = review(obj, cluster_for(), request())
+    (sidecar,) = result.mutated["spec"]["template"]["spec"]["initContainers"]
+    assert f"--target=127.0.0.1:{port}" in sidecar["args"]
+    assert [v.rule for v in result.evaluation.violations if v.rule == "MTLS001"] == []
+
+
+def test_worker_that_listens_on_nothing_needs_no_sidecar() -> None:
+    worker = restricted_container("worker", command=["python", "-m", "acme.queue_worker"])
+    assert fired(deployment(name="worker", containers=[worker])) == []

@@ -25,7 +25,12 @@ def fired(obj: Obj, *, old: Obj | None = None, tenant: dict[str, Any] | None = N
 
 
 def vllm(port: int = 8000) -> Obj:
-    return restricted_container("vllm", "docker.io/vllm/vllm-openai:v0.6.3", ports=[{"containerPort": port}])
+    return restricted_container(
+        "vllm",
+        "docker.io/vllm/vllm-openai:v0.6.3",
+        args=["--model", "meta-llama/Llama-3.1-8B-Instruct", "--port", str(port)],
+        ports=[{"containerPort": port}],
+    )
 
 
 def with_sidecar(sidecar: Obj | None = None, port: int = 8000, volumes: list[Obj] | None = None) -> Obj:
@@ -127,9 +132,18 @@ def test_update_removing_the_sidecar_is_denied() -> None:
     assert "removed" in v.message
 
 
-def test_update_removing_it_when_no_port_is_left_is_allowed() -> None:
-    new = deployment(name="vllm", volumes=[CERTS])
-    assert fired(new, old=with_sidecar(GOOD)) == []
+def test_update_dropping_the_port_and_the_sidecar_together_is_denied() -> None:
+    new = deployment(name="vllm", volumes=[CERTS])  # the attacker's update: no port, no sidecar
+    (v,) = fired(new, old=with_sidecar(GOOD))
+    assert v.path == "spec.template.spec.initContainers"
+    assert v.message.startswith("the mTLS sidecar 'tenantguard-mtls' was removed; a pod that had it keeps it")
+
+
+def test_admission_puts_a_dropped_sidecar_back() -> None:
+    old = with_sidecar(GOOD)
+    result = review(deployment(name="vllm", volumes=[CERTS]), cluster_for(), request("UPDATE", old))
+    assert [c["name"] for c in result.mutated["spec"]["template"]["spec"]["initContainers"]] == ["tenantguard-mtls"]
+    assert [v.rule for v in result.evaluation.violations if v.rule.startswith("MTLS")] == []
 
 
 def test_update_changing_the_sidecar_is_denied() -> None:

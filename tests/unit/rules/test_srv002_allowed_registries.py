@@ -102,3 +102,19 @@ def test_injected_sidecar_passes_admission() -> None:
     obj = deployment(containers=[restricted_container("vllm", ports=[{"containerPort": 8000}])])
     result = review(obj, cluster_for(), request())
     assert [v for v in result.evaluation.violations if v.rule == "SRV002"] == []
+
+
+def test_image_volume_reference_is_checked() -> None:
+    obj = deployment(
+        volumes=[{"name": "weights", "image": {"reference": "quay.io/globex/ft-7b:1", "pullPolicy": "Always"}}]
+    )
+    (v,) = fired(obj)
+    assert v.path == "spec.template.spec.volumes[0].image.reference"
+    assert v.message.startswith(
+        "image volume 'weights' mounts 'quay.io/globex/ft-7b:1', which is not from a registry of tenant 'acme'"
+    )
+
+
+def test_image_volume_from_an_allowed_registry_passes() -> None:
+    obj = deployment(volumes=[{"name": "weights", "image": {"reference": "registry.acme.example/models/llama:1"}}])
+    assert fired(obj) == []
