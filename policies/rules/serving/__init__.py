@@ -7,6 +7,7 @@ from tenantguard.policies.rules.serving import (
     srv003_allowed_model_sources,
     srv005_routes_stay_in_tenant,
     srv006_ingress_tls,
+    srv007_external_names_stay_in_tenant,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -15,5 +16,6 @@ RULES: tuple[Rule, ...] = (
     srv003_allowed_model_sources.RULE,
     srv005_routes_stay_in_tenant.RULE,
     srv006_ingress_tls.RULE,
+    srv007_external_names_stay_in_tenant.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()

@@ -1,0 +1,67 @@
+"""Which namespaces a tenant's object may point into, and which namespaces an in-cluster DNS name names.
+
+A tenant may reference its own namespaces and the platform's gateway namespaces (settings
+`gatewayNamespaces`). Everything else is out of bounds: a namespace another Tenant owns, and the platform's
+own namespaces (the exempt ones, `default`, and any namespace the cluster knows that no Tenant owns).
+
+In-cluster names (Kubernetes DNS, cluster domain usually `cluster.local`):
+`<svc>.<ns>.svc.<domain>` for a Service, `<host>.<svc>.<ns>.svc.<domain>` for a pod behind a headless
+Service, `<a-b-c-d>.<ns>.pod.<domain>` for a pod IP. A client whose resolver searches `<ns>.svc.<domain>`
+and `svc.<domain>` (every pod's resolv.conf, `ndots:5`) also reaches them as `<svc>.<ns>.svc` and
+`<svc>.<ns>`. The cluster domain differs between clusters, so a label `svc` or `pod` marks the label before
+it as a namespace whatever follows.
+"""
+
+from __future__ import annotations
+
+from tenantguard.policies.context import Context
+
+# Namespaces every cluster has, whether or not the policy has seen them.
+BUILT_IN = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+_MARKERS = frozenset({"svc", "pod"})
+
+
+def named_namespaces(host: str) -> tuple[tuple[str, ...], bool]:
+    """The namespaces an in-cluster reading of `host` names, and whether that reading is certain.
+
+    Certain: the name has a `svc`/`pod` label (`vllm.globex-prod.svc.cluster.local`). Uncertain: two labels
+    (`vllm.globex-prod`), in-cluster only through a resolver's search path and also a valid public name
+    (`huggingface.co`), so the caller judges it only when the namespace is known to exist.
+    """
+    labels = host.strip().lower().rstrip(".").split(".")
+    found = tuple(dict.fromkeys(labels[k] for k in range(1, len(labels) - 1) if labels[k + 1] in _MARKERS))
+    if found:
+        return found, True
+    if len(labels) == 2 and all(labels):
+        return (labels[1],), False
+    return (), False
+
+
+def known(namespace: str, ctx: Context) -> bool:
+    """The namespace exists as far as the policy can tell: a Tenant lists it, every cluster has it, it is the
+    webhook's or exempt, or the cluster view holds it."""
+    return (
+        ctx.tenants.for_namespace(namespace) is not None
+        or namespace in BUILT_IN
+        or ctx.settings.is_exempt(namespace)
+        or ctx.cluster.namespace_labels(namespace) is not None
+    )
+
+
+def out_of_bounds(namespace: str, ctx: Context) -> str | None:
+    """Why the object's tenant may not reference `namespace`, or None when it may."""
+    owner = ctx.tenants.for_namespace(namespace)
+    tenant = ctx.tenant
+    if tenant is not None and owner is not None and owner.name == tenant.name:
+        return None
+    if owner is not None:
+        return f"namespace {namespace!r} belongs to tenant {owner.name!r}"
+    if namespace in ctx.settings.gateway_namespaces:
+        return None
+    return f"namespace {namespace!r} is not one of the tenant's namespaces nor a gateway namespace"
+
+
+def allowed_namespaces(ctx: Context) -> str:
+    """The namespaces a fix may point at, for messages."""
+    own = ctx.tenant.namespaces if ctx.tenant else ()
+    return ", ".join((*own, *ctx.settings.gateway_namespaces)) or "none"
