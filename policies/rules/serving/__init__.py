@@ -8,6 +8,7 @@ from tenantguard.policies.rules.serving import (
     srv005_routes_stay_in_tenant,
     srv006_ingress_tls,
     srv007_external_names_stay_in_tenant,
+    srv008_reference_grants_stay_in_tenant,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -17,5 +18,6 @@ RULES: tuple[Rule, ...] = (
     srv005_routes_stay_in_tenant.RULE,
     srv006_ingress_tls.RULE,
     srv007_external_names_stay_in_tenant.RULE,
+    srv008_reference_grants_stay_in_tenant.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()
