@@ -9,6 +9,7 @@ from tenantguard.policies.rules.serving import (
     srv006_ingress_tls,
     srv007_external_names_stay_in_tenant,
     srv008_reference_grants_stay_in_tenant,
+    srv009_endpoints_within_egress_cidrs,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -19,5 +20,6 @@ RULES: tuple[Rule, ...] = (
     srv006_ingress_tls.RULE,
     srv007_external_names_stay_in_tenant.RULE,
     srv008_reference_grants_stay_in_tenant.RULE,
+    srv009_endpoints_within_egress_cidrs.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()
