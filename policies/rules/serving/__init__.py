@@ -10,6 +10,7 @@ from tenantguard.policies.rules.serving import (
     srv007_external_names_stay_in_tenant,
     srv008_reference_grants_stay_in_tenant,
     srv009_endpoints_within_egress_cidrs,
+    srv010_no_ingress_snippets,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -21,5 +22,6 @@ RULES: tuple[Rule, ...] = (
     srv007_external_names_stay_in_tenant.RULE,
     srv008_reference_grants_stay_in_tenant.RULE,
     srv009_endpoints_within_egress_cidrs.RULE,
+    srv010_no_ingress_snippets.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()
