@@ -11,6 +11,7 @@ from tenantguard.policies.rules.serving import (
     srv008_reference_grants_stay_in_tenant,
     srv009_endpoints_within_egress_cidrs,
     srv010_no_ingress_snippets,
+    srv011_hostnames_in_tenant,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -23,5 +24,6 @@ RULES: tuple[Rule, ...] = (
     srv008_reference_grants_stay_in_tenant.RULE,
     srv009_endpoints_within_egress_cidrs.RULE,
     srv010_no_ingress_snippets.RULE,
+    srv011_hostnames_in_tenant.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()
