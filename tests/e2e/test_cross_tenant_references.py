@@ -235,6 +235,16 @@ def test_ingress_snippet_is_denied(dev_cluster: DevCluster, globex_pod_ip: str) 
     assert 'metadata.annotations["nginx.ingress.kubernetes.io/server-snippet"]' in out
 
 
+def test_ingress_annotations_reaching_into_another_tenant_are_denied(
+    dev_cluster: DevCluster, globex_pod_ip: str
+) -> None:
+    mirror = {"nginx.ingress.kubernetes.io/mirror-target": "http://vllm.globex-prod.svc.cluster.local$request_uri"}
+    out = _denied(dev_cluster, _ingress("mirror", "chat.acme.example", **mirror), "SRV012")
+    assert "'globex-prod' belongs to tenant 'globex'" in out
+    headers = {"nginx.ingress.kubernetes.io/custom-headers": "globex-prod/api-keys"}
+    _denied(dev_cluster, _ingress("headers", "chat.acme.example", **headers), "SRV012")
+
+
 def test_claiming_another_tenants_hostname_is_denied(dev_cluster: DevCluster, globex_pod_ip: str) -> None:
     out = _denied(dev_cluster, _ingress("globex-chat", "chat.globex.example"), "SRV011")
     assert "hostname 'chat.globex.example' is claimed by tenant 'globex'" in out
@@ -255,15 +265,14 @@ def test_claiming_another_tenants_hostname_is_denied(dev_cluster: DevCluster, gl
 def test_a_tenant_listing_another_tenants_hostnames_is_refused(
     dev_cluster: DevCluster, webhook: WebhookProcess
 ) -> None:
-    tenant = {
-        "apiVersion": "tenantguard.io/v1alpha1",
-        "kind": "Tenant",
-        "metadata": {"name": "hooli"},
-        "spec": {"namespaces": ["hooli-prod"], "allowedHostnames": ["*.hooli.example", "*.eu.globex.example"]},
+    spec: dict[str, Any] = {
+        "namespaces": ["hooli-prod"],
+        "allowedHostnames": ["*.hooli.example", "*.eu.globex.example"],
     }
+    tenant = {"apiVersion": "tenantguard.io/v1alpha1", "kind": "Tenant", "metadata": {"name": "hooli"}, "spec": spec}
     code, out = _apply(dev_cluster, tenant, user=False)  # even a cluster administrator
     assert code != 0 and "[TEN006]" in out, out
     assert "spec.allowedHostnames[1]" in out and "globex's '*.globex.example'" in out
-    tenant["spec"]["allowedHostnames"] = ["*.hooli.example"]
+    spec["allowedHostnames"] = ["*.hooli.example"]
     code, out = _apply(dev_cluster, tenant, user=False, dry_run=True)
     assert code == 0, out

@@ -12,6 +12,7 @@ from tenantguard.policies.rules.serving import (
     srv009_endpoints_within_egress_cidrs,
     srv010_no_ingress_snippets,
     srv011_hostnames_in_tenant,
+    srv012_ingress_annotations_stay_in_tenant,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -25,5 +26,6 @@ RULES: tuple[Rule, ...] = (
     srv009_endpoints_within_egress_cidrs.RULE,
     srv010_no_ingress_snippets.RULE,
     srv011_hostnames_in_tenant.RULE,
+    srv012_ingress_annotations_stay_in_tenant.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()

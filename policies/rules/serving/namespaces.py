@@ -15,6 +15,7 @@ it as a namespace whatever follows.
 from __future__ import annotations
 
 from tenantguard.policies.context import Context
+from tenantguard.policies.rules.serving.addresses import egress_list, parse_ip, within_egress
 
 # Namespaces every cluster has, whether or not the policy has seen them.
 BUILT_IN = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -65,3 +66,23 @@ def allowed_namespaces(ctx: Context) -> str:
     """The namespaces a fix may point at, for messages."""
     own = ctx.tenant.namespaces if ctx.tenant else ()
     return ", ".join((*own, *ctx.settings.gateway_namespaces)) or "none"
+
+
+def host_out_of_bounds(host: str, ctx: Context) -> str | None:
+    """Why a proxy that follows `host` for the tenant (a CNAME target, a mirror or auth URL) would leave the
+    tenant, or None: an in-cluster name of a namespace out of bounds, an IP outside the egress CIDRs, or the
+    loopback name. Other names are external hosts."""
+    name = host.strip().lower().rstrip(".")
+    ip = parse_ip(name)
+    if ip is not None:
+        if ctx.tenant is not None and within_egress(ip, ctx.tenant):
+            return None
+        return f"IP {name} is outside the tenant's egress CIDRs ({egress_list(ctx.tenant) if ctx.tenant else 'none'})"
+    if name == "localhost" or name.endswith(".localhost"):
+        return f"{name!r} is the loopback name: it reaches the proxy that follows it"
+    namespaces, certain = named_namespaces(name)
+    for ns in namespaces:
+        reason = out_of_bounds(ns, ctx) if certain or known(ns, ctx) else None
+        if reason:
+            return f"{name!r} names a Service in-cluster: {reason}"
+    return None

@@ -31,38 +31,18 @@ from typing import Any
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.serving.addresses import egress_list, parse_ip, within_egress
-from tenantguard.policies.rules.serving.namespaces import known, named_namespaces, out_of_bounds
+from tenantguard.policies.rules.serving.namespaces import host_out_of_bounds
 from tenantguard.policies.subjects import Subject
-
-PATH = "spec.externalName"
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     spec = subject.obj.get("spec")
-    tenant = ctx.tenant
-    if tenant is None or not isinstance(spec, dict) or spec.get("type") != "ExternalName":
+    if ctx.tenant is None or not isinstance(spec, dict) or spec.get("type") != "ExternalName":
         return
     target = spec.get("externalName")
-    if not isinstance(target, str):
-        return
-    name = target.strip().lower().rstrip(".")
-    ip = parse_ip(name)
-    if ip is not None:
-        if not within_egress(ip, tenant):
-            yield Finding(
-                path=PATH,
-                message=f"IP {target!r} is outside the tenant's egress CIDRs ({egress_list(tenant)})",
-            )
-        return
-    if name == "localhost" or name.endswith(".localhost"):
-        yield Finding(path=PATH, message=f"{target!r} is the loopback name: it reaches the proxy that follows it")
-        return
-    namespaces, certain = named_namespaces(name)
-    for ns in namespaces:
-        reason = out_of_bounds(ns, ctx) if certain or known(ns, ctx) else None
-        if reason:
-            yield Finding(path=PATH, message=f"{target!r} names a Service in-cluster: {reason}")
+    reason = host_out_of_bounds(target, ctx) if isinstance(target, str) else None
+    if reason:
+        yield Finding(path="spec.externalName", message=reason)
 
 
 def _alias(target: str) -> dict[str, Any]:
