@@ -9,6 +9,7 @@ list, because that proxy is not bound by the tenant's NetworkPolicies.
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
@@ -16,6 +17,9 @@ from tenantguard.policies.tenancy import Tenant
 
 Address = IPv4Address | IPv6Address
 Network = IPv4Network | IPv6Network
+# Four numbers joined by dots or dashes, as wildcard DNS services (nip.io, sslip.io) and cloud host names
+# (ip-10-0-1-5.ec2.internal) embed the address they resolve to.
+_EMBEDDED = re.compile(r"(?:^|[.-])(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})(?=$|[.-])")
 
 
 @lru_cache(maxsize=1024)
@@ -35,6 +39,16 @@ def _networks(cidrs: tuple[str, ...]) -> tuple[Network, ...]:
         except ValueError:
             continue  # NET004 reports the Tenant's own bad CIDR where it is used; here it admits nothing
     return tuple(out)
+
+
+def embedded_internal_ip(name: str) -> Address | None:
+    """An internal (non-global: private, loopback, link-local, shared) IPv4 address spelled inside a DNS name,
+    which resolvers such as nip.io answer with: `10.244.3.17.nip.io`, `10-244-3-17.sslip.io`."""
+    for match in _EMBEDDED.finditer(name):
+        ip = parse_ip(".".join(match.groups()))
+        if ip is not None and not ip.is_global:
+            return ip
+    return None
 
 
 def within_egress(address: Address, tenant: Tenant) -> bool:

@@ -15,7 +15,7 @@ it as a namespace whatever follows.
 from __future__ import annotations
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.rules.serving.addresses import egress_list, parse_ip, within_egress
+from tenantguard.policies.rules.serving.addresses import egress_list, embedded_internal_ip, parse_ip, within_egress
 
 # Namespaces every cluster has, whether or not the policy has seen them.
 BUILT_IN = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -70,8 +70,8 @@ def allowed_namespaces(ctx: Context) -> str:
 
 def host_out_of_bounds(host: str, ctx: Context) -> str | None:
     """Why a proxy that follows `host` for the tenant (a CNAME target, a mirror or auth URL) would leave the
-    tenant, or None: an in-cluster name of a namespace out of bounds, an IP outside the egress CIDRs, or the
-    loopback name. Other names are external hosts."""
+    tenant, or None: an in-cluster name of a namespace out of bounds, an IP (or an internal IP spelled in the
+    name, as nip.io answers it) outside the egress CIDRs, or the loopback name. Other names are external."""
     name = host.strip().lower().rstrip(".")
     ip = parse_ip(name)
     if ip is not None:
@@ -85,4 +85,7 @@ def host_out_of_bounds(host: str, ctx: Context) -> str | None:
         reason = out_of_bounds(ns, ctx) if certain or known(ns, ctx) else None
         if reason:
             return f"{name!r} names a Service in-cluster: {reason}"
+    embedded = embedded_internal_ip(name)
+    if embedded is not None and not (ctx.tenant is not None and within_egress(embedded, ctx.tenant)):
+        return f"{name!r} resolves to the internal address {embedded}, outside the tenant's egress CIDRs"
     return None

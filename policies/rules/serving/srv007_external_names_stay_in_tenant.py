@@ -10,9 +10,12 @@ lower case without a trailing dot:
 - a two-label name `<svc>.<ns>` is also a public name (`huggingface.co`), so it is denied only when `<ns>` is
   a namespace the policy knows (a Tenant's, a built-in or exempt one, or one the cluster view holds).
 - an IP literal must lie in the tenant's `network.allowEgressCIDRs`, as EndpointSlice addresses must
-  (SRV009); `localhost` and names below it are denied (they reach the proxy itself).
+  (SRV009), and so must an internal IPv4 address spelled in the name, which wildcard DNS services answer
+  with (`10.244.3.17.nip.io`, `10-244-3-17.sslip.io`); `localhost` and names below it are denied (they reach
+  the proxy itself).
 Any other external name (`db.example.com`) is allowed, as Capsule and Kyverno's restrict-service-external-names
-policies leave it to NetworkPolicy.
+policies leave it to NetworkPolicy. An admission rule cannot see what a name resolves to: a public name whose
+DNS record the tenant points at another tenant's pod IP is for the gateway's own egress policy to stop.
 
 Why it matters: an ExternalName Service is a DNS CNAME, and the proxies that follow it — the platform gateway,
 the ingress controller, a mesh sidecar — resolve it from their own namespace with the pod search path

@@ -93,6 +93,19 @@ def test_ip_literals_outside_egress_cidrs_and_loopback_names_are_denied(target: 
     assert v.path == "spec.externalName"
 
 
+@pytest.mark.parametrize("target", ["10.244.3.17.nip.io", "10-244-3-17.sslip.io", "app-10-244-3-17.sslip.io."])
+def test_names_that_spell_an_internal_address_are_judged_as_that_address(target: str) -> None:
+    (v,) = fired(alias(target))
+    assert "resolves to the internal address 10.244.3.17, outside the tenant's egress CIDRs" in v.message
+
+
+@pytest.mark.parametrize(
+    "target", ["10-20-3-4.sslip.io", "ec2-54-210-1-2.compute-1.amazonaws.com", "v1.2.3.example.com"]
+)
+def test_names_that_spell_an_allowed_or_public_address_are_allowed(target: str) -> None:
+    assert fired(alias(target)) == []
+
+
 def test_ip_literal_message_names_the_egress_cidrs() -> None:
     (v,) = fired(alias("10.244.1.7"))
     assert "outside the tenant's egress CIDRs (10.20.0.0/16)" in v.message
