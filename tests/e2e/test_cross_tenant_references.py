@@ -147,10 +147,10 @@ def _ingress(name: str, host: str, **annotations: str) -> dict[str, Any]:
 
 
 def test_external_name_alias_of_another_tenants_service_is_denied(dev_cluster: DevCluster, globex_pod_ip: str) -> None:
-    out = _denied(dev_cluster, _alias("steal", "vllm.globex-prod.svc.cluster.local"), "SRV007")
+    out = _denied(dev_cluster, _alias("steal", "vllm.globex-prod.svc.cluster.local"), "SRV009")
     assert "spec.externalName" in out and "'globex-prod' belongs to tenant 'globex'" in out
-    _denied(dev_cluster, _alias("steal", "vllm.globex-prod"), "SRV007")
-    _denied(dev_cluster, _alias("apiserver", "kubernetes.default.svc"), "SRV007")
+    _denied(dev_cluster, _alias("steal", "vllm.globex-prod"), "SRV009")
+    _denied(dev_cluster, _alias("apiserver", "kubernetes.default.svc"), "SRV009")
 
 
 def test_external_name_alias_of_an_external_host_is_admitted(dev_cluster: DevCluster, globex_pod_ip: str) -> None:
@@ -178,12 +178,12 @@ def test_reference_grant_to_another_tenant_is_denied(dev_cluster: DevCluster, gl
             "to": [{"group": "", "kind": "Service"}],
         },
     }
-    out = _denied(dev_cluster, grant, "SRV008")
+    out = _denied(dev_cluster, grant, "SRV010")
     assert "spec.from[0].namespace" in out
 
 
 def test_endpoints_pointing_at_another_tenants_pod_are_denied(dev_cluster: DevCluster, globex_pod_ip: str) -> None:
-    out = _denied(dev_cluster, _slice("models-db-steal", globex_pod_ip), "SRV009")
+    out = _denied(dev_cluster, _slice("models-db-steal", globex_pod_ip), "SRV011")
     assert f"address '{globex_pod_ip}' is outside the tenant's egress CIDRs (10.20.0.0/16)" in out
     legacy = {
         "apiVersion": "v1",
@@ -191,7 +191,7 @@ def test_endpoints_pointing_at_another_tenants_pod_are_denied(dev_cluster: DevCl
         "metadata": _meta("models-db"),
         "subsets": [{"addresses": [{"ip": globex_pod_ip}], "ports": [{"port": 8000}]}],
     }
-    out = _denied(dev_cluster, legacy, "SRV009")
+    out = _denied(dev_cluster, legacy, "SRV011")
     assert "subsets[0].addresses[0].ip" in out
 
 
@@ -231,7 +231,7 @@ def test_kubernetes_still_writes_the_slices_of_a_tenants_service(dev_cluster: De
 def test_ingress_snippet_is_denied(dev_cluster: DevCluster, globex_pod_ip: str) -> None:
     snippet = "location /t { alias /var/run/secrets/kubernetes.io/serviceaccount/; }"
     ingress = _ingress("snippet", "chat.acme.example", **{"nginx.ingress.kubernetes.io/server-snippet": snippet})
-    out = _denied(dev_cluster, ingress, "SRV010")
+    out = _denied(dev_cluster, ingress, "SRV012")
     assert 'metadata.annotations["nginx.ingress.kubernetes.io/server-snippet"]' in out
 
 
@@ -239,14 +239,14 @@ def test_ingress_annotations_reaching_into_another_tenant_are_denied(
     dev_cluster: DevCluster, globex_pod_ip: str
 ) -> None:
     mirror = {"nginx.ingress.kubernetes.io/mirror-target": "http://vllm.globex-prod.svc.cluster.local$request_uri"}
-    out = _denied(dev_cluster, _ingress("mirror", "chat.acme.example", **mirror), "SRV012")
+    out = _denied(dev_cluster, _ingress("mirror", "chat.acme.example", **mirror), "SRV014")
     assert "'globex-prod' belongs to tenant 'globex'" in out
     headers = {"nginx.ingress.kubernetes.io/custom-headers": "globex-prod/api-keys"}
-    _denied(dev_cluster, _ingress("headers", "chat.acme.example", **headers), "SRV012")
+    _denied(dev_cluster, _ingress("headers", "chat.acme.example", **headers), "SRV014")
 
 
 def test_claiming_another_tenants_hostname_is_denied(dev_cluster: DevCluster, globex_pod_ip: str) -> None:
-    out = _denied(dev_cluster, _ingress("globex-chat", "chat.globex.example"), "SRV011")
+    out = _denied(dev_cluster, _ingress("globex-chat", "chat.globex.example"), "SRV013")
     assert "hostname 'chat.globex.example' is claimed by tenant 'globex'" in out
     route = {
         "apiVersion": GATEWAY,
@@ -258,7 +258,7 @@ def test_claiming_another_tenants_hostname_is_denied(dev_cluster: DevCluster, gl
             "rules": [{"backendRefs": [{"name": "vllm", "port": 8443}]}],
         },
     }
-    _denied(dev_cluster, route, "SRV011")
+    _denied(dev_cluster, route, "SRV013")
     _admitted(dev_cluster, _ingress("chat", "chat.acme.example"))
 
 

@@ -7,12 +7,12 @@ from tenantguard.policies.rules.serving import (
     srv003_allowed_model_sources,
     srv005_routes_stay_in_tenant,
     srv006_ingress_tls,
-    srv007_external_names_stay_in_tenant,
-    srv008_reference_grants_stay_in_tenant,
-    srv009_endpoints_within_egress_cidrs,
-    srv010_no_ingress_snippets,
-    srv011_hostnames_in_tenant,
-    srv012_ingress_annotations_stay_in_tenant,
+    srv009_external_names_stay_in_tenant,
+    srv010_reference_grants_stay_in_tenant,
+    srv011_endpoints_within_egress_cidrs,
+    srv012_no_ingress_snippets,
+    srv013_hostnames_in_tenant,
+    srv014_ingress_annotations_stay_in_tenant,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -21,11 +21,11 @@ RULES: tuple[Rule, ...] = (
     srv003_allowed_model_sources.RULE,
     srv005_routes_stay_in_tenant.RULE,
     srv006_ingress_tls.RULE,
-    srv007_external_names_stay_in_tenant.RULE,
-    srv008_reference_grants_stay_in_tenant.RULE,
-    srv009_endpoints_within_egress_cidrs.RULE,
-    srv010_no_ingress_snippets.RULE,
-    srv011_hostnames_in_tenant.RULE,
-    srv012_ingress_annotations_stay_in_tenant.RULE,
+    srv009_external_names_stay_in_tenant.RULE,
+    srv010_reference_grants_stay_in_tenant.RULE,
+    srv011_endpoints_within_egress_cidrs.RULE,
+    srv012_no_ingress_snippets.RULE,
+    srv013_hostnames_in_tenant.RULE,
+    srv014_ingress_annotations_stay_in_tenant.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()

@@ -10,7 +10,7 @@ Why it matters: a route is a forwarding rule on the shared gateway. Pointed at a
 (or mirroring into one, or sending its requests' headers there for authorisation), it carries requests
 authenticated for one tenant to another tenant's model, or copies one tenant's prompts to the other.
 Gateway API's ReferenceGrant is written by the target namespace, so it does not stop the route's owner from
-trying; this rule stops it at admission (and SRV008 stops a tenant from writing the grant for another).
+trying; this rule stops it at admission (and SRV010 stops a tenant from writing the grant for another).
 
 Fix: route only to Services in the tenant's own namespaces; attach to the platform gateway, not to a
 Gateway in another tenant's namespace.

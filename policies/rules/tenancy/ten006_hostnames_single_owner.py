@@ -4,7 +4,7 @@ What it checks: no pattern in a Tenant's `spec.allowedHostnames` overlaps a patt
 the same exact name, an exact name below another's wildcard (`chat.globex.example` and `*.globex.example`),
 or nested wildcards (`*.example` and `*.globex.example`). Names compare in lower case.
 
-Why it matters: SRV011 lets a tenant's Ingresses and routes claim only its own hostnames and never a name
+Why it matters: SRV013 lets a tenant's Ingresses and routes claim only its own hostnames and never a name
 another Tenant lists. With overlapping lists, two tenants would both hold the overlap, and either could take
 the other's users' requests on the shared gateway — just as a namespace claimed twice (TEN002) shares pods and
 secrets.

@@ -1,4 +1,4 @@
-"""SRV011 hostnames-in-tenant — Ingresses and routes claim only the tenant's own hostnames.
+"""SRV013 hostnames-in-tenant — Ingresses and routes claim only the tenant's own hostnames.
 
 What it checks: every hostname an object in a tenant namespace claims on the shared ingress controller or
 gateway — an `Ingress`'s `spec.rules[].host`, `spec.tls[].hosts[]` and ingress-nginx `server-alias`
@@ -129,7 +129,7 @@ def _route(host: str) -> dict[str, Any]:
 
 
 RULE = Rule(
-    id="SRV011",
+    id="SRV013",
     slug="hostnames-in-tenant",
     title="Ingresses and routes claim only the tenant's own hostnames",
     category=Category.SERVING,

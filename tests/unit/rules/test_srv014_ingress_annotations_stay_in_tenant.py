@@ -1,4 +1,4 @@
-"""SRV012 ingress-annotations-stay-in-tenant: ingress-nginx annotations that name a Secret, a ConfigMap or a URL
+"""SRV014 ingress-annotations-stay-in-tenant: ingress-nginx annotations that name a Secret, a ConfigMap or a URL
 reach only the tenant's own namespaces, external hosts and its egress CIDRs."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ P = "nginx.ingress.kubernetes.io/"
 
 
 def fired(obj: Obj) -> list[Violation]:
-    return [v for v in evaluate(obj, cluster_for(), request()).violations if v.rule == "SRV012"]
+    return [v for v in evaluate(obj, cluster_for(), request()).violations if v.rule == "SRV014"]
 
 
 def ingress(**annotations: str) -> Obj:

@@ -1,4 +1,4 @@
-"""SRV009 endpoints-within-egress-cidrs: addresses a tenant writes into EndpointSlices and Endpoints stay in
+"""SRV011 endpoints-within-egress-cidrs: addresses a tenant writes into EndpointSlices and Endpoints stay in
 its egress CIDRs; Kubernetes' own controllers are not judged."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ KUBE_SYSTEM_SAS = ("system:serviceaccounts", "system:serviceaccounts:kube-system
 
 def fired(obj: Obj, req: Request | None = None, tenant: dict[str, Any] | None = None) -> list[Violation]:
     result = evaluate(obj, cluster_for(tenant), req or request())
-    return [v for v in result.violations if v.rule == "SRV009"]
+    return [v for v in result.violations if v.rule == "SRV011"]
 
 
 def endpoint_slice(*addresses: str, address_type: str = "IPv4", namespace: str = "acme-prod", **labels: str) -> Obj:

@@ -1,4 +1,4 @@
-"""SRV008 reference-grants-stay-in-tenant: a tenant's ReferenceGrant trusts only its own namespaces and the
+"""SRV010 reference-grants-stay-in-tenant: a tenant's ReferenceGrant trusts only its own namespaces and the
 platform's, never another tenant's."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from tests.support.fixtures import cluster_for, request
 
 
 def fired(obj: Obj) -> list[Violation]:
-    return [v for v in evaluate(obj, cluster_for(), request()).violations if v.rule == "SRV008"]
+    return [v for v in evaluate(obj, cluster_for(), request()).violations if v.rule == "SRV010"]
 
 
 def grant(*sources: tuple[str, str], namespace: str = "acme-prod") -> Obj:

@@ -1,4 +1,4 @@
-"""SRV007 external-names-stay-in-tenant — an ExternalName Service aliases external hosts, never another tenant's.
+"""SRV009 external-names-stay-in-tenant — an ExternalName Service aliases external hosts, never another tenant's.
 
 What it checks: a Service of `type: ExternalName` in a tenant namespace. Its `spec.externalName`, read in
 lower case without a trailing dot:
@@ -10,7 +10,7 @@ lower case without a trailing dot:
 - a two-label name `<svc>.<ns>` is also a public name (`huggingface.co`), so it is denied only when `<ns>` is
   a namespace the policy knows (a Tenant's, a built-in or exempt one, or one the cluster view holds).
 - an IP literal must lie in the tenant's `network.allowEgressCIDRs`, as EndpointSlice addresses must
-  (SRV009), and so must an internal IPv4 address spelled in the name, which wildcard DNS services answer
+  (SRV011), and so must an internal IPv4 address spelled in the name, which wildcard DNS services answer
   with (`10.244.3.17.nip.io`, `10-244-3-17.sslip.io`); `localhost` and names below it are denied (they reach
   the proxy itself).
 Any other external name (`db.example.com`) is allowed, as Capsule and Kyverno's restrict-service-external-names
@@ -58,7 +58,7 @@ def _alias(target: str) -> dict[str, Any]:
 
 
 RULE = Rule(
-    id="SRV007",
+    id="SRV009",
     slug="external-names-stay-in-tenant",
     title="ExternalName Services alias external hosts or the tenant's own Services",
     category=Category.SERVING,

@@ -1,4 +1,4 @@
-"""SRV010 no-ingress-snippets: no raw NGINX configuration in the annotations of a tenant's Ingress."""
+"""SRV012 no-ingress-snippets: no raw NGINX configuration in the annotations of a tenant's Ingress."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from tests.support.fixtures import cluster_for, request
 
 
 def fired(obj: Obj) -> list[Violation]:
-    return [v for v in evaluate(obj, cluster_for(), request()).violations if v.rule == "SRV010"]
+    return [v for v in evaluate(obj, cluster_for(), request()).violations if v.rule == "SRV012"]
 
 
 def ingress(namespace: str = "acme-prod", **annotations: str) -> Obj:

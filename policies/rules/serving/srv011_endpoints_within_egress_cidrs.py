@@ -1,11 +1,11 @@
-"""SRV009 endpoints-within-egress-cidrs — endpoints a tenant writes point only into its egress CIDRs.
+"""SRV011 endpoints-within-egress-cidrs — endpoints a tenant writes point only into its egress CIDRs.
 
 What it checks: an `EndpointSlice` or `Endpoints` object in a tenant namespace that the tenant writes itself
 (for a Service without a selector). Every address — `endpoints[].addresses[]` of an IPv4/IPv6 slice,
 `subsets[].addresses[].ip` and `subsets[].notReadyAddresses[].ip` of Endpoints — lies in one of the Tenant's
 `network.allowEgressCIDRs`, the only ranges the tenant's pods may reach anyway. Any other address is denied:
 another tenant's pod IPs above all, but also Service IPs, node IPs and the internet. A slice of
-`addressType: FQDN` is denied (a name cannot be held to CIDRs; SRV007 judges names on ExternalName Services).
+`addressType: FQDN` is denied (a name cannot be held to CIDRs; SRV009 judges names on ExternalName Services).
 A tenant without egress CIDRs may write no endpoints.
 
 Who writes it decides whether it is judged. Kubernetes' controllers (endpointslice, endpoints, mirroring) fill
@@ -108,7 +108,7 @@ def _slice(ip: str) -> dict[str, Any]:
 
 
 RULE = Rule(
-    id="SRV009",
+    id="SRV011",
     slug="endpoints-within-egress-cidrs",
     title="Endpoints a tenant writes point only into its egress CIDRs",
     category=Category.SERVING,

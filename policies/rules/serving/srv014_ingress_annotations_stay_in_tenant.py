@@ -1,11 +1,11 @@
-"""SRV012 ingress-annotations-stay-in-tenant — ingress-nginx annotations reach nothing of another tenant's.
+"""SRV014 ingress-annotations-stay-in-tenant — ingress-nginx annotations reach nothing of another tenant's.
 
 What it checks: the ingress-nginx annotations of an `Ingress` in a tenant namespace (any prefix) that make
 the shared controller read an object or call a URL:
 - `auth-secret`, `auth-tls-secret`, `proxy-ssl-secret` (Secrets), `custom-headers`, `auth-proxy-set-headers`,
   `fastcgi-params-configmap` (ConfigMaps) take `name` or `namespace/name`: the namespace must be one of the
   tenant's or a gateway namespace (settings `gatewayNamespaces`);
-- `auth-url`, `auth-signin`, `mirror-target` take a URL: its host is judged as SRV007 judges an ExternalName
+- `auth-url`, `auth-signin`, `mirror-target` take a URL: its host is judged as SRV009 judges an ExternalName
   — an in-cluster name must name the tenant's or a gateway namespace, an IP must lie in the tenant's egress
   CIDRs, `localhost` is denied — and a host chosen per request by an NGINX variable is denied (`$host` and
   `$server_name`, the Ingress's own hostnames, are allowed). External hosts are allowed.
@@ -106,7 +106,7 @@ def _ingress(key: str, value: str) -> dict[str, Any]:
 
 
 RULE = Rule(
-    id="SRV012",
+    id="SRV014",
     slug="ingress-annotations-stay-in-tenant",
     title="Ingress annotations reference only the tenant's own objects and Services",
     category=Category.SERVING,

@@ -1,4 +1,4 @@
-"""SRV011 hostnames-in-tenant: Ingresses and routes claim only the tenant's hostnames, never one another
+"""SRV013 hostnames-in-tenant: Ingresses and routes claim only the tenant's hostnames, never one another
 Tenant lists."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ UNSET = {"allowedHostnames": None}  # acme without the field
 
 
 def fired(obj: Obj, tenant: dict[str, Any] | None = None) -> list[Violation]:
-    return [v for v in evaluate(obj, cluster_for(tenant), request()).violations if v.rule == "SRV011"]
+    return [v for v in evaluate(obj, cluster_for(tenant), request()).violations if v.rule == "SRV013"]
 
 
 HTTP = {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "vllm"}}}]}

@@ -1,4 +1,4 @@
-"""SRV008 reference-grants-stay-in-tenant — a tenant's ReferenceGrant trusts no other tenant's namespace.
+"""SRV010 reference-grants-stay-in-tenant — a tenant's ReferenceGrant trusts no other tenant's namespace.
 
 What it checks: a Gateway API `ReferenceGrant` in a tenant namespace. Every `spec.from[].namespace` names one
 of the tenant's own namespaces or a namespace no tenant owns (the platform's: a Gateway in a gateway namespace
@@ -65,7 +65,7 @@ def _grant(source_ns: str) -> dict[str, Any]:
 
 
 RULE = Rule(
-    id="SRV008",
+    id="SRV010",
     slug="reference-grants-stay-in-tenant",
     title="ReferenceGrants trust only the tenant's own namespaces and the platform's",
     category=Category.SERVING,

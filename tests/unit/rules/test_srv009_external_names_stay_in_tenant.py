@@ -1,4 +1,4 @@
-"""SRV007 external-names-stay-in-tenant: an ExternalName Service aliases external hosts or the tenant's own
+"""SRV009 external-names-stay-in-tenant: an ExternalName Service aliases external hosts or the tenant's own
 Services, never another tenant's or the platform's."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tests.support.fixtures import cluster_for, request
 
 def fired(obj: Obj, cluster: ClusterState | None = None, req: Request | None = None) -> list[Violation]:
     result = evaluate(obj, cluster or cluster_for(), req or request())
-    return [v for v in result.violations if v.rule == "SRV007"]
+    return [v for v in result.violations if v.rule == "SRV009"]
 
 
 def alias(target: str, *, namespace: str = "acme-prod", type_: str = "ExternalName") -> Obj:

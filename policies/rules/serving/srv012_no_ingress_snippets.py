@@ -1,4 +1,4 @@
-"""SRV010 no-ingress-snippets — a tenant's Ingress carries no raw NGINX configuration.
+"""SRV012 no-ingress-snippets — a tenant's Ingress carries no raw NGINX configuration.
 
 What it checks: no annotation of an `Ingress` in a tenant namespace is a snippet: a key whose name (after
 the prefix) ends in `-snippet` or `-snippets`, whatever the prefix. That covers every annotation
@@ -71,7 +71,7 @@ def _ingress(**annotations: str) -> dict[str, Any]:
 
 
 RULE = Rule(
-    id="SRV010",
+    id="SRV012",
     slug="no-ingress-snippets",
     title="Ingresses in tenant namespaces carry no configuration snippets",
     category=Category.SERVING,
