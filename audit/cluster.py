@@ -75,6 +75,14 @@ COVERED: tuple[Resource, ...] = (
     Resource("ray.io", ("v1", "v1alpha1"), "rayclusters", "RayCluster"),
     Resource("ray.io", ("v1", "v1alpha1"), "rayjobs", "RayJob"),
     Resource("gateway.networking.k8s.io", ("v1", "v1beta1"), "httproutes", "HTTPRoute"),
+    Resource("gateway.networking.k8s.io", ("v1",), "grpcroutes", "GRPCRoute"),
+    Resource("gateway.networking.k8s.io", ("v1", "v1alpha2"), "tlsroutes", "TLSRoute"),
+    Resource("gateway.networking.k8s.io", ("v1", "v1alpha2"), "tcproutes", "TCPRoute"),
+    Resource("gateway.networking.k8s.io", ("v1", "v1alpha2"), "udproutes", "UDPRoute"),
+    Resource("gateway.networking.k8s.io", ("v1", "v1beta1"), "referencegrants", "ReferenceGrant"),
+    Resource("gateway.networking.k8s.io", ("v1",), "listenersets", "ListenerSet"),
+    Resource("discovery.k8s.io", ("v1",), "endpointslices", "EndpointSlice"),
+    Resource("", ("v1",), "endpoints", "Endpoints"),
 )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tenantguard.policies.hostnames import normalise
 from tenantguard.policies.schema import validate
 from tenantguard.policies.tenant_schema import TENANT_SCHEMA
 
@@ -47,6 +48,7 @@ class Tenant:
     mtls_mode: str = "native"
     model_sources: tuple[str, ...] | None = None  # None: no restriction
     registries: tuple[str, ...] | None = None  # None: no restriction
+    allowed_hostnames: tuple[str, ...] | None = None  # None: any hostname no other Tenant lists
 
     @property
     def subjects(self) -> tuple[RbacSubject, ...]:
@@ -64,6 +66,7 @@ def parse_tenant(obj: Mapping[str, Any]) -> Tenant:
     network = spec.get("network") or {}
     models = spec.get("models")
     registries = spec.get("registries")
+    hostnames = spec.get("allowedHostnames")
     return Tenant(
         name=name,
         namespaces=tuple(spec.get("namespaces", ())),
@@ -83,6 +86,7 @@ def parse_tenant(obj: Mapping[str, Any]) -> Tenant:
         mtls_mode=(spec.get("mtls") or {}).get("mode", "native"),
         model_sources=None if models is None or "allowedSources" not in models else tuple(models["allowedSources"]),
         registries=None if registries is None else tuple(registries),
+        allowed_hostnames=None if hostnames is None else tuple(normalise(h) for h in hostnames),
     )
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from tenantguard.policies.hostnames import MAX_LENGTH, PATTERN
+
 GROUP = "tenantguard.io"
 VERSION = "v1alpha1"
 API_VERSION = f"{GROUP}/{VERSION}"
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 63, "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}, "x-kubernetes-list-type": "set"}
+_HOSTNAME = {"type": "string", "minLength": 1, "maxLength": MAX_LENGTH, "pattern": PATTERN}
 _SUBJECT = {
     "type": "object",
     "required": ["kind", "name"],
@@ -103,6 +106,14 @@ SPEC_SCHEMA: dict[str, Any] = {
             },
         },
         "registries": {**_STRINGS, "description": "Image prefixes. Absent: no restriction."},
+        "allowedHostnames": {
+            "type": "array",
+            "description": "Hostnames the tenant's Ingresses and Gateway API routes may claim: exact names and "
+            "`*.suffix` wildcards (every name below the suffix). No two Tenants may list overlapping names. "
+            "Absent: any hostname that no other Tenant lists.",
+            "items": _HOSTNAME,
+            "x-kubernetes-list-type": "set",
+        },
     },
 }
 

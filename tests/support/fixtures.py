@@ -33,6 +33,7 @@ ACME_SPEC: dict[str, Any] = {
     "mtls": {"mode": "native"},
     "models": {"allowedSources": ["s3://acme-models/", "pvc://", "hf://meta-llama/"]},
     "registries": ["registry.acme.example/", "nvcr.io/nvidia/", "docker.io/vllm/"],
+    "allowedHostnames": ["*.acme.example"],
 }
 
 GLOBEX_SPEC: dict[str, Any] = {
@@ -42,6 +43,7 @@ GLOBEX_SPEC: dict[str, Any] = {
     "podSecurity": "baseline",
     "mtls": {"mode": "istio"},
     "models": {"allowedSources": ["s3://globex-models/"]},
+    "allowedHostnames": ["*.globex.example", "chat.globex.com"],
 }
 
 

@@ -9,6 +9,12 @@ from tenantguard.policies.rules.serving import (
     srv006_ingress_tls,
     srv007_claims_bind_own_volumes,
     srv008_model_source_determined,
+    srv009_external_names_stay_in_tenant,
+    srv010_reference_grants_stay_in_tenant,
+    srv011_endpoints_within_egress_cidrs,
+    srv012_no_ingress_snippets,
+    srv013_hostnames_in_tenant,
+    srv014_ingress_annotations_stay_in_tenant,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -19,5 +25,11 @@ RULES: tuple[Rule, ...] = (
     srv006_ingress_tls.RULE,
     srv007_claims_bind_own_volumes.RULE,
     srv008_model_source_determined.RULE,
+    srv009_external_names_stay_in_tenant.RULE,
+    srv010_reference_grants_stay_in_tenant.RULE,
+    srv011_endpoints_within_egress_cidrs.RULE,
+    srv012_no_ingress_snippets.RULE,
+    srv013_hostnames_in_tenant.RULE,
+    srv014_ingress_annotations_stay_in_tenant.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()

@@ -1,7 +1,8 @@
 """SRV001 no-external-services — tenant Services stay inside the cluster; traffic enters through the gateway.
 
 What it checks: a Service in a tenant namespace has `spec.type` `ClusterIP` (the default) or `ExternalName`
-(it opens nothing), never `NodePort` or `LoadBalancer`, and sets no `spec.externalIPs`.
+(it opens nothing; SRV009 judges what it aliases), never `NodePort` or `LoadBalancer`, and sets no
+`spec.externalIPs`.
 
 Why it matters: a NodePort or LoadBalancer publishes a model server on every node or on the internet,
 around the platform gateway that authenticates callers, meters tokens and terminates tenant mTLS;

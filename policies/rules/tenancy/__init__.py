@@ -7,6 +7,7 @@ from tenantguard.policies.rules.tenancy import (
     ten003_tenant_label_immutable,
     ten004_object_tenant_label,
     ten005_managed_objects_protected,
+    ten006_hostnames_single_owner,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -15,5 +16,6 @@ RULES: tuple[Rule, ...] = (
     ten003_tenant_label_immutable.RULE,
     ten004_object_tenant_label.RULE,
     ten005_managed_objects_protected.RULE,
+    ten006_hostnames_single_owner.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = (ten004_object_tenant_label.MUTATOR,)

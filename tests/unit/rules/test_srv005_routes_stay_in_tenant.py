@@ -1,4 +1,4 @@
-"""SRV005 routes-stay-in-tenant: HTTPRoute backends, mirrors and parents stay in the tenant."""
+"""SRV005 routes-stay-in-tenant: route backends, filter backends and parents stay in the tenant."""
 
 from __future__ import annotations
 
@@ -22,10 +22,12 @@ def backend(namespace: str | None = None, **extra: Any) -> dict[str, Any]:
     return ref
 
 
-def route(*rules: dict[str, Any], parent_ns: str = "llm-gateway", namespace: str = "acme-prod") -> Obj:
+def route(
+    *rules: dict[str, Any], parent_ns: str = "llm-gateway", namespace: str = "acme-prod", kind: str = "HTTPRoute"
+) -> Obj:
     return {
         "apiVersion": "gateway.networking.k8s.io/v1",
-        "kind": "HTTPRoute",
+        "kind": kind,
         "metadata": {"name": "chat", "namespace": namespace},
         "spec": {"parentRefs": [{"name": "llm-gateway", "namespace": parent_ns}], "rules": list(rules)},
     }
@@ -75,3 +77,22 @@ def test_every_offending_reference_is_reported() -> None:
         "spec.rules[0].backendRefs[0].namespace",
         "spec.rules[1].backendRefs[0].namespace",
     ]
+
+
+@pytest.mark.parametrize("kind", ["GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"])
+def test_every_route_kind_is_held_to_the_tenant(kind: str) -> None:
+    obj = route({"backendRefs": [backend("globex-prod")]}, parent_ns="globex-prod", kind=kind)
+    assert [v.path for v in fired(obj)] == ["spec.parentRefs[0].namespace", "spec.rules[0].backendRefs[0].namespace"]
+    assert fired(route({"backendRefs": [backend("acme-dev")]}, kind=kind)) == []
+
+
+def test_grpc_request_mirror_into_another_tenant_is_denied() -> None:
+    obj = route({"filters": [mirror("globex-prod")], "backendRefs": [backend()]}, kind="GRPCRoute")
+    (v,) = fired(obj)
+    assert v.path == "spec.rules[0].filters[0].requestMirror.backendRef.namespace"
+
+
+def test_external_auth_in_another_tenant_is_denied() -> None:
+    auth = {"type": "ExternalAuth", "externalAuth": {"protocol": "HTTP", "backendRef": backend("globex-prod")}}
+    (v,) = fired(route({"filters": [auth], "backendRefs": [backend()]}))
+    assert v.path == "spec.rules[0].filters[0].externalAuth.backendRef.namespace"
