@@ -7,7 +7,8 @@ checks (PSS001-PSS012) apply to tenants with `podSecurity: baseline` or `restric
 overrides (PSS004, PSS005, PSS009, PSS010), from the version the override starts. The Tenant's
 `podSecurityVersion` pins the version, as PSA's `enforce-version` label does.
 
-PSS-M fills in secure defaults for tenants that opt in.
+PSS020 keeps kube-apiserver's own Pod Security Admission labels on tenant namespaces (defence in depth);
+PSS020-M sets them. PSS-M fills in secure defaults for tenants that opt in.
 """
 
 from tenantguard.policies.rule import Mutator, Rule
@@ -32,6 +33,7 @@ from tenantguard.policies.rules.podsecurity import (
     pss017_seccomp_profile_restricted,
     pss018_capabilities_restricted,
     pss019_proc_mount_restricted,
+    pss020_namespace_pod_security_labels,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -54,5 +56,6 @@ RULES: tuple[Rule, ...] = (
     pss017_seccomp_profile_restricted.RULE,
     pss018_capabilities_restricted.RULE,
     pss019_proc_mount_restricted.RULE,
+    pss020_namespace_pod_security_labels.RULE,
 )
-MUTATORS: tuple[Mutator, ...] = (defaults.MUTATOR,)
+MUTATORS: tuple[Mutator, ...] = (defaults.MUTATOR, pss020_namespace_pod_security_labels.MUTATOR)
