@@ -17,6 +17,12 @@ a test fails when it is stale). Every rule runs unchanged at admission (`tenantg
 (`tenantguard audit`) and in CI (`tenantguard lint`). Rule IDs are stable: a rule whose meaning changes gets
 a new ID. Each rule's mode (enforce, warn, audit) comes from the settings' `enforcement` per category and
 `ruleModes` per rule; time-boxed `exceptions` waive a rule for matching objects.
+
+Pod-security rules carry a Pod Security level and versions, like Kubernetes' Pod Security Admission: a
+rule judges tenants whose `podSecurity` includes its level (restricted includes baseline), with its version
+in force at the Tenant's `podSecurityVersion` (else the settings' `podSecurityVersion`, default `latest`); a
+rule whose first version is newer than the pin does not run. At `restricted`, the baseline rules that a
+restricted rule replaces do not run.
 """
 
 
@@ -45,6 +51,18 @@ def _kinds(rule: Rule) -> str:
     return ", ".join(sorted(rule.kinds)) if rule.kinds else "every kind"
 
 
+def _pod_security(rule: Rule) -> str:
+    """`Pod Security level **restricted** · versions v1.22, v1.25 · replaces PSS004 from v1.22`."""
+    versions = ", ".join(str(v.since) for v in rule.versions)
+    line = f"Pod Security level **{rule.level}** · versions {versions}"
+    first: dict[str, str] = {}
+    for v in rule.versions:
+        for target in sorted(v.overrides):
+            first.setdefault(target, str(v.since))
+    replaced = ", ".join(f"{target} from {since}" for target, since in first.items())
+    return line + (f" · replaces {replaced}" if replaced else "") + "\n"
+
+
 def render(rules: Iterable[Rule]) -> str:
     rules = list(rules)
     out = [_INTRO, "| ID | category | severity | title |", "|---|---|---|---|"]
@@ -57,6 +75,8 @@ def render(rules: Iterable[Rule]) -> str:
         for r in members:
             out.append(f'<a id="{r.anchor}"></a>\n### {r.id} {r.slug} — {r.title}\n')
             out.append(f"Severity **{r.severity.value}** · applies to {_kinds(r)}\n")
+            if r.level is not None:
+                out.append(_pod_security(r))
             out.append(_sections(r.doc) + "\n")
             out.append(f"**Why it matters:** {r.why}\n")
             out.append(f"**How to fix:** {r.fix}\n")

@@ -6,6 +6,7 @@ The same three functions serve admission, audit and lint. What differs between t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -13,9 +14,10 @@ from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Mode, Obj, Patch, Violation
 from tenantguard.policies.patch import apply
-from tenantguard.policies.registry import mutators_for, rules_for
+from tenantguard.policies.podsecurity import LevelVersion, policy_for, select
+from tenantguard.policies.registry import RULES, mutators_for, rules_for
 from tenantguard.policies.request import Operation, Request
-from tenantguard.policies.rule import Mutator, Rule
+from tenantguard.policies.rule import Check, Mutator, Rule
 from tenantguard.policies.settings import Settings
 from tenantguard.policies.subjects import Subject
 from tenantguard.policies.tenancy import Tenant
@@ -110,11 +112,15 @@ def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
     platform_own = _is_managed(subject, settings) and ctx.platform_owns(subject.labels)
     found: list[Violation] = []
     waived: list[Violation] = []
+    pod_security = _pod_security_checks(policy_for(ctx.tenant, settings))
     for rule in _rules(subject.kind):
         if operation not in rule.operations or (platform_own and not rule.guards_managed):
             continue
+        check = rule.check if rule.level is None else pod_security.get(rule.id)
+        if check is None:  # a pod-security rule that the tenant's level and version do not include
+            continue
         mode: Mode | None = None
-        for f in rule.check(subject, ctx):
+        for f in check(subject, ctx):
             mode = mode or settings.mode_for(rule.id, rule.category, rule.severity)
             v = Violation(
                 rule=rule.id,
@@ -137,6 +143,12 @@ def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
 @lru_cache(maxsize=256)
 def _rules(kind: str) -> tuple[Rule, ...]:
     return rules_for(kind)
+
+
+@lru_cache(maxsize=64)
+def _pod_security_checks(policy: LevelVersion | None) -> Mapping[str, Check]:
+    """The pod-security rules a tenant's level and version run, with their functions; none without a tenant."""
+    return {} if policy is None else select(RULES, policy)
 
 
 @lru_cache(maxsize=256)

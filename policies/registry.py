@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 
 from tenantguard.policies.model import Category
+from tenantguard.policies.podsecurity import problems as level_problems
 from tenantguard.policies.rule import Mutator, Rule
 from tenantguard.policies.rules import gpu, mtls, network, podsecurity, rbac, serving, tenancy
 from tenantguard.policies.subjects import POD_TEMPLATE_KINDS
@@ -32,6 +33,7 @@ _PREFIX = {
 
 def _validate(rules: tuple[Rule, ...]) -> None:
     seen: set[str] = set()
+    levels = {r.id: r.level for r in rules}
     for rule in rules:
         m = _ID.match(rule.id)
         problems = []
@@ -45,6 +47,9 @@ def _validate(rules: tuple[Rule, ...]) -> None:
             problems.append("needs title, slug, why and fix")
         if not rule.allowed or not rule.denied:
             problems.append("needs allowed and denied examples")
+        if rule.level is not None and rule.category is not Category.POD_SECURITY:
+            problems.append("only pod-security rules have a Pod Security level")
+        problems += level_problems(rule, levels)
         if problems:
             raise RuntimeError(f"rule {rule.id}: " + ", ".join(problems))
         seen.add(rule.id)

@@ -3,6 +3,10 @@
 A rule is a pure check over the object (`Subject`) and what is known around it (`Context`); it yields a
 Finding for every offender. A mutator returns JSON Patch operations. Both declare the kinds they apply to,
 and a rule the operations it judges (CREATE and UPDATE unless it guards deletions too).
+
+A pod-security rule also carries its Pod Security level and its versions, as PSA's checks do: the engine
+runs it for tenants whose level includes it, with the function of the tenant's pinned version
+(`policies.podsecurity`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Obj, Patch, Severity
+from tenantguard.policies.podsecurity import Level, Version
 from tenantguard.policies.request import Operation
 from tenantguard.policies.subjects import Subject
 
@@ -34,6 +39,16 @@ class Example:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class VersionedCheck:
+    """One version of a pod-security check (PSA's VersionedCheck): `check` applies from Kubernetes `since`
+    until the rule's next version; `overrides` names the baseline rules it replaces at restricted."""
+
+    since: Version
+    check: Check
+    overrides: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Rule:
     id: str
     slug: str
@@ -52,6 +67,10 @@ class Rule:
     allowed: tuple[Example, ...] = ()
     denied: tuple[Example, ...] = ()
     doc: str = ""
+    # Pod Security Standards rules only: the level whose tenants it judges, and its versions, oldest first
+    # (`check` is the last one's function: what an unpinned tenant gets).
+    level: Level | None = None
+    versions: tuple[VersionedCheck, ...] = ()
 
     @property
     def anchor(self) -> str:

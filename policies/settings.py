@@ -13,6 +13,7 @@ import yaml
 
 from tenantguard.policies.mig_profiles import DEFAULT_MIG_PROFILES
 from tenantguard.policies.model import Category, Mode, Severity
+from tenantguard.policies.podsecurity import LATEST, VERSION_PATTERN, Version, parse_version
 from tenantguard.policies.schema import validate
 
 _MODE = {"type": "string", "enum": [m.value for m in Mode]}
@@ -86,6 +87,7 @@ SETTINGS_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "podSecurityVersion": {"type": "string", "pattern": VERSION_PATTERN},
     },
 }
 
@@ -177,6 +179,8 @@ class Settings:
         {"system:serviceaccount:tenantguard-system:tenantguard", "system:kube-controller-manager"}
     )
     platform_groups: frozenset[str] = frozenset({"system:masters", "system:serviceaccounts:kube-system"})
+    # Pod Security version for Tenants that pin none (PSA's AdmissionConfiguration default enforce-version).
+    pod_security_version: Version = LATEST
 
     def is_platform(self, username: str, groups: Iterable[str]) -> bool:
         return username in self.platform_users or not self.platform_groups.isdisjoint(groups)
@@ -256,6 +260,9 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
         else d.model_volume_sources,
         platform_users=frozenset(raw.get("platformUsers", d.platform_users)),
         platform_groups=frozenset(raw.get("platformGroups", d.platform_groups)),
+        pod_security_version=parse_version(raw["podSecurityVersion"])
+        if "podSecurityVersion" in raw
+        else d.pod_security_version,
     )
 
 
@@ -291,4 +298,9 @@ def _semantic_problems(raw: Mapping[str, Any]) -> list[str]:
             re.compile(m["product"])
         except re.error as err:
             problems.append(f"migProfiles[{i}].product: not a regular expression ({err})")
+    if "podSecurityVersion" in raw:
+        try:
+            parse_version(raw["podSecurityVersion"])
+        except ValueError as err:
+            problems.append(f"podSecurityVersion: {err}")
     return problems

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tenantguard.policies.hostnames import normalise
+from tenantguard.policies.podsecurity import Level, Version, parse_version
 from tenantguard.policies.schema import validate
 from tenantguard.policies.tenant_schema import TENANT_SCHEMA
 
@@ -40,7 +41,8 @@ class Tenant:
     namespaces: tuple[str, ...]
     owners: tuple[RbacSubject, ...] = ()
     members: tuple[RbacSubject, ...] = ()
-    pod_security: str = "restricted"
+    pod_security: Level = Level.RESTRICTED
+    pod_security_version: Version | None = None  # None: the settings' podSecurityVersion
     pod_security_defaults: bool = False
     gpu: GpuAllowance | None = None
     ingress_from: tuple[str, ...] = ()
@@ -59,6 +61,12 @@ def parse_tenant(obj: Mapping[str, Any]) -> Tenant:
     """Validate a Tenant object against the CRD schema and convert it; raise TenantError otherwise."""
     name = str((obj.get("metadata") or {}).get("name") or "<unnamed>") if isinstance(obj, Mapping) else "<?>"
     problems = validate(obj, TENANT_SCHEMA)
+    version: Version | None = None
+    if not problems and "podSecurityVersion" in obj["spec"]:
+        try:  # the schema's pattern lets a trailing newline through (Python's `$`), the parser does not
+            version = parse_version(obj["spec"]["podSecurityVersion"])
+        except ValueError as err:
+            problems.append(f"spec.podSecurityVersion: {err}")
     if problems:
         raise TenantError(name, problems)
     spec = obj["spec"]
@@ -72,7 +80,8 @@ def parse_tenant(obj: Mapping[str, Any]) -> Tenant:
         namespaces=tuple(spec.get("namespaces", ())),
         owners=tuple(_subject(s) for s in spec.get("owners", ())),
         members=tuple(_subject(s) for s in spec.get("members", ())),
-        pod_security=spec.get("podSecurity", "restricted"),
+        pod_security=Level(spec.get("podSecurity", "restricted")),
+        pod_security_version=version,
         pod_security_defaults=bool(spec.get("podSecurityDefaults", False)),
         gpu=None
         if gpu is None

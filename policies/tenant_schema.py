@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tenantguard.policies.hostnames import MAX_LENGTH, PATTERN
+from tenantguard.policies.podsecurity import VERSION_PATTERN
 
 GROUP = "tenantguard.io"
 VERSION = "v1alpha1"
@@ -52,6 +53,13 @@ SPEC_SCHEMA: dict[str, Any] = {
             "enum": ["baseline", "restricted"],
             "default": "restricted",
             "description": "Pod Security Standards level enforced on the tenant's pods.",
+        },
+        "podSecurityVersion": {
+            "type": "string",
+            "pattern": VERSION_PATTERN,
+            "description": "Kubernetes version of the Pod Security checks, like PSA's enforce-version: "
+            '"latest" or "v1.N" (a version newer than the checks know behaves as latest). Absent: the '
+            "settings' podSecurityVersion (default latest).",
         },
         "podSecurityDefaults": {
             "type": "boolean",

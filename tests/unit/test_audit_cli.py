@@ -17,11 +17,12 @@ NOW = "2026-11-27T12:00:00Z"
 def _snapshot(tmp_path: Path, *, bad_pod: bool, tenants_inside: bool = True) -> Path:
     snap = tmp_path / "snap"
     snap.mkdir()
-    ns = {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {"name": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}},
+    labels = {  # as admitted through the webhook (PSS020-M)
+        "tenantguard.io/tenant": "acme",
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
     }
+    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "acme-prod", "labels": labels}}
     items = [ns, pod("acme-prod", "ok")]
     if bad_pod:
         items.append(pod("acme-prod", "root", hostNetwork=True))

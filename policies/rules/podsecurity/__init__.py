@@ -1,9 +1,14 @@
 """pod-security: the Pod Security Standards as Kubernetes' Pod Security Admission decides them.
 
-One rule per PSA check, in PSA's order, slug = PSA check ID. Baseline checks (PSS001-PSS012) apply to
-tenants with `podSecurity: baseline` or `restricted`; restricted checks (PSS013-PSS019) to `restricted`
-only. Like PSA, `restricted` skips the baseline checks a restricted one overrides (PSS004, PSS005,
-PSS009, PSS010). PSS-M fills in secure defaults for tenants that opt in.
+One rule per PSA check, in PSA's order, slug = PSA check ID, each declaring its level, its versions and
+the baseline checks it overrides (`Rule.level`, `Rule.versions`); `policies.podsecurity` selects. Baseline
+checks (PSS001-PSS012) apply to tenants with `podSecurity: baseline` or `restricted`; restricted checks
+(PSS013-PSS019) to `restricted` only. Like PSA, `restricted` skips the baseline checks a restricted one
+overrides (PSS004, PSS005, PSS009, PSS010), from the version the override starts. The Tenant's
+`podSecurityVersion` pins the version, as PSA's `enforce-version` label does.
+
+PSS020 keeps kube-apiserver's own Pod Security Admission labels on tenant namespaces (defence in depth);
+PSS020-M sets them. PSS-M fills in secure defaults for tenants that opt in.
 """
 
 from tenantguard.policies.rule import Mutator, Rule
@@ -28,6 +33,7 @@ from tenantguard.policies.rules.podsecurity import (
     pss017_seccomp_profile_restricted,
     pss018_capabilities_restricted,
     pss019_proc_mount_restricted,
+    pss020_namespace_pod_security_labels,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -50,5 +56,6 @@ RULES: tuple[Rule, ...] = (
     pss017_seccomp_profile_restricted.RULE,
     pss018_capabilities_restricted.RULE,
     pss019_proc_mount_restricted.RULE,
+    pss020_namespace_pod_security_labels.RULE,
 )
-MUTATORS: tuple[Mutator, ...] = (defaults.MUTATOR,)
+MUTATORS: tuple[Mutator, ...] = (defaults.MUTATOR, pss020_namespace_pod_security_labels.MUTATOR)

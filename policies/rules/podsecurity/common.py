@@ -1,8 +1,10 @@
-"""What the pod-security rules share: which level a tenant enforces and PSA's way of naming things.
+"""What the pod-security rules share: PSA's way of reading pod specs and of naming things.
 
-The rules mirror Kubernetes' Pod Security Admission (k8s.io/pod-security-admission, policy/) at its
-latest policy version (v1.37): same check IDs, same decisions, same reasons and details. PSA reports
+The rules mirror Kubernetes' Pod Security Admission (k8s.io/pod-security-admission, policy/) up to policy
+version v1.37: same check IDs, levels and versions, same decisions, same reasons and details. PSA reports
 one result per check; these rules report every offending field, each with PSA's `reason (detail)`.
+Which rules run, and which version of each, is data on the rules (`Rule.level`, `Rule.versions`) that
+the engine reads (`policies.podsecurity`): no check here looks at the tenant.
 """
 
 from __future__ import annotations
@@ -10,26 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from tenantguard.policies.context import Context
 from tenantguard.policies.model import Obj
 from tenantguard.policies.paths import Path
-from tenantguard.policies.subjects import PodTemplate
+from tenantguard.policies.subjects import PodTemplate, Subject
 from tenantguard.policies.visit import ContainerRef, containers
-
-BASELINE = "baseline"
-RESTRICTED = "restricted"
-_RANK = {BASELINE: 1, RESTRICTED: 2}
-
-
-def enforced(ctx: Context, level: str) -> bool:
-    """True when the tenant's podSecurity level includes checks of `level` (restricted includes baseline)."""
-    tenant = ctx.tenant
-    return tenant is not None and _RANK.get(tenant.pod_security, 0) >= _RANK[level]
-
-
-def enforced_exactly(ctx: Context, level: str) -> bool:
-    """For baseline checks that a restricted check overrides in PSA: they run only at their own level."""
-    return ctx.tenant is not None and ctx.tenant.pod_security == level
 
 
 def obj(value: Any) -> Obj:
@@ -54,6 +40,14 @@ def is_windows(pod: PodTemplate) -> bool:
 def in_user_namespace(pod: PodTemplate) -> bool:
     """`spec.hostUsers: false` — PSA v1.35+ relaxes runAsNonRoot, runAsUser and baseline procMount."""
     return pod.spec.get("hostUsers") is False
+
+
+def pod_annotations(subject: Subject, pod: PodTemplate) -> tuple[Path, dict[str, object]]:
+    """The pod's annotations and their path; inline pod specs (KServe) take the object's, which the
+    operator copies to its pods."""
+    if pod.meta_path is None:
+        return ("metadata", "annotations"), obj(subject.metadata.get("annotations"))
+    return (*pod.meta_path, "annotations"), obj(obj(pod.meta).get("annotations"))
 
 
 def all_containers(pod: PodTemplate) -> Iterator[ContainerRef]:

@@ -1,4 +1,4 @@
-"""Small builders for the pod-security rules' allowed/denied examples (tenant `acme`, restricted)."""
+"""Small builders for the pod-security rules' allowed/denied examples (tenant `acme`, restricted, latest)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,12 @@ from typing import Any
 from tenantguard.policies.model import Obj
 
 BASELINE_TENANT: dict[str, Any] = {"podSecurity": "baseline"}
+
+
+def pinned(version: str, tenant: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A tenant spec override pinning the Pod Security version (`podSecurityVersion`, PSA's enforce-version)."""
+    return {**(tenant or {}), "podSecurityVersion": version}
+
 
 _RESTRICTED_SC: dict[str, Any] = {
     "allowPrivilegeEscalation": False,

@@ -17,13 +17,12 @@ from collections.abc import Iterator
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
-from tenantguard.policies.rule import Example, Rule
+from tenantguard.policies.podsecurity import Level, v1
+from tenantguard.policies.rule import Example, Rule, VersionedCheck
 from tenantguard.policies.rules.podsecurity.common import (
-    BASELINE,
     all_containers,
     container,
     container_security_context,
-    enforced,
     obj,
     pod_sc_path,
     pod_security_context,
@@ -35,9 +34,7 @@ from tenantguard.policies.subjects import Subject
 REASON = "hostProcess"
 
 
-def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
-    if not enforced(ctx, BASELINE):
-        return
+def check_v1_0(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod in subject.pods:
         if obj(pod_security_context(pod).get("windowsOptions")).get("hostProcess") is True:
             yield Finding(
@@ -63,7 +60,9 @@ RULE = Rule(
     pod_templates=True,
     fix="remove securityContext.windowsOptions.hostProcess or set it to false",
     why="A HostProcess container runs on the node itself, outside every isolation boundary between tenants.",
-    check=check,
+    check=check_v1_0,
+    level=Level.BASELINE,
+    versions=(VersionedCheck(since=v1(0), check=check_v1_0),),
     doc=__doc__ or "",
     allowed=(
         Example(object=example_pod(securityContext={"windowsOptions": {"hostProcess": False}}, **_WINDOWS)),

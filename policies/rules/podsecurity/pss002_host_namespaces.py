@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
-from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.podsecurity.common import BASELINE, enforced
+from tenantguard.policies.podsecurity import Level, v1
+from tenantguard.policies.rule import Example, Rule, VersionedCheck
 from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod
 from tenantguard.policies.subjects import Subject
 
@@ -27,9 +27,7 @@ REASON = "host namespaces"
 FIELDS = ("hostNetwork", "hostPID", "hostIPC")
 
 
-def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
-    if not enforced(ctx, BASELINE):
-        return
+def check_v1_0(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod in subject.pods:
         for field in FIELDS:
             if pod.spec.get(field) is True:
@@ -45,7 +43,9 @@ RULE = Rule(
     pod_templates=True,
     fix="remove hostNetwork, hostPID and hostIPC from the pod spec (or set them to false)",
     why="Host namespaces expose every process, socket and shared-memory segment on the node to the pod.",
-    check=check,
+    check=check_v1_0,
+    level=Level.BASELINE,
+    versions=(VersionedCheck(since=v1(0), check=check_v1_0),),
     doc=__doc__ or "",
     allowed=(
         Example(object=example_pod(hostNetwork=False, hostPID=False, hostIPC=False)),

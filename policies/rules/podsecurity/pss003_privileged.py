@@ -17,24 +17,16 @@ from collections.abc import Iterator
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
-from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.podsecurity.common import (
-    BASELINE,
-    all_containers,
-    container,
-    container_security_context,
-    enforced,
-    sc_path,
-)
+from tenantguard.policies.podsecurity import Level, v1
+from tenantguard.policies.rule import Example, Rule, VersionedCheck
+from tenantguard.policies.rules.podsecurity.common import all_containers, container, container_security_context, sc_path
 from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
 from tenantguard.policies.subjects import Subject
 
 REASON = "privileged"
 
 
-def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
-    if not enforced(ctx, BASELINE):
-        return
+def check_v1_0(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod in subject.pods:
         for ref in all_containers(pod):
             if container_security_context(ref).get("privileged") is True:
@@ -53,7 +45,9 @@ RULE = Rule(
     pod_templates=True,
     fix="remove securityContext.privileged or set it to false; request GPUs through nvidia.com/gpu instead",
     why="A privileged container holds every device and capability of the node and can escape to it.",
-    check=check,
+    check=check_v1_0,
+    level=Level.BASELINE,
+    versions=(VersionedCheck(since=v1(0), check=check_v1_0),),
     doc=__doc__ or "",
     allowed=(
         Example(object=example_pod(restricted_container(privileged=False))),

@@ -21,13 +21,12 @@ from collections.abc import Iterator
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
-from tenantguard.policies.rule import Example, Rule
+from tenantguard.policies.podsecurity import Level, v1
+from tenantguard.policies.rule import Example, Rule, VersionedCheck
 from tenantguard.policies.rules.podsecurity.common import (
-    BASELINE,
     all_containers,
     container,
     container_security_context,
-    enforced_exactly,
     obj,
     quote,
     sc_path,
@@ -42,9 +41,7 @@ ALLOWED = frozenset({
 })  # fmt: skip
 
 
-def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
-    if not enforced_exactly(ctx, BASELINE):
-        return
+def check_v1_0(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod in subject.pods:
         for ref in all_containers(pod):
             added = obj(container_security_context(ref).get("capabilities")).get("add")
@@ -66,7 +63,9 @@ RULE = Rule(
     pod_templates=True,
     fix="remove capabilities other than the baseline default set from securityContext.capabilities.add",
     why="Capabilities such as NET_RAW or SYS_ADMIN let a pod sniff node traffic or escape its container.",
-    check=check,
+    check=check_v1_0,
+    level=Level.BASELINE,
+    versions=(VersionedCheck(since=v1(0), check=check_v1_0),),
     doc=__doc__ or "",
     allowed=(
         Example(

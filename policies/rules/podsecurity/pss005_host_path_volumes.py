@@ -19,17 +19,16 @@ from collections.abc import Iterator
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
-from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.podsecurity.common import BASELINE, enforced_exactly, quote
+from tenantguard.policies.podsecurity import Level, v1
+from tenantguard.policies.rule import Example, Rule, VersionedCheck
+from tenantguard.policies.rules.podsecurity.common import quote
 from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod
 from tenantguard.policies.subjects import Subject
 
 REASON = "hostPath volumes"
 
 
-def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
-    if not enforced_exactly(ctx, BASELINE):
-        return
+def check_v1_0(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod in subject.pods:
         volumes = pod.spec.get("volumes")
         for i, volume in enumerate(volumes if isinstance(volumes, list) else ()):
@@ -49,7 +48,9 @@ RULE = Rule(
     pod_templates=True,
     fix="replace the hostPath volume with a persistentVolumeClaim, emptyDir or ephemeral volume",
     why="A hostPath volume reads the node's disk, with other tenants' data and the kubelet's credentials.",
-    check=check,
+    check=check_v1_0,
+    level=Level.BASELINE,
+    versions=(VersionedCheck(since=v1(0), check=check_v1_0),),
     doc=__doc__ or "",
     allowed=(Example(object=example_pod(volumes=[{"name": "cache", "emptyDir": {}}]), tenant=BASELINE_TENANT),),
     denied=(

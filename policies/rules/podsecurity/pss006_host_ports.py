@@ -16,17 +16,16 @@ from collections.abc import Iterator
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
-from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.podsecurity.common import BASELINE, all_containers, container, enforced
+from tenantguard.policies.podsecurity import Level, v1
+from tenantguard.policies.rule import Example, Rule, VersionedCheck
+from tenantguard.policies.rules.podsecurity.common import all_containers, container
 from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
 from tenantguard.policies.subjects import Subject
 
 REASON = "hostPort"
 
 
-def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
-    if not enforced(ctx, BASELINE):
-        return
+def check_v1_0(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod in subject.pods:
         for ref in all_containers(pod):
             ports = ref.container.get("ports")
@@ -48,7 +47,9 @@ RULE = Rule(
     pod_templates=True,
     fix="remove hostPort from the container ports; expose the pod through a Service and the gateway",
     why="A host port publishes the pod on the node's address, around the gateway, NetworkPolicies and mTLS.",
-    check=check,
+    check=check_v1_0,
+    level=Level.BASELINE,
+    versions=(VersionedCheck(since=v1(0), check=check_v1_0),),
     doc=__doc__ or "",
     allowed=(
         Example(

@@ -18,22 +18,21 @@ from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Severity
-from tenantguard.policies.paths import Path, dotted
-from tenantguard.policies.rule import Example, Rule
+from tenantguard.policies.paths import dotted
+from tenantguard.policies.podsecurity import Level, v1
+from tenantguard.policies.rule import Example, Rule, VersionedCheck
 from tenantguard.policies.rules.podsecurity.common import (
-    BASELINE,
     all_containers,
     container,
     container_security_context,
-    enforced,
-    obj,
+    pod_annotations,
     pod_sc_path,
     pod_security_context,
     quote,
     sc_path,
 )
 from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
-from tenantguard.policies.subjects import PodTemplate, Subject
+from tenantguard.policies.subjects import Subject
 
 REASON = "forbidden AppArmor profile"
 ALLOWED_TYPES = frozenset({"RuntimeDefault", "Localhost"})
@@ -44,16 +43,7 @@ def _allowed_annotation(value: object) -> bool:
     return value in ("", "runtime/default") or (isinstance(value, str) and value.startswith("localhost/"))
 
 
-def _annotations(subject: Subject, pod: PodTemplate) -> tuple[Path, dict[str, object]]:
-    """The pod's metadata; inline pod specs (KServe) take the object's, which the operator copies to pods."""
-    if pod.meta_path is None:
-        return ("metadata", "annotations"), obj(subject.metadata.get("annotations"))
-    return (*pod.meta_path, "annotations"), obj(obj(pod.meta).get("annotations"))
-
-
-def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
-    if not enforced(ctx, BASELINE):
-        return
+def check_v1_0(subject: Subject, ctx: Context) -> Iterator[Finding]:
     detail = "must not set AppArmor profile type to"
     for pod in subject.pods:
         profile = pod_security_context(pod).get("appArmorProfile")
@@ -69,7 +59,7 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
                     path=dotted(sc_path(ref, "appArmorProfile", "type")),
                     message=f"{REASON} ({container(ref)} {detail} {quote(profile.get('type', ''))})",
                 )
-        path, annotations = _annotations(subject, pod)
+        path, annotations = pod_annotations(subject, pod)
         for key, value in sorted(annotations.items()):
             if key.startswith(ANNOTATION_PREFIX) and not _allowed_annotation(value):
                 yield Finding(path=dotted((*path, key)), message=f'{REASON} (annotation {detail} {key}="{value}")')
@@ -86,7 +76,9 @@ RULE = Rule(
     pod_templates=True,
     fix="remove the AppArmor profile or set its type to RuntimeDefault or Localhost",
     why="An Unconfined AppArmor profile drops the rails that keep a compromised container off the host.",
-    check=check,
+    check=check_v1_0,
+    level=Level.BASELINE,
+    versions=(VersionedCheck(since=v1(0), check=check_v1_0),),
     doc=__doc__ or "",
     allowed=(
         Example(

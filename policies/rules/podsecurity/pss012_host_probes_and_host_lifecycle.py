@@ -1,9 +1,11 @@
 """PSS012 hostProbesAndHostLifecycle — probes and lifecycle hooks target the pod, not another host.
 
-What it checks (PSA baseline check `hostProbesAndHostLifecycle`, v1.34): `host` under `httpGet` and
+What it checks (PSA baseline check `hostProbesAndHostLifecycle`): `host` under `httpGet` and
 `tcpSocket` of `livenessProbe`, `readinessProbe`, `startupProbe`, `lifecycle.postStart` and
 `lifecycle.preStop`, on every container, init container and ephemeral container.
 Allowed values: undefined, "".
+
+Versions: v1.34 is its first; a tenant pinned to an earlier version is not judged by it.
 
 Why it matters: the kubelet runs probes from the node, so a probe with a `host` makes the node's network
 identity call any address — another tenant's model endpoint or a node-local service — around every
@@ -19,9 +21,15 @@ from collections.abc import Iterator
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Obj, Severity
 from tenantguard.policies.paths import dotted
-from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.podsecurity.common import BASELINE, all_containers, container, enforced, obj, quote
-from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tenantguard.policies.podsecurity import Level, v1
+from tenantguard.policies.rule import Example, Rule, VersionedCheck
+from tenantguard.policies.rules.podsecurity.common import all_containers, container, obj, quote
+from tenantguard.policies.rules.podsecurity.examples import (
+    BASELINE_TENANT,
+    example_pod,
+    pinned,
+    restricted_container,
+)
 from tenantguard.policies.subjects import Subject
 
 REASON = "probe or lifecycle host"
@@ -31,9 +39,7 @@ HANDLERS = ("httpGet", "tcpSocket")
 _WHERE_HOSTS_HIDE = frozenset((*PROBES, "lifecycle"))  # the container fields a host can hide in
 
 
-def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
-    if not enforced(ctx, BASELINE):
-        return
+def check_v1_34(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod in subject.pods:
         for ref in all_containers(pod):
             if _WHERE_HOSTS_HIDE.isdisjoint(ref.container):  # no probe and no hook: nothing to look at
@@ -66,13 +72,20 @@ RULE = Rule(
     pod_templates=True,
     fix="remove host from the probe's or lifecycle hook's httpGet/tcpSocket; the kubelet uses the pod IP",
     why="Probes run from the node; a host lets a pod make the node call any address, around NetworkPolicies.",
-    check=check,
+    check=check_v1_34,
+    level=Level.BASELINE,
+    versions=(VersionedCheck(since=v1(34), check=check_v1_34),),
     doc=__doc__ or "",
     allowed=(
         Example(object=example_pod(restricted_container() | {"readinessProbe": _probe("")})),
         Example(
             object=example_pod(restricted_container() | {"livenessProbe": {"tcpSocket": {"port": 8000}}}),
             tenant=BASELINE_TENANT,
+        ),
+        Example(
+            object=example_pod(restricted_container() | {"readinessProbe": _probe("10.0.0.1")}),
+            tenant=pinned("v1.33"),
+            note="not judged before v1.34",
         ),
     ),
     denied=(

@@ -20,8 +20,9 @@ from collections.abc import Iterator
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
-from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.podsecurity.common import RESTRICTED, enforced, quote
+from tenantguard.policies.podsecurity import Level, v1
+from tenantguard.policies.rule import Example, Rule, VersionedCheck
+from tenantguard.policies.rules.podsecurity.common import quote
 from tenantguard.policies.rules.podsecurity.examples import example_pod
 from tenantguard.policies.subjects import Subject
 
@@ -55,9 +56,7 @@ def volume_type(volume: dict[str, object]) -> str | None:
     return next((t for t in RESTRICTED_TYPES if t in sources), "unknown")
 
 
-def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
-    if not enforced(ctx, RESTRICTED):
-        return
+def check_v1_0(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod in subject.pods:
         volumes = pod.spec.get("volumes")
         for i, volume in enumerate(volumes if isinstance(volumes, list) else ()):
@@ -80,7 +79,9 @@ RULE = Rule(
     fix="mount storage through a persistentVolumeClaim, csi or ephemeral volume; keep configMap, secret, "
     "emptyDir, projected, downwardAPI and image volumes",
     why="Inline host and network volumes bypass the PersistentVolume layer keeping tenants' storage apart.",
-    check=check,
+    check=check_v1_0,
+    level=Level.RESTRICTED,
+    versions=(VersionedCheck(since=v1(0), check=check_v1_0, overrides=frozenset({"PSS005"})),),
     doc=__doc__ or "",
     allowed=(
         Example(

@@ -8,7 +8,7 @@ import pytest
 
 from tenantguard.policies.model import Violation
 from tenantguard.policies.rule import Example
-from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, pinned, restricted_container
 from tests.support.fixtures import judge
 
 RULE = "PSS008"
@@ -52,3 +52,21 @@ def test_every_offence_is_reported() -> None:
     opts = {"type": "spc_t", "user": "u", "role": "r"}
     obj = example_pod(initContainers=[restricted_container("init", seLinuxOptions=opts)])
     assert [v.path.rsplit(".", 1)[1] for v in fired(obj)] == ["type", "user", "role"]
+
+
+# Versions: v1.0, then v1.31 allows container_engine_t.
+@pytest.mark.parametrize(("version", "count"), [("v1.30", 1), ("v1.31", 0), ("latest", 0)])
+def test_container_engine_t_is_allowed_from_v1_31(version: str, count: int) -> None:
+    obj = example_pod(restricted_container(seLinuxOptions={"type": "container_engine_t"}))
+    found = fired(obj, pinned(version, BASELINE_TENANT))
+    assert len(found) == count
+    if found:
+        assert found[0].path == "spec.containers[0].securityContext.seLinuxOptions.type"
+        assert found[0].message == (
+            'seLinuxOptions (container "app" set forbidden securityContext.seLinuxOptions: type "container_engine_t")'
+        )
+
+
+def test_other_types_are_judged_alike_before_v1_31() -> None:
+    obj = example_pod(securityContext={"seLinuxOptions": {"type": "container_t", "user": "system_u"}})
+    assert [v.path for v in fired(obj, pinned("v1.30"))] == ["spec.securityContext.seLinuxOptions.user"]

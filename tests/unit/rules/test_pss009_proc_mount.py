@@ -8,7 +8,7 @@ import pytest
 
 from tenantguard.policies.model import Violation
 from tenantguard.policies.rule import Example
-from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, pinned, restricted_container
 from tests.support.fixtures import judge
 
 RULE = "PSS009"
@@ -44,3 +44,18 @@ def test_restricted_tenants_get_proc_mount_restricted_instead() -> None:
     obj = example_pod(restricted_container(procMount="Unmasked"))
     assert fired(obj, tenant=None) == []
     assert "PSS019" in {v.rule for v in judge(Example(object=obj)).violations}
+
+
+# Versions: v1.0 (no user-namespace exception), v1.35 (the exception; PSS019 overrides it at restricted).
+def test_user_namespace_pods_may_not_unmask_before_v1_35() -> None:
+    obj = example_pod(restricted_container(procMount="Unmasked"), hostUsers=False)
+    (v,) = fired(obj, pinned("v1.34", BASELINE_TENANT))
+    assert v.path == "spec.containers[0].securityContext.procMount"
+    assert v.message == 'procMount (container "app" must not set securityContext.procMount to "Unmasked")'
+    assert fired(obj, pinned("v1.35", BASELINE_TENANT)) == []
+
+
+def test_restricted_tenants_get_proc_mount_before_v1_35() -> None:
+    obj = example_pod(restricted_container(procMount="Unmasked"), hostUsers=False)
+    rules = {v.rule for v in judge(Example(object=obj, tenant=pinned("v1.34"))).violations}
+    assert "PSS009" in rules and "PSS019" not in rules

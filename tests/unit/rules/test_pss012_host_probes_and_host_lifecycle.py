@@ -8,7 +8,7 @@ import pytest
 
 from tenantguard.policies.model import Violation
 from tenantguard.policies.rule import Example
-from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, pinned, restricted_container
 from tests.support.fixtures import judge
 
 RULE = "PSS012"
@@ -50,3 +50,10 @@ def test_any_host_is_denied(where: tuple[str, ...], handler: str) -> None:
 def test_init_and_ephemeral_containers(field: str) -> None:
     obj = example_pod(**{field: [container_with(("startupProbe",), "httpGet", "localhost", "x")]})
     assert [v.path for v in fired(obj)] == [f"spec.{field}[0].startupProbe.httpGet.host"]
+
+
+# Versions: v1.34 is the first; before it nothing is judged.
+def test_not_judged_before_v1_34() -> None:
+    obj = example_pod(container_with(("readinessProbe",), "httpGet", "10.0.0.1"))
+    assert fired(obj, pinned("v1.33", BASELINE_TENANT)) == []
+    assert len(fired(obj, pinned("v1.34", BASELINE_TENANT))) == 1

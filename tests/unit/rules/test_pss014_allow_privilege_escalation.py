@@ -8,7 +8,7 @@ import pytest
 
 from tenantguard.policies.model import Violation
 from tenantguard.policies.rule import Example
-from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, pinned, restricted_container
 from tests.support.fixtures import judge
 
 RULE = "PSS014"
@@ -47,3 +47,17 @@ def test_linux_os_gets_no_exemption() -> None:
 
 def test_baseline_tenants_are_not_judged() -> None:
     assert fired(example_pod(restricted_container(allowPrivilegeEscalation=True)), BASELINE_TENANT) == []
+
+
+# Versions: v1.8 is the first, v1.25 exempts Windows pods.
+def test_windows_pods_are_judged_before_v1_25() -> None:
+    obj = example_pod(restricted_container(allowPrivilegeEscalation=None), os={"name": "windows"})
+    (v,) = fired(obj, pinned("v1.24"))
+    assert v.path == "spec.containers[0].securityContext.allowPrivilegeEscalation"
+    assert fired(obj, pinned("v1.25")) == []
+
+
+def test_not_judged_before_v1_8() -> None:
+    obj = example_pod(restricted_container(allowPrivilegeEscalation=True))
+    assert fired(obj, pinned("v1.7")) == []
+    assert len(fired(obj, pinned("v1.8"))) == 1

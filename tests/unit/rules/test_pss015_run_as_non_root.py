@@ -8,7 +8,7 @@ import pytest
 
 from tenantguard.policies.model import Violation
 from tenantguard.policies.rule import Example
-from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, pinned, restricted_container
 from tests.support.fixtures import judge
 
 RULE = "PSS015"
@@ -69,3 +69,15 @@ def test_windows_pods_are_not_exempt() -> None:
 
 def test_baseline_tenants_are_not_judged() -> None:
     assert fired(case(None, False), BASELINE_TENANT) == []
+
+
+# Versions: v1.0, then v1.35 exempts pods in a user namespace.
+def test_user_namespace_pods_are_judged_before_v1_35() -> None:
+    obj = example_pod(restricted_container(runAsNonRoot=False), hostUsers=False)
+    (v,) = fired(obj, pinned("v1.34"))
+    assert v.message == 'runAsNonRoot != true (container "app" must not set securityContext.runAsNonRoot=false)'
+    assert fired(obj, pinned("v1.35")) == []
+
+
+def test_judged_from_v1_0() -> None:
+    assert len(fired(example_pod(restricted_container(runAsNonRoot=None)), pinned("v1.0"))) == 1

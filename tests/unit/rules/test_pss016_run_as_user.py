@@ -8,7 +8,7 @@ import pytest
 
 from tenantguard.policies.model import Violation
 from tenantguard.policies.rule import Example
-from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, pinned, restricted_container
 from tests.support.fixtures import judge
 
 RULE = "PSS016"
@@ -50,3 +50,17 @@ def test_user_namespace_pods_are_exempt() -> None:
 
 def test_baseline_tenants_are_not_judged() -> None:
     assert fired(example_pod(securityContext={"runAsUser": 0}), BASELINE_TENANT) == []
+
+
+# Versions: v1.23 is the first, v1.35 exempts pods in a user namespace.
+def test_user_namespace_pods_are_judged_before_v1_35() -> None:
+    obj = example_pod(restricted_container(runAsUser=0), hostUsers=False)
+    (v,) = fired(obj, pinned("v1.34"))
+    assert v.message == 'runAsUser=0 (container "app" must not set runAsUser=0)'
+    assert fired(obj, pinned("v1.35")) == []
+
+
+def test_not_judged_before_v1_23() -> None:
+    obj = example_pod(securityContext={"runAsUser": 0})
+    assert fired(obj, pinned("v1.22")) == []
+    assert len(fired(obj, pinned("v1.23"))) == 1

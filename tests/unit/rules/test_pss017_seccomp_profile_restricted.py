@@ -8,7 +8,7 @@ import pytest
 
 from tenantguard.policies.model import Violation
 from tenantguard.policies.rule import Example
-from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, pinned, restricted_container
 from tests.support.fixtures import judge
 
 RULE = "PSS017"
@@ -75,3 +75,17 @@ def test_windows_pods_are_exempt() -> None:
 
 def test_baseline_tenants_are_not_judged() -> None:
     assert fired(case(None, None), BASELINE_TENANT) == []
+
+
+# Versions: v1.19 is the first, v1.25 exempts Windows pods.
+def test_windows_pods_are_judged_before_v1_25() -> None:
+    obj = example_pod(restricted_container(seccompProfile=None), os={"name": "windows"})
+    (v,) = fired(obj, pinned("v1.24"))
+    assert v.path == "spec.containers[0].securityContext.seccompProfile.type"
+    assert fired(obj, pinned("v1.25")) == []
+
+
+def test_not_judged_before_v1_19_where_the_baseline_check_runs() -> None:
+    obj = example_pod(restricted_container(seccompProfile=None))
+    assert fired(obj, pinned("v1.18")) == []
+    assert len(fired(obj, pinned("v1.19"))) == 1

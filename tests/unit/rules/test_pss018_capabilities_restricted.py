@@ -8,7 +8,7 @@ import pytest
 
 from tenantguard.policies.model import Violation
 from tenantguard.policies.rule import Example
-from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, pinned, restricted_container
 from tests.support.fixtures import judge
 
 RULE = "PSS018"
@@ -68,3 +68,19 @@ def test_windows_pods_are_exempt() -> None:
 
 def test_baseline_tenants_are_not_judged() -> None:
     assert fired(caps(None), BASELINE_TENANT) == []
+
+
+# Versions: v1.22 is the first, v1.25 exempts Windows pods; before v1.22 PSS004 judges restricted tenants.
+def test_windows_pods_are_judged_before_v1_25() -> None:
+    obj = example_pod(restricted_container(capabilities=None), os={"name": "windows"})
+    (v,) = fired(obj, pinned("v1.24"))
+    assert v.path == "spec.containers[0].securityContext.capabilities.drop"
+    assert fired(obj, pinned("v1.25")) == []
+
+
+def test_capabilities_baseline_judges_restricted_tenants_before_v1_22() -> None:
+    obj = example_pod(restricted_container(capabilities={"add": ["NET_RAW"]}))
+    rules = {v.rule for v in judge(Example(object=obj, tenant=pinned("v1.21"))).violations}
+    assert "PSS004" in rules and RULE not in rules
+    rules = {v.rule for v in judge(Example(object=obj, tenant=pinned("v1.22"))).violations}
+    assert "PSS004" not in rules and RULE in rules

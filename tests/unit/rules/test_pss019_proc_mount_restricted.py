@@ -8,7 +8,7 @@ import pytest
 
 from tenantguard.policies.model import Violation
 from tenantguard.policies.rule import Example
-from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, restricted_container
+from tenantguard.policies.rules.podsecurity.examples import BASELINE_TENANT, example_pod, pinned, restricted_container
 from tests.support.fixtures import judge
 
 RULE = "PSS019"
@@ -34,3 +34,10 @@ def test_unmasked_is_denied_even_in_a_user_namespace(host_users: bool | None, fi
 
 def test_baseline_tenants_get_the_baseline_check_instead() -> None:
     assert fired(example_pod(restricted_container(procMount="Unmasked")), BASELINE_TENANT) == []
+
+
+# Versions: v1.35 is the first; before it PSS009 (then without a user-namespace exception) judges restricted.
+def test_not_judged_before_v1_35() -> None:
+    obj = example_pod(restricted_container(procMount="Unmasked"), hostUsers=False)
+    assert fired(obj, pinned("v1.34")) == []
+    assert len(fired(obj, pinned("v1.35"))) == 1
