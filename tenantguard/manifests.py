@@ -102,16 +102,35 @@ def parse(text: str, file: str) -> Iterator[Manifest | InputError]:
             yield InputError(file=file, line=line, message=f"invalid YAML: {err}")
             continue
         except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-            where = line + (mark.line if mark is not None else 0)
-            problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-            yield InputError(file=file, line=where, message=f"invalid YAML: {problem}")
+            where, message = yaml_problem(err, line)
+            yield InputError(file=file, line=where, message=message)
             continue
         yield from _objects(data, file, line, doc)
 
 
 class DuplicateKey(ValueError):
     pass
+
+
+def yaml_problem(err: yaml.YAMLError, first_line: int = 1) -> tuple[int, str]:
+    """(line, message) of a YAML error in a document starting at `first_line`.
+
+    The line is where the problem starts, not where the parser gave up: a missing closing quote or bracket
+    is noticed lines later (often at the end of the file), and the parser's context mark points back at
+    the opening one. Only a block mapping or sequence context is too coarse (it marks the enclosing block's
+    first line), so there the problem mark is nearer.
+    """
+    context = getattr(err, "context", None) or ""
+    context_mark = getattr(err, "context_mark", None)
+    problem_mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    coarse = context.startswith("while parsing a block")
+    mark = problem_mark if coarse or context_mark is None else context_mark
+    where = first_line + (mark.line if mark is not None else 0)
+    message = f"invalid YAML: {context}: {problem}" if context else f"invalid YAML: {problem}"
+    if problem_mark is not None and mark is not problem_mark and problem_mark.line != mark.line:
+        message += f" (parser stopped at line {first_line + problem_mark.line})"
+    return where, message
 
 
 def load_document(doc: str) -> Any:
