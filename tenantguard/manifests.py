@@ -64,6 +64,8 @@ class InputError:
     message: str
 
     def render(self) -> str:
+        if not self.file:  # about the inputs as a whole (no Tenants, nothing to judge)
+            return self.message
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
@@ -128,7 +130,7 @@ def yaml_problem(err: yaml.YAMLError, first_line: int = 1) -> tuple[int, str]:
     mark = problem_mark if coarse or context_mark is None else context_mark
     where = first_line + (mark.line if mark is not None else 0)
     message = f"invalid YAML: {context}: {problem}" if context else f"invalid YAML: {problem}"
-    if problem_mark is not None and mark is not problem_mark and problem_mark.line != mark.line:
+    if mark is context_mark and problem_mark is not None and mark is not None and problem_mark.line != mark.line:
         message += f" (parser stopped at line {first_line + problem_mark.line})"
     return where, message
 
