@@ -29,6 +29,11 @@ def load_settings(path: str | None) -> Settings:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise SettingsError([f"{path}: {err}"]) from err
+    return settings_from_text(text, path)
+
+
+def settings_from_text(text: str, path: str) -> Settings:
+    """A settings file's text, validated as `load_settings` does (for callers that read the bytes themselves)."""
     settings = settings_from_yaml(text, path)
     problems = unknown_rule_ids(settings)
     if problems:
