@@ -96,7 +96,7 @@ def _nothing_judged(report: LintReport, tenant_paths: list[str]) -> list[InputEr
         message = (
             f"no Tenant found in --tenants {where}" if tenant_paths else "no Tenants given (--tenants PATH)"
         ) + ", nor among the inputs: without them nothing in a tenant namespace can be judged"
-        return [InputError(file=tenant_paths[0] if len(tenant_paths) == 1 else "", line=0, message=message)]
+        return [InputError(file="", line=0, message=message)]
     if report.objects == 0:
         return [] if report.errors else [InputError(file="", line=0, message="no Kubernetes objects in the inputs")]
     if report.judged == 0:
