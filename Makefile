@@ -58,6 +58,7 @@ bench: $(STAMP) control-plane
 docs: $(STAMP)
 	$(BIN)/tenantguard docs rules > docs/rules.md
 	$(BIN)/tenantguard docs crd > charts/tenantguard/crds/tenants.tenantguard.io.yaml
+	$(BIN)/tenantguard docs tenants --into docs/tenants.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,19 +2,23 @@
 
 Tenants come from the inputs and from `--tenants` paths; Namespaces found in `--tenants` are cluster
 context (their labels), read but not linted. Bad files become InputErrors; every other file is still judged.
+Objects the engine skips are listed with the reason (`audit.coverage`); lint never passes silently what it
+could not judge: no objects, no Tenants, or nothing judged is unusable input.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tenantguard import manifests, platform
+from tenantguard.audit.coverage import OUTSIDE_TENANTS, NotJudged, why_not_judged
 from tenantguard.audit.results import Result
 from tenantguard.manifests import InputError, Manifest
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import review
+from tenantguard.policies.model import Violation
 from tenantguard.policies.request import Request
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 
@@ -22,10 +26,30 @@ from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 @dataclass(slots=True)
 class LintReport:
     results: list[Result] = field(default_factory=list)
+    waived: list[Result] = field(default_factory=list)  # violations an exception in the settings waives
+    not_judged: list[NotJudged] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     objects: int = 0
     files: set[str] = field(default_factory=set)
     tenants: list[str] = field(default_factory=list)
+
+    @property
+    def judged(self) -> int:
+        return self.objects - len(self.not_judged)
+
+    @property
+    def outside_tenants(self) -> list[NotJudged]:
+        """Objects outside every Tenant that fail the run (none with --allow-unowned)."""
+        return [n for n in self.not_judged if n.blocking]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verdict:
+    """One object's outcome: its violations and waived violations, or why it was not judged."""
+
+    results: list[Result]
+    waived: list[Result]
+    not_judged: NotJudged | None = None
 
 
 def lint(
@@ -34,8 +58,10 @@ def lint(
     tenant_paths: Iterable[str] = (),
     settings: Settings = DEFAULT_SETTINGS,
     namespace: str | None = None,
+    allow_unowned: bool = False,
 ) -> LintReport:
     report = LintReport()
+    tenant_paths = list(tenant_paths)
     inputs: list[Manifest] = []
     context: list[Manifest] = []
     for source, sink in ((tenant_paths, context), (paths, inputs)):
@@ -52,8 +78,42 @@ def lint(
     request = Request()
     for m in inputs:
         report.objects += 1
-        report.results.extend(judge(m, cluster, namespace, request))
+        verdict = judge(m, cluster, namespace, request)
+        report.results.extend(verdict.results)
+        report.waived.extend(verdict.waived)
+        if verdict.not_judged is not None:
+            skipped = verdict.not_judged
+            blocking = skipped.reason in OUTSIDE_TENANTS and not allow_unowned
+            report.not_judged.append(replace(skipped, blocking=True) if blocking else skipped)
+    report.errors.extend(_nothing_judged(report, tenant_paths))
     return report
+
+
+def _nothing_judged(report: LintReport, tenant_paths: list[str]) -> list[InputError]:
+    """Input that leaves lint nothing to judge: a gate that passes it would be a gate turned off by a typo."""
+    if not report.tenants:
+        where = ", ".join(tenant_paths)
+        message = (
+            f"no Tenant found in --tenants {where}" if tenant_paths else "no Tenants given (--tenants PATH)"
+        ) + ", nor among the inputs: without them nothing in a tenant namespace can be judged"
+        return [InputError(file="", line=0, message=message)]
+    if report.objects == 0:
+        return [] if report.errors else [InputError(file="", line=0, message="no Kubernetes objects in the inputs")]
+    if report.judged == 0:
+        reasons = sorted({n.reason.value for n in report.not_judged})
+        return [
+            InputError(
+                file="",
+                line=0,
+                message=f"nothing could be judged: {_objects(report.objects)}, none in a namespace a Tenant owns "
+                f"({', '.join(reasons)}; each is listed as not judged)",
+            )
+        ]
+    return []
+
+
+def _objects(n: int) -> str:
+    return f"{n} object" if n == 1 else f"{n} objects"
 
 
 def lint_cluster(
@@ -71,23 +131,27 @@ def lint_cluster(
     return cluster, platform.tenant_errors(tenants)
 
 
-def judge(
-    m: Manifest, cluster: ClusterState, namespace: str | None = None, request: Request | None = None
-) -> list[Result]:
+def judge(m: Manifest, cluster: ClusterState, namespace: str | None = None, request: Request | None = None) -> Verdict:
     obj: dict[str, Any] = m.obj
     meta = obj.get("metadata") or {}
-    ns = meta.get("namespace") or (namespace if obj.get("kind") != "Namespace" else None) or ""
+    kind = obj["kind"]
+    ns = meta.get("namespace") or (namespace if kind != "Namespace" else None) or ""
     evaluation = review(obj, cluster, request, namespace=ns or None).evaluation
     name = meta.get("name") or meta.get("generateName") or ""
-    return [
-        Result.of(
+    if evaluation.skipped:
+        reason, detail = why_not_judged(kind, ns, cluster)
+        skipped = NotJudged(reason=reason, detail=detail, kind=kind, namespace=ns, name=name, file=m.file, line=m.line)
+        return Verdict(results=[], waived=[], not_judged=skipped)
+
+    def result(v: Violation) -> Result:
+        return Result.of(
             v,
-            kind=obj["kind"],
+            kind=kind,
             namespace=ns,
             name=name,
             tenant=evaluation.tenant,
             file=m.file,
             line=manifests.locate(m, v.path),
         )
-        for v in evaluation.violations
-    ]
+
+    return Verdict(results=[result(v) for v in evaluation.violations], waived=[result(v) for v in evaluation.waived])

@@ -1,4 +1,8 @@
-"""`tenantguard lint PATH... | -`: exit 0 clean, 1 violations at or above --fail-on, 2 unusable input."""
+"""`tenantguard lint PATH... | -`.
+
+Exit 0 clean; 1 a violation at or above --fail-on, or an object outside every Tenant (not judged; unless
+--allow-unowned); 2 unusable input: a broken file, no Tenants, no objects, or nothing that could be judged.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=sorted(RENDERERS), default="text")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
     p.add_argument(
+        "--allow-unowned",
+        action="store_true",
+        help="objects in namespaces no Tenant owns (or without a namespace) are listed, not failed: for "
+        "repositories that hold platform objects on purpose",
+    )
+    p.add_argument(
         "--fail-on",
         choices=[s.value for s in Severity],
         default="error",
@@ -49,7 +59,13 @@ def run(args: argparse.Namespace) -> int:
         for problem in err.problems:
             print(f"tenantguard lint: {problem}", file=sys.stderr)
         return EXIT_INPUT
-    report = lint(args.paths, tenant_paths=args.tenants, settings=settings, namespace=args.namespace)
+    report = lint(
+        args.paths,
+        tenant_paths=args.tenants,
+        settings=settings,
+        namespace=args.namespace,
+        allow_unowned=args.allow_unowned,
+    )
     rendered = RENDERERS[args.format](report)
     if args.output:
         Path(args.output).write_text(rendered, encoding="utf-8")
@@ -60,5 +76,13 @@ def run(args: argparse.Namespace) -> int:
             for e in report.errors:
                 print(f"tenantguard lint: {e.render()}", file=sys.stderr)
         return EXIT_INPUT
+    outside = report.outside_tenants
+    if outside and args.format != "text":
+        print(
+            f"tenantguard lint: {len(outside)} object(s) outside every Tenant were not judged "
+            "(listed in the report; --allow-unowned accepts them)",
+            file=sys.stderr,
+        )
     threshold = Severity(args.fail_on).rank
-    return EXIT_VIOLATIONS if any(r.severity_rank >= threshold for r in report.results) else EXIT_CLEAN
+    failed = outside or any(r.severity_rank >= threshold for r in report.results)
+    return EXIT_VIOLATIONS if failed else EXIT_CLEAN

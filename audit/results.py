@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from tenantguard.policies.model import Severity, Violation
+from tenantguard.policies.model import Severity, Violation, Waiver
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,6 +24,7 @@ class Result:
     tenant: str | None
     file: str = ""
     line: int = 0
+    waiver: Waiver | None = None  # the exception waiving it, or the expired one that no longer does
 
     @classmethod
     def of(
@@ -52,6 +53,7 @@ class Result:
             tenant=tenant,
             file=file,
             line=line,
+            waiver=v.waiver,
         )
 
     @property
@@ -62,5 +64,15 @@ class Result:
     def severity_rank(self) -> int:
         return Severity(self.severity).rank
 
+    @property
+    def note(self) -> str:
+        """` (waiver for PSS002 expired 2026-12-01)` when an expired exception matched, else empty."""
+        return f" ({self.waiver.describe(self.rule)})" if self.waiver is not None and self.waiver.expired else ""
+
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every field; `waiver` only when an exception matched: `{reason, until, expired}`."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "waiver"}
+        if self.waiver is not None:
+            w = self.waiver
+            out["waiver"] = {"reason": w.reason, "until": w.until_text, "expired": w.expired}
+        return out

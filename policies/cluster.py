@@ -45,6 +45,10 @@ class ClusterState:
         self._namespaces: dict[str, dict[str, str]] = {}
         self._config_maps: dict[tuple[str, str], dict[str, str]] = {}
 
+    def replace_settings(self, settings: Settings) -> None:
+        """New settings for every later evaluation (`serve` reloads its --config file)."""
+        self.settings = settings
+
     # Tenants: kept as objects so that every change rebuilds the index from all of them.
     def replace_tenants(self, objs: Iterable[Mapping[str, Any]]) -> None:
         self._tenant_objs = {_name(o): o for o in objs}

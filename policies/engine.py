@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.context import Context
-from tenantguard.policies.model import Mode, Obj, Patch, Violation
+from tenantguard.policies.model import Mode, Obj, Patch, Violation, Waiver
+from tenantguard.policies.ownership import OwnerKey, owners
 from tenantguard.policies.patch import apply
 from tenantguard.policies.podsecurity import LevelVersion, policy_for, select
 from tenantguard.policies.registry import RULES, mutators_for, rules_for
@@ -113,6 +114,7 @@ def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
     found: list[Violation] = []
     waived: list[Violation] = []
     pod_security = _pod_security_checks(policy_for(ctx.tenant, settings))
+    owned_by: frozenset[OwnerKey] | None = None  # computed once, and only when an exception could apply
     for rule in _rules(subject.kind):
         if operation not in rule.operations or (platform_own and not rule.guards_managed):
             continue
@@ -122,6 +124,10 @@ def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
         mode: Mode | None = None
         for f in check(subject, ctx):
             mode = mode or settings.mode_for(rule.id, rule.category, rule.severity)
+            waiver: Waiver | None = None
+            if settings.exceptions:
+                owned_by = owned_by if owned_by is not None else owners(subject.obj, subject.namespace)
+                waiver = settings.waiver_for(rule.id, owned_by, ctx.now)
             v = Violation(
                 rule=rule.id,
                 category=rule.category,
@@ -131,12 +137,9 @@ def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
                 message=f.message,
                 fix=rule.fix,
                 title=rule.title,
+                waiver=waiver,
             )
-            waiver = settings.exceptions and any(
-                e.covers(rule.id, kind=subject.kind, namespace=subject.namespace, name=subject.name, now=ctx.now)
-                for e in settings.exceptions
-            )
-            (waived if waiver else found).append(v)
+            (waived if waiver is not None and not waiver.expired else found).append(v)
     return Evaluation(tenant=tenant_name, violations=tuple(found), waived=tuple(waived))
 
 

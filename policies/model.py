@@ -6,6 +6,7 @@ examples, which do refer to Subject and Context, are in `policies.rule`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -53,6 +54,28 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Waiver:
+    """The settings exception that matched a violation: in force (the violation is waived) or expired (the
+    violation counts again, and says which waiver ran out)."""
+
+    reason: str
+    until: datetime  # naive UTC, exclusive
+    expired: bool = False
+
+    @property
+    def until_text(self) -> str:
+        """`2026-12-01` for a bare date (midnight UTC), else `2026-12-01T12:00:00Z`."""
+        if self.until.time() == time(0):
+            return self.until.date().isoformat()
+        return self.until.isoformat() + "Z"
+
+    def describe(self, rule: str) -> str:
+        if self.expired:
+            return f"waiver for {rule} expired {self.until_text}"
+        return f"waived until {self.until_text}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Violation:
     rule: str
     category: Category
@@ -62,8 +85,10 @@ class Violation:
     message: str
     fix: str
     title: str = ""
+    waiver: Waiver | None = None  # the exception that waives it, or the expired one that no longer does
 
     def render(self) -> str:
         """The denial line kubectl shows: `[RULE] path: what is wrong — how to fix`."""
         where = f" {self.path}:" if self.path else ""
-        return f"[{self.rule}]{where} {self.message} — {self.fix}"
+        expired = f" ({self.waiver.describe(self.rule)})" if self.waiver is not None and self.waiver.expired else ""
+        return f"[{self.rule}]{where} {self.message} — {self.fix}{expired}"

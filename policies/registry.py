@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 
@@ -9,6 +10,7 @@ from tenantguard.policies.model import Category
 from tenantguard.policies.podsecurity import problems as level_problems
 from tenantguard.policies.rule import Mutator, Rule
 from tenantguard.policies.rules import gpu, mtls, network, podsecurity, rbac, serving, tenancy
+from tenantguard.policies.settings import Settings
 from tenantguard.policies.subjects import POD_TEMPLATE_KINDS
 
 RULES: tuple[Rule, ...] = (
@@ -90,3 +92,35 @@ def mutators_for(kind: str) -> tuple[Mutator, ...]:
         or (m.kinds and kind in m.kinds)
         or (m.pod_templates and kind in POD_TEMPLATE_KINDS)
     )
+
+
+def unknown_rule_ids(settings: Settings) -> list[str]:
+    """A problem for every rule ID the settings name that no rule has (`ruleModes` keys, `exceptions[].rule`).
+
+    Checked where settings are loaded for use (`tenantguard.platform.load_settings`), not by the settings
+    parser, which the rules themselves import: a mistyped ID would otherwise waive or re-mode nothing, silently.
+    """
+    prefixes = ", ".join(_PREFIX)
+
+    def problem(where: str, rule: str) -> str:
+        hint = _likely(rule)
+        hint = f"did you mean {hint!r}? " if hint else ""
+        return f"{where}: unknown rule {rule!r} — {hint}rule IDs are {prefixes} and three digits (see docs/rules.md)"
+
+    problems = [problem(f"ruleModes.{rule}", rule) for rule in settings.rule_modes if rule not in BY_ID]
+    for i, e in enumerate(settings.exceptions):
+        if e.rule != "*" and e.rule not in BY_ID:
+            problems.append(problem(f"exceptions[{i}].rule", e.rule))
+    return problems
+
+
+_LOOSE_ID = re.compile(r"^\s*([A-Za-z]+)[-_ ]?0*(\d{1,3})\s*$")
+
+
+def _likely(rule: str) -> str:
+    """The rule ID a typo most likely meant: `pss2`, `PSS02`, `PSS-002` → PSS002; else the closest spelling."""
+    m = _LOOSE_ID.match(rule)
+    if m and (guess := f"{m.group(1).upper()}{int(m.group(2)):03d}") in BY_ID:
+        return guess
+    close = difflib.get_close_matches(rule.upper(), BY_ID, n=1)
+    return close[0] if close else ""

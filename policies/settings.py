@@ -12,7 +12,8 @@ from typing import Any
 import yaml
 
 from tenantguard.policies.mig_profiles import DEFAULT_MIG_PROFILES
-from tenantguard.policies.model import Category, Mode, Severity
+from tenantguard.policies.model import Category, Mode, Severity, Waiver
+from tenantguard.policies.ownership import OwnerKey
 from tenantguard.policies.podsecurity import LATEST, VERSION_PATTERN, Version, parse_version
 from tenantguard.policies.schema import validate
 
@@ -100,7 +101,12 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RuleException:
-    """A time-boxed waiver: rule on matching objects, with a reason, until a date (exclusive)."""
+    """A time-boxed waiver: rule on matching objects, with a reason, until a date (exclusive).
+
+    It matches an object when it matches the object or any workload that owns it
+    (`policies.ownership.owners`): an exception for a Deployment covers its ReplicaSets and their pods, one
+    for a CronJob its Jobs and their pods — the same objects admission judges minutes later.
+    """
 
     rule: str
     reason: str
@@ -109,14 +115,20 @@ class RuleException:
     kind: str = "*"
     name: str = "*"
 
-    def covers(self, rule: str, *, kind: str, namespace: str, name: str, now: datetime) -> bool:
-        return (
-            now < self.until
-            and self.rule in (rule, "*")
-            and fnmatch.fnmatchcase(kind, self.kind)
+    def matches(self, rule: str, owners: Iterable[OwnerKey]) -> bool:
+        """This rule, on the object or one of its owners; whether it is still in force is `active`."""
+        return self.rule in (rule, "*") and any(
+            fnmatch.fnmatchcase(kind, self.kind)
             and fnmatch.fnmatchcase(namespace, self.namespace)
             and fnmatch.fnmatchcase(name, self.name)
+            for kind, namespace, name in owners
         )
+
+    def active(self, now: datetime) -> bool:
+        return now < self.until
+
+    def waiver(self, now: datetime) -> Waiver:
+        return Waiver(reason=self.reason, until=self.until, expired=not self.active(now))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,6 +204,16 @@ class Settings:
             return self.rule_modes[rule]
         mode = self.enforcement.get(category, Mode.ENFORCE)
         return Mode.WARN if mode is Mode.ENFORCE and severity is not Severity.ERROR else mode
+
+    def waiver_for(self, rule: str, owners: Iterable[OwnerKey], now: datetime) -> Waiver | None:
+        """The exception in force for this rule on an object with these owners; else the one that expired
+        last (so the violation can say so); None when no exception matches."""
+        matching = [e for e in self.exceptions if e.matches(rule, owners)]
+        if not matching:
+            return None
+        live = [e for e in matching if e.active(now)]
+        chosen = max(live or matching, key=lambda e: e.until)
+        return chosen.waiver(now)
 
     def is_exempt(self, namespace: str | None) -> bool:
         return bool(namespace) and (namespace in self.exempt_namespaces or namespace == self.webhook_namespace)

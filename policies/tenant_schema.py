@@ -15,6 +15,11 @@ GROUP = "tenantguard.io"
 VERSION = "v1alpha1"
 API_VERSION = f"{GROUP}/{VERSION}"
 
+# Keys the generated reference (docs/tenants.md) reads and the CRD leaves out: the unit of a number, and what
+# an absent field means where the schema gives no `default`.
+UNIT = "x-tenantguard-unit"
+ABSENT = "x-tenantguard-absent"
+
 _NAME = {"type": "string", "minLength": 1, "maxLength": 63, "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}, "x-kubernetes-list-type": "set"}
 _HOSTNAME = {"type": "string", "minLength": 1, "maxLength": MAX_LENGTH, "pattern": PATTERN}
@@ -22,9 +27,12 @@ _SUBJECT = {
     "type": "object",
     "required": ["kind", "name"],
     "properties": {
-        "kind": {"type": "string", "enum": ["User", "Group", "ServiceAccount"]},
-        "name": {"type": "string", "minLength": 1},
-        "namespace": {"type": "string"},
+        "kind": {"type": "string", "enum": ["User", "Group", "ServiceAccount"], "description": "RBAC subject kind."},
+        "name": {"type": "string", "minLength": 1, "description": "User, group or ServiceAccount name."},
+        "namespace": {
+            "type": "string",
+            "description": "A ServiceAccount's namespace, for the reader: owners and members match by kind and name.",
+        },
     },
 }
 
@@ -34,7 +42,8 @@ SPEC_SCHEMA: dict[str, Any] = {
     "properties": {
         "namespaces": {
             "type": "array",
-            "description": "Namespaces this tenant owns. A namespace belongs to at most one tenant.",
+            "description": "Namespaces this tenant owns. A namespace belongs to at most one tenant. Listing one "
+            "does not create it: the platform does.",
             "items": _NAME,
             "x-kubernetes-list-type": "set",
         },
@@ -42,11 +51,13 @@ SPEC_SCHEMA: dict[str, Any] = {
             "type": "array",
             "description": "RBAC subjects that administer the tenant.",
             "items": _SUBJECT,
+            ABSENT: "none",
         },
         "members": {
             "type": "array",
             "description": "RBAC subjects that work in the tenant (developers, CI). Bindable in its namespaces.",
             "items": _SUBJECT,
+            ABSENT: "none: only owners and the namespaces' ServiceAccounts are bindable",
         },
         "podSecurity": {
             "type": "string",
@@ -58,8 +69,8 @@ SPEC_SCHEMA: dict[str, Any] = {
             "type": "string",
             "pattern": VERSION_PATTERN,
             "description": "Kubernetes version of the Pod Security checks, like PSA's enforce-version: "
-            '"latest" or "v1.N" (a version newer than the checks know behaves as latest). Absent: the '
-            "settings' podSecurityVersion (default latest).",
+            '"latest" or "v1.N" (a version newer than the checks know behaves as latest).',
+            ABSENT: "the settings' podSecurityVersion (default latest)",
         },
         "podSecurityDefaults": {
             "type": "boolean",
@@ -69,56 +80,91 @@ SPEC_SCHEMA: dict[str, Any] = {
         },
         "gpu": {
             "type": "object",
-            "description": "GPU allowance. Absent: the tenant gets no GPUs.",
+            "description": "GPU allowance.",
+            ABSENT: "no GPUs: any GPU or MIG request is denied",
             "properties": {
-                "maxPerPod": {"type": "integer", "minimum": 0, "description": "GPU-class devices per pod."},
+                "maxPerPod": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "GPU-class devices one pod may hold (its containers and init containers).",
+                    UNIT: "devices: a full GPU or a MIG slice counts 1",
+                    ABSENT: "0",
+                },
                 "maxTotal": {
                     "type": "integer",
                     "minimum": 0,
-                    "description": "Across every pod of the tenant.",
+                    "description": "GPU-class devices across every pod of the tenant, in all its namespaces "
+                    "(replicas times devices per pod for a workload).",
+                    UNIT: "devices: a full GPU or a MIG slice counts 1",
+                    ABSENT: "0",
                 },
                 "allowedResources": {
                     "type": "array",
+                    "description": "Extended resource names the tenant's pods may request.",
                     "items": {
                         "type": "string",
                         "pattern": r"^nvidia\.com/(gpu|mig-[0-9]+g\.[0-9]+gb(\.me)?)$",
                     },
                     "x-kubernetes-list-type": "set",
+                    ABSENT: "none",
                 },
             },
         },
         "network": {
             "type": "object",
+            "description": "What the tenant's NetworkPolicies may open besides the tenant itself.",
+            ABSENT: "ingress only from the settings' gatewayNamespaces; no egress beyond the tenant and DNS",
             "properties": {
                 "allowIngressFrom": {
                     **_STRINGS,
-                    "description": "Platform namespaces that may reach tenant pods.",
+                    "description": "Platform namespaces that may reach tenant pods, besides the settings' "
+                    "gatewayNamespaces.",
+                    ABSENT: "only the settings' gatewayNamespaces",
                 },
                 "allowEgressCIDRs": {
                     **_STRINGS,
-                    "description": "CIDRs tenant pods may reach besides the tenant.",
+                    "description": "CIDRs tenant pods may reach besides the tenant (e.g. model storage).",
+                    ABSENT: "none: ipBlock peers are denied",
                 },
             },
         },
         "mtls": {
             "type": "object",
-            "properties": {"mode": {"type": "string", "enum": ["native", "istio", "none"], "default": "native"}},
-        },
-        "models": {
-            "type": "object",
+            "description": "How the tenant's serving pods speak mTLS.",
+            ABSENT: "mode `native`",
             "properties": {
-                "allowedSources": {
-                    **_STRINGS,
-                    "description": "Prefixes of model URIs. Absent: no restriction.",
+                "mode": {
+                    "type": "string",
+                    "enum": ["native", "istio", "none"],
+                    "default": "native",
+                    "description": "native: the webhook injects a TLS sidecar; istio: the mesh injection label "
+                    "(see Istio mode below); none: no mTLS.",
                 }
             },
         },
-        "registries": {**_STRINGS, "description": "Image prefixes. Absent: no restriction."},
+        "models": {
+            "type": "object",
+            "description": "Where the tenant's model servers may load weights from.",
+            ABSENT: "no restriction",
+            "properties": {
+                "allowedSources": {
+                    **_STRINGS,
+                    "description": "Prefixes of model URIs (InferenceService storageUri, model volumes, --model "
+                    "arguments): `s3://bucket/`, `pvc://`, `hf://meta-llama/` for Hugging Face model IDs.",
+                    ABSENT: "no restriction",
+                }
+            },
+        },
+        "registries": {
+            **_STRINGS,
+            "description": "Image prefixes the tenant's containers may use (registry and path).",
+            ABSENT: "no restriction",
+        },
         "allowedHostnames": {
             "type": "array",
             "description": "Hostnames the tenant's Ingresses and Gateway API routes may claim: exact names and "
-            "`*.suffix` wildcards (every name below the suffix). No two Tenants may list overlapping names. "
-            "Absent: any hostname that no other Tenant lists.",
+            "`*.suffix` wildcards (every name below the suffix). No two Tenants may list overlapping names.",
+            ABSENT: "any hostname that no other Tenant lists",
             "items": _HOSTNAME,
             "x-kubernetes-list-type": "set",
         },
@@ -179,7 +225,7 @@ def crd() -> dict[str, Any]:
                                 "apiVersion": {"type": "string"},
                                 "kind": {"type": "string"},
                                 "metadata": {"type": "object"},
-                                "spec": SPEC_SCHEMA,
+                                "spec": without_doc_keys(SPEC_SCHEMA),
                                 "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
                             },
                         }
@@ -188,3 +234,12 @@ def crd() -> dict[str, Any]:
             ],
         },
     }
+
+
+def without_doc_keys(schema: Any) -> Any:
+    """The schema without the keys only the generated reference reads (kube-apiserver would refuse them)."""
+    if isinstance(schema, dict):
+        return {k: without_doc_keys(v) for k, v in schema.items() if k not in (UNIT, ABSENT)}
+    if isinstance(schema, list):
+        return [without_doc_keys(v) for v in schema]
+    return schema

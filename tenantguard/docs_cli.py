@@ -1,15 +1,21 @@
-"""`tenantguard docs [rules|crd]`: generated documentation and the Tenant CRD."""
+"""`tenantguard docs [rules|crd|tenants]`: generated documentation and the Tenant CRD.
+
+`tenants` is the Tenant reference section of docs/tenants.md; `--into FILE` splices it into that file
+between its markers (the rest of the file is written by hand).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import yaml
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("what", nargs="?", choices=["rules", "crd"], default="rules")
+    p.add_argument("what", nargs="?", choices=["rules", "crd", "tenants"], default="rules")
+    p.add_argument("--into", metavar="FILE", help="tenants: replace the generated section of FILE in place")
 
 
 def render(what: str) -> str:
@@ -18,11 +24,26 @@ def render(what: str) -> str:
 
         header = "# Generated from policies/tenant_schema.py by `tenantguard docs crd`; do not edit.\n"
         return header + yaml.safe_dump(crd(), sort_keys=False)
+    if what == "tenants":
+        from tenantguard.policies.tenant_docs import reference
+
+        return reference()
     from tenantguard.policies import docs, registry
 
     return docs.render(registry.RULES)
 
 
 def run(args: argparse.Namespace) -> int:
-    sys.stdout.write(render(args.what))
+    text = render(args.what)
+    if args.into:
+        from tenantguard.policies.tenant_docs import splice
+
+        target = Path(args.into)
+        try:
+            target.write_text(splice(target.read_text(encoding="utf-8"), text), encoding="utf-8")
+        except (OSError, ValueError) as err:
+            print(f"tenantguard docs: {target}: {err}", file=sys.stderr)
+            return 2
+        return 0
+    sys.stdout.write(text)
     return 0

@@ -64,6 +64,8 @@ class InputError:
     message: str
 
     def render(self) -> str:
+        if not self.file:  # about the inputs as a whole (no Tenants, nothing to judge)
+            return self.message
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
@@ -112,14 +114,33 @@ def documents(text: str, file: str) -> Iterator[tuple[int, str, Any]]:
         except DuplicateKey as err:
             yield line, doc, InputError(file=file, line=line, message=f"invalid YAML: {err}")
         except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-            where = line + (mark.line if mark is not None else 0)
-            problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-            yield line, doc, InputError(file=file, line=where, message=f"invalid YAML: {problem}")
+            where, message = yaml_problem(err, line)
+            yield line, doc, InputError(file=file, line=where, message=message)
 
 
 class DuplicateKey(ValueError):
     pass
+
+
+def yaml_problem(err: yaml.YAMLError, first_line: int = 1) -> tuple[int, str]:
+    """(line, message) of a YAML error in a document starting at `first_line`.
+
+    The line is where the problem starts, not where the parser gave up: a missing closing quote or bracket
+    is noticed lines later (often at the end of the file), and the parser's context mark points back at
+    the opening one. Only a block mapping or sequence context is too coarse (it marks the enclosing block's
+    first line), so there the problem mark is nearer.
+    """
+    context = getattr(err, "context", None) or ""
+    context_mark = getattr(err, "context_mark", None)
+    problem_mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    coarse = context.startswith("while parsing a block")
+    mark = problem_mark if coarse or context_mark is None else context_mark
+    where = first_line + (mark.line if mark is not None else 0)
+    message = f"invalid YAML: {context}: {problem}" if context else f"invalid YAML: {problem}"
+    if mark is context_mark and problem_mark is not None and mark is not None and problem_mark.line != mark.line:
+        message += f" (parser stopped at line {first_line + problem_mark.line})"
+    return where, message
 
 
 def load_document(doc: str) -> Any:

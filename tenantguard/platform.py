@@ -13,6 +13,7 @@ from pathlib import Path
 from tenantguard import manifests
 from tenantguard.manifests import InputError, Manifest
 from tenantguard.policies.cluster import ClusterState
+from tenantguard.policies.registry import unknown_rule_ids
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings, SettingsError, settings_from_yaml
 from tenantguard.policies.tenancy import TenantError, parse_tenant
 
@@ -20,14 +21,24 @@ CONTEXT_KINDS = frozenset({"Tenant", "Namespace"})
 
 
 def load_settings(path: str | None) -> Settings:
-    """Settings from a YAML file (the defaults when None); SettingsError names the file and each field."""
+    """Settings from a YAML file (the defaults when None); SettingsError names the file and each field,
+    including rule IDs no rule has (in `ruleModes` and `exceptions`)."""
     if path is None:
         return DEFAULT_SETTINGS
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise SettingsError([f"{path}: {err}"]) from err
-    return settings_from_yaml(text, path)
+    return settings_from_text(text, path)
+
+
+def settings_from_text(text: str, path: str) -> Settings:
+    """A settings file's text, validated as `load_settings` does (for callers that read the bytes themselves)."""
+    settings = settings_from_yaml(text, path)
+    problems = unknown_rule_ids(settings)
+    if problems:
+        raise SettingsError([f"{path}: {p}" for p in problems])
+    return settings
 
 
 def tenant_errors(found: Iterable[Manifest]) -> list[InputError]:

@@ -6,13 +6,12 @@ Every evaluation is rendered three ways, as Pod Security Admission does: a Forbi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import Evaluation, evaluate, mutate
 from tenantguard.policies.model import Mode, Violation
-from tenantguard.webhook import responses
+from tenantguard.webhook import responses, warnings
 from tenantguard.webhook.review import AdmissionRequest
 
 
@@ -24,23 +23,26 @@ class Decision:
     violations: tuple[Violation, ...] = ()
 
 
-def _warning(v: Violation) -> str:
-    return f"[{v.rule}] {v.path}: {v.message}" if v.path else f"[{v.rule}] {v.message}"
-
-
-def _audit(violations: Sequence[Violation]) -> dict[str, str]:
-    return {v.rule.lower(): f"{v.path}: {v.message}"[:256] for v in violations if v.mode is Mode.AUDIT}
+def _audit(evaluation: Evaluation) -> dict[str, str]:
+    """Audit-mode findings, and every waiver that applied (`<rule>-waived`: until when, and why)."""
+    audit = {v.rule.lower(): f"{v.path}: {v.message}"[:256] for v in evaluation.violations if v.mode is Mode.AUDIT}
+    for v in evaluation.waived:
+        if v.waiver is not None:
+            audit[f"{v.rule.lower()}-waived"] = f"until {v.waiver.until_text}: {v.waiver.reason}"[:256]
+    return audit
 
 
 def render(uid: str, evaluation: Evaluation) -> Decision:
-    warnings = [_warning(v) for v in evaluation.warnings]
-    audit = _audit(evaluation.violations)
+    waived = {warnings.for_waiver(v) for v in evaluation.waived}  # one per rule is enough for the developer
+    notes = [warnings.for_violation(v) for v in evaluation.warnings] + sorted(waived)
+    warns = warnings.bounded(notes)
+    audit = _audit(evaluation)
     if evaluation.allowed:
-        body = responses.allowed(uid, warnings=warnings, audit=audit)
+        body = responses.allowed(uid, warnings=warns, audit=audit)
         return Decision(body=body, outcome="allowed", tenant=evaluation.tenant, violations=evaluation.violations)
     denials = evaluation.denials
     header = f"tenantguard denied the request ({len(denials)} violation{'s' if len(denials) > 1 else ''}):\n"
-    body = responses.denied(uid, header + evaluation.message(), warnings=warnings, audit=audit)
+    body = responses.denied(uid, header + evaluation.message(), warnings=warns, audit=audit)
     return Decision(body=body, outcome="denied", tenant=evaluation.tenant, violations=evaluation.violations)
 
 

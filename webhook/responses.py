@@ -1,7 +1,7 @@
 """AdmissionReview responses: allowed, denied, patched, with warnings; and errored (HTTP-level) bodies.
 
 An errored response means the webhook request itself was bad or the webhook failed; it is never worded
-like a policy denial.
+like a policy denial. Warnings arrive already fitted to kube-apiserver's limits (`webhook.warnings`).
 """
 
 from __future__ import annotations
@@ -14,17 +14,9 @@ import orjson
 
 from tenantguard.webhook.review import API_VERSION
 
-# Kubernetes truncates long warnings and caps their total; keep each short, and the list bounded.
-WARNING_LIMIT = 120
-WARNINGS_MAX = 20
-
 
 def _review(response: dict[str, Any]) -> bytes:
     return orjson.dumps({"apiVersion": API_VERSION, "kind": "AdmissionReview", "response": response})
-
-
-def _trim(text: str) -> str:
-    return text if len(text) <= WARNING_LIMIT else text[: WARNING_LIMIT - 1] + "…"
 
 
 def allowed(
@@ -36,7 +28,7 @@ def allowed(
 ) -> bytes:
     response: dict[str, Any] = {"uid": uid, "allowed": True}
     if warnings:
-        response["warnings"] = [_trim(w) for w in warnings[:WARNINGS_MAX]]
+        response["warnings"] = list(warnings)
     if patch:
         response["patchType"] = "JSONPatch"
         response["patch"] = base64.b64encode(orjson.dumps(list(patch))).decode()
@@ -59,7 +51,7 @@ def denied(
         "status": {"code": code, "reason": "Forbidden", "message": message},
     }
     if warnings:
-        response["warnings"] = [_trim(w) for w in warnings[:WARNINGS_MAX]]
+        response["warnings"] = list(warnings)
     if audit:
         response["auditAnnotations"] = dict(audit)
     return _review(response)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from tenantguard.policies.settings import Settings
 from tenantguard.webhook import certs, logs
+from tenantguard.webhook.settings_file import SettingsFile
 from tenantguard.webhook.static import ConfigError, StaticSource, load_settings
 
 if TYPE_CHECKING:
@@ -124,6 +125,8 @@ def _serve(args: argparse.Namespace, source: ClusterSource, cert_dir: Path) -> i
     gc.set_threshold(20_000, 50, 100)
     stop = threading.Event()
     tls.watch(stop)
+    if args.config:
+        SettingsFile(Path(args.config), source.cluster().replace_settings).watch(stop)
     log.info("serving", extra={"fields": {"host": args.host, "port": args.port}})
     try:
         uvicorn.Server(config).run()

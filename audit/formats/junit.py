@@ -1,4 +1,9 @@
-"""JUnit XML: one testcase per object, failing with one <failure> per violation; parse errors as <error>."""
+"""JUnit XML: one testcase per object and rule, so every broken rule counts as a failure in CI dashboards.
+
+A rule that fires several times on one object (two containers) is one failing testcase listing each path.
+Waived findings and objects not judged are skipped testcases with the reason; parse errors are <error>s;
+clean objects are summed up in one passing testcase.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,51 @@ from tenantguard.audit.lint import LintReport
 from tenantguard.audit.results import Result
 
 
+def _group(results: list[Result]) -> dict[tuple[str, str, str], list[Result]]:
+    by_case: dict[tuple[str, str, str], list[Result]] = {}
+    for r in results:
+        by_case.setdefault((r.file, r.object, r.rule), []).append(r)
+    return by_case
+
+
+def _case(suite: ET.Element, file: str, name: str) -> ET.Element:
+    return ET.SubElement(suite, "testcase", classname=file or "cluster", name=name, file=file)
+
+
 def render(report: LintReport) -> str:
-    by_object: dict[tuple[str, str], list[Result]] = {}
-    for r in report.results:
-        by_object.setdefault((r.file, r.object), []).append(r)
     suites = ET.Element("testsuites", name="tenantguard lint")
     suite = ET.SubElement(suites, "testsuite", name="tenantguard")
-    for (file, obj), results in sorted(by_object.items()):
-        case = ET.SubElement(suite, "testcase", classname=file or "cluster", name=obj, file=file)
-        for r in results:
-            f = ET.SubElement(case, "failure", message=f"[{r.rule}] {r.path}: {r.message}", type=r.severity)
-            f.text = f"{r.file}:{r.line}\n{r.rule} {r.title}\n{r.path}: {r.message}\nfix: {r.fix}"
-    clean = report.objects - len(by_object)
+    failing = _group(report.results)
+    for (file, obj, rule), results in sorted(failing.items()):
+        first = results[0]
+        more = f" (and {len(results) - 1} more)" if len(results) > 1 else ""
+        failure = ET.SubElement(
+            _case(suite, file, f"{obj} {rule}"),
+            "failure",
+            message=f"[{rule}] {first.path}: {first.message}{more}",
+            type=first.severity,
+        )
+        details = [f"{r.file}:{r.line}  {r.path}: {r.message}{r.note}" for r in results]
+        failure.text = "\n".join([f"{rule} {first.title}", *details, f"fix: {first.fix}"])
+    for (file, obj, rule), results in sorted(_group(report.waived).items()):
+        waiver = results[0].waiver
+        reason = waiver.describe(rule) if waiver is not None else "waived"
+        ET.SubElement(_case(suite, file, f"{obj} {rule}"), "skipped", message=reason)
+    for n in report.not_judged:
+        ET.SubElement(_case(suite, n.file, n.object), "skipped", message=f"not judged: {n.detail}")
+    failing_objects = {(file, obj) for file, obj, _ in failing}
+    clean = report.judged - len(failing_objects)
     if clean > 0:
         ET.SubElement(suite, "testcase", classname="tenantguard", name=f"{clean} objects without violations")
     for e in report.errors:
-        case = ET.SubElement(suite, "testcase", classname=e.file, name="parse", file=e.file)
+        case = _case(suite, e.file, "parse" if e.file else "input")
         ET.SubElement(case, "error", message=e.render(), type="unusable input").text = e.render()
-    counts = {"tests": str(len(suite)), "failures": str(len(by_object)), "errors": str(len(report.errors))}
+    counts = {
+        "tests": str(len(suite)),
+        "failures": str(len(failing)),
+        "errors": str(len(report.errors)),
+        "skipped": str(len(suite.findall("testcase/skipped"))),
+    }
     for element in (suite, suites):
         for key, value in counts.items():
             element.set(key, value)

@@ -1,4 +1,4 @@
-"""JSON: `{"summary": {...}, "results": [...], "errors": [...]}`."""
+"""JSON: `{"summary": {...}, "results": [...], "waived": [...], "notJudged": [...], "errors": [...]}`."""
 
 from __future__ import annotations
 
@@ -17,8 +17,12 @@ def summary(report: LintReport) -> dict[str, Any]:
         by_category[r.category] = by_category.get(r.category, 0) + 1
     return {
         "objects": report.objects,
+        "judged": report.judged,
+        "notJudged": len(report.not_judged),
+        "outsideTenants": len(report.outside_tenants),
         "files": len(report.files),
         "violations": len(report.results),
+        "waived": len(report.waived),
         "errors": len(report.errors),
         "bySeverity": by_severity,
         "byCategory": by_category,
@@ -30,6 +34,8 @@ def render(report: LintReport) -> str:
     doc = {
         "summary": summary(report),
         "results": [r.as_dict() for r in report.results],
+        "waived": [r.as_dict() for r in report.waived],
+        "notJudged": [n.as_dict() for n in report.not_judged],
         "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in report.errors],
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"

@@ -1,4 +1,4 @@
-"""`tenantguard dev-cluster up | down | status | env`.
+"""`tenantguard dev-cluster up | down | status | env | user`.
 
 Progress goes to stderr; stdout carries only what scripts consume: ``up`` ends with
 ``KUBECONFIG=<path>``, ``env`` prints ``export`` lines, ``status`` a table (or JSON).
@@ -12,7 +12,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from tenantguard.devcluster import cluster, kind
+from tenantguard.devcluster import cluster, credentials, kind
 from tenantguard.devcluster.binaries import BinariesError
 from tenantguard.devcluster.layout import Layout, State, default_state_dir
 from tenantguard.devcluster.processes import ComponentError
@@ -54,6 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     status.add_argument("--json", action="store_true", help="machine-readable output")
     env = sub.add_parser("env", parents=[common], help="print shell exports for the cluster")
     env.add_argument("--user", action="store_true", help="the tenant developer's kubeconfig (alice)")
+    user = sub.add_parser(
+        "user", parents=[common], help="a kubeconfig for another developer; prints export KUBECONFIG=<path>"
+    )
+    user.add_argument("name", help="the user name (the certificate's CN)")
+    user.add_argument(
+        "--group", action="append", default=[], help="a group the user is in (the certificate's O); repeatable"
+    )
 
 
 def _err(message: str) -> None:
@@ -121,9 +128,24 @@ def _env(args: argparse.Namespace, state_dir: Path) -> int:
     return 0
 
 
+def _user(args: argparse.Namespace, state_dir: Path) -> int:
+    layout = Layout(state_dir)
+    state = State.load(layout.state_file)
+    if state is None:
+        _err(f"no cluster in {state_dir}; run `tenantguard dev-cluster up`")
+        return 1
+    if state.provider != cluster.PROVIDER:
+        _err(f"`user` issues certificates with the local cluster's CA; the {state.provider} provider has none here")
+        return 1
+    path = credentials.write_user(layout, state.server, args.name, tuple(args.group))
+    _err(f"user {args.name!r}, groups {', '.join(args.group) or '(none)'}: {path}")
+    print(f"export KUBECONFIG={path}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     state_dir = (args.state_dir or default_state_dir()).expanduser().resolve()
-    actions = {"up": _up, "down": _down, "status": _status, "env": _env}
+    actions = {"up": _up, "down": _down, "status": _status, "env": _env, "user": _user}
     try:
         return actions[args.action](args, state_dir)
     except (BinariesError, ComponentError, kind.KindError, RuntimeError) as error:

@@ -9,6 +9,7 @@ the status of many nodes at once, is in ``system:masters`` as kwokctl runs it; t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from tenantguard.devcluster import kubeconfig, kwok
 from tenantguard.devcluster.layout import HOST, Layout
@@ -76,3 +77,16 @@ def write_all(layout: Layout, server: str) -> None:
     for component, identity in COMPONENT_IDENTITIES.items():
         write_kubeconfig(component, identity)
     kwok.write_config(layout.kwok_config)
+
+
+def write_user(layout: Layout, server: str, user: str, groups: tuple[str, ...]) -> Path:
+    """A kubeconfig for another developer (`users/<user>.kubeconfig`), signed by the cluster CA: the API
+    server reads the user from the certificate's CN and the groups from O, as for alice."""
+    ca = pki.load_authority((layout.pki / "ca.crt").read_bytes(), (layout.pki / "ca.key").read_bytes())
+    pair = pki.issue_client(ca, user=user, groups=groups)
+    text = kubeconfig.render(
+        cluster=CLUSTER_NAME, server=server, ca_pem=ca.cert_pem, user=user, cert_pem=pair.cert_pem, key_pem=pair.key_pem
+    )
+    target = layout.users / f"{user}.kubeconfig"
+    pki.write_private(target, text.encode())
+    return target

@@ -100,6 +100,11 @@ class Layout:
         return self.root / "alice.kubeconfig"
 
     @property
+    def users(self) -> Path:
+        """Kubeconfigs of further developers (`tenantguard dev-cluster user NAME`)."""
+        return self.root / "users"
+
+    @property
     def ca_file(self) -> Path:
         return self.pki / "ca.crt"
 

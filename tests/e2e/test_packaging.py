@@ -89,7 +89,9 @@ def test_installed_wheel_runs_without_the_checkout(wheel: Path, tmp_path: Path) 
     assert probe.stdout.strip().startswith(str(purelib)), "modules come from the installed wheel"
     manifest = tmp_path / "pod.yaml"
     manifest.write_text(
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\n"
+        "apiVersion: tenantguard.io/v1alpha1\nkind: Tenant\nmetadata: {name: t}\n"
+        "spec: {namespaces: [t-prod], podSecurity: baseline, mtls: {mode: none}}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: t-prod}\n"
         "spec: {containers: [{name: c, image: nginx}]}\n"
     )
     lint = subprocess.run(

@@ -52,9 +52,11 @@ class DevCluster:
         input: str | None = None,
         check: bool = True,
         timeout: float = 60,
+        kubeconfig: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run kubectl as the admin, or as alice with ``user=True``; ``check`` raises with its stderr."""
-        config = self.user_kubeconfig if user else self.kubeconfig
+        """Run kubectl as the admin, as alice with ``user=True``, or as whoever ``kubeconfig`` names;
+        ``check`` raises with its stderr."""
+        config = kubeconfig or (self.user_kubeconfig if user else self.kubeconfig)
         argv = [str(self.kubectl_bin), "--kubeconfig", str(config), *args]
         proc = subprocess.run(argv, input=input, capture_output=True, text=True, timeout=timeout, check=False)
         if check and proc.returncode != 0:

@@ -65,11 +65,12 @@ def free_port() -> int:
 
 @dataclass(slots=True)
 class WebhookProcess:
-    kubeconfig: Path
+    kubeconfig: Path | None  # cluster mode; None with `tenants` for static mode
     work_dir: Path
     port: int = field(default_factory=free_port)
     config: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
+    tenants: Path | None = None  # static mode: Tenants from files, no cluster
 
     @property
     def cert_dir(self) -> Path:
@@ -96,8 +97,7 @@ class WebhookProcess:
             str(self.port),
             "--cert-dir",
             str(self.cert_dir),
-            "--kubeconfig",
-            str(self.kubeconfig),
+            *(["--kubeconfig", str(self.kubeconfig)] if self.kubeconfig else ["--tenants", str(self.tenants)]),
         ]
         if self.config is not None:
             argv += ["--config", str(self.config)]

@@ -211,3 +211,239 @@ def test_lint_reads_a_model_from_a_configmap_among_its_inputs(
     code, out, _ = _lint(capsys, str(both))
     assert code == 1 and "SRV008" not in out
     assert "SRV003" in out and "'s3://globex-models/ft-7b'" in out
+
+
+# --- what lint cannot judge -------------------------------------------------------------------------------
+
+MINER = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: miner, namespace: team-x}
+spec:
+  selector: {matchLabels: {app: miner}}
+  template:
+    metadata: {labels: {app: miner}}
+    spec:
+      hostNetwork: true
+      containers:
+      - name: miner
+        image: quay.io/evil/miner:1
+        securityContext: {privileged: true}
+        resources: {limits: {nvidia.com/gpu: 8}}
+"""
+NO_NAMESPACE_POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: x}]\n"
+
+
+def _write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_an_object_in_a_namespace_no_tenant_owns_is_listed_and_fails(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path
+) -> None:
+    miner = _write(tmp_path, "miner.yaml", MINER)
+    code, out, _ = _lint(capsys, miner, files["clean.yaml"])
+    assert code == 1, out
+    assert f"{miner}:1  not-judged  Deployment team-x/miner  no Tenant owns namespace 'team-x'" in out
+    assert "no violations" in out and "1 not judged (1 outside every Tenant" in out
+
+
+def test_allow_unowned_lists_them_without_failing(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path
+) -> None:
+    miner = _write(tmp_path, "miner.yaml", MINER)
+    code, out, _ = _lint(capsys, "--allow-unowned", miner, files["clean.yaml"])
+    assert code == 0 and "not-judged (allowed)  Deployment team-x/miner" in out
+
+
+def test_nothing_judged_is_unusable_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    miner = _write(tmp_path, "miner.yaml", MINER)
+    code, out, _ = _lint(capsys, "--allow-unowned", miner)
+    assert code == 2 and "nothing could be judged: 1 object, none in a namespace a Tenant owns" in out
+
+
+@pytest.mark.parametrize("tenants", [None, "empty-folder", "folder-without-tenants"])
+def test_no_tenants_is_unusable_input(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path, tenants: str | None
+) -> None:
+    args = ["lint", files["clean.yaml"], _write(tmp_path, "miner.yaml", MINER)]
+    if tenants is not None:
+        folder = tmp_path / tenants
+        folder.mkdir()
+        if tenants == "folder-without-tenants":
+            (folder / "ns.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: acme-prod}\n")
+        args += ["--tenants", str(folder)]
+    code = main(args)
+    out = capsys.readouterr().out
+    expected = f"no Tenant found in --tenants {tmp_path / tenants}" if tenants else "no Tenants given (--tenants PATH)"
+    assert code == 2 and expected in out, out
+    assert "not-judged  Deployment team-x/miner  no Tenants were given" in out
+
+
+def test_a_pod_without_namespace_and_no_n_is_not_judged(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path
+) -> None:
+    orphan = _write(tmp_path, "pod.yaml", NO_NAMESPACE_POD)
+    code, out, _ = _lint(capsys, orphan, files["clean.yaml"])
+    assert code == 1 and "not-judged  Pod p  no metadata.namespace and no -n" in out
+    code, out, _ = _lint(capsys, "-n", "acme-prod", orphan)
+    assert code == 1 and "PSS014" in out and "not-judged" not in out, "with -n it is judged"
+
+
+def test_exempt_namespaces_and_ungoverned_cluster_kinds_are_listed_but_do_not_fail(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path
+) -> None:
+    platform = _write(
+        tmp_path,
+        "platform.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: coredns, namespace: kube-system}\n---\n"
+        "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\nprovisioner: x\n---\n"
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: viewer}\nrules: []\n---\n"
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: acme-prod, labels: {tenantguard.io/tenant: acme}}\n",
+    )
+    code, out, _ = _lint(capsys, platform, "--format", "json")
+    doc = json.loads(out)
+    assert code == 0, doc
+    assert {(n["kind"], n["reason"], n["blocking"]) for n in doc["notJudged"]} == {
+        ("ConfigMap", "exempt-namespace", False),
+        ("StorageClass", "cluster-scoped", False),
+    }
+    assert doc["summary"]["judged"] == 2, "a ClusterRole and a Namespace are judged everywhere"
+
+
+def test_every_format_reports_what_was_not_judged(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path
+) -> None:
+    miner = _write(tmp_path, "miner.yaml", MINER)
+    outputs = {}
+    for fmt in ("json", "sarif", "junit", "github"):
+        code, outputs[fmt], err = _lint(capsys, miner, files["clean.yaml"], "--format", fmt)
+        assert code == 1 and "1 object(s) outside every Tenant" in err
+    (skipped,) = json.loads(outputs["json"])["notJudged"]
+    assert skipped["reason"] == "unowned-namespace" and skipped["blocking"] is True and skipped["line"] == 1
+    sarif = json.loads(outputs["sarif"])
+    jsonschema.validate(sarif, json.loads(SARIF_SCHEMA.read_text()))
+    (note,) = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert note["descriptor"]["id"] == "not-judged/unowned-namespace" and note["level"] == "error"
+    skipped_case = ET.fromstring(outputs["junit"]).find("testsuite/testcase[@name='Deployment team-x/miner']/skipped")
+    assert skipped_case is not None and "no Tenant owns namespace 'team-x'" in (skipped_case.get("message") or "")
+    assert f"::error file={miner},line=1,title=not judged::Deployment team-x/miner" in outputs["github"]
+
+
+# --- exceptions in every output ---------------------------------------------------------------------------
+
+MIXTRAL = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: mixtral, namespace: acme-prod}
+spec:
+  selector: {matchLabels: {app: mixtral}}
+  template:
+    metadata: {labels: {app: mixtral}}
+    spec:
+      hostNetwork: true
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      containers:
+      - name: vllm
+        image: registry.acme.example/vllm:1
+        securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: mixtral-5d8f9c7b6
+  namespace: acme-prod
+  labels: {app: mixtral, pod-template-hash: 5d8f9c7b6}
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: mixtral, uid: u1, controller: true}]
+spec:
+  selector: {matchLabels: {app: mixtral}}
+  template:
+    metadata: {labels: {app: mixtral, pod-template-hash: 5d8f9c7b6}}
+    spec:
+      hostNetwork: true
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      containers:
+      - name: vllm
+        image: registry.acme.example/vllm:1
+        securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+"""
+
+
+def _exception(tmp_path: Path, until: str) -> str:
+    return _write(
+        tmp_path,
+        "settings.yaml",
+        "exceptions:\n- rule: PSS002\n  kind: Deployment\n  name: mixtral\n"
+        f"  reason: 'INC-7: NCCL over the host network'\n  until: '{until}'\n",
+    )
+
+
+def test_waived_findings_appear_in_every_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    manifests = _write(tmp_path, "mixtral.yaml", MIXTRAL)
+    config = _exception(tmp_path, "2099-01-01")
+    out = {}
+    for fmt in ("text", "json", "sarif", "junit", "github"):
+        code, out[fmt], _ = _lint(capsys, "--config", config, manifests, "--format", fmt)
+        assert code == 0, (fmt, out[fmt])
+    waived = json.loads(out["json"])["waived"]
+    assert [(w["kind"], w["rule"]) for w in waived] == [("Deployment", "PSS002"), ("ReplicaSet", "PSS002")]
+    assert waived[1]["waiver"] == {
+        "reason": "INC-7: NCCL over the host network",
+        "until": "2099-01-01",
+        "expired": False,
+    }
+    assert "PSS002  waived  ReplicaSet acme-prod/mixtral-5d8f9c7b6" in out["text"]
+    assert "waived until 2099-01-01: INC-7: NCCL over the host network" in out["text"]
+    sarif = json.loads(out["sarif"])
+    jsonschema.validate(sarif, json.loads(SARIF_SCHEMA.read_text()))
+    suppressions = [r["suppressions"] for r in sarif["runs"][0]["results"]]
+    assert (
+        suppressions
+        == [
+            [
+                {
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": "INC-7: NCCL over the host network (until 2099-01-01)",
+                }
+            ]
+        ]
+        * 2
+    )
+    skipped = ET.fromstring(out["junit"]).findall("testsuite/testcase/skipped")
+    assert [s.get("message") for s in skipped] == ["waived until 2099-01-01: INC-7: NCCL over the host network"] * 2
+    assert out["github"].count("title=PSS002 waived::") == 2
+
+
+def test_an_expired_waiver_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    manifests = _write(tmp_path, "mixtral.yaml", MIXTRAL)
+    config = _exception(tmp_path, "2020-01-01")
+    code, text, _ = _lint(capsys, "--config", config, manifests)
+    assert code == 1 and text.count("(waiver for PSS002 expired 2020-01-01)") == 2, text
+    _, out, _ = _lint(capsys, "--config", config, manifests, "--format", "json")
+    assert {r["waiver"]["expired"] for r in json.loads(out)["results"]} == {True}
+
+
+# --- JUnit counts ------------------------------------------------------------------------------------------
+
+
+def test_junit_has_one_testcase_per_object_and_rule(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = _write(
+        tmp_path,
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: acme-prod}\nspec:\n"
+        "  hostNetwork: true\n  hostPID: true\n"
+        "  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n"
+        "  containers:\n  - name: a\n    image: quay.io/evil/a:1\n"
+        "    securityContext: {privileged: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}\n",
+    )
+    _, out, _ = _lint(capsys, bad, "--format", "junit")
+    suite = ET.fromstring(out).find("testsuite")
+    assert suite is not None
+    failing = {c.get("name"): c.find("failure") for c in suite.findall("testcase") if c.find("failure") is not None}
+    assert set(failing) >= {"Pod acme-prod/p PSS002", "Pod acme-prod/p PSS003", "Pod acme-prod/p SRV002"}
+    assert suite.get("failures") == str(len(failing))
+    pss002 = failing["Pod acme-prod/p PSS002"]
+    assert pss002 is not None and (pss002.get("message") or "").endswith("(and 1 more)"), "hostNetwork and hostPID"

@@ -86,6 +86,37 @@ def test_broken_document_reports_its_line_and_the_rest_is_still_read() -> None:
     assert "invalid YAML" in errors[0].message
 
 
+BROKEN_VLLM = Path(__file__).parent / "manifests" / "broken-vllm.yaml"
+
+
+def test_a_missing_closing_quote_is_reported_where_it_starts_not_where_the_parser_gave_up() -> None:
+    # broken-vllm.yaml line 27: `args: [..., "127.0.0.1]` — the string runs on to line 31's first quote.
+    lines = BROKEN_VLLM.read_text().splitlines()
+    assert lines[26].lstrip().startswith("args:") and lines[26].endswith('"127.0.0.1]')
+    items = list(read([str(BROKEN_VLLM)]))
+    (error,) = [i for i in items if isinstance(i, InputError)]
+    assert error.line == 27, error
+    assert error.message.startswith("invalid YAML: while parsing a flow sequence")
+    assert error.message.endswith("(parser stopped at line 31)")
+    assert [m.obj["kind"] for m in _ok(items)] == ["Service"], "the next document is still read"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('metadata:\n  name: "x\n  namespace: y\ndata:\n  a: b\n', 2),
+        ("metadata:\n  labels: {a: b\ndata:\n  a: b\n", 2),
+        # A block context marks the enclosing block's first line: the problem mark (the offending line) is nearer.
+        ("metadata:\n  name: x\n bad: 1\ndata: {}\n", 3),
+        ("spec:\n  containers:\n  - name: a\n     image: b\n", 4),
+    ],
+    ids=["unclosed-quote", "unclosed-flow-mapping", "bad-indent", "mapping-values"],
+)
+def test_yaml_errors_point_at_the_line_to_fix(text: str, line: int) -> None:
+    (error,) = parse(text, "x.yaml")
+    assert isinstance(error, InputError) and error.line == line, error
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

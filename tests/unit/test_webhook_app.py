@@ -97,6 +97,42 @@ def test_warn_mode_rules_are_warnings_not_denials() -> None:
     assert all(len(w) <= 120 for w in resp["warnings"])
 
 
+def _replicaset_pod(deployment_name: str, pod_hash: str = "5d8f9c7b6") -> dict[str, Any]:
+    """A pod as the ReplicaSet controller creates it for a Deployment: generateName, owner, hash label."""
+    p = pod(hostNetwork=True)
+    meta = p["metadata"]
+    del meta["name"]
+    meta["generateName"] = f"{deployment_name}-{pod_hash}-"
+    meta["labels"]["pod-template-hash"] = pod_hash
+    rs = f"{deployment_name}-{pod_hash}"
+    meta["ownerReferences"] = [
+        {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": rs, "uid": "u", "controller": True}
+    ]
+    return p
+
+
+def _exception_client(until: str) -> TestClient:
+    raw = {"rule": "PSS002", "kind": "Deployment", "name": "mixtral", "reason": "INC-7: NCCL", "until": until}
+    return TestClient(create_app(Source(cluster_for(settings=parse_settings({"exceptions": [raw]})))))
+
+
+def test_a_deployments_exception_admits_its_pods_with_a_warning_and_an_audit_annotation() -> None:
+    resp = _post(
+        _exception_client("2099-01-01"),
+        "/validate",
+        review(_replicaset_pod("mixtral"), user="system:serviceaccount:kube-system:replicaset-controller", groups=()),
+    )
+    assert resp["allowed"] is True, resp
+    assert resp["warnings"] == ["[PSS002] waived until 2099-01-01: INC-7: NCCL"]
+    assert resp["auditAnnotations"] == {"pss002-waived": "until 2099-01-01: INC-7: NCCL"}
+
+
+def test_an_expired_exception_is_named_in_the_denial() -> None:
+    resp = _post(_exception_client("2020-01-01"), "/validate", review(_replicaset_pod("mixtral")))
+    assert resp["allowed"] is False
+    assert "(waiver for PSS002 expired 2020-01-01)" in resp["status"]["message"]
+
+
 def test_audit_mode_rules_become_audit_annotations() -> None:
     settings = parse_settings({"ruleModes": {"PSS002": "audit"}})
     client = TestClient(create_app(Source(cluster_for(settings=settings))))

@@ -31,6 +31,7 @@ from typing import Any
 
 from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Mode, Patch, Severity
+from tenantguard.policies.ownership import owners
 from tenantguard.policies.paths import dotted, pointer
 from tenantguard.policies.podsecurity import Level, LevelVersion, policy_for
 from tenantguard.policies.request import Operation
@@ -83,12 +84,15 @@ def _labels(obj: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return labels if isinstance(labels, dict) else {}
 
 
+def _waived(subject: Subject, ctx: Context) -> bool:
+    """An exception in force for PSS020 on this Namespace leaves its labels to the platform."""
+    waiver = ctx.settings.waiver_for(ID, owners(subject.obj, subject.namespace), ctx.now)
+    return waiver is not None and not waiver.expired
+
+
 def mutate(subject: Subject, ctx: Context) -> list[Patch]:
     wanted = _wanted(subject, ctx)
-    if wanted is None or any(
-        e.covers(ID, kind=subject.kind, namespace=subject.namespace, name=subject.name, now=ctx.now)
-        for e in ctx.settings.exceptions
-    ):
+    if wanted is None or _waived(subject, ctx):
         return []
     policy, labels = wanted
     stored = _labels(ctx.old) if ctx.operation is Operation.UPDATE else {}
