@@ -23,10 +23,13 @@ pytestmark = pytest.mark.e2e
 CRDS = Path(__file__).parent / "crds"
 NS = "acme-dev"
 GATEWAY = "gateway.networking.k8s.io/v1"
+# A platform that grants its tenants more than the least-privilege role (endpoint writes are a forbidden power, so
+# RBAC002 refuses them in a Role in the tenant's namespace; a ClusterRole bound there is the platform's choice):
+# the rules must hold anyway.
 ROLE = {
     "apiVersion": "rbac.authorization.k8s.io/v1",
-    "kind": "Role",
-    "metadata": {"name": "routes-and-endpoints", "namespace": NS, "labels": {"xrefs-e2e": "true"}},
+    "kind": "ClusterRole",
+    "metadata": {"name": "xrefs-e2e-routes-and-endpoints", "labels": {"xrefs-e2e": "true"}},
     "rules": [
         {"apiGroups": [""], "resources": ["endpoints"], "verbs": ["*"]},
         {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["*"]},
@@ -41,7 +44,11 @@ BINDING = {
     "apiVersion": "rbac.authorization.k8s.io/v1",
     "kind": "RoleBinding",
     "metadata": {"name": "routes-and-endpoints", "namespace": NS, "labels": {"xrefs-e2e": "true"}},
-    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "routes-and-endpoints"},
+    "roleRef": {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "xrefs-e2e-routes-and-endpoints",
+    },
     "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "acme-devs"}],
 }
 SECURE = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
@@ -89,8 +96,9 @@ def globex_pod_ip(dev_cluster: DevCluster, webhook: WebhookProcess) -> Iterator[
     )
     yield str(ip)
     dev_cluster.kubectl("delete", "pod", "vllm", "-n", "globex-prod", "--ignore-not-found", "--wait=false")
-    kinds = "service,pod,endpointslice,grpcroute,httproute,ingress,rolebinding,role"
+    kinds = "service,pod,endpointslice,grpcroute,httproute,ingress,rolebinding"
     dev_cluster.kubectl("delete", kinds, "-n", NS, "-l", "xrefs-e2e=true", "--ignore-not-found", "--wait=false")
+    dev_cluster.kubectl("delete", "clusterrole", "-l", "xrefs-e2e=true", "--ignore-not-found")
 
 
 def _meta(name: str) -> dict[str, Any]:
