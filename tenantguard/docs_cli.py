@@ -18,9 +18,9 @@ def render(what: str) -> str:
 
         header = "# Generated from policies/tenant_schema.py by `tenantguard docs crd`; do not edit.\n"
         return header + yaml.safe_dump(crd(), sort_keys=False)
-    from tenantguard.policies import docs, registry
+    from tenantguard.policies import docs, isolation, registry
 
-    return docs.render(registry.RULES)
+    return docs.render(registry.RULES, isolation.CHECKS)
 
 
 def run(args: argparse.Namespace) -> int:
