@@ -61,7 +61,7 @@ def platform_section(report: Mapping[str, Any]) -> str:
         if isinstance(o, Mapping)
     ]
     return (
-        '<p class="muted">Objects Kubernetes itself creates in every namespace, from before the namespace was a '
-        "tenant's: not counted as violations.</p>"
+        '<p class="muted">Objects Kubernetes itself creates in every namespace, made before the webhook policed '
+        "the namespace: their missing tenant label is not counted as a violation.</p>"
         + table(["kind", "object", "tenant", "rule", "why"], rows, empty="None.")
     )
