@@ -1,8 +1,9 @@
 """`tenantguard audit`: isolation and usage reports from a live cluster or a snapshot.
 
-Exit codes: 0 report written (and nothing at or above `--fail-on`), 1 violations at or above `--fail-on`,
-2 unusable input — settings, snapshot files, Tenants, an unreachable cluster — said on stderr, never as a
-traceback. The report is still written when some snapshot files were unusable.
+Exit codes: 0 report written (and nothing at or above `--fail-on`), 1 rule violations or isolation findings
+at or above `--fail-on` (counted by rule ID on stderr), 2 unusable input — settings, snapshot files, Tenants,
+an unreachable cluster — said on stderr, never as a traceback. The report is still written when some snapshot
+files were unusable.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--fail-on",
         choices=[s.value for s in Severity],
-        help="exit 1 when a violation of this severity or higher is found (default: never)",
+        help="exit 1 when a rule violation or isolation finding of this severity or higher is found (default: never)",
     )
     p.add_argument("--now", help=argparse.SUPPRESS)  # tests: a fixed clock (RFC 3339)
 
@@ -176,15 +177,15 @@ def run(args: argparse.Namespace) -> int:
     problems.extend(result.problems)
     ns_tenant = report.namespace_tenant(result)
     metrics = _metrics(args, ns_tenant, window) if args.prometheus_url else None
-    doc = report.build(result, source=origin, window=window, generated=now, metrics=metrics)
-    rendered = _render(doc, args.format)
+    audit = report.assemble(result, source=origin, window=window, generated=now, metrics=metrics)
+    rendered = _render(audit.doc, args.format)
     if args.output:
         Path(args.output).write_text(rendered, encoding="utf-8")
     else:
         sys.stdout.write(rendered)
     if reader is not None and args.write_policy_reports:
         existing = [ns for ns in ns_tenant if ns in result.cluster.namespaces]
-        docs = policyreport.build(result.results, result.kinds, existing, now)
+        docs = policyreport.build([*result.results, *audit.findings], result.kinds, existing, now)
         try:
             written = policyreport.write(reader, docs)
         except ClusterError as err:
@@ -196,7 +197,15 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         return EXIT_INPUT
     if args.fail_on is not None:
-        threshold = Severity(args.fail_on).rank
-        if any(r.severity_rank >= threshold for r in result.results):
+        counts = report.failing(result, audit, Severity(args.fail_on))
+        if counts:
+            total = sum(counts.values())
+            by_rule = ", ".join(
+                f"{n} {rule}" for rule, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            )
+            print(
+                f"tenantguard audit: {total} finding{'s' * (total != 1)} at or above {args.fail_on} ({by_rule})",
+                file=sys.stderr,
+            )
             return EXIT_VIOLATIONS
     return EXIT_CLEAN

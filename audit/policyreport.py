@@ -5,7 +5,10 @@ cluster-scoped objects (Namespaces, ClusterRoleBindings, …), in the shape Kyve
 - a `fail` result per violation of severity error, `warn` for the others, with `policy` the rule ID,
   `rule` its slug, the category, severity high (error) / medium (warning) / low (info), the message, the
   object as `resources[0]`, and `properties` holding the field path, the fix, the mode and the tenant;
-- a `pass` result per rule that applies to a kind present in the namespace and found nothing there.
+- a `pass` result per rule that applies to a kind present in the namespace and found nothing there;
+- the isolation findings (`policies.isolation`, category "isolation") as results of the same shape, in the
+  report of the namespace they expose (cluster-wide ones in the ClusterPolicyReport), and in each tenant
+  namespace's report a `pass` for every isolation check that found nothing there.
 Each report holds at most MAX_RESULTS results (failures first, then warnings, then passes); the
 `summary` still counts all of them, and the annotation `tenantguard.io/results-omitted` says how many
 were left out. Reports are written with server-side apply (field manager `tenantguard`), so a re-run
@@ -22,6 +25,7 @@ from typing import Any
 import orjson
 
 from tenantguard.audit.results import Result
+from tenantguard.policies.isolation import CATEGORY, CHECKS
 from tenantguard.policies.registry import RULES, rules_for
 
 API_VERSION = "wgpolicyk8s.io/v1alpha2"
@@ -30,8 +34,10 @@ CLUSTER_NAME = "tenantguard-cluster"
 MAX_RESULTS = 500
 OMITTED = "tenantguard.io/results-omitted"
 SEVERITY = {"error": "high", "warning": "medium", "info": "low"}
+_RULES = {rule.id: rule for rule in RULES}
 _ORDER = {"fail": 0, "warn": 1, "error": 2, "pass": 3}
-_SLUG = {rule.id: rule for rule in RULES}
+_SLUG = {rule.id: rule.slug for rule in RULES} | {check.id: check.slug for check in CHECKS}
+_CLUSTER_SCOPED = frozenset({"Namespace", "ClusterRole", "ClusterRoleBinding", "Tenant"})
 _API = {
     "Pod": "v1",
     "Service": "v1",
@@ -62,13 +68,12 @@ def _timestamp(now: datetime) -> dict[str, int]:
 
 
 def fail_result(r: Result, now: datetime) -> dict[str, Any]:
-    rule = _SLUG.get(r.rule)
     resource = {"apiVersion": _API.get(r.kind, ""), "kind": r.kind, "name": r.name}
-    if r.namespace:
+    if r.namespace and r.kind not in _CLUSTER_SCOPED:
         resource["namespace"] = r.namespace
     return {
         "policy": r.rule,
-        "rule": rule.slug if rule else r.rule,
+        "rule": _SLUG.get(r.rule, r.rule),
         "category": r.category,
         "severity": SEVERITY.get(r.severity, "info"),
         "result": "fail" if r.severity == "error" else "warn",
@@ -81,8 +86,11 @@ def fail_result(r: Result, now: datetime) -> dict[str, Any]:
     }
 
 
-def pass_results(kinds: Mapping[str, int], failed: set[str], now: datetime) -> Iterator[dict[str, Any]]:
-    """One pass per rule that applies to a kind present and reported nothing."""
+def pass_results(
+    kinds: Mapping[str, int], failed: set[str], now: datetime, *, isolation: bool = False
+) -> Iterator[dict[str, Any]]:
+    """One pass per rule that applies to a kind present and reported nothing; with `isolation` (a tenant
+    namespace), one per isolation check that found nothing."""
     checked: dict[str, int] = {}
     for kind, n in kinds.items():
         for rule in rules_for(kind):
@@ -90,7 +98,7 @@ def pass_results(kinds: Mapping[str, int], failed: set[str], now: datetime) -> I
     for rule_id, n in sorted(checked.items()):
         if rule_id in failed:
             continue
-        rule = _SLUG[rule_id]
+        rule = _RULES[rule_id]
         yield {
             "policy": rule.id,
             "rule": rule.slug,
@@ -102,12 +110,25 @@ def pass_results(kinds: Mapping[str, int], failed: set[str], now: datetime) -> I
             "message": f"{n} object(s) checked: {rule.title.lower()}",
             "timestamp": _timestamp(now),
         }
+    for check in CHECKS if isolation else ():
+        if check.id not in failed:
+            yield {
+                "policy": check.id,
+                "rule": check.slug,
+                "category": CATEGORY,
+                "severity": SEVERITY[check.severity.value],
+                "result": "pass",
+                "source": NAME,
+                "scored": True,
+                "message": f"isolation: {check.title[0].lower()}{check.title[1:]}",
+                "timestamp": _timestamp(now),
+            }
 
 
 def report(namespace: str, results: Iterable[Result], kinds: Mapping[str, int], now: datetime) -> dict[str, Any]:
     """The PolicyReport of one namespace ("" gives the ClusterPolicyReport)."""
     found = [fail_result(r, now) for r in results]
-    found += pass_results(kinds, {r["policy"] for r in found}, now)
+    found += pass_results(kinds, {r["policy"] for r in found}, now, isolation=bool(namespace))
     found.sort(key=lambda r: (_ORDER[r["result"]], r["policy"], str(r.get("resources", ""))))
     counts = Counter(r["result"] for r in found)
     meta: dict[str, Any] = {
@@ -130,7 +151,8 @@ def report(namespace: str, results: Iterable[Result], kinds: Mapping[str, int], 
 def build(
     results: Iterable[Result], kinds: Mapping[str, Mapping[str, int]], namespaces: Iterable[str], now: datetime
 ) -> list[dict[str, Any]]:
-    """A PolicyReport for each tenant namespace in `namespaces`, then the ClusterPolicyReport."""
+    """A PolicyReport for each tenant namespace in `namespaces`, then the ClusterPolicyReport; `results` holds
+    rule violations and isolation findings alike."""
     by_ns: dict[str, list[Result]] = {}
     for r in results:
         by_ns.setdefault(r.namespace, []).append(r)

@@ -1,19 +1,25 @@
-"""The audit report document (`tenantguard.io/audit/v1`, docs/audit-report.md) from a finished scan."""
+"""The audit report document (`tenantguard.io/audit/v2`, docs/audit-report.md) from a finished scan.
+
+`assemble` returns the document with the isolation findings as Results (for PolicyReports and `--fail-on`);
+the document lists at most MAX_FINDINGS of them, and its summary counts all.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from tenantguard.audit import rbac_exposure
+from tenantguard.audit.isolation import assess
 from tenantguard.audit.results import Result
 from tenantguard.audit.scan import ScanResult
 from tenantguard.audit.usage import TenantUsage, Window, isoformat
-from tenantguard.policies import netpol
+from tenantguard.policies.model import Severity
 
-SCHEMA_VERSION = "tenantguard.io/audit/v1"
+SCHEMA_VERSION = "tenantguard.io/audit/v2"
+MAX_FINDINGS = 2000
 NO_TENANT = "(none)"  # violationsByTenant key for objects no tenant owns (cluster-scoped, unclaimed namespaces)
 
 Metrics = Mapping[str, Mapping[str, Any]]
@@ -36,30 +42,8 @@ def violations(results: Sequence[Result]) -> tuple[list[dict[str, Any]], dict[st
     return listed, {t: dict(sorted(c.items())) for t, c in sorted(by_tenant.items())}
 
 
-MAX_PATHS = 2000
-
-
-def reachability(scan: ScanResult, ns_tenant: Mapping[str, str]) -> dict[str, Any]:
-    analysis = netpol.analyze(scan.cluster.namespaces, scan.pods, scan.netpols)
-    uncovered = [
-        {"tenant": ns_tenant[pod.namespace], "namespace": pod.namespace, "name": pod.name, "missing": list(missing)}
-        for pod, missing in analysis.uncovered()
-        if pod.namespace in ns_tenant
-    ]
-    paths = analysis.cross_tenant_paths(ns_tenant)
-    return {
-        "tenants": analysis.tenant_matrix(ns_tenant),
-        "namespaces": analysis.namespace_matrix(),
-        # A cluster without default-deny policies has a path for every pair of namespaces of different
-        # tenants; the matrices carry the whole picture, the list the first MAX_PATHS to act on.
-        "crossTenantPaths": paths[:MAX_PATHS],
-        "crossTenantPathsOmitted": max(0, len(paths) - MAX_PATHS),
-        "uncoveredPods": sorted(uncovered, key=lambda p: (p["tenant"], p["namespace"], p["name"])),
-    }
-
-
 def usage(scan: ScanResult, ns_tenant: Mapping[str, str], window: Window, metrics: Metrics | None) -> dict[str, Any]:
-    tenants = {name: TenantUsage() for name in scan.cluster.tenants.by_name}
+    tenants = {name: TenantUsage(cap=t.gpu) for name, t in scan.cluster.tenants.by_name.items()}
     for record in scan.usage:
         tenant = ns_tenant.get(record.namespace)
         if tenant is not None:
@@ -71,24 +55,34 @@ def usage(scan: ScanResult, ns_tenant: Mapping[str, str], window: Window, metric
     return {name: u.as_dict(metrics.get(name) if metrics is not None else None) for name, u in sorted(tenants.items())}
 
 
-def build(
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Audit:
+    doc: dict[str, Any]
+    findings: tuple[Result, ...]  # every isolation finding, by impact (the document may list fewer)
+
+
+def _counts(results: Iterable[Result], key: str) -> dict[str, int]:
+    return dict(sorted(Counter(str(getattr(r, key)) for r in results).items()))
+
+
+def assemble(
     scan: ScanResult,
     *,
     source: Mapping[str, Any],
     window: Window,
     generated: datetime,
     metrics: Metrics | None = None,
-) -> dict[str, Any]:
+) -> Audit:
     """The whole report; `metrics` is None when Prometheus was not asked (or did not answer)."""
     ns_tenant = namespace_tenant(scan)
     listed, by_tenant = violations(scan.results)
-    reach = reachability(scan, ns_tenant)
-    namespaces = sorted(scan.cluster.namespaces)
-    rbac = rbac_exposure.analyze(scan.rbac, scan.cluster.tenants, namespaces=namespaces).to_json()
+    isolation = assess(scan, ns_tenant, now=generated.astimezone(UTC).replace(tzinfo=None))
+    reach, rbac, found = isolation.reachability, isolation.rbac, isolation.findings
     mtls = scan.mtls
     uncovered_mtls = sorted(mtls.uncovered, key=lambda p: (p["tenant"], p["namespace"], p["name"]))
     unlabelled = sorted(scan.unlabelled, key=lambda o: (o["tenant"], o["namespace"], o["kind"], o["name"]))
-    return {
+    platform = sorted(scan.platform, key=lambda o: (o["tenant"], o["namespace"], o["kind"], o["name"], o["rule"]))
+    doc = {
         "schemaVersion": SCHEMA_VERSION,
         "generatedAt": isoformat(generated),
         "source": dict(source),
@@ -97,8 +91,13 @@ def build(
             "objects": scan.objects,
             "tenants": len(scan.cluster.tenants.by_name),
             "violations": len(listed),
-            "bySeverity": dict(sorted(Counter(r.severity for r in scan.results).items())),
-            "byCategory": dict(sorted(Counter(r.category for r in scan.results).items())),
+            "bySeverity": _counts(scan.results, "severity"),
+            "byCategory": _counts(scan.results, "category"),
+            "findings": len(found),
+            "findingsBySeverity": _counts(found, "severity"),
+            "findingsByRule": _counts(found, "rule"),
+            "findingsWaived": len(isolation.waived),
+            "platformObjects": len(platform),
             "crossTenantPaths": len(reach["crossTenantPaths"]) + reach["crossTenantPathsOmitted"],
             "uncoveredPods": len(reach["uncoveredPods"]),
             "crossTenantAccess": len(rbac.get("crossTenantAccess") or ()),
@@ -106,12 +105,33 @@ def build(
         },
         "tenants": sorted(scan.cluster.tenants.by_name),
         "isolation": {
+            "findings": [r.as_dict() for r in found[:MAX_FINDINGS]],
+            "findingsOmitted": max(0, len(found) - MAX_FINDINGS),
             "violations": listed,
             "violationsByTenant": by_tenant,
             "reachability": reach,
             "rbac": rbac,
             "mtls": {"servingPods": mtls.serving_pods, "covered": mtls.covered, "uncovered": uncovered_mtls},
             "unlabelled": unlabelled,
+            "platform": platform,
         },
         "usage": {"tenants": usage(scan, ns_tenant, window, metrics)},
     }
+    return Audit(doc=doc, findings=found)
+
+
+def build(
+    scan: ScanResult,
+    *,
+    source: Mapping[str, Any],
+    window: Window,
+    generated: datetime,
+    metrics: Metrics | None = None,
+) -> dict[str, Any]:
+    """The report document alone."""
+    return assemble(scan, source=source, window=window, generated=generated, metrics=metrics).doc
+
+
+def failing(scan: ScanResult, audit: Audit, threshold: Severity) -> Counter[str]:
+    """Rule violations and isolation findings at or above `threshold`, counted by rule ID."""
+    return Counter(r.rule for r in (*scan.results, *audit.findings) if r.severity_rank >= threshold.rank)

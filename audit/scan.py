@@ -9,6 +9,9 @@ The engine's ClusterState is filled from the scan itself: Tenants and Namespaces
 (their GPU devices make the tenant-wide totals of GPU006). Objects that demand GPUs and arrive before the
 last Pod are held back until it has been read, so every verdict sees every pod.
 
+A missing tenant label on an object Kubernetes makes in every namespace (`kube-root-ca.crt`, the `default`
+ServiceAccount; `policies.provenance`) is not a tenant's violation: it is kept apart, in `platform`.
+
 Kept per object, and nothing else: a violation list, the pod's network identity (`policies.netpol`), a
 compact usage record for GPU pods, the models of serving pods, NetworkPolicies and RBAC objects with their
 metadata trimmed, quota rows and endpoints. `scan()` returns them as one immutable ScanResult.
@@ -37,6 +40,7 @@ from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.context import Context
 from tenantguard.policies.engine import evaluate
 from tenantguard.policies.gpu import object_gpu_demand
+from tenantguard.policies.provenance import excused
 from tenantguard.policies.request import Request
 from tenantguard.policies.rules.mtls.injection import ISTIO_LABEL
 from tenantguard.policies.rules.mtls.sidecar import needs_mtls, sidecar_ref
@@ -80,6 +84,7 @@ class ScanResult:
     objects: int
     problems: tuple[str, ...]
     results: tuple[Result, ...]
+    platform: tuple[dict[str, str], ...]  # violations that are Kubernetes' doing, not the tenant's
     unlabelled: tuple[dict[str, str], ...]
     mtls: MtlsCoverage
     pods: tuple[Any, ...]  # netpol.PodInfo of every pod that is not finished
@@ -89,6 +94,7 @@ class ScanResult:
     quotas: tuple[dict[str, Any], ...]
     endpoints: tuple[dict[str, Any], ...]
     kinds: Mapping[str, Mapping[str, int]]  # namespace ("" for cluster-scoped) -> kind -> objects judged
+    namespace_objects: frozenset[str]  # namespaces read as Namespace objects (not only known from their pods)
 
 
 class Scanner:
@@ -104,6 +110,8 @@ class Scanner:
         self.objects = 0
         self.problems: list[str] = []
         self.results: list[Result] = []
+        self.platform: list[dict[str, str]] = []
+        self.namespace_objects: set[str] = set()
         self.unlabelled: list[dict[str, str]] = []
         self.serving_pods = 0
         self.mtls_covered = 0
@@ -126,6 +134,7 @@ class Scanner:
 
     def add_namespace(self, obj: Mapping[str, Any]) -> None:
         self.cluster.put_namespace(obj)
+        self.namespace_objects.add(str((obj.get("metadata") or {}).get("name") or ""))
 
     def begin(self) -> None:
         """Tenants and Namespaces are all read: from here on objects can be judged."""
@@ -170,10 +179,15 @@ class Scanner:
         labels = meta.get("labels") or {}
         self.kinds.setdefault(ns, Counter())[kind] += 1
         evaluation = evaluate(obj, self.cluster, self.request)
-        self.results.extend(
-            Result.of(v, kind=kind, namespace=ns, name=name, tenant=evaluation.tenant) for v in evaluation.violations
-        )
         tenant = self.cluster.tenants.for_namespace(ns) if not self.settings.is_exempt(ns) else None
+        for v in evaluation.violations:
+            result = Result.of(v, kind=kind, namespace=ns, name=name, tenant=evaluation.tenant)
+            reason = excused(obj, v.rule, self.settings.tenant_label) if evaluation.tenant else None
+            if reason is None:
+                self.results.append(result)
+            else:
+                keep = ("rule", "kind", "namespace", "name", "tenant")
+                self.platform.append({**{k: str(getattr(result, k)) for k in keep}, "reason": reason})
         if kind in RBAC_KINDS:
             self.rbac.append(_trim(obj))
         elif kind == "NetworkPolicy":
@@ -220,6 +234,7 @@ class Scanner:
             objects=self.objects,
             problems=tuple(self.problems),
             results=tuple(self.results),
+            platform=tuple(self.platform),
             unlabelled=tuple(self.unlabelled),
             mtls=MtlsCoverage(
                 serving_pods=self.serving_pods, covered=self.mtls_covered, uncovered=tuple(self.mtls_uncovered)
@@ -231,6 +246,7 @@ class Scanner:
             quotas=tuple(self.quotas),
             endpoints=tuple(self.endpoints),
             kinds={ns: dict(c) for ns, c in self.kinds.items()},
+            namespace_objects=frozenset(self.namespace_objects),
         )
 
 

@@ -19,6 +19,7 @@ from tenantguard.policies.context import Context
 from tenantguard.policies.gpu import is_gpu_resource, mig_compute_share, pod_gpu_devices
 from tenantguard.policies.rules.serving.model_sources import Source, sources
 from tenantguard.policies.subjects import Subject, pod_templates
+from tenantguard.policies.tenancy import GpuAllowance
 
 TERMINAL = frozenset({"Succeeded", "Failed"})
 ENDPOINT_KINDS = frozenset({"InferenceService", "LLMInferenceService", "LeaderWorkerSet", "RayService"})
@@ -235,6 +236,7 @@ def service_endpoint(
 
 @dataclass(slots=True)
 class TenantUsage:
+    cap: GpuAllowance | None = None  # the Tenant's spec.gpu: GPU006's tenant-wide cap, GPU005's per-pod cap
     allocated: dict[str, int] = field(default_factory=dict)
     running: dict[str, int] = field(default_factory=dict)
     pending: dict[str, int] = field(default_factory=dict)
@@ -259,6 +261,13 @@ class TenantUsage:
                 "pending": dict(sorted(self.pending.items())),
                 "gpuHours": round(sum(self.hours.values()), 3),
                 "gpuHoursByResource": {k: round(v, 3) for k, v in sorted(self.hours.items())},
+                "cap": None
+                if self.cap is None
+                else {
+                    "maxTotal": self.cap.max_total,
+                    "maxPerPod": self.cap.max_per_pod,
+                    "allowedResources": sorted(self.cap.allowed_resources),
+                },
             },
             "quota": sorted(self.quota, key=lambda r: (r["namespace"], r["name"], not r["gpu"], r["resource"])),
             "endpoints": sorted(self.endpoints, key=lambda e: (e["namespace"], e["kind"], e["name"])),

@@ -1,4 +1,4 @@
-"""docs/rules.md, generated from the registry: one section per rule, in catalogue order."""
+"""docs/rules.md, generated from the registry and the isolation catalogue: one section per rule or check."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import yaml
 
+from tenantguard.policies.isolation import IsolationCheck
 from tenantguard.policies.model import Category
 from tenantguard.policies.rule import Example, Rule
 
@@ -23,6 +24,18 @@ rule judges tenants whose `podSecurity` includes its level (restricted includes 
 in force at the Tenant's `podSecurityVersion` (else the settings' `podSecurityVersion`, default `latest`); a
 rule whose first version is newer than the pin does not run. At `restricted`, the baseline rules that a
 restricted rule replaces do not run.
+
+The isolation checks (`ISO…`, at the end) are not rules of one object: the audit computes them from the whole
+cluster — reachability under every NetworkPolicy, RBAC across tenants, mTLS coverage — and reports them like
+violations (JSON, Markdown, HTML, PolicyReports; counted by `--fail-on`). Exceptions waive them too, matched on
+the object a finding names.
+"""
+
+_ISOLATION = """
+## isolation
+
+Computed by `tenantguard audit` only (it sees every object), from `policies/isolation/`. Findings sort by
+severity, then in this order.
 """
 
 
@@ -63,10 +76,11 @@ def _pod_security(rule: Rule) -> str:
     return line + (f" · replaces {replaced}" if replaced else "") + "\n"
 
 
-def render(rules: Iterable[Rule]) -> str:
-    rules = list(rules)
+def render(rules: Iterable[Rule], checks: Iterable[IsolationCheck] = ()) -> str:
+    rules, checks = list(rules), list(checks)
     out = [_INTRO, "| ID | category | severity | title |", "|---|---|---|---|"]
     out += [f"| [{r.id}](#{r.anchor}) | {r.category.value} | {r.severity.value} | {r.title} |" for r in rules]
+    out += [f"| [{c.id}](#{c.anchor}) | isolation | {c.severity.value} | {c.title} |" for c in checks]
     for category in Category:
         members = [r for r in rules if r.category is category]
         if not members:
@@ -82,4 +96,12 @@ def render(rules: Iterable[Rule]) -> str:
             out.append(f"**How to fix:** {r.fix}\n")
             out.append("**Allowed:**\n\n" + "\n\n".join(_example(e) for e in r.allowed) + "\n")
             out.append("**Denied:**\n\n" + "\n\n".join(_example(e) for e in r.denied) + "\n")
+    if checks:
+        out.append(_ISOLATION)
+    for c in checks:
+        out.append(f'<a id="{c.anchor}"></a>\n### {c.id} {c.slug} — {c.title}\n')
+        out.append(f"Severity **{c.severity.value}** · reported on {c.reported_on}\n")
+        out.append(f"**What it checks:** {c.what}\n")
+        out.append(f"**Why it matters:** {c.why}\n")
+        out.append(f"**How to fix:** {c.fix}\n")
     return "\n".join(out).rstrip() + "\n"

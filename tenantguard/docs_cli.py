@@ -28,9 +28,9 @@ def render(what: str) -> str:
         from tenantguard.policies.tenant_docs import reference
 
         return reference()
-    from tenantguard.policies import docs, registry
+    from tenantguard.policies import docs, isolation, registry
 
-    return docs.render(registry.RULES)
+    return docs.render(registry.RULES, isolation.CHECKS)
 
 
 def run(args: argparse.Namespace) -> int:

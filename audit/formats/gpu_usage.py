@@ -46,6 +46,49 @@ def by_gpu_hours(tenants: Mapping[str, Any]) -> list[str]:
     return sorted(tenants, key=lambda n: (-(number(section_of(tenants, n, "gpu").get("gpuHours")) or 0.0), str(n)))
 
 
+def _shown(value: object) -> str:
+    """A quantity as the report wrote it ("64Gi", "500m"), a number as a number; escaped where it is drawn."""
+    return value if isinstance(value, str) else fmt(value)
+
+
+def used_of_hard(label: str, used: object, hard: object) -> tuple[str, list[tuple[str, float, str]], str]:
+    """One bar row: the share of `hard` in use, coloured by how close it is, with "used / hard" written out."""
+    used_n, hard_n = quantity(used), quantity(hard)
+    share = (used_n or 0.0) / hard_n if hard_n else 0.0
+    tone = RED if share >= 1 else "#e0a31e" if share >= 0.8 else GREEN
+    text = f"{_shown(used)} / {_shown(hard)}"
+    return (
+        label,
+        [(f"used {text}", min(share, 1.0), tone), ("free", max(1.0 - share, 0.0), "#eef0f3")],
+        text,
+    )
+
+
+def quota_bars(gpu: Mapping[str, Any], quotas: list[Any]) -> str:
+    """Used of hard, with the numbers: the Tenant's GPU cap over all its namespaces (spec.gpu.maxTotal), each
+    GPU-class ResourceQuota resource, then the other quota resources."""
+    cap = section_of(gpu, "cap")
+    devices = sum(number(n) or 0.0 for n in section_of(gpu, "allocated").values())
+    gpu_rows: list[tuple[str, list[tuple[str, float, str]], str]] = []
+    if number(cap.get("maxTotal")) is not None:
+        gpu_rows.append(used_of_hard("tenant cap · all GPU devices", devices, cap.get("maxTotal")))
+    other_rows: list[tuple[str, list[tuple[str, float, str]], str]] = []
+    for q in quotas[:ROWS]:
+        if not isinstance(q, Mapping):
+            continue
+        resource = str(q.get("resource", "")).removeprefix("requests.")
+        row = used_of_hard(f"{q.get('namespace', '')} · {resource}", q.get("used"), q.get("hard"))
+        (gpu_rows if q.get("gpu") or "nvidia.com/" in resource else other_rows).append(row)
+    out = '<div class="muted">GPU quota: used of hard</div>'
+    if gpu_rows:
+        out += bars(gpu_rows, width=540, label=44)
+    else:
+        out += f'<p class="muted">No GPU cap or GPU ResourceQuota: {fmt(devices)} GPU devices in use.</p>'
+    if other_rows:
+        out += '<div class="muted">Other quota: used of hard</div>' + bars(other_rows, width=540, label=44)
+    return out
+
+
 def tenant_card(name: str, usage: Mapping[str, Any]) -> str:
     gpu = section_of(usage, "gpu")
     running, pending = section_of(gpu, "running"), section_of(gpu, "pending")
@@ -62,24 +105,7 @@ def tenant_card(name: str, usage: Mapping[str, Any]) -> str:
             )
         )
     alloc = bars(rows, width=540, label=44) if rows else '<p class="muted">No GPUs allocated.</p>'
-    quota_rows = []
-    for q in list_of(usage, "quota")[:ROWS]:
-        hard, used = quantity(q.get("hard")), quantity(q.get("used"))
-        share = (used or 0.0) / hard if hard else 0.0
-        tone = RED if share >= 1 else "#e0a31e" if share >= 0.8 else GREEN
-        resource = str(q.get("resource", "")).removeprefix("requests.")
-        label = f"{q.get('namespace', '')} · {resource}"
-        quota_rows.append(
-            (
-                label,
-                [
-                    (f"used {q.get('used')} of {q.get('hard')}", min(share, 1.0), tone),
-                    ("free", max(1.0 - share, 0.0), "#eef0f3"),
-                ],
-                f"{q.get('used')} / {q.get('hard')}",
-            )
-        )
-    quota = bars(quota_rows, width=540, label=44) if quota_rows else '<p class="muted">No ResourceQuota.</p>'
+    quota = quota_bars(gpu, list_of(usage, "quota"))
     metrics = usage.get("metrics")
     if isinstance(metrics, Mapping):
         util = number(metrics.get("gpuUtilizationPercent"))
@@ -111,7 +137,7 @@ def tenant_card(name: str, usage: Mapping[str, Any]) -> str:
     ]
     return (
         f'<div class="card"><h3>{esc(name)}</h3><div class="muted">GPUs allocated (running + pending)</div>'
-        f'{alloc}<div class="muted">GPU quota: used of hard</div>{quota}{figures}'
+        f"{alloc}{quota}{figures}"
         + (table(["kind", "endpoint", "model"], endpoint_rows, empty="") if endpoint_rows else "")
         + "</div>"
     )

@@ -4,8 +4,9 @@ Inline CSS and inline SVG only, under a CSP that forbids every fetch (`default-s
 the page opens offline and leaks nothing when mailed around. Every string from the report passes
 through `esc`: object names, messages and labels are user-controlled. Sections that are missing or
 empty say so; long lists stop at a cap and say how many more there are. This module holds the page
-itself (CSP, stylesheet, header, summary tiles, section order); the sections are in isolation.py and
-gpu_usage.py, the charts in svg.py, the shared building blocks in markup.py.
+itself (CSP, stylesheet, header, summary tiles, section order); the sections are in isolation.py,
+exposure.py (what a new pod would reach), findings.py and gpu_usage.py, the charts in svg.py, the shared
+building blocks in markup.py.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tenantguard.audit.formats.findings import findings_section, platform_section
 from tenantguard.audit.formats.gpu_usage import usage_section
 from tenantguard.audit.formats.isolation import (
     mtls_section,
@@ -31,7 +33,7 @@ sans-serif;color:#1d2430;background:#f2f4f7}header{background:#1d2430;color:#fff
 header h1{margin:0;font-size:22px;font-weight:600}header p{margin:4px 0 0;color:#b8c0cc;font-size:13px}
 main{max-width:1240px;margin:0 auto;padding:20px 32px 48px}section{background:#fff;border-radius:10px;
 box-shadow:0 1px 3px rgba(16,24,40,.08);padding:18px 22px;margin:18px 0}h2{margin:0 0 12px;font-size:17px}
-h3{margin:16px 0 8px;font-size:15px}.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));
+h3{margin:16px 0 8px;font-size:15px}.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(128px,1fr));
 gap:12px;margin-top:18px}.tile{background:#fff;border-radius:10px;padding:14px 16px;box-shadow:0 1px 3px
 rgba(16,24,40,.08);border-top:4px solid #3b6fd4}.tile .n{font-size:28px;font-weight:700}.tile .l{color:#5b6573;
 font-size:12px;text-transform:uppercase;letter-spacing:.04em}.tile .d{font-size:12px;color:#5b6573}
@@ -91,12 +93,19 @@ def tiles(report: Mapping[str, Any]) -> str:
         n = number(summary.get(key)) or 0
         return tile(label, fmt(n), tone="bad" if n else "good")
 
+    findings = number(summary.get("findings")) or 0
+    finding_chips = " ".join(
+        f"{severity_chip(s)} {fmt(n)}"
+        for s, n in sorted(section_of(summary, "findingsBySeverity").items(), key=severity_rank)
+    )
+
     return (
         '<div class="tiles">'
         + "".join(
             [
                 tile("objects", fmt(summary.get("objects"))),
                 tile("tenants", fmt(summary.get("tenants", len(list_of(report, "tenants"))))),
+                tile("isolation findings", fmt(findings), tone="bad" if findings else "good", detail=finding_chips),
                 tile("violations", fmt(violations), tone="bad" if violations else "good", detail=chips),
                 counted("cross-tenant paths", "crossTenantPaths"),
                 counted("uncovered pods", "uncoveredPods"),
@@ -111,12 +120,14 @@ def tiles(report: Mapping[str, Any]) -> str:
 def render(report: Mapping[str, Any]) -> str:
     sections = [
         ("Tenant reachability", reachability_section(report)),
+        ("Isolation findings", findings_section(report)),
         ("GPU usage", usage_section(report)),
         ("Violations", violations_section(report)),
         ("Cross-tenant network paths", paths_section(report)),
         ("RBAC", rbac_section(report)),
         ("mTLS coverage", mtls_section(report)),
         ("Objects without a tenant label", unlabelled_section(report)),
+        ("Made by Kubernetes", platform_section(report)),
     ]
     body = "".join(f"<section><h2>{esc(title)}</h2>{content}</section>" for title, content in sections)
     return (

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tenantguard.audit.formats.exposure import new_pod_listing, potential_pairs
 from tenantguard.audit.formats.markup import (
     ROWS,
     esc,
@@ -26,12 +27,13 @@ from tenantguard.policies.registry import RULES
 
 HEATMAP_TENANTS = 60
 VIOLATION_TENANTS = 40  # tenants with a violations table; the rest get one line each
-ANCHORS = {rule.id: rule.anchor for rule in RULES}
+ANCHORS = {rule.id: rule.anchor for rule in RULES}  # rule violations only; findings.ANCHORS adds the ISO checks
 
 
 def reachability_section(report: Mapping[str, Any]) -> str:
-    reach = section_of(report, "isolation", "reachability", "tenants")
-    paths = list_of(section_of(report, "isolation", "reachability"), "crossTenantPaths")
+    section = section_of(report, "isolation", "reachability")
+    reach = section_of(section, "tenants")
+    paths = list_of(section, "crossTenantPaths")
     names = sorted(
         set(list_of(report, "tenants"))
         | set(reach)
@@ -45,7 +47,9 @@ def reachability_section(report: Mapping[str, Any]) -> str:
         row = reach.get(src)
         return bool(row.get(dst)) if isinstance(row, Mapping) else False
 
+    potential = {k: v for k, v in potential_pairs(section).items() if not reachable(*k) and k[0] != k[1]}
     holes = {n for n in names for m in names if n != m and (reachable(n, m) or reachable(m, n))}
+    holes |= {n for pair in potential for n in pair}
     shown = sorted(names, key=lambda n: (n not in holes, n))[:HEATMAP_TENANTS]
     shown.sort()
     ports: dict[tuple[str, str], list[str]] = {}
@@ -67,13 +71,13 @@ def reachability_section(report: Mapping[str, Any]) -> str:
     )
     if len(pairs) > ROWS:
         items += f'<li class="more">… and {len(pairs) - ROWS:,} more</li>'
-    listing = (
-        f'<ul class="holes">{items}</ul>' if pairs else '<p class="ok">Every tenant is isolated from every other.</p>'
-    )
+    listing = f'<ul class="holes">{items}</ul>' if pairs else ""
+    listing += new_pod_listing(section, isolated_now=not pairs)
     return (
-        '<div class="split"><div style="flex:0 0 auto">' + heatmap(shown, reachable, ports) + note + "</div>"
+        '<div class="split"><div style="flex:0 0 auto">' + heatmap(shown, reachable, ports, potential) + note + "</div>"
         '<div><p class="muted">Rows: source tenant; columns: destination. A red cell means some pod of the row '
-        "tenant can open a connection to some pod of the column tenant.</p>"
+        "tenant can open a connection to some pod of the column tenant; an amber one that a pod started in a "
+        "namespace without pods could.</p>"
         f"<h3>Reachable across tenants ({len(pairs)})</h3>{listing}</div></div>"
     )
 

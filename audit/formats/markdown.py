@@ -1,4 +1,4 @@
-"""The audit report as Markdown: summary, isolation (violations, reachability, RBAC, mTLS), usage per tenant."""
+"""The audit report as Markdown: summary, isolation (findings, violations, reachability, RBAC, mTLS), usage."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def _summary(report: Mapping[str, Any]) -> list[str]:
             [
                 "objects",
                 "tenants",
+                "isolation findings",
                 "violations",
                 "cross-tenant paths",
                 "uncovered pods",
@@ -58,6 +59,7 @@ def _summary(report: Mapping[str, Any]) -> list[str]:
                 [
                     s["objects"],
                     s["tenants"],
+                    s.get("findings", 0),
                     s["violations"],
                     s["crossTenantPaths"],
                     s["uncoveredPods"],
@@ -66,7 +68,9 @@ def _summary(report: Mapping[str, Any]) -> list[str]:
                 ]
             ],
         ),
-        f"By severity: {_cell(s['bySeverity'])}. By category: {_cell(s['byCategory'])}.",
+        f"Isolation findings by rule: {_cell(s.get('findingsByRule', {}))}"
+        + (f" ({s['findingsWaived']} waived by exceptions)" if s.get("findingsWaived") else "")
+        + f". Violations by severity: {_cell(s['bySeverity'])}; by category: {_cell(s['byCategory'])}.",
         "",
     ]
 
@@ -75,6 +79,13 @@ def _matrix(tenants: Mapping[str, Mapping[str, bool]]) -> list[str]:
     names = sorted(tenants)
     rows = [[f"**{src}**", *("✔" if tenants[src].get(dst) else "·" for dst in names)] for src in names]
     return ["Rows can open connections to columns (✔).", "", *table(["from \\ to", *names], rows)]
+
+
+def _object(f: Mapping[str, Any]) -> str:
+    """`Pod ns/name`, `ClusterRoleBinding name`, `Namespace name` (a Namespace finding sits in its own namespace)."""
+    if f["kind"] == "Namespace" or not f["namespace"]:
+        return f"{f['kind']} {f['name']}"
+    return f"{f['kind']} {f['namespace']}/{f['name']}"
 
 
 def _isolation(iso: Mapping[str, Any]) -> list[str]:
@@ -93,9 +104,24 @@ def _isolation(iso: Mapping[str, Any]) -> list[str]:
         for v in iso["violations"]
     ]
     namespaces = [[src, dst, ports] for src, row in sorted(reach["namespaces"].items()) for dst, ports in row.items()]
+    findings = [
+        [
+            f["severity"],
+            f["rule"],
+            f["tenant"],
+            _object(f),
+            f["message"],
+        ]
+        for f in iso.get("findings", ())
+    ]
+    omitted = iso.get("findingsOmitted", 0)
     return [
         "## Isolation",
         "",
+        "### Isolation findings (most severe first)",
+        "",
+        *table(["severity", "rule", "tenant", "object", "finding"], findings, empty="No isolation findings."),
+        *([f"_{omitted} more findings are counted in the summary but not listed._", ""] if omitted else []),
         "### Policy violations",
         "",
         *table(["tenant", "rule", "severity", "object", "field", "message"], violations),
@@ -124,6 +150,22 @@ def _isolation(iso: Mapping[str, Any]) -> list[str]:
         *table(
             ["tenant", "pod", "missing"],
             [[p["tenant"], f"{p['namespace']}/{p['name']}", p["missing"]] for p in reach["uncoveredPods"]],
+        ),
+        "### Namespaces without pods: what a new pod there would reach",
+        "",
+        *table(
+            ["tenant", "namespace", "could be reached from", "could reach", "not isolated for"],
+            [
+                [
+                    e["tenant"],
+                    e["namespace"],
+                    [f"{o['namespace']} ({', '.join(o['ports'])})" for o in e["reachableFrom"]],
+                    [f"{o['namespace']} ({', '.join(o['ports'])})" for o in e["reaches"]],
+                    e["missing"],
+                ]
+                for e in reach.get("emptyNamespaces", ())
+            ],
+            empty="Every tenant namespace has pods.",
         ),
         "### RBAC: access to other tenants' namespaces",
         "",
@@ -159,6 +201,15 @@ def _isolation(iso: Mapping[str, Any]) -> list[str]:
         *table(
             ["tenant", "object"],
             [[o["tenant"], f"{o['kind']} {o['namespace']}/{o['name']}"] for o in iso["unlabelled"]],
+        ),
+        "### Made by Kubernetes, not by the tenant (not counted as violations)",
+        "",
+        *table(
+            ["tenant", "object", "rule", "why"],
+            [
+                [o["tenant"], f"{o['kind']} {o['namespace']}/{o['name']}", o["rule"], o["reason"]]
+                for o in iso.get("platform", ())
+            ],
         ),
     ]
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 from tenantguard.audit.formats.markup import esc
 
-RED, GREEN, NEUTRAL = "#d9363e", "#2f9e5f", "#d5d9de"
+RED, GREEN, NEUTRAL, AMBER = "#d9363e", "#2f9e5f", "#d5d9de", "#e0a31e"
 PALETTE = ("#3b6fd4", "#8e5bd6", "#e08a1e", "#17a2b8", "#c2417a", "#6c8c2f", "#7a6f66")
 
 
@@ -20,13 +20,24 @@ def short(name: str, limit: int = 22) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def heatmap(shown: list[str], reachable: Callable[[str, str], bool], ports: Mapping[tuple[str, str], list[str]]) -> str:
-    """Source tenants as rows, destinations as columns; `ports` names what a reachable cell's tooltip lists."""
+def heatmap(
+    shown: list[str],
+    reachable: Callable[[str, str], bool],
+    ports: Mapping[tuple[str, str], list[str]],
+    potential: Mapping[tuple[str, str], list[str]] | None = None,
+) -> str:
+    """Source tenants as rows, destinations as columns; `ports` names what a reachable cell's tooltip lists;
+    `potential` names, for pairs no pod connects now, the namespaces without pods through which a pod started
+    there would connect them (an amber cell)."""
+    potential = potential or {}
+    legend = [(RED, "reachable"), (AMBER, "would be reachable"), (GREEN, "isolated"), (NEUTRAL, "same tenant")]
+    if not any(key[0] in shown and key[1] in shown for key in potential):
+        legend.pop(1)
     n = len(shown)
     cell = max(14, min(56, 560 // n))
     label_w = 8 + 7 * max(len(short(s)) for s in shown)
     top = label_w * 0.72 + 24
-    width = label_w + 10 + max(cell * n + label_w * 0.6, 380)
+    width = label_w + 10 + max(cell * n + label_w * 0.6, 150 * len(legend) - 20)
     height = top + cell * n + 40
     parts = [f'<svg width="{width:.0f}" height="{height:.0f}" role="img" aria-label="tenant reachability heatmap">']
     for i, src in enumerate(shown):
@@ -42,6 +53,8 @@ def heatmap(shown: list[str], reachable: Callable[[str, str], bool], ports: Mapp
             elif reachable(src, dst):
                 via = ", ".join(sorted(set(ports.get((src, dst), [])))) or "see paths"
                 colour, what = RED, f"REACHABLE ({via})"
+            elif (src, dst) in potential:
+                colour, what = AMBER, f"WOULD BE REACHABLE once pods run in {', '.join(potential[src, dst])}"
             else:
                 colour, what = GREEN, "isolated"
             parts.append(
@@ -55,8 +68,8 @@ def heatmap(shown: list[str], reachable: Callable[[str, str], bool], ports: Mapp
             f'{top - 8:.1f})"><title>{esc(dst)}</title>{esc(short(dst))}</text>'
         )
     legend_y = top + cell * n + 22
-    for k, (colour, text) in enumerate(((RED, "reachable"), (GREEN, "isolated"), (NEUTRAL, "same tenant"))):
-        x = label_w + 10 + k * 120
+    for k, (colour, text) in enumerate(legend):
+        x = label_w + 10 + k * 150
         parts.append(
             f'<rect x="{x}" y="{legend_y - 11:.1f}" width="14" height="14" rx="3" fill="{colour}"/>'
             f'<text x="{x + 20}" y="{legend_y:.1f}" font-size="12">{text}</text>'

@@ -11,6 +11,10 @@ own pods). They are left out of everything here — never selected, never isolat
 `allowed` is False and `path` None for them, and `uncovered` does not list them. `host_network_pods` lists them
 so a report can say so.
 
+Hypothetical pods stand for namespaces that have no pods yet ("what would a pod started there reach, and what
+would reach it?"): each is alone in its namespace, so it changes no verdict between real pods. The matrices, paths,
+`uncovered` and the external matrix leave their namespaces out; `hypothetical_reach` reports them apart.
+
 External egress (an ipBlock peer, or an egress rule without `to`) is reported apart from the pod matrices, per
 CIDR as written in the policy ("*": any address); named ports never match an external address, which has no
 container ports.
@@ -53,13 +57,27 @@ class ExternalPath:
     policies: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Exposure:
+    """What a hypothetical pod would have: namespace -> ports ("TCP/8443", "*", …) in both directions."""
+
+    reachable_from: Mapping[str, tuple[str, ...]]  # namespaces whose pods could open connections to it
+    reaches: Mapping[str, tuple[str, ...]]  # namespaces whose pods it could open connections to
+
+
 class NetworkAnalysis:
-    def __init__(self, model: Model, pods: Iterable[PodInfo]) -> None:
+    def __init__(self, model: Model, pods: Iterable[PodInfo], hypothetical: Iterable[PodInfo] = ()) -> None:
         self._model = model
         self._classes: dict[ClassKey, PodClass] = {}
         self._by_pod: dict[tuple[str, str], tuple[PodInfo, PodClass]] = {}
         self._host_network: list[PodInfo] = []
-        for pod in pods:
+        pods = list(pods)
+        real = {pod.namespace for pod in pods if not pod.host_network}
+        imagined = [pod for pod in hypothetical if not pod.host_network]
+        self._hypothetical = frozenset(pod.namespace for pod in imagined)
+        if len(self._hypothetical) != len(imagined) or self._hypothetical & real:
+            raise ValueError("a hypothetical pod must be the only pod of its namespace")
+        for pod in [*pods, *imagined]:
             if pod.host_network:
                 self._host_network.append(pod)
                 continue
@@ -72,6 +90,7 @@ class NetworkAnalysis:
         self._reachability: Reachability | None = None
         self._reach: list[Reach] | None = None
         self._namespace_ports: dict[str, dict[str, PortSet]] | None = None
+        self._visible: dict[str, dict[str, PortSet]] | None = None
         self._external: dict[tuple[int, ...], dict[str, tuple[PortSet, frozenset[str]]]] = {}
 
     @property
@@ -118,10 +137,46 @@ class NetworkAnalysis:
             self._reach = self._reachability.reach()
         return self._reachability, self._reach
 
-    def _matrix(self) -> dict[str, dict[str, PortSet]]:
+    def _all_pairs(self) -> dict[str, dict[str, PortSet]]:
+        """Every reachable namespace pair, the hypothetical pods' namespaces included."""
         if self._namespace_ports is None:
             self._namespace_ports = namespace_ports(self._reachable()[1])
         return self._namespace_ports
+
+    def _matrix(self) -> dict[str, dict[str, PortSet]]:
+        """The reachable pairs of real pods' namespaces."""
+        if self._visible is None:
+            matrix, left_out = self._all_pairs(), self._hypothetical
+            kept = {
+                src: {dst: ports for dst, ports in row.items() if dst not in left_out}
+                for src, row in matrix.items()
+                if src not in left_out
+            }
+            self._visible = {src: row for src, row in kept.items() if row} if left_out else matrix
+        return self._visible
+
+    def hypothetical_reach(self) -> dict[str, Exposure]:
+        """For each hypothetical pod's namespace: who could reach the pod, and whom it could reach."""
+        matrix = self._all_pairs()
+        inbound: dict[str, dict[str, tuple[str, ...]]] = {ns: {} for ns in self._hypothetical}
+        for src, row in matrix.items():
+            for dst, ports in row.items():
+                if dst in inbound:
+                    inbound[dst][src] = ports.describe()
+        return {
+            ns: Exposure(
+                reachable_from=dict(sorted(inbound[ns].items())),
+                reaches={dst: ports.describe() for dst, ports in matrix.get(ns, {}).items()},
+            )
+            for ns in sorted(self._hypothetical)
+        }
+
+    def missing_isolation(self, pod: PodInfo) -> tuple[str, ...]:
+        """The directions ("ingress", "egress") in which no policy isolates `pod` — given to analyze() or not."""
+        if pod.host_network:
+            return ()
+        cls = self._class(pod)
+        return tuple(side for side, isolating in (("ingress", cls.ingress), ("egress", cls.egress)) if not isolating)
 
     def namespace_matrix(self) -> dict[str, dict[str, list[str]]]:
         """src namespace -> dst namespace -> ports, for the pairs where some pod reaches some other pod.
@@ -154,12 +209,16 @@ class NetworkAnalysis:
         """Reachable pairs across tenants per (src namespace, dst namespace), as in the audit report (lists of
         identical pods or ports are shared between entries: treat them as read-only)."""
         reachability, reach = self._reachable()
+        if self._hypothetical:
+            namespace_tenant = {ns: t for ns, t in namespace_tenant.items() if ns not in self._hypothetical}
         return cross_tenant_paths(reach, reachability, namespace_tenant, self._model.verdict)
 
     def uncovered(self) -> list[tuple[PodInfo, tuple[str, ...]]]:
         """Pods not isolated for ingress and/or egress, i.e. not covered by a default deny in that direction."""
         out: list[tuple[PodInfo, tuple[str, ...]]] = []
         for cls in self._classes.values():
+            if cls.namespace in self._hypothetical:
+                continue
             missing = tuple(
                 side for side, isolating in (("ingress", cls.ingress), ("egress", cls.egress)) if not isolating
             )
@@ -205,6 +264,8 @@ class NetworkAnalysis:
         """src namespace -> CIDR ("*": any address) -> ports, over the namespace's pods."""
         merged: dict[str, dict[str, PortSet]] = {}
         for cls in self._classes.values():
+            if cls.namespace in self._hypothetical:
+                continue
             row = merged.setdefault(cls.namespace, {})
             for target, (ports, _) in self._external_of(cls.egress).items():
                 row[target] = row.get(target, NOTHING).union(ports)
@@ -216,9 +277,15 @@ class NetworkAnalysis:
 
 
 def analyze(
-    namespaces: Mapping[str, Mapping[str, str]], pods: Iterable[PodInfo], policies: Iterable[dict[str, Any]]
+    namespaces: Mapping[str, Mapping[str, str]],
+    pods: Iterable[PodInfo],
+    policies: Iterable[dict[str, Any]],
+    *,
+    hypothetical: Iterable[PodInfo] = (),
 ) -> NetworkAnalysis:
-    """Analyse NetworkPolicy objects over pods; namespaces maps each namespace name to its labels."""
+    """Analyse NetworkPolicy objects over pods; namespaces maps each namespace name to its labels.
+
+    `hypothetical`: at most one pod per namespace without pods, analysed apart (`hypothetical_reach`)."""
     blocks: dict[IpBlock, int] = {}
     compiled = [compile_policy(policy, blocks) for policy in policies if isinstance(policy, dict)]
-    return NetworkAnalysis(Model(namespaces, compiled, list(blocks)), pods)
+    return NetworkAnalysis(Model(namespaces, compiled, list(blocks)), pods, hypothetical)

@@ -7,8 +7,12 @@ that predate the policy, which only an audit finds. Seeded problems:
 - umbrella-b/vllm: a model server without the mTLS sidecar (MTLS001), with a Service in front of it;
 - umbrella-a/allow-cyberdyne: a NetworkPolicy letting cyberdyne-a into umbrella-a on TCP 8080 (NET003);
 - umbrella-b/leak: a RoleBinding granting cyberdyne's group read access in umbrella-b (RBAC001);
-- umbrella-a/legacy: a ConfigMap without the tenant label (TEN004), like the `default` ServiceAccount and
-  `kube-root-ca.crt` ConfigMap Kubernetes puts in every namespace.
+- umbrella-a/legacy: a ConfigMap without the tenant label (TEN004) — unlike the `default` ServiceAccount and
+  `kube-root-ca.crt` ConfigMap Kubernetes puts in every namespace, which are Kubernetes' doing, not violations;
+- umbrella-b has no NetworkPolicy and cyberdyne-a no egress policy: their pods are not isolated (ISO004) and
+  cyberdyne-a reaches umbrella-b on anything (ISO001) and umbrella-a on 8080, where no pod declares it (ISO006);
+- cyberdyne-b: a fresh tenant namespace, created labelled once the Tenants exist, with no pods and no
+  policy: a pod started there would be reachable from umbrella-b and reach it (ISO008).
 umbrella-b/client is a plain pod, there so that umbrella-b's pods have someone to reach. GPU pods run on the
 simulated H100 and A100-MIG nodes; one asks for a node that does not exist and stays Pending.
 """
@@ -34,7 +38,9 @@ pytestmark = pytest.mark.e2e
 
 HERE = Path(__file__).parent
 TENANTGUARD = Path(sys.executable).with_name("tenantguard")
-OURS = ("umbrella-a", "umbrella-b", "cyberdyne-a")
+SEEDED = ("umbrella-a", "umbrella-b", "cyberdyne-a")
+FRESH = "cyberdyne-b"
+OURS = (*SEEDED, FRESH)
 LABEL = "tenantguard.io/tenant"
 GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
 RESTRICTED = {
@@ -169,7 +175,7 @@ def seeded(dev_cluster: DevCluster) -> Iterator[DevCluster]:
         c.kubectl("wait", "--for=condition=Established", f"crd/{crd}", "--timeout=60s")
     # Namespaces and objects first, the Tenants that claim them afterwards: until then no admission webhook,
     # registered or not (the session's webhook fixture may already be), labels or judges anything here.
-    for ns in OURS:
+    for ns in SEEDED:
         c.create_namespace(ns)
     for obj in seeds():
         c.apply(obj)
@@ -199,15 +205,20 @@ def seeded(dev_cluster: DevCluster) -> Iterator[DevCluster]:
     c.apply(
         tenant(
             "cyberdyne",
-            ["cyberdyne-a"],
+            ["cyberdyne-a", FRESH],
             podSecurity="baseline",
             mtls={"mode": "none"},
             members=[{"kind": "Group", "name": "cyberdyne-devs"}],
             gpu={**gpu, "allowedResources": ["nvidia.com/mig-1g.10gb"]},
         )
     )
-    for ns in OURS:
+    for ns in SEEDED:
         c.kubectl("label", "namespace", ns, f"{LABEL}={ns.split('-')[0]}")
+    c.create_namespace(FRESH, labels={LABEL: "cyberdyne"})
+    wait_for(
+        lambda: c.kubectl("get", "configmap", "kube-root-ca.crt", "-n", FRESH, check=False).returncode == 0,
+        what=f"ConfigMap {FRESH}/kube-root-ca.crt",
+    )
     yield c
 
 
@@ -230,26 +241,32 @@ def test_finds_exactly_the_seeded_violations(report: dict[str, Any]) -> None:
         for v in report["isolation"]["violations"]
         if v["namespace"] in OURS
     }
-    kubernetes_made = {
-        (ns, "TEN004", kind, name)
-        for ns in OURS
-        for kind, name in (("ServiceAccount", "default"), ("ConfigMap", "kube-root-ca.crt"))
-    }
     assert found == {
         ("umbrella-b", "MTLS001", "Pod", "vllm"),
         ("umbrella-a", "NET003", "NetworkPolicy", "allow-cyberdyne"),
         ("umbrella-b", "RBAC001", "RoleBinding", "leak"),
         ("umbrella-a", "TEN004", "ConfigMap", "legacy"),
-        *kubernetes_made,
-    }
-    unlabelled = {
-        (o["namespace"], o["kind"], o["name"]) for o in report["isolation"]["unlabelled"] if o["namespace"] in OURS
-    }
-    assert unlabelled == {(ns, kind, name) for ns, _, kind, name in kubernetes_made} | {
-        ("umbrella-a", "ConfigMap", "legacy")
     }
     mtls = [p for p in report["isolation"]["mtls"]["uncovered"] if p["namespace"] in OURS]
     assert mtls == [{"tenant": "umbrella", "namespace": "umbrella-b", "name": "vllm", "reason": "no sidecar"}]
+
+
+def test_what_kubernetes_made_is_not_the_tenants_violation(report: dict[str, Any]) -> None:
+    # kube-controller-manager created these when the namespaces had no tenant label yet. In the fresh
+    # namespace they carry the label when the session's webhook was there to add it, and lack it otherwise.
+    kinds = (("ServiceAccount", "default"), ("ConfigMap", "kube-root-ca.crt"))
+    made = {
+        (o["namespace"], o["kind"], o["name"], o["rule"], o["tenant"])
+        for o in report["isolation"]["platform"]
+        if o["namespace"] in OURS
+    }
+    seeded = {(ns, kind, name, "TEN004", ns.split("-")[0]) for ns in SEEDED for kind, name in kinds}
+    assert seeded <= made <= seeded | {(FRESH, kind, name, "TEN004", "cyberdyne") for kind, name in kinds}
+    assert not [v for v in report["isolation"]["violations"] if v["namespace"] == FRESH]
+    unlabelled = {
+        (o["namespace"], o["kind"], o["name"]) for o in report["isolation"]["unlabelled"] if o["namespace"] in OURS
+    }
+    assert unlabelled == {m[:3] for m in made} | {("umbrella-a", "ConfigMap", "legacy")}
 
 
 def test_reachability_matrices_equal_the_hand_computed_ones(report: dict[str, Any]) -> None:
@@ -271,6 +288,7 @@ def test_reachability_matrices_equal_the_hand_computed_ones(report: dict[str, An
         "umbrella-a": {},
         "umbrella-b": {"umbrella-b": ["*"]},
         "cyberdyne-a": {"umbrella-a": ["TCP/8080"], "umbrella-b": ["*"]},
+        FRESH: {},  # no pods: nothing reaches it, nothing leaves it (see emptyNamespaces)
     }
     paths = {
         (p["from"]["namespace"], p["to"]["namespace"]): (p["ports"], p["ingressPolicies"], p["egressPolicies"])
@@ -295,6 +313,57 @@ def test_rbac_leak_is_cross_tenant_access(report: dict[str, Any]) -> None:
         ("Group/cyberdyne-devs", "cyberdyne", "umbrella-b", "umbrella")
     ]
     assert access[0]["via"] == "RoleBinding umbrella-b/leak -> ClusterRole audit-e2e-reader"
+
+
+def test_a_pod_in_the_fresh_namespace_would_be_reachable(report: dict[str, Any]) -> None:
+    (entry,) = [e for e in report["isolation"]["reachability"]["emptyNamespaces"] if e["namespace"] == FRESH]
+    # No policy there: umbrella-b's pods (no egress policy) could reach a new pod, and it could reach them
+    # (no ingress policy); umbrella-a lets in only cyberdyne-a, and sends nothing.
+    ours = [{"tenant": "umbrella", "namespace": "umbrella-b", "ports": ["*"]}]
+    assert (entry["tenant"], entry["missing"]) == ("cyberdyne", ["ingress", "egress"])
+    assert [o for o in entry["reachableFrom"] if o["namespace"] in OURS] == ours
+    assert [o for o in entry["reaches"] if o["namespace"] in OURS] == ours
+
+
+def test_open_isolation_is_findings(report: dict[str, Any]) -> None:
+    found = sorted(
+        (f["rule"], f["severity"], f["kind"], f["namespace"], f["name"])
+        for f in report["isolation"]["findings"]
+        if f["namespace"] in OURS
+    )
+    assert found == [
+        ("ISO001", "error", "Namespace", "umbrella-b", "umbrella-b"),  # cyberdyne-a -> umbrella-b on anything
+        ("ISO002", "error", "RoleBinding", "umbrella-b", "leak"),
+        ("ISO004", "error", "Pod", "cyberdyne-a", "agent"),
+        ("ISO004", "error", "Pod", "umbrella-b", "client"),
+        ("ISO004", "error", "Pod", "umbrella-b", "vllm"),
+        ("ISO005", "error", "Pod", "umbrella-b", "vllm"),
+        ("ISO006", "warning", "Namespace", "umbrella-a", "umbrella-a"),  # 8080, which no umbrella-a pod declares
+        ("ISO007", "warning", "Namespace", "cyberdyne-a", "cyberdyne-a"),
+        ("ISO007", "warning", "Namespace", FRESH, FRESH),
+        ("ISO007", "warning", "Namespace", "umbrella-b", "umbrella-b"),
+        ("ISO008", "warning", "Namespace", FRESH, FRESH),
+    ]
+    severities = [f["severity"] for f in report["isolation"]["findings"]]
+    assert severities == sorted(severities, key=lambda s: s != "error")  # by impact: errors first
+
+
+def test_fail_on_exits_1_on_isolation_findings_alone(
+    seeded: DevCluster, report: dict[str, Any], tmp_path: Path
+) -> None:
+    # Waive every rule violation in the cluster: what is left to fail on are the isolation findings.
+    rules = sorted({v["rule"] for v in report["isolation"]["violations"]})
+    waivers = [{"rule": r, "reason": "e2e: only isolation findings", "until": "2099-01-01"} for r in rules]
+    config = tmp_path / "settings.yaml"
+    config.write_text(json.dumps({"exceptions": waivers}))
+    proc = audit(seeded, "--config", str(config), "--fail-on", "warning", "--output", str(tmp_path / "audit.json"))
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads((tmp_path / "audit.json").read_text())
+    assert doc["summary"]["violations"] == 0
+    counts = doc["summary"]["findingsByRule"]
+    by_rule = ", ".join(f"{n} {r}" for r, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    assert f"tenantguard audit: {sum(counts.values())} findings at or above warning ({by_rule})" in proc.stderr
+    assert counts["ISO001"] >= 1 and counts["ISO004"] >= 3
 
 
 def _hours_since(start: str, end: str, devices: float) -> float:
@@ -339,13 +408,19 @@ def test_policy_reports_are_readable_with_kubectl(seeded: DevCluster, report: di
     header, *rows = listed.splitlines()
     assert header.split() == ["NAMESPACE", "NAME", "PASS", "FAIL", "WARN", "ERROR", "SKIP", "AGE"]
     by_ns = {row.split()[0]: row.split() for row in rows}
-    errors_in_b = sum(
-        1 for v in report["isolation"]["violations"] if v["namespace"] == "umbrella-b" and v["severity"] == "error"
-    )
+    judged = [*report["isolation"]["violations"], *report["isolation"]["findings"]]
+    errors_in_b = sum(1 for v in judged if v["namespace"] == "umbrella-b" and v["severity"] == "error")
     assert set(OURS) <= set(by_ns)
     assert by_ns["umbrella-b"][1] == "tenantguard" and int(by_ns["umbrella-b"][3]) == errors_in_b
     doc = seeded.get("policyreport", "tenantguard", "-n", "umbrella-b")
-    assert {r["policy"] for r in doc["results"] if r["result"] == "fail"} >= {"MTLS001", "RBAC001"}
+    failed = {r["policy"] for r in doc["results"] if r["result"] == "fail"}
+    assert failed >= {"MTLS001", "RBAC001", "ISO001", "ISO002", "ISO004", "ISO005"}
+    path = next(r for r in doc["results"] if r["policy"] == "ISO001")
+    assert path["resources"] == [{"apiVersion": "v1", "kind": "Namespace", "name": "umbrella-b"}]
+    assert path["message"].startswith("pods of tenant 'cyberdyne' in 'cyberdyne-a' can open connections to ")
+    fresh = seeded.get("policyreport", "tenantguard", "-n", FRESH)
+    assert {r["policy"] for r in fresh["results"] if r["result"] == "fail"} == set()
+    assert {r["policy"] for r in fresh["results"] if r["result"] == "warn"} == {"ISO007", "ISO008"}
     assert seeded.get("clusterpolicyreport", "tenantguard-cluster")["kind"] == "ClusterPolicyReport"
 
 

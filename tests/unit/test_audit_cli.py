@@ -9,21 +9,33 @@ import pytest
 import yaml
 
 from tenantguard.cli import main
-from tests.support.fixtures import ACME_SPEC, pod, tenant_object
+from tests.support.fixtures import ACME_SPEC, GLOBEX_SPEC, pod, tenant_object
 
 NOW = "2026-11-27T12:00:00Z"
+LABEL = "tenantguard.io/tenant"
 
 
-def _snapshot(tmp_path: Path, *, bad_pod: bool, tenants_inside: bool = True) -> Path:
-    snap = tmp_path / "snap"
-    snap.mkdir()
+def _namespace(name: str, tenant: str) -> dict[str, object]:
     labels = {  # as admitted through the webhook (PSS020-M)
-        "tenantguard.io/tenant": "acme",
-        "pod-security.kubernetes.io/enforce": "restricted",
+        LABEL: tenant,
+        "pod-security.kubernetes.io/enforce": "restricted" if tenant == "acme" else "baseline",
         "pod-security.kubernetes.io/enforce-version": "latest",
     }
-    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "acme-prod", "labels": labels}}
-    items = [ns, pod("acme-prod", "ok")]
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+
+def _default_deny(namespace: str) -> dict[str, object]:
+    meta = {"name": "default-deny", "namespace": namespace, "labels": {LABEL: namespace.split("-")[0]}}
+    spec = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta, "spec": spec}
+
+
+def _snapshot(tmp_path: Path, *, bad_pod: bool, tenants_inside: bool = True, default_deny: bool = True) -> Path:
+    snap = tmp_path / "snap"
+    snap.mkdir()
+    items = [_namespace("acme-prod", "acme"), pod("acme-prod", "ok")]
+    if default_deny:
+        items.append(_default_deny("acme-prod"))
     if bad_pod:
         items.append(pod("acme-prod", "root", hostNetwork=True))
     (snap / "all.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}))
@@ -40,9 +52,10 @@ def test_clean_snapshot_exits_0_with_a_json_report(tmp_path: Path, capsys: pytes
     snap = _snapshot(tmp_path, bad_pod=False)
     assert _audit("--snapshot", str(snap), "--fail-on", "error") == 0
     doc = orjson.loads(capsys.readouterr().out)
-    assert doc["schemaVersion"] == "tenantguard.io/audit/v1"
+    assert doc["schemaVersion"] == "tenantguard.io/audit/v2"
     assert doc["source"] == {"type": "snapshot", "path": str(snap)}
-    assert doc["summary"]["objects"] == 3 and doc["summary"]["violations"] == 0
+    assert doc["summary"]["objects"] == 4 and doc["summary"]["violations"] == 0
+    assert doc["summary"]["findings"] == 0
 
 
 def test_violations_exit_1_only_at_or_above_fail_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -79,7 +92,7 @@ def test_unusable_files_exit_2_and_the_rest_is_reported(tmp_path: Path, capsys: 
     (snap / "broken.yaml").write_text("kind: Pod\nmetadata: {name: [\n")
     assert _audit("--snapshot", str(snap)) == 2
     captured = capsys.readouterr()
-    assert orjson.loads(captured.out)["summary"]["objects"] == 3
+    assert orjson.loads(captured.out)["summary"]["objects"] == 4
     assert "broken.yaml" in captured.err and "invalid YAML" in captured.err
 
 
@@ -136,3 +149,35 @@ def test_prometheus_failure_is_reported_and_metrics_left_out(
     captured = capsys.readouterr()
     assert "Prometheus" in captured.err and "metrics left out" in captured.err
     assert orjson.loads(captured.out)["usage"]["tenants"]["acme"]["metrics"] is None
+
+
+def test_open_isolation_fails_the_gate_and_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The gates issue: no rule violation at all, yet both tenants reach each other and no pod is isolated.
+    snap = tmp_path / "snap"
+    snap.mkdir()
+    items = [
+        tenant_object("acme", ACME_SPEC),
+        tenant_object("globex", GLOBEX_SPEC),
+        _namespace("acme-prod", "acme"),
+        _namespace("globex-prod", "globex"),
+        pod("acme-prod", "vllm"),
+        pod("globex-prod", "api", labels={LABEL: "globex"}),
+    ]
+    (snap / "all.yaml").write_text(yaml.safe_dump_all(items))
+    assert _audit("--snapshot", str(snap)) == 0  # no --fail-on: a report, not a gate
+    doc = orjson.loads(capsys.readouterr().out)
+    assert doc["summary"]["violations"] == 0 and doc["summary"]["crossTenantPaths"] == 2
+    assert doc["summary"]["findingsByRule"] == {"ISO001": 2, "ISO004": 2, "ISO007": 2}
+    assert _audit("--snapshot", str(snap), "--fail-on", "warning") == 1
+    err = capsys.readouterr().err
+    assert "tenantguard audit: 6 findings at or above warning (2 ISO001, 2 ISO004, 2 ISO007)" in err
+    assert _audit("--snapshot", str(snap), "--fail-on", "error", "--output", str(tmp_path / "r.json")) == 1
+    assert "tenantguard audit: 4 findings at or above error (2 ISO001, 2 ISO004)" in capsys.readouterr().err
+
+
+def test_rule_violations_and_findings_are_counted_together(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snap = _snapshot(tmp_path, bad_pod=True, default_deny=False)
+    assert _audit("--snapshot", str(snap), "--fail-on", "error", "--output", str(tmp_path / "r.json")) == 1
+    err = capsys.readouterr().err
+    # ok and root: no default deny (root is hostNetwork: NetworkPolicy does not apply to it)
+    assert "tenantguard audit: 2 findings at or above error (1 ISO004, 1 PSS002)" in err

@@ -9,7 +9,7 @@ import pytest
 
 from tenantguard.audit import policyreport
 from tenantguard.audit.formats import markdown
-from tenantguard.audit.report import SCHEMA_VERSION, build
+from tenantguard.audit.report import SCHEMA_VERSION, assemble, build
 from tenantguard.audit.scan import ScanResult, scan
 from tenantguard.audit.usage import Window
 from tests.unit.test_audit_scan import NOW, ListSource, cluster
@@ -91,25 +91,44 @@ def test_top_level_shape_follows_the_contract(report: dict[str, Any]) -> None:
     assert report["schemaVersion"] == SCHEMA_VERSION
     assert report["generatedAt"] == "2026-11-27T12:00:00Z"
     assert report["window"] == {"start": "2026-11-26T12:00:00Z", "end": "2026-11-27T12:00:00Z", "hours": 24.0}
+    assert SCHEMA_VERSION == "tenantguard.io/audit/v2"
     assert set(report["summary"]) == {
         "objects",
         "tenants",
         "violations",
         "bySeverity",
         "byCategory",
+        "findings",
+        "findingsBySeverity",
+        "findingsByRule",
+        "findingsWaived",
+        "platformObjects",
         "crossTenantPaths",
         "uncoveredPods",
         "crossTenantAccess",
         "mtlsUncovered",
     }
     assert set(report["isolation"]) == {
+        "findings",
+        "findingsOmitted",
         "violations",
         "violationsByTenant",
         "reachability",
         "rbac",
         "mtls",
         "unlabelled",
+        "platform",
     }
+    assert set(report["isolation"]["reachability"]) == {
+        "tenants",
+        "namespaces",
+        "crossTenantPaths",
+        "crossTenantPathsOmitted",
+        "uncoveredPods",
+        "emptyNamespaces",
+        "withoutDefaultDeny",
+    }
+    assert set(report["isolation"]["findings"][0]) == set(report["isolation"]["violations"][0])
     assert report["tenants"] == ["acme", "globex"]
     v = report["isolation"]["violations"][0]
     assert set(v) == {
@@ -217,3 +236,112 @@ def test_generated_at_uses_the_injected_clock() -> None:
         )["generatedAt"]
         == "2026-01-01T00:00:00Z"
     )
+
+
+def test_open_isolation_is_findings_sorted_by_impact(report: dict[str, Any]) -> None:
+    # The gates issue: an audit with cross-tenant paths, uncovered pods, RBAC across tenants and an unmeshed
+    # model server must not pass. Each is a finding with a rule ID and a severity, errors first.
+    found = [(f["rule"], f["severity"], f["kind"], f["namespace"], f["name"]) for f in report["isolation"]["findings"]]
+    assert found == [
+        ("ISO001", "error", "Namespace", "acme-prod", "acme-prod"),  # globex -> acme-prod on vllm's port 8000
+        ("ISO002", "error", "RoleBinding", "acme-prod", "leak"),
+        ("ISO004", "error", "Pod", "globex-prod", "api"),
+        ("ISO005", "error", "Pod", "acme-prod", "vllm"),
+        ("ISO007", "warning", "Namespace", "globex-prod", "globex-prod"),
+    ]
+    summary = report["summary"]
+    assert summary["findings"] == 5 and summary["findingsBySeverity"] == {"error": 4, "warning": 1}
+    assert summary["findingsByRule"] == {"ISO001": 1, "ISO002": 1, "ISO004": 1, "ISO005": 1, "ISO007": 1}
+    first = report["isolation"]["findings"][0]
+    assert (first["category"], first["mode"], first["tenant"]) == ("isolation", "audit", "acme")
+    assert first["message"].endswith("on TCP/8000 (opened by acme-prod/allow-globex)")
+    assert first["fix"] and first["title"] == "No pod of one tenant can open connections to another tenant's pods"
+
+
+def _with(objects: list[dict[str, Any]], **settings: Any) -> dict[str, Any]:
+    from tenantguard.policies.settings import parse_settings
+
+    window = Window.ending(GENERATED, timedelta(hours=24))
+    scanned = scan(ListSource([*cluster(), *objects], judges_context=True), parse_settings(settings), now=NOW)
+    return build(scanned, source={"type": "snapshot", "path": "x"}, window=window, generated=GENERATED)
+
+
+EMPTY_NAMESPACE = {
+    "apiVersion": "v1",
+    "kind": "Namespace",
+    "metadata": {"name": "acme-dev", "labels": {"tenantguard.io/tenant": "acme"}},
+}
+
+
+def test_a_namespace_without_pods_says_what_a_new_pod_would_reach() -> None:
+    doc = _with([EMPTY_NAMESPACE])
+    reach = doc["isolation"]["reachability"]
+    # acme-dev has no pods and no policy: globex-prod's unisolated api pod could reach a new pod there, and
+    # the new pod could reach it. The matrices, built from running pods, do not show it.
+    assert reach["emptyNamespaces"] == [
+        {
+            "tenant": "acme",
+            "namespace": "acme-dev",
+            "missing": ["ingress", "egress"],
+            "reachableFrom": [{"tenant": "globex", "namespace": "globex-prod", "ports": ["*"]}],
+            "reaches": [{"tenant": "globex", "namespace": "globex-prod", "ports": ["*"]}],
+        }
+    ]
+    assert reach["namespaces"] == {} and reach["tenants"]["globex"]["acme"] is False
+    by_rule = {(f["rule"], f["name"]): f for f in doc["isolation"]["findings"]}
+    assert by_rule["ISO008", "acme-dev"]["message"] == (
+        "'acme-dev' has no pods yet; a pod started there could be reached from globex-prod and could reach globex-prod"
+    )
+    assert ("ISO007", "acme-dev") in by_rule
+
+
+def test_a_listed_namespace_without_the_label_is_a_finding() -> None:
+    doc = _with([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "acme-dev"}}])
+    (found,) = [f for f in doc["isolation"]["findings"] if f["rule"] == "ISO003"]
+    assert (found["kind"], found["name"], found["tenant"], found["severity"]) == (
+        "Namespace",
+        "acme-dev",
+        "acme",
+        "error",
+    )
+
+
+def test_exceptions_waive_findings_on_the_object_they_name() -> None:
+    exception = {"rule": "ISO004", "namespace": "globex-prod", "name": "api", "reason": "legacy", "until": "2027-01-01"}
+    doc = _with([], exceptions=[exception])
+    assert "ISO004" not in doc["summary"]["findingsByRule"] and doc["summary"]["findingsWaived"] == 1
+    expired = {**exception, "until": "2026-01-01"}
+    assert _with([], exceptions=[expired])["summary"]["findingsByRule"]["ISO004"] == 1
+
+
+def test_the_markdown_lists_findings_first_and_what_kubernetes_made_apart() -> None:
+    made = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "acme-prod"}}
+    doc = _with([EMPTY_NAMESPACE, made])
+    text = markdown.render(doc)
+    assert text.index("### Isolation findings") < text.index("### Policy violations")
+    assert "| error | ISO004 | globex | Pod globex-prod/api |" in text
+    assert "| warning | ISO008 | acme | Namespace acme-dev |" in text
+    assert "| acme | acme-dev | globex-prod (*) | globex-prod (*) | ingress, egress |" in text
+    assert "| acme | ServiceAccount acme-prod/default | TEN004 |" in text
+    assert doc["summary"]["platformObjects"] == 1
+    assert not [v for v in doc["isolation"]["violations"] if v["name"] == "default"]
+
+
+def test_policy_reports_carry_the_findings(scanned: ScanResult) -> None:
+    audit = assemble(
+        scanned,
+        source={"type": "snapshot", "path": "x"},
+        window=Window.ending(GENERATED, timedelta(hours=24)),
+        generated=GENERATED,
+    )
+    docs = policyreport.build(
+        [*scanned.results, *audit.findings], scanned.kinds, ["acme-prod", "globex-prod"], GENERATED
+    )
+    acme, globex = docs[0], docs[1]
+    iso = {r["policy"]: r for r in acme["results"] if r["category"] == "isolation"}
+    assert iso["ISO001"]["result"] == "fail" and iso["ISO001"]["rule"] == "cross-tenant-path"
+    assert iso["ISO001"]["resources"] == [{"apiVersion": "v1", "kind": "Namespace", "name": "acme-prod"}]
+    assert iso["ISO002"]["resources"][0]["kind"] == "RoleBinding" and iso["ISO004"]["result"] == "pass"
+    assert acme["summary"]["fail"] == sum(1 for r in scanned.results if r.namespace == "acme-prod") + 3
+    globex_iso = {r["policy"]: r["result"] for r in globex["results"] if r["category"] == "isolation"}
+    assert globex_iso["ISO004"] == "fail" and globex_iso["ISO007"] == "warn" and globex_iso["ISO001"] == "pass"

@@ -155,3 +155,36 @@ def test_compact_collections() -> None:
 def test_invalid_tenants_are_problems_not_crashes() -> None:
     s = scan(ListSource([tenant_object("bad", {"namespaces": "nope"})], judges_context=True), now=NOW)
     assert s.problems and "Tenant 'bad'" in s.problems[0]
+
+
+def test_what_kubernetes_makes_in_every_namespace_is_kept_apart_from_violations() -> None:
+    made_by_kubernetes = [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": "kube-root-ca.crt",
+                "namespace": "acme-prod",
+                "managedFields": [{"manager": "kube-controller-manager", "operation": "Update"}],
+            },
+        },
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "acme-prod"}},
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "default", "namespace": "globex-prod", "labels": {"tenantguard.io/tenant": "acme"}},
+        },
+    ]
+    s = scan(ListSource([*cluster(), *made_by_kubernetes], judges_context=True), now=NOW)
+    assert [(o["kind"], o["namespace"], o["name"], o["rule"], o["tenant"]) for o in s.platform] == [
+        ("ConfigMap", "acme-prod", "kube-root-ca.crt", "TEN004", "acme"),
+        ("ServiceAccount", "acme-prod", "default", "TEN004", "acme"),
+    ]
+    assert "root CA" in s.platform[0]["reason"]
+    found = {(r.rule, r.kind, r.namespace, r.name) for r in s.results}
+    assert ("TEN004", "ConfigMap", "acme-prod", "old") in found  # a tenant's own unlabelled object still counts
+    assert ("TEN004", "ServiceAccount", "globex-prod", "default") in found  # another tenant's label: a real error
+    assert not {("ConfigMap", "kube-root-ca.crt"), ("ServiceAccount", "default")} & {
+        (kind, name) for _, kind, ns, name in found if ns == "acme-prod"
+    }
+    assert s.namespace_objects == {"acme-prod", "globex-prod", "kube-system"}

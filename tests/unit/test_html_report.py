@@ -11,7 +11,7 @@ import pytest
 from tenantguard.audit.formats.html import CSP, render
 from tenantguard.audit.formats.isolation import ANCHORS
 from tenantguard.audit.formats.markup import quantity
-from tenantguard.audit.formats.svg import GREEN, NEUTRAL, RED
+from tenantguard.audit.formats.svg import AMBER, GREEN, NEUTRAL, RED
 
 EVIL = '"><img src=x onerror=alert(1)><script>alert(1)</script>'
 VOID = {"meta", "br", "img", "input", "link", "hr", "col", "area", "base", "source", "wbr"}
@@ -38,7 +38,7 @@ def violation(rule: str, tenant: str, *, severity: str = "error", name: str = "w
 
 def report(**isolation: Any) -> dict[str, Any]:
     return {
-        "schemaVersion": "tenantguard.io/audit/v1",
+        "schemaVersion": "tenantguard.io/audit/v2",
         "generatedAt": "2026-11-27T18:00:00Z",
         "source": {"type": "snapshot", "path": "snap"},
         "window": {"start": "2026-11-26T18:00:00Z", "end": "2026-11-27T18:00:00Z", "hours": 24.0},
@@ -259,3 +259,117 @@ def test_many_tenants_are_capped_in_usage_and_violations() -> None:
 )
 def test_quantities(text: object, value: float | None) -> None:
     assert quantity(text) == value
+
+
+def isolated_report(**reachability: Any) -> dict[str, Any]:
+    """No pod reaches another tenant's pods; `reachability` adds to the section (emptyNamespaces, …)."""
+    doc = report()
+    doc["isolation"]["reachability"] = {
+        "tenants": {"acme": {"acme": True, "globex": False}, "globex": {"acme": False, "globex": False}},
+        "crossTenantPaths": [],
+        "uncoveredPods": [],
+        **reachability,
+    }
+    return doc
+
+
+def empty_namespace(*, reachable_from: tuple[str, ...] = (), reaches: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "tenant": "globex",
+        "namespace": "globex-dev",
+        "missing": ["ingress", "egress"] if reachable_from or reaches else [],
+        "reachableFrom": [{"tenant": "acme", "namespace": ns, "ports": ["*"]} for ns in reachable_from],
+        "reaches": [{"tenant": "acme", "namespace": ns, "ports": ["TCP/443"]} for ns in reaches],
+    }
+
+
+def test_isolation_is_not_claimed_when_it_holds_only_for_lack_of_pods() -> None:
+    page = render(
+        isolated_report(emptyNamespaces=[empty_namespace(reachable_from=("acme-prod",), reaches=("acme-dev",))])
+    )
+    assert "Every tenant is isolated" not in page
+    assert "Would be reachable once pods run (1)" in page
+    assert (
+        "<b>globex</b> <code>globex-dev</code>: a pod started there could be reached from <code>acme-prod</code> (*)"
+        " and could reach <code>acme-dev</code> (TCP/443)"
+    ) in page
+    assert cell(page, "acme", "globex") == f"{AMBER} WOULD BE REACHABLE once pods run in globex-dev"
+    assert cell(page, "globex", "acme") == f"{AMBER} WOULD BE REACHABLE once pods run in globex-dev"
+    assert "would be reachable</text>" in page  # the legend explains amber
+    assert balanced(page)
+
+
+def test_isolation_is_claimed_only_when_a_new_pod_would_be_isolated_too() -> None:
+    page = render(isolated_report(emptyNamespaces=[empty_namespace()]))
+    assert (
+        "Every tenant is isolated from every other, and so would be a pod started in the namespaces without pods "
+        "(<code>globex-dev</code>)."
+    ) in page
+    assert cell(page, "acme", "globex") == f"{GREEN} isolated" and "would be reachable</text>" not in page
+    open_namespace = [{"tenant": "acme", "namespace": "acme-prod", "missing": ["egress"]}]
+    page = render(isolated_report(withoutDefaultDeny=open_namespace))
+    assert "Every tenant is isolated" not in page
+    assert "No default deny covers a new pod in 1 tenant namespace (<code>acme-prod</code>)" in page
+
+
+def finding(rule: str, severity: str, kind: str, name: str, message: str) -> dict[str, Any]:
+    return {
+        **violation(rule, "acme", severity=severity, name=name),
+        "category": "isolation",
+        "mode": "audit",
+        "kind": kind,
+        "namespace": "acme-prod",
+        "message": message,
+        "path": "",
+    }
+
+
+def test_isolation_findings_come_before_violations_in_their_order() -> None:
+    doc = report(
+        findings=[
+            finding("ISO001", "error", "Namespace", "acme-prod", "pods of tenant 'globex' can open connections"),
+            finding("ISO004", "error", "Pod", "debug", "no NetworkPolicy isolates the pod for ingress"),
+            finding("ISO007", "warning", "Namespace", "acme-prod", "a new pod would not be isolated"),
+        ]
+    )
+    doc["summary"] |= {"findings": 3, "findingsBySeverity": {"error": 2, "warning": 1}}
+    page = render(doc)
+    assert page.index("<h2>Isolation findings</h2>") < page.index("<h2>Violations</h2>")
+    assert page.index("ISO001") < page.index("ISO004") < page.index("ISO007")
+    assert "docs/rules.md#iso001-cross-tenant-path" in page and "Namespace <code>acme-prod</code>" in page
+    assert "Pod <code>acme-prod/debug</code>" in page
+    assert re.search(r'<div class="tile bad"><div class="l">isolation findings</div><div class="n">3</div>', page)
+    assert "No isolation findings." in render(report())
+
+
+def test_the_gpu_quota_card_shows_used_of_hard_numbers() -> None:
+    doc = report()
+    acme = doc["usage"]["tenants"]["acme"]
+    acme["gpu"]["cap"] = {"maxTotal": 8, "maxPerPod": 2, "allowedResources": ["nvidia.com/gpu"]}
+    acme["quota"] = [{"namespace": "acme-prod", "name": "q", "resource": "pods", "hard": "10", "used": "3"}]
+    page = render(doc)
+    card = page[page.index("<h3>acme</h3>") : page.index("<h3>globex</h3>")]
+    assert "tenant cap · all GPU devices" in card and ">2 / 8</text>" in card  # 2 GPUs allocated of the cap of 8
+    assert "Other quota: used of hard" in card and ">3 / 10</text>" in card
+    globex = page[page.index("<h3>globex</h3>") :]
+    assert "No GPU cap or GPU ResourceQuota: 0 GPU devices in use." in globex
+
+
+def test_objects_kubernetes_made_are_listed_apart() -> None:
+    made = {"rule": "TEN004", "kind": "ConfigMap", "namespace": "acme-dev", "name": "kube-root-ca.crt"}
+    page = render(report(platform=[{**made, "tenant": "acme", "reason": "kube-controller-manager publishes it"}]))
+    section = page[page.index("<h2>Made by Kubernetes</h2>") :]
+    assert "<code>acme-dev/kube-root-ca.crt</code>" in section and "kube-controller-manager publishes it" in section
+
+
+def test_new_sections_escape_every_string() -> None:
+    evil = isolated_report(
+        emptyNamespaces=[{**empty_namespace(reachable_from=(EVIL,)), "namespace": EVIL, "tenant": EVIL}],
+        withoutDefaultDeny=[{"tenant": EVIL, "namespace": EVIL, "missing": [EVIL]}],
+    )
+    evil["isolation"]["findings"] = [{**finding("ISO001", EVIL, EVIL, EVIL, EVIL), "fix": EVIL, "tenant": EVIL}]
+    evil["isolation"]["platform"] = [{k: EVIL for k in ("rule", "kind", "namespace", "name", "tenant", "reason")}]
+    evil["usage"]["tenants"]["acme"]["gpu"]["cap"] = {"maxTotal": EVIL}
+    evil["usage"]["tenants"]["acme"]["quota"] = [{"namespace": EVIL, "resource": EVIL, "hard": EVIL, "used": EVIL}]
+    page = render(evil)
+    assert "<script" not in page and "<img" not in page and balanced(page)
