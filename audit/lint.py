@@ -16,6 +16,7 @@ from tenantguard.manifests import InputError, Manifest
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import review
 from tenantguard.policies.request import Request
+from tenantguard.policies.scaling import BY_KIND
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 
 
@@ -46,7 +47,7 @@ def lint(
                 report.errors.append(item)
             else:
                 sink.append(item)
-    cluster, errors = lint_cluster(context, inputs, settings)
+    cluster, errors = lint_cluster(context, inputs, settings, namespace)
     report.errors.extend(errors)
     report.tenants = sorted(cluster.tenants.by_name)
     request = Request()
@@ -57,13 +58,21 @@ def lint(
 
 
 def lint_cluster(
-    context: list[Manifest], inputs: list[Manifest], settings: Settings = DEFAULT_SETTINGS
+    context: list[Manifest],
+    inputs: list[Manifest],
+    settings: Settings = DEFAULT_SETTINGS,
+    namespace: str | None = None,
 ) -> tuple[ClusterState, list[InputError]]:
     """Lint's cluster: Tenants from both the inputs and --tenants; Namespaces (their labels) only from
-    --tenants, since a Namespace among the inputs is judged rather than taken as context."""
+    --tenants, since a Namespace among the inputs is judged rather than taken as context; the workloads an
+    autoscaler may target from both (an HPA is judged against its target when lint sees the two together)."""
     tenants = [m for m in (*context, *inputs) if m.obj.get("kind") == "Tenant"]
     namespaces = [m for m in context if m.obj.get("kind") == "Namespace"]
-    return platform.cluster_from([*tenants, *namespaces], settings), platform.tenant_errors(tenants)
+    cluster = platform.cluster_from([*tenants, *namespaces], settings)
+    for m in (*context, *inputs):
+        if m.obj.get("kind") in BY_KIND:
+            cluster.put_workload(m.obj, namespace)
+    return cluster, platform.tenant_errors(tenants)
 
 
 def judge(

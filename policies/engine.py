@@ -16,6 +16,7 @@ from tenantguard.policies.patch import apply
 from tenantguard.policies.registry import mutators_for, rules_for
 from tenantguard.policies.request import Operation, Request
 from tenantguard.policies.rule import Mutator, Rule
+from tenantguard.policies.scaling import SCALE_SUBRESOURCE
 from tenantguard.policies.settings import Settings
 from tenantguard.policies.subjects import Subject
 from tenantguard.policies.tenancy import Tenant
@@ -106,10 +107,12 @@ def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
     operation = ctx.request.operation
     # The platform's own managed objects are judged only by the rules that guard managed objects.
     platform_own = _is_managed(subject, settings) and ctx.platform_owns(subject.labels)
+    # A scale request changes only the replica count: only the rules that judge replica counts run.
+    scale = ctx.request.subresource == SCALE_SUBRESOURCE
     found: list[Violation] = []
     waived: list[Violation] = []
     for rule in _rules(subject.kind):
-        if operation not in rule.operations or (platform_own and not rule.guards_managed):
+        if operation not in rule.operations or (platform_own and not rule.guards_managed) or (scale and not rule.scale):
             continue
         mode: Mode | None = None
         for f in rule.check(subject, ctx):

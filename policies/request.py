@@ -8,11 +8,13 @@ author is unknown, and what they would look like after mutation is not what the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from tenantguard.policies.model import Obj
+from tenantguard.policies.ownership import OwnerKey
 
 
 class Operation(StrEnum):
@@ -48,9 +50,12 @@ class Request:
     origin: Origin = Origin.MANIFEST
     requester: Requester | None = None
     old: Obj | None = None  # the stored object an UPDATE replaces (DELETE judges the stored object itself)
-    subresource: str = ""
+    subresource: str = ""  # "scale": the object is the workload with the Scale's replicas (webhook.scale)
     dry_run: bool = False
     now: datetime = field(default_factory=utcnow)
+    # Objects the request refers to, read by the adapter at request time (kind, namespace, name) -> object: at
+    # admission, an autoscaler's scale target. Lint and the audit find them in the cluster view instead.
+    related: Mapping[OwnerKey, Obj] = field(default_factory=dict)
 
     @classmethod
     def existing(cls, now: datetime | None = None) -> Request:

@@ -1,7 +1,8 @@
 """The Tenant CRD's OpenAPI v3 schema: the single source for the chart's CRD and for validation on load.
 
 `charts/tenantguard/crds/tenants.tenantguard.io.yaml` is generated from `crd()` (a test fails when it is
-stale), so kube-apiserver, the webhook's static mode and lint all reject the same malformed Tenant.
+stale), so kube-apiserver, the webhook's static mode and lint all reject the same malformed Tenant. The one CEL
+rule (the keys of `gpu.maxDevices`) is checked on load by `policies.tenancy` with the same pattern.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ GROUP = "tenantguard.io"
 VERSION = "v1alpha1"
 API_VERSION = f"{GROUP}/{VERSION}"
 
+GPU_RESOURCE_PATTERN = r"^nvidia\.com/(gpu|mig-[0-9]+g\.[0-9]+gb(\.me)?)$"
 _NAME = {"type": "string", "minLength": 1, "maxLength": 63, "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}, "x-kubernetes-list-type": "set"}
 _SUBJECT = {
@@ -58,20 +60,38 @@ SPEC_SCHEMA: dict[str, Any] = {
         },
         "gpu": {
             "type": "object",
-            "description": "GPU allowance. Absent: the tenant gets no GPUs.",
+            "description": "GPU allowance. Absent: the tenant gets no GPUs. Caps are in GPU-equivalents: a full GPU "
+            "counts 1 and a MIG slice <g>g.<mem>gb counts g/7 (the unit of the usage report's GPU-hours); "
+            "maxDevices caps devices per resource.",
             "properties": {
-                "maxPerPod": {"type": "integer", "minimum": 0, "description": "GPU-class devices per pod."},
+                "maxPerPod": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "GPU-equivalents one pod may hold (full GPU = 1, MIG slice = g/7).",
+                },
                 "maxTotal": {
                     "type": "integer",
                     "minimum": 0,
-                    "description": "Across every pod of the tenant.",
+                    "description": "GPU-equivalents all of the tenant's pods may hold together, in every namespace "
+                    "(full GPU = 1, MIG slice = g/7).",
+                },
+                "maxDevices": {
+                    "type": "object",
+                    "description": "Devices per resource across all of the tenant's pods, e.g. "
+                    "{nvidia.com/gpu: 4, nvidia.com/mig-1g.10gb: 14}: what a ResourceQuota's "
+                    "requests.<resource> counts. Resources not listed are capped by maxTotal only.",
+                    "maxProperties": 64,
+                    "additionalProperties": {"type": "integer", "minimum": 0},
+                    "x-kubernetes-validations": [
+                        {
+                            "rule": f"self.all(k, k.matches(r'{GPU_RESOURCE_PATTERN}'))",
+                            "message": "keys are GPU resources: nvidia.com/gpu or nvidia.com/mig-<g>g.<mem>gb[.me]",
+                        }
+                    ],
                 },
                 "allowedResources": {
                     "type": "array",
-                    "items": {
-                        "type": "string",
-                        "pattern": r"^nvidia\.com/(gpu|mig-[0-9]+g\.[0-9]+gb(\.me)?)$",
-                    },
+                    "items": {"type": "string", "pattern": GPU_RESOURCE_PATTERN},
                     "x-kubernetes-list-type": "set",
                 },
             },

@@ -149,13 +149,15 @@ def test_gpu_usage_and_the_exclusion_of_an_updated_workloads_own_pods(
     cluster = build(world(tmp_path))
     assert cluster.pods_known is knows_pods
     if not knows_pods:
-        assert cluster.gpu_usage("acme") == 0 and len(cluster.gpu) == 0
+        assert cluster.gpu_usage("acme").equivalents == 0 and len(cluster.gpu) == 0
         return
-    assert cluster.gpu_usage("acme") == 5, "2 + 3 running; the finished pod holds nothing"
-    assert cluster.gpu_usage("globex") == 1
-    assert cluster.gpu_usage("acme", exclude=("Deployment", "acme-prod", "vllm")) == 3
-    assert cluster.gpu_usage("acme", exclude=("Pod", "acme-dev", "train")) == 2, "a pod's update excludes itself"
-    assert cluster.gpu_usage("nobody") == 0
+    assert cluster.gpu_usage("acme").devices == {"nvidia.com/gpu": 5}, "2 + 3 running; the finished pod holds nothing"
+    assert cluster.gpu_usage("globex").equivalents == 1
+    assert cluster.gpu_usage("acme", exclude=("Deployment", "acme-prod", "vllm")).equivalents == 3
+    assert cluster.gpu_usage("acme", exclude=("Pod", "acme-dev", "train")).equivalents == 2, (
+        "a pod's update excludes itself"
+    )
+    assert cluster.gpu_usage("nobody").devices == {}
 
 
 @pytest.mark.parametrize(("build", "knows_pods"), PARAMS)
