@@ -78,7 +78,8 @@ def _webhooks(
                 "apiVersions": ["*"],
                 "operations": operations,
                 "scope": "Namespaced",
-                "resources": ["*", "pods/ephemeralcontainers", "pods/resize"],
+                # `*/scale`: judged by /validate as an update of the workload's replicas (webhook.related)
+                "resources": ["*", "pods/ephemeralcontainers", "pods/resize", *([] if mutating else ["*/scale"])],
             }
         ],
     }

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import Evaluation, evaluate, mutate
 from tenantguard.policies.model import Mode, Violation
+from tenantguard.policies.scaling import BY_KIND, SCALE_SUBRESOURCE
 from tenantguard.webhook import responses
 from tenantguard.webhook.review import POD_SPEC_SUBRESOURCES, AdmissionRequest
 
@@ -25,7 +26,10 @@ class Decision:
 
 
 def _judged(req: AdmissionRequest) -> bool:
-    """Status and other subresources that cannot change a pod spec are not judged."""
+    """Status and other subresources that cannot change a pod spec are not judged; a `scale` request is, once
+    `webhook.related` has turned it into an update of a workload whose replicas the rules judge."""
+    if req.sub_resource == SCALE_SUBRESOURCE:
+        return req.kind in BY_KIND
     return not req.sub_resource or req.sub_resource in POD_SPEC_SUBRESOURCES
 
 
@@ -61,7 +65,9 @@ def validate(req: AdmissionRequest, cluster: ClusterState) -> Decision:
 
 def mutate_request(req: AdmissionRequest, cluster: ClusterState) -> Decision:
     obj = req.object
-    if obj is None or req.operation not in ("CREATE", "UPDATE") or not _judged(req):
+    # A Scale is never patched: its replicas are judged by /validate, and a patch would address the Scale.
+    scale = req.sub_resource == SCALE_SUBRESOURCE
+    if obj is None or req.operation not in ("CREATE", "UPDATE") or scale or not _judged(req):
         return Decision(body=responses.allowed(req.uid), outcome="skipped")
     mutation = mutate(obj, cluster, req.request(), namespace=req.namespace or None)
     if not mutation.patches:
