@@ -73,20 +73,29 @@ def mig_resource_of(profile: str) -> str:
 
 
 @lru_cache(maxsize=256)
+def _sevenths(resource: str) -> int:
+    if not is_gpu_resource(resource):
+        return 0
+    profile = mig_profile_of(resource)
+    m = _MIG.match(profile) if profile is not None else None
+    return min(int(m.group("g")), 7) if m else 7
+
+
 def device_weight(resource: str) -> Fraction:
     """GPU-equivalents one device of `resource` weighs: g/7 for a MIG slice `<g>g.<mem>gb` (at most 1), 1 for a
     full GPU, a time-sliced share (the share size is not in the name) and a MIG name that is not a profile (it
     is refused by GPU001/GPU003; counting it whole errs on the side of the cap); 0 for non-GPU resources."""
-    if not is_gpu_resource(resource):
-        return Fraction(0)
-    profile = mig_profile_of(resource)
-    m = _MIG.match(profile) if profile is not None else None
-    return Fraction(min(int(m.group("g")), 7), 7) if m else Fraction(1)
+    return Fraction(_sevenths(resource), 7)
+
+
+_NONE = Fraction(0)
 
 
 def gpu_equivalents(devices: Mapping[str, int]) -> Fraction:
-    """The weight of a set of devices (resource -> count) in GPU-equivalents."""
-    return sum((n * device_weight(name) for name, n in devices.items()), Fraction(0))
+    """The weight of a set of devices (resource -> count) in GPU-equivalents, summed exactly (in sevenths)."""
+    if not devices:  # most pods: no arithmetic at all
+        return _NONE
+    return Fraction(sum(n * _sevenths(name) for name, n in devices.items()), 7)
 
 
 def format_gpus(value: Fraction) -> str:

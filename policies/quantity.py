@@ -25,6 +25,7 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 MAX_LENGTH = 256
@@ -163,6 +164,18 @@ class DeviceCount:
 
 
 def device_count(value: Any) -> DeviceCount:
+    # Every rule that reads a GPU quantity asks again, and the values repeat ("1", 2): parse each once.
+    if type(value) in (str, int, float):  # exact types: a bool is not a quantity
+        return _cached_count(value)
+    return _device_count(value)
+
+
+@lru_cache(maxsize=1024)
+def _cached_count(value: str | int | float) -> DeviceCount:
+    return _device_count(value)
+
+
+def _device_count(value: Any) -> DeviceCount:
     try:
         q = quantity_of(value)
     except QuantityError as err:

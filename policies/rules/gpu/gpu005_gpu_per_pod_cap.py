@@ -37,7 +37,7 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod_template in subject.pods:
         devices = pod_gpu_devices(pod_template)
         total = gpu_equivalents(devices)
-        if total > Fraction(cap):
+        if devices and total > Fraction(cap):
             detail = " + ".join(f"{n} {name}" for name, n in devices.items())
             yield Finding(
                 path=dotted(pod_template.path),

@@ -19,31 +19,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.gpu import is_gpu_resource
+from tenantguard.policies.gpu import gpu_containers
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
 from tenantguard.policies.quantity import device_count
 from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.gpu.samples import container, gpu_pod, isvc, pod
 from tenantguard.policies.subjects import Subject
-from tenantguard.policies.visit import containers
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod_template in subject.pods:
-        for ref in containers(pod_template):
-            resources = ref.container.get("resources")
+        # gpu_containers lists each GPU resource of a container once (limits first); both values are judged.
+        for ref, name, _ in gpu_containers(pod_template):
+            resources = ref.container["resources"]
             for where in ("limits", "requests"):
-                values = resources.get(where) if isinstance(resources, dict) else None
-                for name, value in values.items() if isinstance(values, dict) else ():
-                    if not is_gpu_resource(name):
-                        continue
-                    problem = device_count(value).problem
-                    if problem:
-                        yield Finding(
-                            path=dotted((*ref.path, "resources", where, name)),
-                            message=f"container {ref.name!r} {where} {name}: {problem}; GPU devices are whole numbers",
-                        )
+                values = resources.get(where)
+                if not isinstance(values, dict) or name not in values:
+                    continue
+                problem = device_count(values[name]).problem
+                if problem:
+                    yield Finding(
+                        path=dotted((*ref.path, "resources", where, name)),
+                        message=f"container {ref.name!r} {where} {name}: {problem}; GPU devices are whole numbers",
+                    )
 
 
 RULE = Rule(

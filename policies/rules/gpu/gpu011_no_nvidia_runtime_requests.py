@@ -57,6 +57,8 @@ def _list(value: Any) -> list[Any]:
 
 def _pod(pod_template: PodTemplate, subject: Subject) -> Iterator[Finding]:
     for ref in containers(pod_template):
+        if "env" not in ref.container and "envFrom" not in ref.container:
+            continue
         for i, env in enumerate(_list(ref.container.get("env"))):
             name = env.get("name") if isinstance(env, dict) else None
             if name not in VARIABLES:
