@@ -106,6 +106,8 @@ class Admission:
             self.metrics.bad_requests.labels("unjudgeable").inc()
             log.warning("cannot judge", extra={"fields": {"uid": req.uid, "kind": req.kind, "error": str(err)}})
             return 200, responses.errored(req.uid, f"cannot judge {err}")
+        except related.NotRead as err:
+            return 200, responses.allowed(req.uid, warnings=[f"tenantguard: {err}"])
 
     def decide(
         self, endpoint: str, handle: Handle, req: AdmissionRequest, body: bytes, started: float

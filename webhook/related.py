@@ -7,8 +7,8 @@
 - A HorizontalPodAutoscaler write: its target is read and handed to the rules as `Request.related`. A target that
   does not exist (yet) or cannot be read is left out, and GPU013 says the bound could not be judged.
 
-The adapter does the I/O, the rules stay pure. In static mode nothing is read: scale requests of the kinds the
-rules judge fail closed there (the webhook cannot see the workload), autoscalers get GPU013's warning.
+The adapter does the I/O, the rules stay pure. Static mode reads nothing (it knows no cluster): a scale request
+is admitted there with a warning that it was not judged, and autoscalers get GPU013's warning.
 """
 
 from __future__ import annotations
@@ -36,7 +36,11 @@ class ReadError(Exception):
 
 
 class Unjudgeable(Exception):
-    """A request the rules must judge but whose object could not be read."""
+    """A request the rules must judge but whose object could not be read: it fails closed."""
+
+
+class NotRead(Exception):
+    """Static mode: nothing can be read, so the request is admitted with this warning."""
 
 
 @runtime_checkable
@@ -57,7 +61,8 @@ def needs_reading(req: AdmissionRequest) -> bool:
 
 
 def expand(req: AdmissionRequest, reader: ObjectReader | None) -> AdmissionRequest:
-    """The request with what it refers to read in; Unjudgeable for a scale request that cannot be judged."""
+    """The request with what it refers to read in; Unjudgeable for a scale request whose workload cannot be read,
+    NotRead when there is no API server to read from."""
     if req.sub_resource == SCALE_SUBRESOURCE:
         return _scale(req, reader)
     if req.kind == HPA_KIND and req.object is not None and reader is not None:
@@ -74,7 +79,7 @@ def _scale(req: AdmissionRequest, reader: ObjectReader | None) -> AdmissionReque
     if replicas is None:
         raise Unjudgeable(f"{what}: the Scale has no whole spec.replicas")
     if reader is None:
-        raise Unjudgeable(f"{what}: static mode cannot read the {kind.kind} to judge its new replica count")
+        raise NotRead(f"{what} not judged: static mode cannot read the {kind.kind}")
     try:
         stored = reader.read_object(object_path(kind, req.resource_version, req.namespace, req.name))
     except ReadError as err:

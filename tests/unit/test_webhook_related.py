@@ -134,17 +134,20 @@ def test_scaling_within_the_cap_or_down_is_allowed() -> None:
 
 
 def test_a_workload_that_cannot_be_read_fails_closed_as_an_error_not_a_denial() -> None:
-    for source in (
-        ReadingSource(cluster_for(), {}, fail=True),
-        ReadingSource(cluster_for(), {}),
-        Source(cluster_for()),
-    ):
+    for source in (ReadingSource(cluster_for(), {}, fail=True), ReadingSource(cluster_for(), {})):
         resp = post(source, "/validate", scale_review(5))
         assert resp["allowed"] is False and resp["status"]["code"] == 500
         assert resp["status"]["reason"] == "InternalError"
         assert resp["status"]["message"].startswith(
             "tenantguard webhook: cannot judge deployments/scale acme-prod/vllm"
         )
+
+
+def test_static_mode_admits_a_scale_request_with_a_warning_that_it_was_not_judged() -> None:
+    resp = post(Source(cluster_for()), "/validate", scale_review(5))
+    assert resp["allowed"] is True
+    warning = "tenantguard: deployments/scale acme-prod/vllm not judged: static mode cannot read the Deployment"
+    assert resp["warnings"] == [warning]
 
 
 def test_scale_of_kinds_the_rules_do_not_count_is_not_judged() -> None:
