@@ -8,7 +8,7 @@ admission, audit and lint count the same devices in the same unit. Counting foll
 
 per resource, where a container's request defaults to its limit (Kubernetes defaults requests of extended
 resources to their limits). Quantities are read as apimachinery reads them (`policies.quantity`: `"1e1"` is ten);
-a fractional one counts rounded up and a malformed one counts as nothing — GPU009 reports both.
+a fractional one counts rounded up and a malformed one counts as nothing — GPU010 reports both.
 
 The one unit for caps and reports is the GPU-equivalent (`device_weight`): a full GPU weighs 1, a MIG slice
 `<g>g.<mem>gb` weighs g/7 of its GPU (the compute share NVIDIA's MIG profiles carve), exactly, as a Fraction.

@@ -1,6 +1,6 @@
 """What an object will hold once it runs, at its worst case: GPU devices per resource and GPU-equivalents.
 
-One answer for the tenant-wide caps (GPU006 in GPU-equivalents, GPU010 per resource), whichever way the
+One answer for the tenant-wide caps (GPU006 in GPU-equivalents, GPU011 per resource), whichever way the
 replica count is set:
 
 - a workload or serving object: each pod template's pod count (replicas, parallelism, LeaderWorkerSet groups x
@@ -85,7 +85,7 @@ def target_of(subject: Subject, ctx: Context) -> tuple[TargetRef | None, Obj | N
 
 def demand(subject: Subject, ctx: Context) -> Demand | None:
     """The object's GPU demand; None when it creates no GPU pods, or it is an autoscaler whose target or bound is
-    not known (GPU013 says which)."""
+    not known (GPU014 says which)."""
     if subject.kind in TEMPLATE_ONLY_KINDS:
         return None
     replaces: OwnerKey = (subject.kind, subject.namespace, subject.name)

@@ -157,7 +157,7 @@ class DeviceCount:
     """What an extended-resource quantity counts as, and why it is invalid ('' when it is valid).
 
     A fractional value counts rounded up and a malformed or negative one counts as nothing, but never silently:
-    `problem` says what kube-apiserver would say, and GPU009 reports it."""
+    `problem` says what kube-apiserver would say, and GPU010 reports it."""
 
     count: int
     problem: str = ""

@@ -2,13 +2,13 @@
 
 - A `scale` subresource request (`kubectl scale`, an autoscaler) carries an `autoscaling/v1` Scale, not the
   workload. The workload is read and the request becomes an UPDATE of it with the Scale's replicas
-  (`policies.scaling.with_replicas`), which the rules that judge replica counts (GPU006, GPU010) decide. A
+  (`policies.scaling.with_replicas`), which the rules that judge replica counts (GPU006, GPU011) decide. A
   workload that cannot be read fails the request closed, as an errored response, never as a policy denial.
 - A HorizontalPodAutoscaler write: its target is read and handed to the rules as `Request.related`. A target that
-  does not exist (yet) or cannot be read is left out, and GPU013 says the bound could not be judged.
+  does not exist (yet) or cannot be read is left out, and GPU014 says the bound could not be judged.
 
 The adapter does the I/O, the rules stay pure. Static mode reads nothing (it knows no cluster): a scale request
-is admitted there with a warning that it was not judged, and autoscalers get GPU013's warning.
+is admitted there with a warning that it was not judged, and autoscalers get GPU014's warning.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def test_autoscaler_bound_is_judged_against_its_target(dev_cluster: DevCluster, 
 def test_autoscaler_whose_target_does_not_exist_yet_warns(dev_cluster: DevCluster, webhook: WebhookProcess) -> None:
     code, out = _apply(dev_cluster, _hpa("early", "acme-dev", "not-yet", 50))
     assert code == 0, out
-    assert "Warning: [GPU013] spec.scaleTargetRef:" in out, "an unjudged bound does not pass silently"
+    assert "Warning: [GPU014] spec.scaleTargetRef:" in out, "an unjudged bound does not pass silently"
 
 
 def test_pinned_pod_asking_the_runtime_for_every_gpu_is_refused(
@@ -98,7 +98,7 @@ def test_pinned_pod_asking_the_runtime_for_every_gpu_is_refused(
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "thief", "namespace": "acme-dev"}, "spec": spec}
     code, out = _apply(dev_cluster, pod)
     assert code != 0 and "denied the request" in out, out
-    assert "[GPU011] spec.containers[0].env[0]:" in out and "[GPU012] spec.nodeName:" in out, out
+    assert "[GPU012] spec.containers[0].env[0]:" in out and "[GPU013] spec.nodeName:" in out, out
     assert dev_cluster.kubectl("get", "pod", "thief", "-n", "acme-dev", check=False).returncode != 0
     # envFrom of a ConfigMap carrying the variable: the ConfigMap itself is refused.
     cm = {
@@ -108,7 +108,7 @@ def test_pinned_pod_asking_the_runtime_for_every_gpu_is_refused(
         "data": {"NVIDIA_VISIBLE_DEVICES": "all"},
     }
     code, out = _apply(dev_cluster, cm)
-    assert code != 0 and "[GPU011] data.NVIDIA_VISIBLE_DEVICES:" in out, out
+    assert code != 0 and "[GPU012] data.NVIDIA_VISIBLE_DEVICES:" in out, out
 
 
 def _weighted_tenant(dev_cluster: DevCluster) -> None:
@@ -173,7 +173,7 @@ def test_two_mig_slices_fit_beside_a_gpu_under_a_cap_of_two(dev_cluster: DevClus
     code, out = _apply(dev_cluster, _gpu_pod("h100-b", "nvidia.com/gpu"))
     assert code != 0 and "already holds 1.29 elsewhere; 2.29 exceeds the cap of 2" in out, out
     code, out = _apply(dev_cluster, _gpu_pod("slice-c", "nvidia.com/mig-1g.10gb"))
-    assert code != 0 and "[GPU010]" in out and "[GPU006]" not in out, out
+    assert code != 0 and "[GPU011]" in out and "[GPU006]" not in out, out
 
 
 def test_the_api_server_checks_per_resource_cap_keys(dev_cluster: DevCluster, webhook: WebhookProcess) -> None:

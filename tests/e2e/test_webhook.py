@@ -214,7 +214,7 @@ def test_warn_mode_rules_appear_as_kubectl_warnings(dev_cluster: DevCluster, web
     }
     code, out = _apply(dev_cluster, hpa)
     assert code == 0, out
-    assert "Warning: [GPU013]" in out
+    assert "Warning: [GPU014]" in out
 
 
 def test_tenant_cannot_delete_a_managed_networkpolicy(dev_cluster: DevCluster, webhook: WebhookProcess) -> None:

@@ -179,6 +179,6 @@ def test_autoscalers_are_judged_against_targets_read_later_or_earlier(first: boo
     found = _found(s)
     assert ("GPU006", "HorizontalPodAutoscaler", "train") in found, "3 x 2 GPUs + the 6 held beside it > 8"
     assert not any(kind == "HorizontalPodAutoscaler" and name != "train" for _, kind, name in found), (
-        "a target the audit did not find holds no GPUs: it read every workload (no GPU013)"
+        "a target the audit did not find holds no GPUs: it read every workload (no GPU014)"
     )
     assert s.objects == len(objects)

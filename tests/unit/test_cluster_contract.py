@@ -198,7 +198,7 @@ def test_an_autoscaler_is_judged_against_its_target_wherever_the_target_can_be_k
     read = {("Deployment", "acme-prod", "vllm"): target} if name == "webhook-cache" else {}
     req = Request(operation=Operation.CREATE, origin=Origin.ADMISSION, related=read, now=NOW)
     rules = {v.rule for v in evaluate(hpa, cluster, req).violations}
-    assert rules == ({"GPU013"} if name == "static" else {"GPU006"}), "5 x 2 GPUs > 8, whatever else runs"
+    assert rules == ({"GPU014"} if name == "static" else {"GPU006"}), "5 x 2 GPUs > 8, whatever else runs"
 
 
 def test_invalid_tenant_is_never_in_the_index_and_is_reported(tmp_path: Path) -> None:

@@ -60,14 +60,14 @@ def test_violation_exits_1_with_file_line_rule_and_fix(
 
 
 def test_fail_on_raises_the_threshold(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    # GPU013 (an autoscaler whose target is not among the inputs) is a warning: exit 1 only with --fail-on warning.
+    # GPU014 (an autoscaler whose target is not among the inputs) is a warning: exit 1 only with --fail-on warning.
     hpa = tmp_path / "hpa.yaml"
     hpa.write_text(
         "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: vllm, namespace: acme-prod}\n"
         "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: vllm}\n  maxReplicas: 4\n"
     )
     code_error, out, _ = _lint(capsys, str(hpa))
-    assert "GPU013  warning" in out and code_error == 0
+    assert "GPU014  warning" in out and code_error == 0
     code_warning, _, _ = _lint(capsys, "--fail-on", "warning", str(hpa))
     assert code_warning == 1
 
@@ -89,7 +89,7 @@ def test_an_autoscaler_is_judged_with_its_target_among_the_inputs(
     code, out, _ = _lint(capsys, "-n", "acme-prod", "--format", "json", str(hpa), str(dep))
     found = {(r["rule"], r["kind"]) for r in json.loads(out)["results"]}
     assert code == 1 and ("GPU006", "HorizontalPodAutoscaler") in found, "9 x 1 GPU > 8"
-    assert ("GPU013", "HorizontalPodAutoscaler") not in found
+    assert ("GPU014", "HorizontalPodAutoscaler") not in found
 
 
 def test_broken_file_exits_2_and_others_are_still_reported(

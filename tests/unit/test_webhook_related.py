@@ -177,7 +177,7 @@ def test_autoscaler_whose_target_cannot_be_read_is_allowed_with_a_warning() -> N
     ):
         resp = post(source, "/validate", hpa_review(9))
         assert resp["allowed"] is True
-        assert any(w.startswith("[GPU013] spec.scaleTargetRef") for w in resp["warnings"])
+        assert any(w.startswith("[GPU014] spec.scaleTargetRef") for w in resp["warnings"])
 
 
 def test_scale_subresources_go_to_the_validating_webhook_only() -> None:

@@ -10,11 +10,11 @@ from tenantguard.policies.rules.gpu import (
     gpu006_gpu_tenant_total,
     gpu007_gpu_taint_only_for_gpu_pods,
     gpu008_no_gpu_daemonset,
-    gpu009_gpu_quantities_whole,
-    gpu010_gpu_resource_caps,
-    gpu011_no_nvidia_runtime_requests,
-    gpu012_no_node_name,
-    gpu013_autoscaler_target_known,
+    gpu010_gpu_quantities_whole,
+    gpu011_gpu_resource_caps,
+    gpu012_no_nvidia_runtime_requests,
+    gpu013_no_node_name,
+    gpu014_autoscaler_target_known,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -26,10 +26,10 @@ RULES: tuple[Rule, ...] = (
     gpu006_gpu_tenant_total.RULE,
     gpu007_gpu_taint_only_for_gpu_pods.RULE,
     gpu008_no_gpu_daemonset.RULE,
-    gpu009_gpu_quantities_whole.RULE,
-    gpu010_gpu_resource_caps.RULE,
-    gpu011_no_nvidia_runtime_requests.RULE,
-    gpu012_no_node_name.RULE,
-    gpu013_autoscaler_target_known.RULE,
+    gpu010_gpu_quantities_whole.RULE,
+    gpu011_gpu_resource_caps.RULE,
+    gpu012_no_nvidia_runtime_requests.RULE,
+    gpu013_no_node_name.RULE,
+    gpu014_autoscaler_target_known.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()

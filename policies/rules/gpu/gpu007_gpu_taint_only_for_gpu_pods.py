@@ -11,8 +11,8 @@ takes them from its ServingRuntime and is not judged here.
 Why it matters: on a GPU node the NVIDIA runtime hands GPUs to any container whose environment asks for
 them, and CUDA base images ask for all of them (`NVIDIA_VISIBLE_DEVICES=all` in the image, invisible to
 admission): a pod that requests no GPU but runs there reads and uses GPUs allocated to other tenants, uncounted.
-It also takes the CPU and memory sized for GPU pods, leaving GPUs idle but unschedulable. GPU011 refuses the
-variable in the pod spec and GPU012 refuses `nodeName`, which skips the taint altogether.
+It also takes the CPU and memory sized for GPU pods, leaving GPUs idle but unschedulable. GPU012 refuses the
+variable in the pod spec and GPU013 refuses `nodeName`, which skips the taint altogether.
 
 Fix: remove the toleration and the GPU node selector, or request the GPU the pod really needs.
 """

@@ -1,4 +1,4 @@
-"""GPU013 autoscaler-target-known: an HPA whose GPU bound could not be judged says so."""
+"""GPU014 autoscaler-target-known: an HPA whose GPU bound could not be judged says so."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def hpa(kind: str = "Deployment", api: str = "apps/v1") -> Obj:
 
 
 def fired(obj: Obj, cluster: ClusterState) -> list[Violation]:
-    return [v for v in evaluate(obj, cluster, request()).violations if v.rule == "GPU013"]
+    return [v for v in evaluate(obj, cluster, request()).violations if v.rule == "GPU014"]
 
 
 def test_unknown_target_is_a_warning_not_silence() -> None:

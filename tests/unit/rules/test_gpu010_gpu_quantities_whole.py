@@ -1,4 +1,4 @@
-"""GPU009 gpu-quantities-whole: GPU quantities are whole, non-negative numbers, read as apimachinery reads them."""
+"""GPU010 gpu-quantities-whole: GPU quantities are whole, non-negative numbers, read as apimachinery reads them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.support.fixtures import judge
 
 
 def fired(obj: Obj) -> list[Violation]:
-    return [v for v in judge(Example(object=obj)).violations if v.rule == "GPU009"]
+    return [v for v in judge(Example(object=obj)).violations if v.rule == "GPU010"]
 
 
 @pytest.mark.parametrize("value", [1, "1", "2000m", "1e0", "0.001k", " 2 ", 2.0], ids=repr)

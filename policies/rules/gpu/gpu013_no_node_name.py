@@ -1,4 +1,4 @@
-"""GPU012 no-node-name — tenant pods are placed by the scheduler, not pinned with `spec.nodeName`.
+"""GPU013 no-node-name — tenant pods are placed by the scheduler, not pinned with `spec.nodeName`.
 
 What it checks: no pod template of a tenant workload or serving object sets `nodeName`, and no tenant Pod is
 created with `spec.nodeName`. The scheduler fills `spec.nodeName` itself (through the binding subresource), so a
@@ -43,7 +43,7 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
 
 
 RULE = Rule(
-    id="GPU012",
+    id="GPU013",
     slug="no-node-name",
     title="Tenant pods are placed by the scheduler, not pinned with nodeName",
     category=Category.GPU,

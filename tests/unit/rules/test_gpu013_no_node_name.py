@@ -1,4 +1,4 @@
-"""GPU012 no-node-name: tenant pods are not pinned with spec.nodeName (the runtime bypass of the group 3 issue)."""
+"""GPU013 no-node-name: tenant pods are not pinned with spec.nodeName (the runtime bypass of the group 3 issue)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ CPU = container({"cpu": "1"})
 
 
 def fired(obj: Obj, req: Request | None = None) -> list[Violation]:
-    return [v for v in evaluate(obj, cluster_for(), req or request()).violations if v.rule == "GPU012"]
+    return [v for v in evaluate(obj, cluster_for(), req or request()).violations if v.rule == "GPU013"]
 
 
 def test_a_pod_created_with_node_name() -> None:

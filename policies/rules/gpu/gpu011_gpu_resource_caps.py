@@ -1,4 +1,4 @@
-"""GPU010 gpu-resource-caps — a tenant's devices of each GPU resource stay within `gpu.maxDevices`.
+"""GPU011 gpu-resource-caps — a tenant's devices of each GPU resource stay within `gpu.maxDevices`.
 
 What it checks: for each resource the Tenant caps in `spec.gpu.maxDevices` (`nvidia.com/gpu: 4`,
 `nvidia.com/mig-1g.10gb: 14`), the devices of that resource this object will hold at its worst case — the same
@@ -61,7 +61,7 @@ _CAPS = {"maxDevices": {"nvidia.com/mig-1g.10gb": 4}}
 _TENANT = {"gpu": {"maxPerPod": 1, "maxTotal": 8, "allowedResources": ["nvidia.com/mig-1g.10gb"], **_CAPS}}
 
 RULE = Rule(
-    id="GPU010",
+    id="GPU011",
     slug="gpu-resource-caps",
     title="A tenant's devices of each GPU resource stay within its per-resource cap",
     category=Category.GPU,

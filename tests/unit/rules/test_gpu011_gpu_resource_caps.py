@@ -1,4 +1,4 @@
-"""GPU010 gpu-resource-caps: devices per resource, tenant-wide, within spec.gpu.maxDevices."""
+"""GPU011 gpu-resource-caps: devices per resource, tenant-wide, within spec.gpu.maxDevices."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def caps_cluster(*pods: Obj) -> ClusterState:
 
 
 def fired(obj: Obj, cluster: ClusterState, req: Request | None = None) -> list[Violation]:
-    return [v for v in evaluate(obj, cluster, req or request()).violations if v.rule == "GPU010"]
+    return [v for v in evaluate(obj, cluster, req or request()).violations if v.rule == "GPU011"]
 
 
 def test_counts_devices_not_weight() -> None:
@@ -64,7 +64,7 @@ def test_resources_without_a_cap_are_not_judged_here() -> None:
     assert [
         v
         for v in evaluate(deployment(4, container({"nvidia.com/gpu": 1})), cluster_for(caps), request()).violations
-        if v.rule == "GPU010"
+        if v.rule == "GPU011"
     ] == []
 
 

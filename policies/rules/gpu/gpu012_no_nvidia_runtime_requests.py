@@ -1,4 +1,4 @@
-"""GPU011 no-nvidia-runtime-requests — tenant containers get GPUs from the device plugin, not from variables.
+"""GPU012 no-nvidia-runtime-requests — tenant containers get GPUs from the device plugin, not from variables.
 
 What it checks: no container, init container or ephemeral container sets a variable by which the NVIDIA
 container runtime hands out devices — `NVIDIA_VISIBLE_DEVICES`, `NVIDIA_MIG_CONFIG_DEVICES`,
@@ -14,7 +14,7 @@ default configuration (`accept-nvidia-visible-devices-envvar-when-unprivileged =
 container's environment says — the container's own value wins — so `NVIDIA_VISIBLE_DEVICES=all` reaches every
 GPU of the node, other tenants' included, with no GPU requested, counted or capped. `CUDA_VISIBLE_DEVICES` and
 `NVIDIA_DRIVER_CAPABILITIES` only narrow or shape what the runtime already granted, and are allowed. A value
-baked into the image (CUDA base images set `NVIDIA_VISIBLE_DEVICES=all`) is invisible here: GPU007 and GPU012
+baked into the image (CUDA base images set `NVIDIA_VISIBLE_DEVICES=all`) is invisible here: GPU007 and GPU013
 keep pods without GPUs off GPU nodes, and on the nodes the runtime setting above set to `false` with the device
 plugin's `volume-mounts` (or CDI) device-list strategy closes it for every container.
 
@@ -138,7 +138,7 @@ _CONFIGMAP = {
 }
 
 RULE = Rule(
-    id="GPU011",
+    id="GPU012",
     slug="no-nvidia-runtime-requests",
     title="Containers get GPUs from the device plugin, not from NVIDIA runtime variables",
     category=Category.GPU,

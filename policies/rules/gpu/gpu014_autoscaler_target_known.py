@@ -1,6 +1,6 @@
-"""GPU013 autoscaler-target-known — an autoscaler's GPU bound can be judged: its target is known.
+"""GPU014 autoscaler-target-known — an autoscaler's GPU bound can be judged: its target is known.
 
-What it checks: for a HorizontalPodAutoscaler in a tenant with a GPU allowance, GPU006 and GPU010 need the
+What it checks: for a HorizontalPodAutoscaler in a tenant with a GPU allowance, GPU006 and GPU011 need the
 target's pods to weigh `maxReplicas`. This rule says when they could not: the target is not a kind tenantguard
 reads (Deployment, StatefulSet, ReplicaSet, LeaderWorkerSet), or it is not known where the HPA is judged —
 lint found it among neither the inputs nor `--tenants`; at admission it does not exist yet (or could not be
@@ -58,7 +58,7 @@ def _hpa(kind: str = "Deployment", api: str = "apps/v1") -> dict[str, object]:
 
 
 RULE = Rule(
-    id="GPU013",
+    id="GPU014",
     slug="autoscaler-target-known",
     title="An autoscaler's target is known, so its GPU bound can be judged",
     category=Category.GPU,

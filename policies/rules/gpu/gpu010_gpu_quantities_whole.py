@@ -1,4 +1,4 @@
-"""GPU009 gpu-quantities-whole — GPU quantities are whole, non-negative numbers.
+"""GPU010 gpu-quantities-whole — GPU quantities are whole, non-negative numbers.
 
 What it checks: every GPU-class value in `resources.limits` and `resources.requests` of every container, init
 container and KServe model container is a Kubernetes quantity (read as apimachinery reads it: `"1e1"` is ten,
@@ -46,7 +46,7 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
 
 
 RULE = Rule(
-    id="GPU009",
+    id="GPU010",
     slug="gpu-quantities-whole",
     title="GPU quantities are whole, non-negative numbers",
     category=Category.GPU,

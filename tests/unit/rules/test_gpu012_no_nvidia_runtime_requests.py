@@ -1,4 +1,4 @@
-"""GPU011 no-nvidia-runtime-requests: no NVIDIA runtime device variables in tenant containers or their envFrom."""
+"""GPU012 no-nvidia-runtime-requests: no NVIDIA runtime device variables in tenant containers or their envFrom."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.support.fixtures import judge
 
 
 def fired(obj: Obj) -> list[Violation]:
-    return [v for v in judge(Example(object=obj)).violations if v.rule == "GPU011"]
+    return [v for v in judge(Example(object=obj)).violations if v.rule == "GPU012"]
 
 
 def with_env(*env: dict[str, Any], **extra: Any) -> Obj:
