@@ -54,6 +54,7 @@ COVERED: tuple[Resource, ...] = (
     Resource("apps", ("v1",), "replicasets", "ReplicaSet"),
     Resource("batch", ("v1",), "jobs", "Job"),
     Resource("batch", ("v1",), "cronjobs", "CronJob"),
+    Resource("autoscaling", ("v2",), "horizontalpodautoscalers", "HorizontalPodAutoscaler"),
     Resource("", ("v1",), "services", "Service"),
     Resource("", ("v1",), "resourcequotas", "ResourceQuota"),
     Resource("", ("v1",), "configmaps", "ConfigMap"),

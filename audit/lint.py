@@ -20,6 +20,7 @@ from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import review
 from tenantguard.policies.model import Violation
 from tenantguard.policies.request import Request
+from tenantguard.policies.scaling import BY_KIND
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 
 
@@ -72,7 +73,7 @@ def lint(
                 report.errors.append(item)
             else:
                 sink.append(item)
-    cluster, errors = lint_cluster(context, inputs, settings)
+    cluster, errors = lint_cluster(context, inputs, settings, namespace)
     report.errors.extend(errors)
     report.tenants = sorted(cluster.tenants.by_name)
     request = Request()
@@ -117,17 +118,24 @@ def _objects(n: int) -> str:
 
 
 def lint_cluster(
-    context: list[Manifest], inputs: list[Manifest], settings: Settings = DEFAULT_SETTINGS
+    context: list[Manifest],
+    inputs: list[Manifest],
+    settings: Settings = DEFAULT_SETTINGS,
+    namespace: str | None = None,
 ) -> tuple[ClusterState, list[InputError]]:
     """Lint's cluster: Tenants from both the inputs and --tenants; Namespaces (their labels) only from
     --tenants, since a Namespace among the inputs is judged rather than taken as context; ConfigMaps from
-    both, so that a model named through one of them is read (SRV003) rather than reported unknown (SRV008)."""
+    both, so that a model named through one of them is read (SRV003) rather than reported unknown (SRV008); the
+    workloads an autoscaler may target from both (an HPA is judged against its target when lint sees the two
+    together)."""
     tenants = [m for m in (*context, *inputs) if m.obj.get("kind") == "Tenant"]
     namespaces = [m for m in context if m.obj.get("kind") == "Namespace"]
     cluster = platform.cluster_from([*tenants, *namespaces], settings)
     for m in (*context, *inputs):
         if m.obj.get("kind") == "ConfigMap":
             cluster.put_config_map(m.obj)
+        if m.obj.get("kind") in BY_KIND:
+            cluster.put_workload(m.obj, namespace)
     return cluster, platform.tenant_errors(tenants)
 
 

@@ -7,7 +7,9 @@ while it was away, still lacks what the mutation would add.
 
 The engine's ClusterState is filled from the scan itself: Tenants and Namespaces are read first, then Pods
 (their GPU devices make the tenant-wide totals of GPU006). Objects that demand GPUs and arrive before the
-last Pod are held back until it has been read, so every verdict sees every pod.
+last Pod are held back until it has been read, so every verdict sees every pod. Workloads with GPU pods that an
+autoscaler may target are kept (the whole object: they are few), and HorizontalPodAutoscalers are held back
+until every other object has been read, so each is judged against its target.
 
 A missing tenant label on an object Kubernetes makes in every namespace (`kube-root-ca.crt`, the `default`
 ServiceAccount; `policies.provenance`) is not a tenant's violation: it is kept apart, in `platform`.
@@ -44,6 +46,7 @@ from tenantguard.policies.provenance import excused
 from tenantguard.policies.request import Request
 from tenantguard.policies.rules.mtls.injection import ISTIO_LABEL
 from tenantguard.policies.rules.mtls.sidecar import needs_mtls, sidecar_ref
+from tenantguard.policies.scaling import BY_KIND, HPA_KIND
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 from tenantguard.policies.subjects import POD_TEMPLATE_KINDS, Subject
 from tenantguard.policies.tenancy import Tenant
@@ -125,6 +128,7 @@ class Scanner:
         self._tenants: dict[str, Mapping[str, Any]] = {}
         self._serving: dict[str, list[tuple[dict[str, str], str | None]]] = {}
         self._deferred: list[dict[str, Any]] = []
+        self._autoscalers: list[dict[str, Any]] = []
         self.kinds: dict[str, Counter[str]] = {}
 
     # context
@@ -167,10 +171,23 @@ class Scanner:
     def judge(self, obj: dict[str, Any]) -> None:
         self.objects += 1
         kind = obj.get("kind")
-        if not self.pods_complete and kind in POD_TEMPLATE_KINDS and object_gpu_demand(Subject.of(obj)) > 0:
+        if kind == HPA_KIND:
+            self._autoscalers.append(obj)
+            return
+        gpu = kind in POD_TEMPLATE_KINDS and object_gpu_demand(Subject.of(obj)) > 0
+        if gpu and kind in BY_KIND:
+            self.cluster.put_workload(obj)
+        if gpu and not self.pods_complete:
             self._deferred.append(obj)
             return
         self._judge(obj)
+
+    def finish(self) -> None:
+        """Every object is read: judge the autoscalers against their targets (an absent one holds no GPUs)."""
+        self.cluster.workloads_complete = True
+        held, self._autoscalers = self._autoscalers, []
+        for obj in held:
+            self._judge(obj)
 
     def _judge(self, obj: dict[str, Any]) -> None:
         kind = str(obj.get("kind") or "")
@@ -295,4 +312,5 @@ def scan(
         scanner.judge(obj)
         if tick is not None:
             tick(obj)
+    scanner.finish()
     return scanner.result()

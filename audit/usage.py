@@ -1,10 +1,12 @@
 """The usage report's arithmetic: GPU devices now, GPU-hours over a window, quotas, model endpoints.
 
-Devices are counted as the scheduler counts them (`policies.gpu.pod_gpu_devices`). GPU-hours are
-full-GPU equivalents: a pod's devices times the hours it ran inside the window, a MIG slice weighing
-g/7 (`mig_compute_share`). A pod runs from `status.startTime` until the latest
-`containerStatuses[].state.terminated.finishedAt` once Succeeded or Failed, else until the window's end;
-a finished pod that records no finish time is not counted (it cannot be told how long it ran).
+Devices are counted as the scheduler counts them (`policies.gpu.pod_gpu_devices`), and weighed in the unit
+of the Tenant's GPU caps (`policies.gpu.device_weight`: a full GPU 1, a MIG slice g/7) — the same function
+GPU005/GPU006 and the webhook's ledger use. GPU-hours are a pod's GPU-equivalents times the hours it ran inside
+the window; `allocatedGpuEquivalents` is what GPU006 compares with `spec.gpu.maxTotal`. A pod runs from
+`status.startTime` until the latest `containerStatuses[].state.terminated.finishedAt` once Succeeded or
+Failed, else until the window's end; a finished pod that records no finish time is not counted (it cannot be
+told how long it ran).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.gpu import is_gpu_resource, mig_compute_share, pod_gpu_devices
+from tenantguard.policies.gpu import device_weight, gpu_equivalents, is_gpu_resource, pod_gpu_devices
+from tenantguard.policies.quantity import QuantityError, quantity_of
 from tenantguard.policies.rules.serving.model_sources import Source, sources
 from tenantguard.policies.subjects import Subject, pod_templates
 from tenantguard.policies.tenancy import GpuAllowance
@@ -32,25 +35,6 @@ SERVING_POD_LABELS = (
 )
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([a-zA-Z]*)$")
-_SUFFIX = {
-    "n": 1e-9,
-    "u": 1e-6,
-    "m": 1e-3,
-    "": 1.0,
-    "k": 1e3,
-    "M": 1e6,
-    "G": 1e9,
-    "T": 1e12,
-    "P": 1e15,
-    "E": 1e18,
-    "Ki": 2.0**10,
-    "Mi": 2.0**20,
-    "Gi": 2.0**30,
-    "Ti": 2.0**40,
-    "Pi": 2.0**50,
-    "Ei": 2.0**60,
-}
 
 
 def parse_duration(text: str) -> timedelta:
@@ -77,15 +61,12 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def parse_quantity(value: Any) -> float | None:
-    """A Kubernetes quantity (`500m`, `2`, `16Gi`, `1e3`) as a number; None when it is not one."""
-    if isinstance(value, bool):
+    """A Kubernetes quantity (`500m`, `2`, `16Gi`, `1e3`) as a number (`policies.quantity`); None when it is
+    not one."""
+    try:
+        return float(quantity_of(value))
+    except QuantityError:
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    m = _QUANTITY.match(str(value).strip())
-    if not m or m.group(2) not in _SUFFIX:
-        return None
-    return float(m.group(1)) * _SUFFIX[m.group(2)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -152,7 +133,7 @@ def gpu_hours(usage: PodUsage, window: Window) -> dict[str, float]:
     seconds = (min(end, window.end) - max(usage.start, window.start)).total_seconds()
     if seconds <= 0:
         return {}
-    return {name: n * mig_compute_share(name) * seconds / 3600 for name, n in usage.devices}
+    return {name: float(n * device_weight(name)) * seconds / 3600 for name, n in usage.devices}
 
 
 def _add(into: dict[str, Any], name: str, n: float) -> None:
@@ -257,6 +238,7 @@ class TenantUsage:
         return {
             "gpu": {
                 "allocated": dict(sorted(self.allocated.items())),
+                "allocatedGpuEquivalents": round(float(gpu_equivalents(self.allocated)), 3),
                 "running": dict(sorted(self.running.items())),
                 "pending": dict(sorted(self.pending.items())),
                 "gpuHours": round(sum(self.hours.values()), 3),

@@ -5,6 +5,10 @@
 - lint and the webhook's static mode fill it from files (Tenants and Namespaces; nothing runs there, so
   `pods_known` is False and GPU totals count only the object judged).
 
+Workloads an autoscaler can target are kept for judging HorizontalPodAutoscalers: lint keeps every scalable
+workload among its inputs; the audit keeps those with GPU pods and then sets `workloads_complete` (an absent one
+holds none). The webhook keeps none: it reads an autoscaler's target per request (`Request.related`).
+
 Rules read it through `Context.cluster`; they never see how it was filled. One writer at a time (a watch
 thread, the scan) and any number of readers: every replacement swaps a whole value, never edits one in place.
 """
@@ -14,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tenantguard.policies.ledger import GpuLedger
+from tenantguard.policies.ledger import GpuLedger, GpuUsage
 from tenantguard.policies.ownership import OwnerKey
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 from tenantguard.policies.tenancy import EMPTY_INDEX, Tenant, TenantError, TenantIndex, parse_tenant
@@ -41,6 +45,8 @@ class ClusterState:
         self.tenants: TenantIndex = EMPTY_INDEX
         self.tenant_problems: tuple[str, ...] = ()  # one line per invalid Tenant field, for the adapter to report
         self.gpu = GpuLedger()
+        self.workloads_complete = False  # True: every workload with GPU pods is in `_workloads` (the audit)
+        self._workloads: dict[OwnerKey, Mapping[str, Any]] = {}
         self._tenant_objs: dict[str, Mapping[str, Any]] = {}
         self._namespaces: dict[str, dict[str, str]] = {}
         self._config_maps: dict[tuple[str, str], dict[str, str]] = {}
@@ -116,11 +122,23 @@ class ClusterState:
     def drop_pod(self, pod: Mapping[str, Any]) -> None:
         self.gpu.drop(pod)
 
-    def gpu_usage(self, tenant: str, *, exclude: OwnerKey | None = None) -> int:
+    def gpu_usage(self, tenant: str, *, exclude: OwnerKey | None = None) -> GpuUsage:
         """GPU-class devices the tenant's running pods hold in all of its namespaces, except those `exclude`
         (kind, namespace, name) owns — the object being replaced by an update."""
         t = self.tenants.by_name.get(tenant)
-        return self.gpu.usage(frozenset(t.namespaces), exclude=exclude) if t else 0
+        return self.gpu.usage(frozenset(t.namespaces), exclude=exclude) if t else GpuUsage()
+
+    # Workloads: scale targets of autoscalers, by (kind, namespace, name).
+    def put_workload(self, obj: Mapping[str, Any], namespace: str | None = None) -> None:
+        """Keep a workload an autoscaler may target (`namespace`: for an object that names none, as lint's -n)."""
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        ns = str(meta.get("namespace") or namespace or "")
+        key = (str(obj.get("kind") or ""), ns, str(meta.get("name") or ""))
+        self._workloads[key] = obj  # lint and the audit write these from one thread; the webhook never does
+
+    def workload(self, key: OwnerKey) -> Mapping[str, Any] | None:
+        return self._workloads.get(key)
 
     def counts(self) -> dict[str, int]:
         return {

@@ -49,6 +49,11 @@ def _example(e: Example) -> str:
     if e.operation != "CREATE":
         lines.append(f"Operation: {e.operation}")
     lines.append(f"```yaml\n{body}\n```")
+    for other in e.related:
+        known = yaml.safe_dump(other, sort_keys=False, default_flow_style=False).rstrip()
+        lines.append(
+            f"Known beside it (lint: among the inputs; admission: read from the cluster):\n\n```yaml\n{known}\n```"
+        )
     return "\n\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from tenantguard.policies.podsecurity import LevelVersion, policy_for, select
 from tenantguard.policies.registry import RULES, mutators_for, rules_for
 from tenantguard.policies.request import Operation, Request
 from tenantguard.policies.rule import Check, Mutator, Rule
+from tenantguard.policies.scaling import SCALE_SUBRESOURCE
 from tenantguard.policies.settings import Settings
 from tenantguard.policies.subjects import Subject
 from tenantguard.policies.tenancy import Tenant
@@ -111,12 +112,14 @@ def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
     operation = ctx.request.operation
     # The platform's own managed objects are judged only by the rules that guard managed objects.
     platform_own = _is_managed(subject, settings) and ctx.platform_owns(subject.labels)
+    # A scale request changes only the replica count: only the rules that judge replica counts run.
+    scale = ctx.request.subresource == SCALE_SUBRESOURCE
     found: list[Violation] = []
     waived: list[Violation] = []
     pod_security = _pod_security_checks(policy_for(ctx.tenant, settings))
     owned_by: frozenset[OwnerKey] | None = None  # computed once, and only when an exception could apply
     for rule in _rules(subject.kind):
-        if operation not in rule.operations or (platform_own and not rule.guards_managed):
+        if operation not in rule.operations or (platform_own and not rule.guards_managed) or (scale and not rule.scale):
             continue
         check = rule.check if rule.level is None else pod_security.get(rule.id)
         if check is None:  # a pod-security rule that the tenant's level and version do not include

@@ -1,24 +1,29 @@
-"""GPU accounting, pure: which resources are GPU-class, how many devices a pod holds, what an object demands.
+"""GPU accounting, pure: which resources are GPU-class, how many devices a pod holds, what they weigh.
 
-Shared by the gpu rules, the webhook's per-pod GPU cache and the audit's usage report, so that admission,
-audit and lint count the same devices. Counting follows the scheduler (k8s.io/component-helpers
-`AggregateContainerRequests`, KEP-753 sidecars):
+Shared by the gpu rules, the GPU ledger (webhook cache, audit scan) and the audit's usage report, so that
+admission, audit and lint count the same devices in the same unit. Counting follows the scheduler
+(k8s.io/component-helpers `AggregateContainerRequests`, KEP-753 sidecars):
 
     pod = max( sum(app containers) + sum(sidecars),  max_i( init_i + sum(sidecars declared before i) ) )
 
 per resource, where a container's request defaults to its limit (Kubernetes defaults requests of extended
-resources to their limits). Malformed input never raises: a quantity that is not a whole number, or a
-`resources` that is not a mapping, counts as nothing.
+resources to their limits). Quantities are read as apimachinery reads them (`policies.quantity`: `"1e1"` is ten);
+a fractional one counts rounded up and a malformed one counts as nothing — GPU010 reports both.
+
+The one unit for caps and reports is the GPU-equivalent (`device_weight`): a full GPU weighs 1, a MIG slice
+`<g>g.<mem>gb` weighs g/7 of its GPU (the compute share NVIDIA's MIG profiles carve), exactly, as a Fraction.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
 from tenantguard.policies.paths import Path
+from tenantguard.policies.quantity import DeviceCount, device_count
 from tenantguard.policies.subjects import PodTemplate, Subject
 from tenantguard.policies.visit import ContainerRef, containers
 
@@ -37,7 +42,6 @@ TEMPLATE_ONLY_KINDS = frozenset({"ServingRuntime", "ClusterServingRuntime"})
 
 _MIG_SIZE = re.compile(r"[1-9]\d*g\.\d+gb")
 _MIG = re.compile(r"^(?P<g>[1-9]\d*)g\.(?P<mem>\d+)gb(?P<attrs>(?:[+-][a-z]+(?:\.[a-z]+)*)?)$")
-_INT = re.compile(r"^\+?(?P<n>\d+)(?P<milli>m)?$")
 _APP_FIELDS = ("containers",)
 
 
@@ -80,34 +84,42 @@ def is_mig_profile_name(profile: str) -> bool:
     return _MIG.match(profile) is not None
 
 
-def mig_compute_share(resource: Any) -> float:
-    """The share of one GPU's compute a device of `resource` holds: g/7 for a MIG slice, 1.0 for a full GPU,
-    0.0 for anything else (including a MIG name that is not `<g>g.<mem>gb`)."""
+@lru_cache(maxsize=256)
+def _sevenths(resource: str) -> int:
     if not is_gpu_resource(resource):
-        return 0.0
+        return 0
     profile = mig_profile_of(resource)
-    if profile is None:
-        return 1.0
-    m = _MIG.match(profile)
-    return min(int(m.group("g")), 7) / 7 if m else 0.0
+    m = _MIG.match(profile) if profile is not None else None
+    return min(int(m.group("g")), 7) if m else 7
+
+
+def device_weight(resource: str) -> Fraction:
+    """GPU-equivalents one device of `resource` weighs: g/7 for a MIG slice `<g>g.<mem>gb` (at most 1), 1 for a
+    full GPU, a time-sliced share (the share size is not in the name) and a MIG name that is not a profile (it
+    is refused by GPU001/GPU003; counting it whole errs on the side of the cap); 0 for non-GPU resources."""
+    return Fraction(_sevenths(resource), 7)
+
+
+_NONE = Fraction(0)
+
+
+def gpu_equivalents(devices: Mapping[str, int]) -> Fraction:
+    """The weight of a set of devices (resource -> count) in GPU-equivalents, summed exactly (in sevenths)."""
+    if not devices:  # most pods: no arithmetic at all
+        return _NONE
+    return Fraction(sum(n * _sevenths(name) for name, n in devices.items()), 7)
+
+
+def format_gpus(value: Fraction) -> str:
+    """GPU-equivalents for people: `2`, `1.29` (multiples of 1/7 never round to a whole number at 2 places)."""
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):.2f}"
 
 
 def quantity(value: Any) -> int | None:
-    """A whole-number Kubernetes quantity (`2`, `"2"`, `"2000m"`, `2.0`); None when it is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and value >= 0 else None
-    if isinstance(value, str):
-        m = _INT.match(value.strip())
-        if m:
-            n = int(m.group("n"))
-            if not m.group("milli"):
-                return n
-            return n // 1000 if n % 1000 == 0 else None
-    return None
+    """A valid extended-resource quantity as a whole number of devices (`2`, `"2"`, `"2000m"`, `"1e1"`, `2.0`);
+    None when kube-apiserver would refuse it for an extended resource (fractional, negative, malformed)."""
+    found = device_count(value)
+    return None if found.problem else found.count
 
 
 def _resource_map(container: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
@@ -129,18 +141,19 @@ def gpu_keys(container: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def container_gpu_requests(container: Mapping[str, Any]) -> dict[str, int]:
-    """GPU-class requests of one container, each defaulting to its limit; unparseable quantities dropped."""
+    """GPU-class requests of one container, each defaulting to its limit. A request that is not a quantity at
+    all (or negative) falls back to the limit; a fractional one counts rounded up."""
     out: dict[str, int] = {}
     limits = _resource_map(container, "limits")
     requests = _resource_map(container, "requests")
     for name in {*limits, *requests}:
         if not is_gpu_resource(name):
             continue
-        n = quantity(requests.get(name))
-        if n is None:
-            n = quantity(limits.get(name))
-        if n:
-            out[name] = n
+        found: DeviceCount | None = device_count(requests[name]) if name in requests else None
+        if (found is None or (found.problem and not found.count)) and name in limits:
+            found = device_count(limits[name])
+        if found is not None and found.count:
+            out[name] = found.count
     return out
 
 
@@ -186,8 +199,13 @@ def _pod_gpu_devices(pod: PodTemplate) -> dict[str, int]:
 
 
 def pod_gpu_total(pod: PodTemplate) -> int:
-    """Every GPU-class device of the pod, full GPUs and MIG slices alike counting 1."""
+    """How many GPU-class devices the pod holds, whatever they weigh (0: the pod requests no GPU)."""
     return sum(pod_gpu_devices(pod).values())
+
+
+def pod_gpu_equivalents(pod: PodTemplate) -> Fraction:
+    """What the pod holds in GPU-equivalents: the unit of `gpu.maxPerPod` and `gpu.maxTotal`."""
+    return gpu_equivalents(pod_gpu_devices(pod))
 
 
 def object_gpu_demand(subject: Subject) -> int:

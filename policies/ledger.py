@@ -4,16 +4,18 @@ One ledger serves every entry point: the webhook's watch cache and the audit's s
 GPU006 asks it what a tenant already holds, leaving out the pods of the object being judged (an update
 replaces them; see `policies.ownership`). Only pods that hold devices are kept, as small frozen records,
 so memory grows with GPUs in use rather than with pods. Finished pods (Succeeded, Failed) hold nothing.
+What a tenant holds is reported per resource (for per-resource caps) and in GPU-equivalents (`policies.gpu`).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
-from tenantguard.policies.gpu import pod_gpu_devices
+from tenantguard.policies.gpu import gpu_equivalents, pod_gpu_devices
 from tenantguard.policies.ownership import OwnerKey, owners
 from tenantguard.policies.subjects import pod_templates
 
@@ -30,6 +32,17 @@ class GpuHolding:
     @property
     def total(self) -> int:
         return sum(n for _, n in self.devices)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GpuUsage:
+    """Devices held, per resource; `equivalents` is their weight in GPU-equivalents."""
+
+    devices: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def equivalents(self) -> Fraction:
+        return gpu_equivalents(self.devices)
 
 
 def _meta(pod: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -97,13 +110,14 @@ class GpuLedger:
         with self._lock:
             return list(self._held.values())
 
-    def usage(self, namespaces: Collection[str], *, exclude: OwnerKey | None = None) -> int:
+    def usage(self, namespaces: Collection[str], *, exclude: OwnerKey | None = None) -> GpuUsage:
         """Devices held in `namespaces`, leaving out the pods that `exclude` (kind, namespace, name) owns."""
-        return sum(
-            h.total
-            for h in self.holdings()
-            if h.namespace in namespaces and (exclude is None or exclude not in h.owners)
-        )
+        devices: dict[str, int] = {}
+        for h in self.holdings():
+            if h.namespace in namespaces and (exclude is None or exclude not in h.owners):
+                for name, n in h.devices:
+                    devices[name] = devices.get(name, 0) + n
+        return GpuUsage(devices=dict(sorted(devices.items())))
 
     def __len__(self) -> int:
         return len(self._held)

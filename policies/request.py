@@ -8,11 +8,13 @@ author is unknown, and what they would look like after mutation is not what the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from tenantguard.policies.model import Obj
+from tenantguard.policies.ownership import OwnerKey
 
 
 class Operation(StrEnum):
@@ -25,9 +27,10 @@ class Operation(StrEnum):
 # Subresource requests that carry the whole object and can change what rules judge: the pod-spec ones
 # (ephemeral containers, in-place resize) and the ones through which metadata — labels, ownerReferences — can
 # be rewritten without the main resource's update (status and, for namespaces, finalize). They are judged as an
-# UPDATE of the object. Every other subresource (binding, eviction, exec, log, proxy, token, scale…) carries
-# another object or none.
-JUDGED_SUBRESOURCES = frozenset({"ephemeralcontainers", "resize", "status", "finalize"})
+# UPDATE of the object. `scale` carries a Scale, which the webhook turns into its workload with the new replica
+# count (webhook.related); only the rules that judge replica counts run on it (Rule.scale). Every other
+# subresource (binding, eviction, exec, log, proxy, token…) carries another object or none.
+JUDGED_SUBRESOURCES = frozenset({"ephemeralcontainers", "resize", "status", "finalize", "scale"})
 
 
 class Origin(StrEnum):
@@ -56,9 +59,12 @@ class Request:
     origin: Origin = Origin.MANIFEST
     requester: Requester | None = None
     old: Obj | None = None  # the stored object an UPDATE replaces (DELETE judges the stored object itself)
-    subresource: str = ""
+    subresource: str = ""  # "scale": the object is the workload with the Scale's replicas (webhook.scale)
     dry_run: bool = False
     now: datetime = field(default_factory=utcnow)
+    # Objects the request refers to, read by the adapter at request time (kind, namespace, name) -> object: at
+    # admission, an autoscaler's scale target. Lint and the audit find them in the cluster view instead.
+    related: Mapping[OwnerKey, Obj] = field(default_factory=dict)
 
     @property
     def judged(self) -> bool:

@@ -36,6 +36,7 @@ class Example:
     old: Obj | None = None
     user: str = ""  # the requester; empty: a tenant developer (lint's reading)
     groups: tuple[str, ...] = ()
+    related: tuple[Obj, ...] = ()  # objects the cluster view knows besides (e.g. an autoscaler's target)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +62,9 @@ class Rule:
     kinds: frozenset[str] | None = None  # None: every kind
     pod_templates: bool = False  # True: applies to every kind that carries a pod spec
     operations: frozenset[Operation] = WRITES
+    # True: the rule judges replica counts, so it also judges `scale` subresource requests (an UPDATE of the
+    # workload's replicas, policies.scaling); every other rule leaves them alone.
+    scale: bool = False
     # True: the rule protects managed objects, so it judges them even when the platform writes them (every
     # other rule leaves the platform's own managed objects alone).
     guards_managed: bool = False

@@ -64,6 +64,8 @@ def _check(value: Any, schema: Mapping[str, Any], path: Path, out: list[str]) ->
             for i, item in enumerate(value):
                 _check(item, items, (*path, i), out)
     if isinstance(value, dict):
+        if len(value) > schema.get("maxProperties", len(value)):
+            out.append(f"{_where(path)}: more than {schema['maxProperties']} entries")
         props: Mapping[str, Any] = schema.get("properties", {})
         for key in schema.get("required", ()):
             if key not in value:

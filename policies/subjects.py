@@ -2,6 +2,10 @@
 
 A rule written for a pod applies to every template that will create such a pod, so the Deployment is
 denied at apply time rather than its ReplicaSet's pods minutes later.
+
+Pod counts are the most the object asks for, autoscaling included: KServe components count
+`max(minReplicas, maxReplicas)`, Ray worker groups under the in-tree autoscaler count `maxReplicas` (which the
+CRD defaults to 2^31-1). `PodTemplate.count_path` names the field that sets the count.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ SERVING_KINDS = frozenset(
 )
 POD_TEMPLATE_KINDS = frozenset({"Pod", "CronJob"}) | WORKLOADS | SERVING_KINDS
 
+RAY_MAX_REPLICAS = 2**31 - 1  # ray.io CRDs default workerGroupSpecs[].maxReplicas to this
+
 # KServe's legacy predictor shorthands: each is a Container plus storageUri.
 KSERVE_FRAMEWORKS = (
     "model", "sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "huggingface",
@@ -44,6 +50,7 @@ class PodTemplate:
     meta: Obj | None
     replicas: int
     role: str
+    count_path: Path = ()  # the field that sets `replicas`; () when none does (a Pod, a DaemonSet)
     extra_containers: tuple[tuple[Path, Obj], ...] = ()
     # Memo for policies.visit.containers: every rule walks the same containers, so build the refs once.
     memo: dict[tuple[str, ...], tuple[Any, ...]] = field(default_factory=dict, compare=False, repr=False)
@@ -99,8 +106,8 @@ def _n(value: Any, default: int = 1) -> int:
 # The builders below append to one list rather than nest generators: every Subject.of runs them.
 
 
-def _template(out: list[PodTemplate], obj: Obj, base: Path, replicas: int, role: str) -> None:
-    """A PodTemplateSpec at `base`: {metadata, spec}."""
+def _template(out: list[PodTemplate], obj: Obj, base: Path, replicas: int, role: str, count: Path = ()) -> None:
+    """A PodTemplateSpec at `base`: {metadata, spec}; `count` is the field that sets `replicas`."""
     node: Any = obj
     for seg in base:
         if isinstance(seg, int):  # list index, e.g. Ray's workerGroupSpecs[i]
@@ -119,11 +126,20 @@ def _template(out: list[PodTemplate], obj: Obj, base: Path, replicas: int, role:
                 meta=meta if isinstance(meta, dict) else None,
                 replicas=replicas,
                 role=role,
+                count_path=count,
             )
         )
 
 
-def _inline(out: list[PodTemplate], spec: Any, path: Path, replicas: int, role: str, frameworks: bool = False) -> None:
+def _inline(
+    out: list[PodTemplate],
+    spec: Any,
+    path: Path,
+    replicas: int,
+    role: str,
+    frameworks: bool = False,
+    count: Path = (),
+) -> None:
     """A PodSpec inlined in a CRD (KServe components, ServingRuntime): metadata lives on the object."""
     if not isinstance(spec, dict):
         return
@@ -132,7 +148,14 @@ def _inline(out: list[PodTemplate], spec: Any, path: Path, replicas: int, role: 
         extra = tuple(((*path, f), spec[f]) for f in KSERVE_FRAMEWORKS if isinstance(spec.get(f), dict))
     out.append(
         PodTemplate(
-            path=path, spec=spec, meta_path=None, meta=None, replicas=replicas, role=role, extra_containers=extra
+            path=path,
+            spec=spec,
+            meta_path=None,
+            meta=None,
+            replicas=replicas,
+            role=role,
+            count_path=count,
+            extra_containers=extra,
         )
     )
 
@@ -157,37 +180,39 @@ def pod_templates(obj: Obj) -> list[PodTemplate]:
                 )
             )
     elif kind in ("Deployment", "StatefulSet", "ReplicaSet"):
-        _template(out, obj, ("spec", "template"), _n(spec.get("replicas")), "template")
+        _template(out, obj, ("spec", "template"), _n(spec.get("replicas")), "template", ("spec", "replicas"))
     elif kind == "DaemonSet":
         _template(out, obj, ("spec", "template"), 1, "template")
     elif kind == "Job":
-        _template(out, obj, ("spec", "template"), _n(spec.get("parallelism")), "template")
+        _template(out, obj, ("spec", "template"), _n(spec.get("parallelism")), "template", ("spec", "parallelism"))
     elif kind == "CronJob":
         job = _d(_d(spec.get("jobTemplate")).get("spec"))
-        _template(out, obj, ("spec", "jobTemplate", "spec", "template"), _n(job.get("parallelism")), "template")
+        path: Path = ("spec", "jobTemplate", "spec")
+        _template(out, obj, (*path, "template"), _n(job.get("parallelism")), "template", (*path, "parallelism"))
     elif kind == "InferenceService":
         _inference_service(out, spec)
     elif kind in ("ServingRuntime", "ClusterServingRuntime"):
         _inline(out, spec, ("spec",), 1, "runtime")
         _inline(out, spec.get("workerSpec"), ("spec", "workerSpec"), 1, "worker")
     elif kind == "LLMInferenceService":
-        n = _n(spec.get("replicas"))
-        _inline(out, spec.get("template"), ("spec", "template"), n, "decode")
-        _inline(out, spec.get("worker"), ("spec", "worker"), n, "worker")
+        n, count = _n(spec.get("replicas")), ("spec", "replicas")
+        _inline(out, spec.get("template"), ("spec", "template"), n, "decode", count=count)
+        _inline(out, spec.get("worker"), ("spec", "worker"), n, "worker", count=count)
         prefill = _d(spec.get("prefill"))
-        pn = _n(prefill.get("replicas"))
-        _inline(out, prefill.get("template"), ("spec", "prefill", "template"), pn, "prefill")
-        _inline(out, prefill.get("worker"), ("spec", "prefill", "worker"), pn, "prefill-worker")
+        pn, pcount = _n(prefill.get("replicas")), ("spec", "prefill", "replicas")
+        _inline(out, prefill.get("template"), ("spec", "prefill", "template"), pn, "prefill", count=pcount)
+        _inline(out, prefill.get("worker"), ("spec", "prefill", "worker"), pn, "prefill-worker", count=pcount)
     elif kind == "LeaderWorkerSet":
         groups = _n(spec.get("replicas"))
         lwt = _d(spec.get("leaderWorkerTemplate"))
         size = max(_n(lwt.get("size")), 1)
         base: Path = ("spec", "leaderWorkerTemplate")
+        count = ("spec", "replicas")
         if isinstance(lwt.get("leaderTemplate"), dict):
-            _template(out, obj, (*base, "leaderTemplate"), groups, "leader")
-            _template(out, obj, (*base, "workerTemplate"), groups * (size - 1), "worker")
+            _template(out, obj, (*base, "leaderTemplate"), groups, "leader", count)
+            _template(out, obj, (*base, "workerTemplate"), groups * (size - 1), "worker", count)
         else:
-            _template(out, obj, (*base, "workerTemplate"), groups * size, "worker")
+            _template(out, obj, (*base, "workerTemplate"), groups * size, "worker", count)
     elif kind == "RayCluster":
         _ray_cluster(out, obj, ("spec",))
     elif kind == "RayService":
@@ -203,8 +228,11 @@ def _inference_service(out: list[PodTemplate], spec: Obj) -> None:
         comp = spec.get(component)
         if not isinstance(comp, dict):
             continue
-        n = _n(comp.get("minReplicas"))
-        _inline(out, comp, ("spec", component), n, component, frameworks=component == "predictor")
+        # The autoscaler may run up to maxReplicas (unset: KServe's raw mode keeps minReplicas, default 1).
+        low, high = _n(comp.get("minReplicas")), _n(comp.get("maxReplicas"), 0)
+        n, count = (high, "maxReplicas") if high > low else (low, "minReplicas")
+        where: Path = ("spec", component, count)
+        _inline(out, comp, ("spec", component), n, component, frameworks=component == "predictor", count=where)
         worker = comp.get("workerSpec")
         if isinstance(worker, dict):
             _inline(
@@ -213,6 +241,7 @@ def _inference_service(out: list[PodTemplate], spec: Obj) -> None:
                 ("spec", component, "workerSpec"),
                 n * _n(worker.get("pipelineParallelSize")),
                 f"{component}-worker",
+                count=where,
             )
 
 
@@ -221,9 +250,14 @@ def _ray_cluster(out: list[PodTemplate], obj: Obj, base: Path) -> None:
     for seg in base:
         node = node.get(seg) if isinstance(node, dict) else None
     cluster = _d(node)
+    autoscaling = cluster.get("enableInTreeAutoscaling") is True
     _template(out, obj, (*base, "headGroupSpec", "template"), 1, "head")
     groups = cluster.get("workerGroupSpecs")
     for i, group in enumerate(groups if isinstance(groups, list) else ()):
         g = _d(group)
-        count = _n(g.get("replicas"), _n(g.get("minReplicas"))) * max(_n(g.get("numOfHosts")), 1)
-        _template(out, obj, (*base, "workerGroupSpecs", i, "template"), count, "worker")
+        at: Path = (*base, "workerGroupSpecs", i)
+        n, field_name = _n(g.get("replicas"), _n(g.get("minReplicas"))), "replicas"
+        if autoscaling:  # the autoscaler may grow the group to maxReplicas (the CRD's default: 2^31-1)
+            n, field_name = max(n, _n(g.get("maxReplicas"), RAY_MAX_REPLICAS)), "maxReplicas"
+        hosts = max(_n(g.get("numOfHosts")), 1)
+        _template(out, obj, (*at, "template"), n * hosts, "worker", (*at, field_name))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tenantguard.policies.hostnames import normalise
 from tenantguard.policies.podsecurity import Level, Version, parse_version
 from tenantguard.policies.schema import validate
-from tenantguard.policies.tenant_schema import TENANT_SCHEMA
+from tenantguard.policies.tenant_schema import GPU_RESOURCE_PATTERN, TENANT_SCHEMA
 
 
 class TenantError(ValueError):
@@ -30,9 +31,13 @@ class RbacSubject:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GpuAllowance:
+    """`max_per_pod` and `max_total` are GPU-equivalents (full GPU 1, MIG slice g/7); `max_devices` caps devices
+    per resource across the tenant (resources not listed: no per-resource cap)."""
+
     max_per_pod: int
     max_total: int
     allowed_resources: frozenset[str]
+    max_devices: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,7 +65,7 @@ class Tenant:
 def parse_tenant(obj: Mapping[str, Any]) -> Tenant:
     """Validate a Tenant object against the CRD schema and convert it; raise TenantError otherwise."""
     name = str((obj.get("metadata") or {}).get("name") or "<unnamed>") if isinstance(obj, Mapping) else "<?>"
-    problems = validate(obj, TENANT_SCHEMA)
+    problems = validate(obj, TENANT_SCHEMA) or _key_problems(obj)
     version: Version | None = None
     if not problems and "podSecurityVersion" in obj["spec"]:
         try:  # the schema's pattern lets a trailing newline through (Python's `$`), the parser does not
@@ -89,6 +94,7 @@ def parse_tenant(obj: Mapping[str, Any]) -> Tenant:
             max_per_pod=int(gpu.get("maxPerPod", 0)),
             max_total=int(gpu.get("maxTotal", 0)),
             allowed_resources=frozenset(gpu.get("allowedResources", ())),
+            max_devices=dict(sorted(gpu.get("maxDevices", {}).items())),
         ),
         ingress_from=tuple(network.get("allowIngressFrom", ())),
         egress_cidrs=tuple(network.get("allowEgressCIDRs", ())),
@@ -97,6 +103,19 @@ def parse_tenant(obj: Mapping[str, Any]) -> Tenant:
         registries=None if registries is None else tuple(registries),
         allowed_hostnames=None if hostnames is None else tuple(normalise(h) for h in hostnames),
     )
+
+
+_GPU_RESOURCE = re.compile(GPU_RESOURCE_PATTERN)
+
+
+def _key_problems(obj: Mapping[str, Any]) -> list[str]:
+    """The CRD's CEL rule on gpu.maxDevices keys, which the OpenAPI subset cannot express."""
+    caps = ((obj.get("spec") or {}).get("gpu") or {}).get("maxDevices") or {}
+    return [
+        f"spec.gpu.maxDevices[{key!r}]: not a GPU resource (nvidia.com/gpu or nvidia.com/mig-<g>g.<mem>gb[.me])"
+        for key in caps
+        if not _GPU_RESOURCE.match(key)
+    ]
 
 
 def _subject(raw: Mapping[str, Any]) -> RbacSubject:

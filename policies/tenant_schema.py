@@ -1,7 +1,8 @@
 """The Tenant CRD's OpenAPI v3 schema: the single source for the chart's CRD and for validation on load.
 
 `charts/tenantguard/crds/tenants.tenantguard.io.yaml` is generated from `crd()` (a test fails when it is
-stale), so kube-apiserver, the webhook's static mode and lint all reject the same malformed Tenant.
+stale), so kube-apiserver, the webhook's static mode and lint all reject the same malformed Tenant. The one CEL
+rule (the keys of `gpu.maxDevices`) is checked on load by `policies.tenancy` with the same pattern.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ API_VERSION = f"{GROUP}/{VERSION}"
 UNIT = "x-tenantguard-unit"
 ABSENT = "x-tenantguard-absent"
 
+GPU_RESOURCE_PATTERN = r"^nvidia\.com/(gpu|mig-[0-9]+g\.[0-9]+gb(\.me)?)$"
 _NAME = {"type": "string", "minLength": 1, "maxLength": 63, "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}, "x-kubernetes-list-type": "set"}
 _HOSTNAME = {"type": "string", "minLength": 1, "maxLength": MAX_LENGTH, "pattern": PATTERN}
@@ -80,31 +82,45 @@ SPEC_SCHEMA: dict[str, Any] = {
         },
         "gpu": {
             "type": "object",
-            "description": "GPU allowance.",
+            "description": "GPU allowance. Caps are in GPU-equivalents: a full GPU counts 1 and a MIG slice "
+            "<g>g.<mem>gb counts g/7 (the unit of the usage report's GPU-hours); maxDevices caps devices per resource.",
             ABSENT: "no GPUs: any GPU or MIG request is denied",
             "properties": {
                 "maxPerPod": {
                     "type": "integer",
                     "minimum": 0,
-                    "description": "GPU-class devices one pod may hold (its containers and init containers).",
-                    UNIT: "devices: a full GPU or a MIG slice counts 1",
+                    "description": "GPU-equivalents one pod may hold (full GPU = 1, MIG slice = g/7).",
+                    UNIT: "GPU-equivalents: a full GPU counts 1, a MIG slice <g>g.<mem>gb counts g/7",
                     ABSENT: "0",
                 },
                 "maxTotal": {
                     "type": "integer",
                     "minimum": 0,
-                    "description": "GPU-class devices across every pod of the tenant, in all its namespaces "
-                    "(replicas times devices per pod for a workload).",
-                    UNIT: "devices: a full GPU or a MIG slice counts 1",
+                    "description": "GPU-equivalents all of the tenant's pods may hold together, in every namespace "
+                    "(full GPU = 1, MIG slice = g/7; replicas times per pod for a workload).",
+                    UNIT: "GPU-equivalents: a full GPU counts 1, a MIG slice <g>g.<mem>gb counts g/7",
                     ABSENT: "0",
+                },
+                "maxDevices": {
+                    "type": "object",
+                    "description": "Devices per resource across all of the tenant's pods, e.g. "
+                    "{nvidia.com/gpu: 4, nvidia.com/mig-1g.10gb: 14}: what a ResourceQuota's "
+                    "requests.<resource> counts.",
+                    UNIT: "devices of that resource (a MIG slice counts 1 here)",
+                    ABSENT: "no per-resource cap: maxTotal only",
+                    "maxProperties": 64,
+                    "additionalProperties": {"type": "integer", "minimum": 0},
+                    "x-kubernetes-validations": [
+                        {
+                            "rule": f"self.all(k, k.matches(r'{GPU_RESOURCE_PATTERN}'))",
+                            "message": "keys are GPU resources: nvidia.com/gpu or nvidia.com/mig-<g>g.<mem>gb[.me]",
+                        }
+                    ],
                 },
                 "allowedResources": {
                     "type": "array",
                     "description": "Extended resource names the tenant's pods may request.",
-                    "items": {
-                        "type": "string",
-                        "pattern": r"^nvidia\.com/(gpu|mig-[0-9]+g\.[0-9]+gb(\.me)?)$",
-                    },
+                    "items": {"type": "string", "pattern": GPU_RESOURCE_PATTERN},
                     "x-kubernetes-list-type": "set",
                     ABSENT: "none",
                 },

@@ -7,10 +7,14 @@ that still carries the request's UID, and the server keeps serving.
 `POST /validate` and `/mutate` are served by a bare ASGI path in front of FastAPI: kube-apiserver calls them
 thousands of times a second and they need no routing, dependency injection or request objects (a third of
 the per-request cost of a Starlette route). FastAPI serves the rest (/healthz, /readyz, /metrics).
+
+The few requests that refer to another object (a `scale` request's workload, an autoscaler's target;
+`webhook.related`) read it from the API server in a worker thread, so the event loop keeps serving the rest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
@@ -21,7 +25,7 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 
 from tenantguard.policies.cluster import ClusterState
-from tenantguard.webhook import handlers, responses
+from tenantguard.webhook import handlers, related, responses
 from tenantguard.webhook.metrics import Metrics
 from tenantguard.webhook.review import AdmissionRequest, BadReview, parse, uid_of
 
@@ -73,7 +77,8 @@ def _log_decision(
 
 
 class Admission:
-    """One AdmissionReview in, one HTTP status and JSON body out; no framework involved."""
+    """One AdmissionReview in, one HTTP status and JSON body out, in steps: read, relate (when the request refers
+    to another object), decide. No framework involved."""
 
     def __init__(self, source: ClusterSource, metrics: Metrics, max_body: int) -> None:
         self.source, self.metrics, self.max_body = source, metrics, max_body
@@ -82,17 +87,31 @@ class Admission:
         self.metrics.bad_requests.labels(reason).inc()
         return status, responses.bad_request(message)
 
-    def answer(
-        self, endpoint: str, handle: Handle, content_type: str, body: bytes, started: float
-    ) -> tuple[int, bytes]:
+    def read(self, content_type: str, body: bytes) -> AdmissionRequest | tuple[int, bytes]:
         if content_type != JSON:
             return self.refuse(415, "content-type", f"content type must be {JSON}, got {content_type or 'none'}")
         if not body:
             return self.refuse(400, "empty", "empty body")
         try:
-            req = parse(body)
+            return parse(body)
         except BadReview as err:
             return self.refuse(400, "malformed", str(err))
+
+    def relate(self, req: AdmissionRequest) -> AdmissionRequest | tuple[int, bytes]:
+        """Read what the request refers to (blocking I/O: call it off the event loop)."""
+        reader = self.source if isinstance(self.source, related.ObjectReader) else None
+        try:
+            return related.expand(req, reader)
+        except related.Unjudgeable as err:
+            self.metrics.bad_requests.labels("unjudgeable").inc()
+            log.warning("cannot judge", extra={"fields": {"uid": req.uid, "kind": req.kind, "error": str(err)}})
+            return 200, responses.errored(req.uid, f"cannot judge {err}")
+        except related.NotRead as err:
+            return 200, responses.allowed(req.uid, warnings=[f"tenantguard: {err}"])
+
+    def decide(
+        self, endpoint: str, handle: Handle, req: AdmissionRequest, body: bytes, started: float
+    ) -> tuple[int, bytes]:
         try:
             decision = handle(req, self.source.cluster())
         except Exception:  # one bad request must never take the server down
@@ -158,7 +177,7 @@ class AdmissionApp:
             )
         else:
             handle: Handle = getattr(handlers, endpoint[1])
-            status, payload = self.admission.answer(endpoint[0], handle, content_type, body, started)
+            status, payload = await self._answer(endpoint[0], handle, content_type, body, started)
         await send(
             {
                 "type": "http.response.start",
@@ -167,6 +186,20 @@ class AdmissionApp:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+    async def _answer(
+        self, endpoint: str, handle: Handle, content_type: str, body: bytes, started: float
+    ) -> tuple[int, bytes]:
+        admission = self.admission
+        req = admission.read(content_type, body)
+        if not isinstance(req, AdmissionRequest):
+            return req
+        if endpoint == "validate" and related.needs_reading(req):
+            expanded = await asyncio.to_thread(admission.relate, req)
+            if not isinstance(expanded, AdmissionRequest):
+                return expanded
+            req = expanded
+        return admission.decide(endpoint, handle, req, body, started)
 
 
 def create_app(

@@ -2,7 +2,8 @@
 
 Enough to judge any request without calling the API server: the tenant index, namespace labels, and the
 GPU-class devices held by each tenant's running pods (`policies.ledger`). What the state keeps and how it
-answers is decided in `policies.cluster`; this module only feeds it from the API server.
+answers is decided in `policies.cluster`; this module only feeds it from the API server. The one read per
+request, for the rare request that refers to another object (`webhook.related`), is `read_object`.
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import orjson
 from kubernetes.client import ApiClient
+from urllib3.exceptions import HTTPError
 
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.settings import Settings
 from tenantguard.webhook.reflector import Handler, Reflector, Replace
+from tenantguard.webhook.related import ReadError
 
 log = logging.getLogger("tenantguard.cache")
 
 Obj = dict[str, Any]
+READ_TIMEOUT = 3.0  # seconds; the webhook's own timeout (configuration.py) is 5
 
 
 def _handler(put: Callable[[Obj], None], drop: Callable[[Obj], None], after: Callable[[], None]) -> Handler:
@@ -43,6 +48,7 @@ class ClusterCache:
     """The webhook's ClusterSource in cluster mode."""
 
     def __init__(self, api: ApiClient, settings: Settings) -> None:
+        self.api = api
         self.state = ClusterState(settings, pods_known=True)
         self._reported: tuple[str, ...] = ()
         state, nothing = self.state, lambda: None
@@ -74,6 +80,22 @@ class ClusterCache:
             for problem in problems:
                 log.warning("ignoring invalid Tenant: %s", problem)
             self._reported = problems
+
+    def read_object(self, path: str) -> dict[str, Any] | None:
+        """One GET (webhook.related.ObjectReader): the object, None on 404, ReadError otherwise."""
+        try:
+            method, url, headers, _, _ = self.api.param_serialize(
+                "GET", path, header_params={"Accept": "application/json"}, auth_settings=["BearerToken"]
+            )
+            resp = self.api.call_api(method, url, header_params=headers, _request_timeout=READ_TIMEOUT).response
+        except (HTTPError, OSError) as err:
+            raise ReadError(f"{type(err).__name__}: {err}") from err
+        if resp.status == 404:
+            return None
+        if resp.status >= 400:
+            raise ReadError(f"GET {path}: HTTP {resp.status}: {resp.data[:200].decode(errors='replace')}")
+        found = orjson.loads(resp.data)
+        return found if isinstance(found, dict) else None
 
     # ClusterSource
     def cluster(self) -> ClusterState:

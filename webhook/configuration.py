@@ -95,7 +95,14 @@ def _webhooks(
                 "apiVersions": ["*"],
                 "operations": operations,
                 "scope": "Namespaced",
-                "resources": ["*", "pods/ephemeralcontainers", "pods/resize", *([] if mutating else ["*/status"])],
+                # `*/status`: label changes (see VALIDATE_CONDITIONS); `*/scale`: judged by /validate as an update
+                # of the workload's replicas (webhook.related)
+                "resources": [
+                    "*",
+                    "pods/ephemeralcontainers",
+                    "pods/resize",
+                    *([] if mutating else ["*/status", "*/scale"]),
+                ],
             }
         ],
     }

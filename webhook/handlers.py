@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import Evaluation, evaluate, mutate
 from tenantguard.policies.model import Mode, Violation
+from tenantguard.policies.scaling import SCALE_SUBRESOURCE
 from tenantguard.webhook import responses, warnings
 from tenantguard.webhook.review import AdmissionRequest
 
@@ -58,7 +59,8 @@ def validate(req: AdmissionRequest, cluster: ClusterState) -> Decision:
 
 def mutate_request(req: AdmissionRequest, cluster: ClusterState) -> Decision:
     obj = req.object
-    if obj is None or req.operation not in ("CREATE", "UPDATE"):
+    # A Scale is never patched: its replicas are judged by /validate, and a patch would address the Scale.
+    if obj is None or req.operation not in ("CREATE", "UPDATE") or req.sub_resource == SCALE_SUBRESOURCE:
         return Decision(body=responses.allowed(req.uid), outcome="skipped")
     mutation = mutate(obj, cluster, req.request(), namespace=req.namespace or None)
     if not mutation.patches:

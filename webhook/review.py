@@ -5,11 +5,13 @@ Only the envelope is checked; the object stays a plain dict (no model of the who
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from tenantguard.policies.ownership import OwnerKey
 from tenantguard.policies.request import Operation, Origin, Request, Requester
 
 API_VERSION = "admission.k8s.io/v1"
@@ -26,6 +28,8 @@ class AdmissionRequest:
     kind: str
     group: str
     resource: str
+    resource_group: str
+    resource_version: str
     sub_resource: str
     namespace: str
     name: str
@@ -34,6 +38,7 @@ class AdmissionRequest:
     old_object: dict[str, Any] | None
     dry_run: bool
     requester: Requester
+    related: Mapping[OwnerKey, dict[str, Any]] = field(default_factory=dict)  # read by webhook.related
 
     @property
     def subject(self) -> dict[str, Any] | None:
@@ -49,6 +54,7 @@ class AdmissionRequest:
             old=self.old_object if self.operation == "UPDATE" else None,
             subresource=self.sub_resource,
             dry_run=self.dry_run,
+            related=self.related,
         )
 
 
@@ -80,6 +86,7 @@ def parse(body: bytes) -> AdmissionRequest:
             raise BadReview(f"request.{name} must be an object")
     if operation in ("CREATE", "UPDATE") and obj is None:
         raise BadReview(f"request.object is required for {operation}")
+    resource = resource if isinstance(resource, dict) else {}
     user = req.get("userInfo")
     user = user if isinstance(user, dict) else {}
     groups = user.get("groups")
@@ -88,7 +95,9 @@ def parse(body: bytes) -> AdmissionRequest:
         uid=uid,
         kind=kind["kind"],
         group=str(kind.get("group") or ""),
-        resource=str(resource.get("resource") or "") if isinstance(resource, dict) else "",
+        resource=str(resource.get("resource") or ""),
+        resource_group=str(resource.get("group") or ""),
+        resource_version=str(resource.get("version") or ""),
         sub_resource=str(req.get("subResource") or ""),
         namespace=str(req.get("namespace") or ""),
         name=str(req.get("name") or ""),

@@ -135,8 +135,10 @@ def tenant_card(name: str, usage: Mapping[str, Any]) -> str:
         for e in endpoints
         if isinstance(e, Mapping)
     ]
+    weight = number(section_of(usage, "gpu").get("allocatedGpuEquivalents")) or 0.0
     return (
-        f'<div class="card"><h3>{esc(name)}</h3><div class="muted">GPUs allocated (running + pending)</div>'
+        f'<div class="card"><h3>{esc(name)}</h3><div class="muted">GPUs allocated (running + pending): '
+        f"{weight:,.2f} GPU-equivalents (a MIG slice counts g/7)</div>"
         f"{alloc}{quota}{figures}"
         + (table(["kind", "endpoint", "model"], endpoint_rows, empty="") if endpoint_rows else "")
         + "</div>"

@@ -222,14 +222,15 @@ def _tenant_usage(name: str, u: Mapping[str, Any]) -> list[str]:
         f"### {name}",
         "",
         *table(
-            ["resource", "running", "pending", "GPU-hours (full-GPU equivalents)"],
+            ["resource", "running", "pending", "GPU-hours (GPU-equivalents)"],
             [
                 [r, gpu["running"].get(r, 0), gpu["pending"].get(r, 0), gpu["gpuHoursByResource"].get(r, 0.0)]
                 for r in resources
             ],
             empty="No GPU devices in use.",
         ),
-        f"GPU-hours in the window: **{gpu['gpuHours']:,.2f}**.",
+        f"Allocated now: **{gpu.get('allocatedGpuEquivalents', 0):,.2f}** GPU-equivalents (the unit of "
+        f"`spec.gpu.maxTotal`: a full GPU 1, a MIG slice g/7). GPU-hours in the window: **{gpu['gpuHours']:,.2f}**.",
         "",
         *table(
             ["namespace", "quota", "resource", "hard", "used"],

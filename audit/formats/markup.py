@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from tenantguard.policies.quantity import QuantityError, quantity_of
 
 ROWS = 50  # rows per table before "N more"
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -47,33 +48,13 @@ def fmt(value: object, digits: int = 1) -> str:
     return f"{int(n):,}" if n == int(n) and abs(n) < 1e15 else f"{n:,.{digits}f}"
 
 
-QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]*)?)([a-zA-Z]*)$")
-
-
-SUFFIX = {
-    "": 1.0,
-    "m": 1e-3,
-    "k": 1e3,
-    "M": 1e6,
-    "G": 1e9,
-    "T": 1e12,
-    "P": 1e15,
-    "Ki": 2.0**10,
-    "Mi": 2.0**20,
-    "Gi": 2.0**30,
-    "Ti": 2.0**40,
-    "Pi": 2.0**50,
-}
-
-
 def quantity(value: object) -> float | None:
-    """A Kubernetes quantity ("8", "500m", "64Gi") as a number, or None."""
-    if (n := number(value)) is not None:
-        return n
-    match = QUANTITY.match(str(value).strip())
-    if not match or match.group(2) not in SUFFIX:
+    """A Kubernetes quantity ("8", "500m", "64Gi", "1e3") as a number, read as the rest of the audit and the
+    webhook read it (`policies.quantity`), or None."""
+    try:
+        return float(quantity_of(value))
+    except QuantityError:
         return None
-    return float(match.group(1)) * SUFFIX[match.group(2)]
 
 
 def table(headers: Iterable[str], rows: list[list[str]], *, empty: str, widths: Iterable[str] = ()) -> str:

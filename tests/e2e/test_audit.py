@@ -375,6 +375,7 @@ def test_usage_equals_what_the_pods_hold(seeded: DevCluster, report: dict[str, A
     usage = report["usage"]["tenants"]
     umbrella, cyberdyne = usage["umbrella"]["gpu"], usage["cyberdyne"]["gpu"]
     assert umbrella["allocated"] == {"nvidia.com/gpu": 4, "nvidia.com/mig-1g.10gb": 1}
+    assert umbrella["allocatedGpuEquivalents"] == round(4 + 1 / 7, 3), "the unit of spec.gpu.maxTotal"
     assert umbrella["running"] == {"nvidia.com/gpu": 2, "nvidia.com/mig-1g.10gb": 1}
     assert umbrella["pending"] == {"nvidia.com/gpu": 2}
     assert cyberdyne["allocated"] == cyberdyne["running"] == {"nvidia.com/mig-1g.10gb": 1}

@@ -206,11 +206,15 @@ def test_dry_run_gives_the_same_verdicts_and_creates_nothing(dev_cluster: DevClu
 
 
 def test_warn_mode_rules_appear_as_kubectl_warnings(dev_cluster: DevCluster, webhook: WebhookProcess) -> None:
-    pod = _pod("cpu-on-gpu-node")
-    pod["spec"]["tolerations"] = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
-    code, out = _apply(dev_cluster, pod)
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "ahead-of-its-target", "namespace": "acme-dev"},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "later"}, "maxReplicas": 3},
+    }
+    code, out = _apply(dev_cluster, hpa)
     assert code == 0, out
-    assert "Warning: [GPU007]" in out
+    assert "Warning: [GPU014]" in out
 
 
 def test_tenant_cannot_delete_a_managed_networkpolicy(dev_cluster: DevCluster, webhook: WebhookProcess) -> None:

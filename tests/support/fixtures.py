@@ -84,7 +84,10 @@ def request(
 
 def judge(example: Example) -> Evaluation:
     req = request(example.operation, example.old, user=example.user, groups=example.groups)
-    return evaluate(example.object, cluster_for(example.tenant), req)
+    cluster = cluster_for(example.tenant)
+    for obj in example.related:
+        cluster.put_workload(obj)
+    return evaluate(example.object, cluster, req)
 
 
 def restricted_container(name: str = "app", image: str = "registry.acme.example/app:1.0", **extra: Any) -> Obj:

@@ -174,6 +174,7 @@ def test_reachability_and_rbac(report: dict[str, Any]) -> None:
 def test_usage(report: dict[str, Any]) -> None:
     acme = report["usage"]["tenants"]["acme"]
     assert acme["gpu"]["allocated"] == {"nvidia.com/gpu": 6}
+    assert acme["gpu"]["allocatedGpuEquivalents"] == 6
     assert acme["gpu"]["running"] == {"nvidia.com/gpu": 6}
     # 3 running pods x 2 GPUs since 10:00 = 12 h; the Succeeded pod has no finish time: not counted.
     assert acme["gpu"]["gpuHours"] == 12.0
@@ -195,6 +196,7 @@ def test_markdown_renders_every_section(report: dict[str, Any]) -> None:
     ):
         assert heading in text
     assert "| GPU006 |" in text.replace("| acme | GPU006 |", "| GPU006 |")
+    assert "Allocated now: **6.00** GPU-equivalents" in text
     assert "Group/globex-devs" in text
 
 

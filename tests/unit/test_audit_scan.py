@@ -147,8 +147,8 @@ def test_compact_collections() -> None:
     assert sorted(u.name for u in s.usage) == ["done", "gpu-0", "gpu-1", "gpu-2"]
     assert [n["metadata"]["name"] for n in s.netpols] == ["tenantguard-default-deny", "tenantguard-fake"]
     assert all(set(n["metadata"]) <= {"name", "namespace", "labels"} for n in s.netpols)
-    assert s.cluster.gpu_usage("acme") == 6
-    assert s.cluster.gpu_usage("acme", exclude=("Pod", "acme-prod", "gpu-0")) == 4
+    assert s.cluster.gpu_usage("acme").devices == {"nvidia.com/gpu": 6}
+    assert s.cluster.gpu_usage("acme", exclude=("Pod", "acme-prod", "gpu-0")).equivalents == 4
     assert s.kinds["acme-prod"]["Pod"] == 6
 
 
@@ -188,3 +188,30 @@ def test_what_kubernetes_makes_in_every_namespace_is_kept_apart_from_violations(
         (kind, name) for _, kind, ns, name in found if ns == "acme-prod"
     }
     assert s.namespace_objects == {"acme-prod", "globex-prod", "kube-system"}
+
+
+def hpa(name: str, target: str, max_replicas: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": name, "namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+            "maxReplicas": max_replicas,
+        },
+    }
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["hpa-before-target", "hpa-after-target"])
+def test_autoscalers_are_judged_against_targets_read_later_or_earlier(first: bool) -> None:
+    """An HPA listed before its Deployment is held back until every object is read."""
+    objects = cluster()
+    autoscalers = [hpa("train", "train", 3), hpa("gone", "missing", 50)]
+    objects = [*autoscalers, *objects] if first else [*objects, *autoscalers]
+    s = scan(ListSource(objects, judges_context=True), now=NOW)
+    found = _found(s)
+    assert ("GPU006", "HorizontalPodAutoscaler", "train") in found, "3 x 2 GPUs + the 6 held beside it > 8"
+    assert not any(kind == "HorizontalPodAutoscaler" and name != "train" for _, kind, name in found), (
+        "a target the audit did not find holds no GPUs: it read every workload (no GPU014)"
+    )
+    assert s.objects == len(objects)

@@ -22,6 +22,9 @@ from tenantguard.audit.usage import (
     serving_pod,
 )
 from tenantguard.policies.context import Context
+from tenantguard.policies.gpu import pod_gpu_equivalents
+from tenantguard.policies.ledger import GpuLedger
+from tenantguard.policies.subjects import Subject
 
 NOW = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
 DAY = Window.ending(NOW, timedelta(hours=24))
@@ -113,6 +116,24 @@ def test_tenant_usage_separates_running_and_pending() -> None:
     assert gpu["pending"] == {"nvidia.com/mig-1g.10gb": 1}
     assert gpu["gpuHours"] == 3.0
     assert gpu["gpuHoursByResource"] == {"nvidia.com/gpu": 3.0}
+    assert gpu["allocatedGpuEquivalents"] == round(2 + 1 / 7, 3), "the unit of spec.gpu.maxTotal"
+
+
+def test_the_report_weighs_devices_as_admission_does() -> None:
+    """One function weighs a pod for GPU005/GPU006, the ledger and the report: they cannot drift apart."""
+    pod = gpu_pod({"nvidia.com/mig-3g.40gb": 2}, started=1)
+    pod["metadata"]["uid"] = "u"
+    usage = TenantUsage()
+    record = pod_usage(pod)
+    assert record is not None
+    usage.add_pod(record, DAY)
+    ledger = GpuLedger()
+    ledger.put(pod)
+    (template,) = Subject.of(pod).pods
+    admission = pod_gpu_equivalents(template)
+    assert admission == ledger.usage({pod["metadata"]["namespace"]}).equivalents
+    assert usage.as_dict(None)["gpu"]["allocatedGpuEquivalents"] == round(float(admission), 3) == 0.857
+    assert usage.as_dict(None)["gpu"]["gpuHours"] == round(float(admission), 3), "one hour at 6/7 of a GPU"
 
 
 def test_window_in_the_future_of_a_pod_counts_nothing() -> None:

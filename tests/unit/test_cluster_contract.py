@@ -25,10 +25,11 @@ from tenantguard.audit.snapshot import SnapshotReader
 from tenantguard.manifests import Manifest
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import evaluate
+from tenantguard.policies.request import Operation, Origin, Request
 from tenantguard.policies.settings import DEFAULT_SETTINGS
 from tenantguard.webhook.cache import ClusterCache
 from tenantguard.webhook.static import ConfigError, StaticSource
-from tests.support.fixtures import ACME_SPEC, GLOBEX_SPEC, deployment, pod, request, tenant_object
+from tests.support.fixtures import ACME_SPEC, GLOBEX_SPEC, NOW, deployment, pod, request, tenant_object
 
 Obj = dict[str, Any]
 
@@ -116,7 +117,8 @@ def via_scan(files: dict[str, Path]) -> ClusterState:
 
 
 def via_lint(files: dict[str, Path]) -> ClusterState:
-    cluster, errors = lint_cluster(_read(files["tenants"], files["namespaces"]), _read(files["pods"]))
+    others = [path for key, path in files.items() if key not in ("tenants", "namespaces")]
+    cluster, errors = lint_cluster(_read(files["tenants"], files["namespaces"]), _read(*others))
     assert errors == []
     return cluster
 
@@ -157,13 +159,15 @@ def test_gpu_usage_and_the_exclusion_of_an_updated_workloads_own_pods(
     cluster = build(world(tmp_path))
     assert cluster.pods_known is knows_pods
     if not knows_pods:
-        assert cluster.gpu_usage("acme") == 0 and len(cluster.gpu) == 0
+        assert cluster.gpu_usage("acme").equivalents == 0 and len(cluster.gpu) == 0
         return
-    assert cluster.gpu_usage("acme") == 5, "2 + 3 running; the finished pod holds nothing"
-    assert cluster.gpu_usage("globex") == 1
-    assert cluster.gpu_usage("acme", exclude=("Deployment", "acme-prod", "vllm")) == 3
-    assert cluster.gpu_usage("acme", exclude=("Pod", "acme-dev", "train")) == 2, "a pod's update excludes itself"
-    assert cluster.gpu_usage("nobody") == 0
+    assert cluster.gpu_usage("acme").devices == {"nvidia.com/gpu": 5}, "2 + 3 running; the finished pod holds nothing"
+    assert cluster.gpu_usage("globex").equivalents == 1
+    assert cluster.gpu_usage("acme", exclude=("Deployment", "acme-prod", "vllm")).equivalents == 3
+    assert cluster.gpu_usage("acme", exclude=("Pod", "acme-dev", "train")).equivalents == 2, (
+        "a pod's update excludes itself"
+    )
+    assert cluster.gpu_usage("nobody").devices == {}
 
 
 @pytest.mark.parametrize(("build", "knows_pods"), PARAMS)
@@ -181,6 +185,28 @@ def test_same_object_same_verdict(
     big["spec"]["template"]["spec"]["containers"][0]["resources"] = {"limits": {"nvidia.com/gpu": 2}}
     gpu_rules = {v.rule for v in evaluate(big, cluster, request()).violations if v.rule == "GPU006"}
     assert gpu_rules == ({"GPU006"} if knows_pods else set()), "4 fits alone; with the 5 held it does not"
+
+
+@pytest.mark.parametrize("name", list(ADAPTERS))
+def test_an_autoscaler_is_judged_against_its_target_wherever_the_target_can_be_known(name: str, tmp_path: Path) -> None:
+    """lint finds the target among its inputs, the audit in its scan, the webhook reads it per request
+    (Request.related, what ClusterCache.read_object returns); static mode cannot know it and says so."""
+    target = deployment("acme-prod", "vllm")
+    target["spec"]["template"]["spec"]["containers"][0]["resources"] = {"limits": {"nvidia.com/gpu": 2}}
+    files = world(tmp_path)
+    files["workloads"] = tmp_path / "workloads.yaml"
+    files["workloads"].write_text(yaml.safe_dump(target))
+    cluster = ADAPTERS[name][0](files)
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "vllm", "namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "vllm"}, "maxReplicas": 5},
+    }
+    read = {("Deployment", "acme-prod", "vllm"): target} if name == "webhook-cache" else {}
+    req = Request(operation=Operation.CREATE, origin=Origin.ADMISSION, related=read, now=NOW)
+    rules = {v.rule for v in evaluate(hpa, cluster, req).violations}
+    assert rules == ({"GPU014"} if name == "static" else {"GPU006"}), "5 x 2 GPUs > 8, whatever else runs"
 
 
 def test_invalid_tenant_is_never_in_the_index_and_is_reported(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -9,12 +10,15 @@ import pytest
 from tenantguard.policies.engine import context
 from tenantguard.policies.gpu import (
     container_gpu_requests,
+    device_weight,
+    format_gpus,
+    gpu_equivalents,
     is_gpu_resource,
-    mig_compute_share,
     mig_profile_of,
     mig_resource_of,
     object_gpu_demand,
     pod_gpu_devices,
+    pod_gpu_equivalents,
     pod_gpu_total,
     quantity,
     selected_products,
@@ -85,18 +89,27 @@ def test_mig_profile_of(resource: Any, profile: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("resource", "share"),
+    ("resource", "weight"),
     [
-        pytest.param("nvidia.com/gpu", 1.0, id="full"),
-        pytest.param("nvidia.com/mig-3g.40gb", 3 / 7, id="3g"),
-        pytest.param("nvidia.com/mig-1g.10gb.me", 1 / 7, id="1g-me"),
-        pytest.param("nvidia.com/mig-7g.80gb", 1.0, id="7g"),
-        pytest.param("nvidia.com/mig-bogus", 0.0, id="malformed"),
-        pytest.param("memory", 0.0, id="not-gpu"),
+        pytest.param("nvidia.com/gpu", Fraction(1), id="full"),
+        pytest.param("nvidia.com/mig-3g.40gb", Fraction(3, 7), id="3g"),
+        pytest.param("nvidia.com/mig-1g.10gb.me", Fraction(1, 7), id="1g-me"),
+        pytest.param("nvidia.com/mig-7g.80gb", Fraction(1), id="7g"),
+        pytest.param("nvidia.com/gpu.shared", Fraction(1), id="time-sliced-counts-whole"),
+        pytest.param("nvidia.com/mig-bogus", Fraction(1), id="malformed-counts-whole-not-zero"),
+        pytest.param("memory", Fraction(0), id="not-gpu"),
     ],
 )
-def test_mig_compute_share(resource: str, share: float) -> None:
-    assert mig_compute_share(resource) == pytest.approx(share)
+def test_device_weight(resource: str, weight: Fraction) -> None:
+    assert device_weight(resource) == weight
+
+
+def test_gpu_equivalents_are_exact() -> None:
+    seven = {"nvidia.com/mig-1g.10gb": 7}
+    assert gpu_equivalents(seven) == 1, "seven 1g slices are exactly one GPU, not 0.9999999"
+    assert gpu_equivalents({"nvidia.com/gpu": 1, "nvidia.com/mig-1g.10gb": 2}) == Fraction(9, 7)
+    assert format_gpus(Fraction(9, 7)) == "1.29" and format_gpus(Fraction(14, 7)) == "2"
+    assert pod_gpu_equivalents(pod({"containers": [c({MIG: 3}), c({"nvidia.com/mig-3g.40gb": 1})]})) == Fraction(6, 7)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +120,12 @@ def test_mig_compute_share(resource: str, share: float) -> None:
         pytest.param(" 3 ", 3, id="padded"),
         pytest.param("2000m", 2, id="milli-whole"),
         pytest.param(2.0, 2, id="float-whole"),
+        pytest.param("1e1", 10, id="decimal-exponent-is-ten"),
+        pytest.param("0.01k", 10, id="si-suffix-is-ten"),
+        pytest.param("1Ki", 1024, id="binary-suffix"),
+        pytest.param("+2", 2, id="plus-sign"),
         pytest.param("500m", None, id="milli-fraction"),
+        pytest.param("1e-1", None, id="negative-exponent-fraction"),
         pytest.param(1.5, None, id="float-fraction"),
         pytest.param("two", None, id="word"),
         pytest.param(-1, None, id="negative"),
@@ -129,12 +147,27 @@ def test_unparseable_request_falls_back_to_limit() -> None:
 
 
 @pytest.mark.parametrize(
+    ("limits", "devices"),
+    [
+        pytest.param({GPU: "1e1"}, {GPU: 10}, id="1e1-is-ten-not-nothing"),
+        pytest.param({GPU: "0.01k"}, {GPU: 10}, id="0.01k-is-ten"),
+        pytest.param({GPU: "1.5"}, {GPU: 2}, id="fraction-counts-rounded-up"),
+        pytest.param({MIG: "0.5"}, {MIG: 1}, id="half-a-slice-is-a-slice"),
+    ],
+)
+def test_quantities_count_as_apimachinery_reads_them(limits: dict[str, Any], devices: dict[str, int]) -> None:
+    """Today's main counts "1e1" and "0.5" as nothing: a custom resource slipped past every cap that way."""
+    assert container_gpu_requests(c(limits)) == devices
+
+
+@pytest.mark.parametrize(
     "container",
     [
         pytest.param({"name": "x", "resources": None}, id="resources-none"),
         pytest.param({"name": "x", "resources": "4 gpus"}, id="resources-string"),
         pytest.param({"name": "x", "resources": {"limits": ["nvidia.com/gpu"]}}, id="limits-list"),
-        pytest.param(c({GPU: "1.5"}), id="fractional"),
+        pytest.param(c({GPU: "lots"}), id="not-a-quantity"),
+        pytest.param(c({GPU: "-1"}), id="negative"),
         pytest.param(c({GPU: 0}), id="zero"),
     ],
 )

@@ -60,19 +60,36 @@ def test_violation_exits_1_with_file_line_rule_and_fix(
 
 
 def test_fail_on_raises_the_threshold(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    # GPU007 (a CPU pod tolerating the GPU taint) is a warning: exit 1 only with --fail-on warning.
-    pod = tmp_path / "pod.yaml"
-    pod.write_text(
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: acme-prod}\nspec:\n"
-        "  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n"
-        "  tolerations: [{key: nvidia.com/gpu, operator: Exists}]\n"
-        "  containers:\n  - name: a\n    image: registry.acme.example/a:1\n"
-        "    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}\n"
+    # GPU014 (an autoscaler whose target is not among the inputs) is a warning: exit 1 only with --fail-on warning.
+    hpa = tmp_path / "hpa.yaml"
+    hpa.write_text(
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: vllm, namespace: acme-prod}\n"
+        "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: vllm}\n  maxReplicas: 4\n"
     )
-    code_error, out, _ = _lint(capsys, str(pod))
-    assert "warning" in out and code_error == 0
-    code_warning, _, _ = _lint(capsys, "--fail-on", "warning", str(pod))
+    code_error, out, _ = _lint(capsys, str(hpa))
+    assert "GPU014  warning" in out and code_error == 0
+    code_warning, _, _ = _lint(capsys, "--fail-on", "warning", str(hpa))
     assert code_warning == 1
+
+
+def test_an_autoscaler_is_judged_with_its_target_among_the_inputs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    hpa = tmp_path / "hpa.yaml"
+    hpa.write_text(
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: vllm}\n"
+        "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: vllm}\n  maxReplicas: 9\n"
+    )
+    dep = tmp_path / "deploy.yaml"
+    dep.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: vllm}\nspec:\n  selector: {matchLabels: {app: v}}\n"
+        "  template:\n    metadata: {labels: {app: v}}\n    spec:\n      containers:\n      - name: v\n"
+        "        image: nvcr.io/nvidia/vllm:1\n        resources: {limits: {nvidia.com/gpu: 1}}\n"
+    )
+    code, out, _ = _lint(capsys, "-n", "acme-prod", "--format", "json", str(hpa), str(dep))
+    found = {(r["rule"], r["kind"]) for r in json.loads(out)["results"]}
+    assert code == 1 and ("GPU006", "HorizontalPodAutoscaler") in found, "9 x 1 GPU > 8"
+    assert ("GPU014", "HorizontalPodAutoscaler") not in found
 
 
 def test_broken_file_exits_2_and_others_are_still_reported(

@@ -11,6 +11,11 @@ from tenantguard.policies.rules.gpu import (
     gpu007_gpu_taint_only_for_gpu_pods,
     gpu008_no_gpu_daemonset,
     gpu009_mig_profile_known,
+    gpu010_gpu_quantities_whole,
+    gpu011_gpu_resource_caps,
+    gpu012_no_nvidia_runtime_requests,
+    gpu013_no_node_name,
+    gpu014_autoscaler_target_known,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -23,5 +28,10 @@ RULES: tuple[Rule, ...] = (
     gpu007_gpu_taint_only_for_gpu_pods.RULE,
     gpu008_no_gpu_daemonset.RULE,
     gpu009_mig_profile_known.RULE,
+    gpu010_gpu_quantities_whole.RULE,
+    gpu011_gpu_resource_caps.RULE,
+    gpu012_no_nvidia_runtime_requests.RULE,
+    gpu013_no_node_name.RULE,
+    gpu014_autoscaler_target_known.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()

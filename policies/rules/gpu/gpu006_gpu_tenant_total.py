@@ -1,110 +1,106 @@
-"""GPU006 gpu-tenant-total — a tenant's GPU-class devices stay within its `gpu.maxTotal`.
+"""GPU006 gpu-tenant-total — a tenant's GPUs stay within its `gpu.maxTotal` GPU-equivalents.
 
-What it checks: the devices this object will hold — for each pod template, its pod count (replicas,
-parallelism, LeaderWorkerSet replicas x size, Ray worker-group replicas x hosts, KServe minReplicas)
-times the pod's effective GPU-class devices — plus the devices the tenant's other pods already hold in
-every namespace, do not exceed the Tenant's `spec.gpu.maxTotal`. On update the object's own pods (the pod
-itself, or the pods its workload owns — `policies.ownership`) are not counted twice, and an update that does
-not add devices is never refused by the cap. Lint sees no cluster, so there it checks the object alone.
+What it checks: the GPU-equivalents this object will hold at its worst case (`policies.gpu_demand`: each pod
+template's pod count — replicas, parallelism, LeaderWorkerSet replicas x size, Ray worker groups x hosts,
+KServe's `maxReplicas`, a Ray autoscaler's `maxReplicas`, a HorizontalPodAutoscaler's `maxReplicas` over its
+target, the replicas of a `scale` request — times the pod's devices, a full GPU weighing 1 and a MIG slice
+`<g>g.<mem>gb` g/7), plus what the tenant's other pods already hold in every namespace, do not exceed the
+Tenant's `spec.gpu.maxTotal`. On update the object's own pods (or an autoscaler's target's pods,
+`policies.ownership`) are not counted twice, and an update that does not add GPU-equivalents is never refused.
+Lint sees no running pods, so there it checks the object alone.
 
-Why it matters: the cap is the tenant's share of the GPU fleet. Checking replicas x per-pod devices on
-the Deployment or InferenceService denies the rollout at apply time, instead of leaving pods Pending
-against a ResourceQuota, and the cross-namespace sum stops a tenant from splitting work over namespaces.
+Why it matters: the cap is the tenant's share of the GPU fleet, in the unit the usage report bills. Judging
+the Deployment, the InferenceService's autoscaling bound or the `kubectl scale` request refuses the user's own
+request with this rule, instead of leaving pods Pending while the controller is refused every second.
 
-Fix: lower the replicas or the per-pod GPUs, free GPUs held by other workloads of the tenant, or ask
-the platform team to raise `spec.gpu.maxTotal`.
+Fix: lower the replicas, `maxReplicas` or the per-pod GPUs, free GPUs held by other workloads of the tenant,
+or ask the platform team to raise `spec.gpu.maxTotal`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from fractions import Fraction
 
 from tenantguard.policies.context import Context
-from tenantguard.policies.gpu import TEMPLATE_ONLY_KINDS, pod_gpu_total
-from tenantguard.policies.model import Category, Finding, Obj, Severity
-from tenantguard.policies.paths import Path, dotted
+from tenantguard.policies.gpu import format_gpus
+from tenantguard.policies.gpu_demand import before, demand
+from tenantguard.policies.model import Category, Finding, Severity
+from tenantguard.policies.paths import dotted
 from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod
-from tenantguard.policies.subjects import PodTemplate, Subject
-
-_REPLICAS: dict[str, Path] = {
-    "Deployment": ("spec", "replicas"), "StatefulSet": ("spec", "replicas"),
-    "ReplicaSet": ("spec", "replicas"), "LeaderWorkerSet": ("spec", "replicas"),
-    "LLMInferenceService": ("spec", "replicas"),
-    "Job": ("spec", "parallelism"), "CronJob": ("spec", "jobTemplate", "spec", "parallelism"),
-}  # fmt: skip
-
-
-def _count_path(subject: Subject, pod: PodTemplate) -> Path:
-    """The field that sets how many of these pods run; the pod spec itself when there is none."""
-    p = pod.path
-    if subject.kind == "InferenceService":
-        return (*p[:2], "minReplicas")
-    if subject.kind == "LLMInferenceService" and "prefill" in p:
-        return ("spec", "prefill", "replicas")
-    if "workerGroupSpecs" in p:
-        i = p.index("workerGroupSpecs")
-        return (*p[: i + 2], "replicas")
-    return _REPLICAS.get(subject.kind, p)
-
-
-def _role(role: str) -> str:
-    return "" if role in ("pod", "template") else f"{role}: "
+from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod, isvc
+from tenantguard.policies.scaling import HPA_KIND
+from tenantguard.policies.subjects import Subject
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
-    if ctx.tenant is None or ctx.tenant.gpu is None or subject.kind in TEMPLATE_ONLY_KINDS:
+    if ctx.tenant is None or ctx.tenant.gpu is None:
         return
-    parts = [(pod, pod_gpu_total(pod)) for pod in subject.pods]
-    parts = [(pod, n) for pod, n in parts if n > 0]
-    requested = sum(pod.replicas * n for pod, n in parts)
-    if not requested or (ctx.operation == "UPDATE" and requested <= _demand(ctx.old, subject.namespace)):
+    wanted = demand(subject, ctx)
+    need = wanted.equivalents() if wanted is not None else Fraction(0)
+    if wanted is None or not need:
         return
-    in_use = ctx.cluster.gpu_usage(ctx.tenant.name, exclude=(subject.kind, subject.namespace, subject.name))
+    old = before(subject, ctx)
+    if old is not None and need <= old.equivalents():
+        return
+    held = ctx.cluster.gpu_usage(ctx.tenant.name, exclude=wanted.replaces).equivalents
     cap = ctx.tenant.gpu.max_total
-    if requested + in_use <= cap:
+    if need + held <= cap:
         return
-    biggest = max(parts, key=lambda part: part[0].replicas * part[1])[0]
-    detail = ", ".join(f"{_role(pod.role)}{pod.replicas} pods x {n}" for pod, n in parts)
-    held = (
-        f"tenant {ctx.tenant.name!r} already holds {in_use} elsewhere; {requested + in_use} exceeds"
-        if ctx.cluster.pods_known
-        else "that alone exceeds"  # lint: nothing runs, so nothing else is known to be held
-    )
+    if ctx.cluster.pods_known:
+        context = f"tenant {ctx.tenant.name!r} already holds {format_gpus(held)} elsewhere; "
+        context += f"{format_gpus(need + held)} exceeds"
+    else:
+        context = "that alone exceeds"  # lint: nothing runs, so nothing else is known to be held
     yield Finding(
-        path=dotted(_count_path(subject, biggest)),
-        message=f"{subject.kind} needs {requested} GPU-class devices ({detail}) and {held} the cap of {cap} "
-        "(spec.gpu.maxTotal)",
+        path=dotted(wanted.biggest().count_path),
+        message=f"{subject.kind} needs {format_gpus(need)} GPU-equivalents ({wanted.detail()}) and {context} "
+        f"the cap of {cap} (spec.gpu.maxTotal; a full GPU counts 1, a MIG slice g/7)",
     )
 
 
-def _demand(old: Obj | None, namespace: str) -> int:
-    """The devices the stored object already demands (what an UPDATE starts from)."""
-    if old is None:
-        return 0
-    return sum(pod.replicas * pod_gpu_total(pod) for pod in Subject.of(old, namespace).pods)
+def _hpa(max_replicas: int) -> dict[str, object]:
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": HPA_KIND,
+        "metadata": {"name": "vllm", "namespace": "acme-prod"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "vllm"},
+            "minReplicas": 1,
+            "maxReplicas": max_replicas,
+        },
+    }
 
 
 RULE = Rule(
     id="GPU006",
     slug="gpu-tenant-total",
-    title="A tenant's GPU devices stay within its tenant-wide cap",
+    title="A tenant's GPU-equivalents stay within its tenant-wide cap",
     category=Category.GPU,
     severity=Severity.ERROR,
     pod_templates=True,
-    fix="lower replicas or per-pod GPUs, free GPUs held by the tenant's other workloads, or raise spec.gpu.maxTotal",
+    kinds=frozenset({HPA_KIND}),
+    scale=True,
+    fix="lower replicas, maxReplicas or per-pod GPUs, free GPUs held by the tenant's other workloads, "
+    "or raise spec.gpu.maxTotal",
     why="The tenant-wide cap is the tenant's share of the GPU fleet, across all of its namespaces.",
     check=check,
     doc=__doc__ or "",
     allowed=(
         Example(object=deployment(4, container({"nvidia.com/gpu": 2})), note="4 x 2 = 8, the cap"),
+        Example(
+            object=deployment(14, container({"nvidia.com/mig-1g.10gb": 4}), kind="StatefulSet"),
+            note="56 1g slices weigh 56/7 = 8 GPU-equivalents",
+        ),
         Example(object=gpu_pod("nvidia.com/gpu", 2)),
     ),
     denied=(
         Example(object=deployment(5, container({"nvidia.com/gpu": 2})), note="5 x 2 = 10 > 8"),
+        Example(object=isvc(1, container({"nvidia.com/gpu": 1}), max_replicas=9), note="KServe maxReplicas counts"),
         Example(
-            object=deployment(9, container({"nvidia.com/mig-1g.10gb": 1}), kind="StatefulSet"),
-            note="MIG slices count one device each",
+            object=_hpa(9),
+            related=(deployment(1, container({"nvidia.com/gpu": 1})),),
+            note="an autoscaler's maxReplicas x its target's GPUs",
         ),
     ),
 )

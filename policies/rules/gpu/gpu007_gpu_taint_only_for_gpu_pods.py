@@ -8,8 +8,11 @@ node-affinity `In`/`Exists`/`Gt`/`Lt` expression on a GPU node label (prefixes f
 pods away from GPU nodes and are fine. A KServe predictor whose `model` container sets no resources
 takes them from its ServingRuntime and is not judged here.
 
-Why it matters: CPU and memory on GPU nodes are sized for the GPU pods. A CPU-only pod placed there
-can leave a GPU idle but unschedulable for the tenant that pays for it.
+Why it matters: on a GPU node the NVIDIA runtime hands GPUs to any container whose environment asks for
+them, and CUDA base images ask for all of them (`NVIDIA_VISIBLE_DEVICES=all` in the image, invisible to
+admission): a pod that requests no GPU but runs there reads and uses GPUs allocated to other tenants, uncounted.
+It also takes the CPU and memory sized for GPU pods, leaving GPUs idle but unschedulable. GPU012 refuses the
+variable in the pod spec and GPU013 refuses `nodeName`, which skips the taint altogether.
 
 Fix: remove the toleration and the GPU node selector, or request the GPU the pod really needs.
 """
@@ -77,10 +80,10 @@ RULE = Rule(
     slug="gpu-taint-only-for-gpu-pods",
     title="Pods without GPUs neither tolerate the GPU taint nor select GPU nodes",
     category=Category.GPU,
-    severity=Severity.WARNING,
+    severity=Severity.ERROR,
     pod_templates=True,
     fix="remove the GPU toleration and GPU node selector, or request the GPU the pod needs",
-    why="CPU-only pods on GPU nodes take the CPU and memory GPU pods need and strand GPUs.",
+    why="On a GPU node the NVIDIA runtime gives a CUDA image every GPU, requested or not; it also strands GPUs.",
     check=check,
     doc=__doc__ or "",
     allowed=(

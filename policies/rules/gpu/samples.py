@@ -47,3 +47,19 @@ def deployment(replicas: int, *containers: Obj, kind: str = "Deployment", **spec
         "metadata": {"name": "vllm", "namespace": "acme-prod", "labels": dict(ACME)},
         "spec": body,
     }
+
+
+def isvc(min_replicas: int, model: Obj, max_replicas: int | None = None) -> Obj:
+    """A KServe InferenceService whose predictor's model container is `model`."""
+    predictor: dict[str, Any] = {
+        "minReplicas": min_replicas,
+        "model": {"modelFormat": {"name": "huggingface"}, **model},
+    }
+    if max_replicas is not None:
+        predictor["maxReplicas"] = max_replicas
+    return {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": "llm", "namespace": "acme-prod", "labels": dict(ACME)},
+        "spec": {"predictor": predictor},
+    }

@@ -48,13 +48,15 @@ def test_allowed(obj: Obj) -> None:
 def test_over_cap() -> None:
     (v,) = fired(gpu_pod("nvidia.com/gpu", "3"))
     assert v.path == "spec"
-    assert "holds 3 GPU-class devices (3 nvidia.com/gpu)" in v.message
+    assert "holds 3 GPU-equivalents (3 nvidia.com/gpu)" in v.message
     assert "allows 2 per pod" in v.message
 
 
-def test_mig_slices_count_one_each() -> None:
-    (v,) = fired(pod(container({"nvidia.com/mig-1g.10gb": 2, "nvidia.com/mig-3g.40gb": 1})))
-    assert "3 GPU-class devices" in v.message
+def test_mig_slices_weigh_their_compute_share() -> None:
+    """On main a slice counted as a whole device: 2 x 1g + 1 x 3g was 3 > 2. It is 5/7 of one GPU."""
+    assert fired(pod(container({"nvidia.com/mig-1g.10gb": 2, "nvidia.com/mig-3g.40gb": 1}))) == []
+    (v,) = fired(pod(container({"nvidia.com/mig-3g.40gb": 5})))
+    assert "holds 2.14 GPU-equivalents (5 nvidia.com/mig-3g.40gb)" in v.message, "15/7 > 2"
 
 
 def test_sidecar_adds_to_app_containers() -> None:

@@ -9,6 +9,7 @@ import pytest
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import evaluate
 from tenantguard.policies.model import Obj, Violation
+from tenantguard.policies.request import Operation, Origin, Request
 from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod
 from tests.support.fixtures import cluster_for, request
 
@@ -32,6 +33,7 @@ def cluster_with(*pods: Obj) -> ClusterState:
 def fired(
     obj: Obj, cluster: ClusterState | None = None, operation: str = "CREATE", old: Obj | None = None
 ) -> list[Violation]:
+    """GPU006's violations as lint (a cluster without pods) or the webhook's cache (`cluster_with`) sees them."""
     state = cluster or cluster_for()
     return [v for v in evaluate(obj, state, request(operation, old)).violations if v.rule == "GPU006"]
 
@@ -134,7 +136,7 @@ def test_allowed_in_lint(obj: Obj) -> None:
 def test_denied_in_lint(obj: Obj, path: str, requested: int) -> None:
     (v,) = fired(obj)
     assert v.path == path
-    assert f"needs {requested} GPU-class devices" in v.message
+    assert f"needs {requested} GPU-equivalents" in v.message
     assert "that alone exceeds the cap of 8" in v.message, "lint knows no running pods and does not claim any"
     assert "already holds" not in v.message
 
@@ -144,7 +146,7 @@ def test_existing_usage_counts_in_every_namespace_of_the_tenant() -> None:
         running_pod("a", 4), running_pod("b", 2, namespace="acme-prod"), running_pod("g", 8, "globex-prod")
     )
     (v,) = fired(deployment(2, container({"nvidia.com/gpu": 2})), cluster)
-    assert "needs 4 GPU-class devices (2 pods x 2)" in v.message
+    assert "needs 4 GPU-equivalents (2 pods x 2 nvidia.com/gpu)" in v.message
     assert "tenant 'acme' already holds 6 elsewhere; 10 exceeds the cap of 8" in v.message
 
 
@@ -201,4 +203,117 @@ def test_pod_path_is_its_spec() -> None:
 
 def test_ray_breakdown_names_roles() -> None:
     (v,) = fired(ray((3, 2), (2, 2)))
-    assert "worker: 3 pods x 2, worker: 2 pods x 2" in v.message
+    assert "worker: 3 pods x 2 nvidia.com/gpu, worker: 2 pods x 2 nvidia.com/gpu" in v.message
+
+
+def mig_pod(name: str, profile: str = "nvidia.com/mig-1g.10gb", namespace: str = "acme-dev") -> Obj:
+    pod = gpu_pod(profile, 1)
+    pod["metadata"] = {"name": name, "namespace": namespace, "uid": f"uid-{name}"}
+    pod["status"] = {"phase": "Running"}
+    return pod
+
+
+CAP_2 = {"gpu": {"maxPerPod": 1, "maxTotal": 2, "allowedResources": ["nvidia.com/gpu", "nvidia.com/mig-1g.10gb"]}}
+
+
+def test_one_unit_a_mig_slice_weighs_g_over_7() -> None:
+    """The gates issue: one H100 held and a cap of 2 — two 1g.10gb pods are 1 + 2/7, not 3 devices."""
+    cluster = cluster_for(CAP_2)
+    cluster.pods_known = True
+    cluster.replace_pods([running_pod("h100", 1), mig_pod("first")])
+    assert fired(gpu_pod("nvidia.com/mig-1g.10gb", 1), cluster) == []
+    cluster.replace_pods([running_pod("h100", 1), running_pod("h100-b", 1)])
+    (v,) = fired(gpu_pod("nvidia.com/mig-1g.10gb", 1), cluster)
+    assert "needs 0.14 GPU-equivalents (1 pods x 1 nvidia.com/mig-1g.10gb)" in v.message
+    assert "already holds 2 elsewhere; 2.14 exceeds the cap of 2" in v.message
+
+
+def test_fourteen_slices_fill_a_cap_of_two_exactly() -> None:
+    """Exact arithmetic: 14 x 1/7 is 2, not 2.0000000000000004."""
+    assert fired(deployment(14, container({"nvidia.com/mig-1g.10gb": 1})), cluster_for(CAP_2)) == []
+    assert fired(deployment(15, container({"nvidia.com/mig-1g.10gb": 1})), cluster_for(CAP_2)) != []
+
+
+def test_isvc_counts_max_replicas() -> None:
+    """The gates issue: maxReplicas 8 x 1 GPU under a cap of 2 passed, because only minReplicas counted."""
+    obj = isvc(1, 1)
+    obj["spec"]["predictor"]["maxReplicas"] = 8
+    (v,) = fired(obj, cluster_for(CAP_2))
+    assert v.path == "spec.predictor.maxReplicas"
+    assert "needs 8 GPU-equivalents (predictor: 8 pods x 1 nvidia.com/gpu)" in v.message
+
+
+def test_ray_in_tree_autoscaling_counts_max_replicas() -> None:
+    obj = ray((1, 1))
+    obj["spec"]["enableInTreeAutoscaling"] = True
+    obj["spec"]["workerGroupSpecs"][0]["maxReplicas"] = 9
+    (v,) = fired(obj)
+    assert v.path == "spec.workerGroupSpecs[0].maxReplicas" and "needs 9 GPU-equivalents" in v.message
+    del obj["spec"]["workerGroupSpecs"][0]["maxReplicas"]  # the CRD's default: 2^31-1, no bound at all
+    (v,) = fired(obj)
+    assert "needs 2147483647 GPU-equivalents" in v.message
+
+
+def hpa(max_replicas: int, target: str = "llm") -> Obj:
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "llm", "namespace": "acme-prod"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+            "minReplicas": 1,
+            "maxReplicas": max_replicas,
+        },
+    }
+
+
+def target(replicas: int = 1, gpus: int = 1) -> Obj:
+    return meta("Deployment", "apps/v1", {"replicas": replicas, "template": tpl({"nvidia.com/gpu": gpus})})
+
+
+def test_autoscaler_bound_counts_against_the_cap() -> None:
+    cluster = cluster_for()
+    cluster.put_workload(target())
+    (v,) = fired(hpa(9), cluster)
+    assert v.path == "spec.maxReplicas"
+    assert "HorizontalPodAutoscaler needs 9 GPU-equivalents (9 pods x 1 nvidia.com/gpu)" in v.message
+    assert fired(hpa(8), cluster) == []
+
+
+def test_autoscaler_target_read_at_admission() -> None:
+    """The webhook reads the target per request and hands it over as Request.related."""
+    req = Request(
+        operation=Operation.CREATE, origin=Origin.ADMISSION, related={("Deployment", "acme-prod", "llm"): target()}
+    )
+    found = [v for v in evaluate(hpa(9), cluster_for(), req).violations if v.rule == "GPU006"]
+    assert len(found) == 1
+
+
+def test_autoscaler_excludes_its_targets_running_pods() -> None:
+    owned = running_pod(
+        "llm-5f4688bbc7-x2x9k",
+        2,
+        namespace="acme-prod",
+        labels={"pod-template-hash": "5f4688bbc7"},
+        ownerReferences=[{"kind": "ReplicaSet", "name": "llm-5f4688bbc7", "controller": True}],
+    )
+    cluster = cluster_with(owned, running_pod("other", 2))
+    cluster.put_workload(target(gpus=2))
+    assert fired(hpa(3), cluster) == [], "3 x 2 + 2 held by another workload = 8; its own pods are not counted twice"
+    (v,) = fired(hpa(4), cluster)
+    assert "already holds 2 elsewhere; 10 exceeds" in v.message
+
+
+def scale_request(old: Obj) -> Request:
+    return Request(operation=Operation.UPDATE, origin=Origin.ADMISSION, old=old, subresource="scale")
+
+
+def test_a_scale_request_is_judged_as_an_update_of_the_replicas() -> None:
+    """The gates issue: `kubectl scale` went through and the ReplicaSet controller was refused every second."""
+    stored = deployment(1, container({"nvidia.com/gpu": 2}))
+    scaled = deployment(5, container({"nvidia.com/gpu": 2}))
+    ev = evaluate(scaled, cluster_for(), scale_request(stored))
+    assert [v.rule for v in ev.violations] == ["GPU006"], "only the rules that judge replica counts run"
+    assert ev.violations[0].path == "spec.replicas"
+    assert evaluate(deployment(4, container({"nvidia.com/gpu": 2})), cluster_for(), scale_request(stored)).allowed
+    assert evaluate(stored, cluster_for(), scale_request(scaled)).allowed, "scaling down is never refused"

@@ -67,7 +67,7 @@ def test_allowed(obj: Obj) -> None:
 def test_taint_toleration() -> None:
     (v,) = fired(pod(CPU, tolerations=[{"key": "x", "operator": "Exists"}, GPU_TOLERATION]))
     assert v.path == "spec.tolerations[1]"
-    assert v.severity is Severity.WARNING
+    assert v.severity is Severity.ERROR, "a CUDA image on a GPU node gets every GPU: not just a stranding risk"
     assert "tolerates the GPU taint 'nvidia.com/gpu'" in v.message
 
 
