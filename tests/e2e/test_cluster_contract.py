@@ -55,10 +55,15 @@ def _gpu_deployment(name: str, ns: str, replicas: int, gpus: int) -> dict[str, A
 
 
 def _usage(cluster: ClusterState) -> dict[str, Any]:
+    """Full GPUs held by the tenant's running pods: all, and without each Deployment's own pods."""
     return {
-        "total": cluster.gpu_usage("contract"),
-        "without-trainer": cluster.gpu_usage("contract", exclude=("Deployment", "contract-a", "trainer")),
-        "without-server": cluster.gpu_usage("contract", exclude=("Deployment", "contract-b", "server")),
+        "total": cluster.gpu_usage("contract").devices.get("nvidia.com/gpu", 0),
+        "without-trainer": cluster.gpu_usage("contract", exclude=("Deployment", "contract-a", "trainer")).devices.get(
+            "nvidia.com/gpu", 0
+        ),
+        "without-server": cluster.gpu_usage("contract", exclude=("Deployment", "contract-b", "server")).devices.get(
+            "nvidia.com/gpu", 0
+        ),
     }
 
 
