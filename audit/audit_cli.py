@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tenantguard import platform
-from tenantguard.audit import policyreport, report
+from tenantguard.audit import options, policyreport, report
 from tenantguard.audit.cluster import ClusterError, ClusterReader, LiveSource, connect
 from tenantguard.audit.scan import Source, scan
 from tenantguard.audit.snapshot import SnapshotReader
@@ -37,16 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     where.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
     where.add_argument("--context", help="kubeconfig context")
     where.add_argument("--snapshot", metavar="DIR", help="read YAML/JSON files (e.g. `kubectl get -A -o yaml`) instead")
-    p.add_argument(
-        "--tenants",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="extra Tenants (and Namespaces) from files, for snapshots without them; repeatable",
-    )
-    p.add_argument("--config", metavar="FILE", help="global settings YAML (defaults for every field)")
-    p.add_argument("--format", choices=FORMATS, default="json")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
+    options.add_tenants(p, "extra Tenants (and Namespaces) from files, for snapshots without them; repeatable")
+    options.add_config(p)
+    options.add_output(p, FORMATS, "json")
     p.add_argument("--window", default="24h", help="usage window ending now, e.g. 24h, 7d (default: 24h)")
     p.add_argument("--prometheus-url", metavar="URL", help="Prometheus for GPU utilisation and token counts")
     p.add_argument(
@@ -54,11 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write wgpolicyk8s.io/v1alpha2 PolicyReports back to the cluster",
     )
-    p.add_argument(
-        "--fail-on",
-        choices=[s.value for s in Severity],
-        help="exit 1 when a rule violation or isolation finding of this severity or higher is found (default: never)",
-    )
+    options.add_fail_on(p, default=None, what="a rule violation or isolation finding")
     p.add_argument("--now", help=argparse.SUPPRESS)  # tests: a fixed clock (RFC 3339)
 
 

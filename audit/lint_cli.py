@@ -11,6 +11,7 @@ import gc
 import sys
 from pathlib import Path
 
+from tenantguard.audit import options
 from tenantguard.audit.formats import RENDERERS
 from tenantguard.audit.lint import lint
 from tenantguard.platform import load_settings
@@ -22,29 +23,17 @@ EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders of YAML/JSON manifests; - for stdin")
-    p.add_argument(
-        "--tenants",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="Tenants (and the Namespaces they own, as context) from files or folders; repeatable",
-    )
-    p.add_argument("--config", metavar="FILE", help="global settings YAML (defaults for every field)")
+    options.add_tenants(p, "Tenants (and the Namespaces they own, as context) from files or folders; repeatable")
+    options.add_config(p)
     p.add_argument("-n", "--namespace", help="namespace for objects that do not set one (like kubectl apply -n)")
-    p.add_argument("--format", choices=sorted(RENDERERS), default="text")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
+    options.add_output(p, RENDERERS, "text")
     p.add_argument(
         "--allow-unowned",
         action="store_true",
         help="objects in namespaces no Tenant owns (or without a namespace) are listed, not failed: for "
         "repositories that hold platform objects on purpose",
     )
-    p.add_argument(
-        "--fail-on",
-        choices=[s.value for s in Severity],
-        default="error",
-        help="exit 1 when a violation of this severity or higher is found (default: error)",
-    )
+    options.add_fail_on(p, default="error", what="a violation")
 
 
 def run(args: argparse.Namespace) -> int:

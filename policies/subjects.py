@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tenantguard.policies.fields import mapping
 from tenantguard.policies.model import Obj
 from tenantguard.policies.paths import Path
 
@@ -95,10 +96,6 @@ class Subject:
         return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
 
 
-def _d(value: Any) -> Obj:
-    return value if isinstance(value, dict) else {}
-
-
 def _n(value: Any, default: int = 1) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
 
@@ -114,7 +111,7 @@ def _template(out: list[PodTemplate], obj: Obj, base: Path, replicas: int, role:
             node = node[seg] if isinstance(node, list) and 0 <= seg < len(node) else None
         else:
             node = node.get(seg) if isinstance(node, dict) else None
-    tpl = _d(node)
+    tpl = mapping(node)
     spec = tpl.get("spec")
     if isinstance(spec, dict):
         meta = tpl.get("metadata")
@@ -165,7 +162,7 @@ def pod_templates(obj: Obj) -> list[PodTemplate]:
     out: list[PodTemplate] = []
     if not isinstance(kind, str) or kind not in POD_TEMPLATE_KINDS:  # most objects: config, services, RBAC…
         return out
-    spec = _d(obj.get("spec"))
+    spec = mapping(obj.get("spec"))
     if kind == "Pod":
         if obj.get("spec") is not None:
             meta = obj.get("metadata")
@@ -186,7 +183,7 @@ def pod_templates(obj: Obj) -> list[PodTemplate]:
     elif kind == "Job":
         _template(out, obj, ("spec", "template"), _n(spec.get("parallelism")), "template", ("spec", "parallelism"))
     elif kind == "CronJob":
-        job = _d(_d(spec.get("jobTemplate")).get("spec"))
+        job = mapping(mapping(spec.get("jobTemplate")).get("spec"))
         path: Path = ("spec", "jobTemplate", "spec")
         _template(out, obj, (*path, "template"), _n(job.get("parallelism")), "template", (*path, "parallelism"))
     elif kind == "InferenceService":
@@ -198,13 +195,13 @@ def pod_templates(obj: Obj) -> list[PodTemplate]:
         n, count = _n(spec.get("replicas")), ("spec", "replicas")
         _inline(out, spec.get("template"), ("spec", "template"), n, "decode", count=count)
         _inline(out, spec.get("worker"), ("spec", "worker"), n, "worker", count=count)
-        prefill = _d(spec.get("prefill"))
+        prefill = mapping(spec.get("prefill"))
         pn, pcount = _n(prefill.get("replicas")), ("spec", "prefill", "replicas")
         _inline(out, prefill.get("template"), ("spec", "prefill", "template"), pn, "prefill", count=pcount)
         _inline(out, prefill.get("worker"), ("spec", "prefill", "worker"), pn, "prefill-worker", count=pcount)
     elif kind == "LeaderWorkerSet":
         groups = _n(spec.get("replicas"))
-        lwt = _d(spec.get("leaderWorkerTemplate"))
+        lwt = mapping(spec.get("leaderWorkerTemplate"))
         size = max(_n(lwt.get("size")), 1)
         base: Path = ("spec", "leaderWorkerTemplate")
         count = ("spec", "replicas")
@@ -249,12 +246,12 @@ def _ray_cluster(out: list[PodTemplate], obj: Obj, base: Path) -> None:
     node: Any = obj
     for seg in base:
         node = node.get(seg) if isinstance(node, dict) else None
-    cluster = _d(node)
+    cluster = mapping(node)
     autoscaling = cluster.get("enableInTreeAutoscaling") is True
     _template(out, obj, (*base, "headGroupSpec", "template"), 1, "head")
     groups = cluster.get("workerGroupSpecs")
     for i, group in enumerate(groups if isinstance(groups, list) else ()):
-        g = _d(group)
+        g = mapping(group)
         at: Path = (*base, "workerGroupSpecs", i)
         n, field_name = _n(g.get("replicas"), _n(g.get("minReplicas"))), "replicas"
         if autoscaling:  # the autoscaler may grow the group to maxReplicas (the CRD's default: 2^31-1)

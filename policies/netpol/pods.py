@@ -6,6 +6,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tenantguard.policies.fields import mapping, sequence
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ContainerPort:
@@ -27,33 +29,25 @@ class PodInfo:
         return hash((self.namespace, self.name))
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _running_containers(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Containers that run alongside the pod: regular ones and sidecars (init containers restarting Always)."""
-    for container in _list(spec.get("initContainers")):
+    for container in sequence(spec.get("initContainers")):
         if isinstance(container, dict) and container.get("restartPolicy") == "Always":
             yield container
-    for container in _list(spec.get("containers")):
+    for container in sequence(spec.get("containers")):
         if isinstance(container, dict):
             yield container
 
 
 def pod_info(pod: dict[str, Any]) -> PodInfo:
     """A Pod object as NetworkPolicy sees it (status.podIP, container ports, spec.hostNetwork)."""
-    metadata = _dict(pod.get("metadata"))
-    spec = _dict(pod.get("spec"))
-    labels = {str(k): str(v) for k, v in _dict(metadata.get("labels")).items()}
+    metadata = mapping(pod.get("metadata"))
+    spec = mapping(pod.get("spec"))
+    labels = {str(k): str(v) for k, v in mapping(metadata.get("labels")).items()}
     ports: list[ContainerPort] = []
     for container in _running_containers(spec):
-        for item in _list(container.get("ports")):
-            number = _dict(item).get("containerPort")
+        for item in sequence(container.get("ports")):
+            number = mapping(item).get("containerPort")
             if isinstance(number, int) and not isinstance(number, bool):
                 name = item.get("name")
                 protocol = item.get("protocol")
@@ -64,7 +58,7 @@ def pod_info(pod: dict[str, Any]) -> PodInfo:
                         protocol=protocol if isinstance(protocol, str) and protocol else "TCP",
                     )
                 )
-    ip = _dict(pod.get("status")).get("podIP")
+    ip = mapping(pod.get("status")).get("podIP")
     namespace = metadata.get("namespace")
     return PodInfo(
         namespace=namespace if isinstance(namespace, str) and namespace else "default",

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tenantguard.policies.fields import mapping
 from tenantguard.policies.netpol.ipblocks import IpBlock, ip_block
 from tenantguard.policies.netpol.ports import PortSpec, rule_ports
 from tenantguard.policies.netpol.selectors import Selector, selector
@@ -63,10 +64,6 @@ class Policy:
         return frozenset(n for rules in (self.ingress or (), self.egress or ()) for r in rules for n in r.ports.named)
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _peer(value: Any, blocks: dict[IpBlock, int]) -> Peer | None:
     if not isinstance(value, dict):
         return None
@@ -97,8 +94,8 @@ def _rules(items: Any, peers_field: str, blocks: dict[IpBlock, int]) -> tuple[Ru
 
 def compile_policy(obj: dict[str, Any], blocks: dict[IpBlock, int]) -> Policy:
     """Compile a NetworkPolicy; ipBlocks are registered in `blocks` (block -> index) so peers refer to them."""
-    metadata = _dict(obj.get("metadata"))
-    spec = _dict(obj.get("spec"))
+    metadata = mapping(obj.get("metadata"))
+    spec = mapping(obj.get("spec"))
     namespace = metadata.get("namespace")
     namespace = namespace if isinstance(namespace, str) and namespace else "default"
     types = spec.get("policyTypes")

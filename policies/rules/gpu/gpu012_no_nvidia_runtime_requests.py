@@ -30,6 +30,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tenantguard.policies.context import Context
+from tenantguard.policies.fields import sequence
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
 from tenantguard.policies.rule import Example, Rule
@@ -51,15 +52,11 @@ HARMLESS = frozenset({"", "void", "none"})
 CDI_PREFIX = "cdi.k8s.io/"
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _pod(pod_template: PodTemplate, subject: Subject) -> Iterator[Finding]:
     for ref in containers(pod_template):
         if "env" not in ref.container and "envFrom" not in ref.container:
             continue
-        for i, env in enumerate(_list(ref.container.get("env"))):
+        for i, env in enumerate(sequence(ref.container.get("env"))):
             name = env.get("name") if isinstance(env, dict) else None
             if name not in VARIABLES:
                 continue
@@ -71,7 +68,7 @@ def _pod(pod_template: PodTemplate, subject: Subject) -> Iterator[Finding]:
                     message=f"container {ref.name!r} sets {name} to {shown}: the NVIDIA runtime would expose "
                     "GPUs the device plugin did not allocate; request the GPU as a resource",
                 )
-        for i, source in enumerate(_list(ref.container.get("envFrom"))):
+        for i, source in enumerate(sequence(ref.container.get("envFrom"))):
             prefix = source.get("prefix") if isinstance(source, dict) else None
             turned = [
                 v for v in VARIABLES if isinstance(prefix, str) and prefix and v.startswith(prefix) and v != prefix

@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
+from tenantguard.policies.fields import mapping
 from tenantguard.policies.model import Category, Finding, Obj, Severity
 from tenantguard.policies.paths import dotted
 from tenantguard.policies.request import Operation
 from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.network.peers import as_dict
 from tenantguard.policies.subjects import Subject
 
 PREFIX = "tenantguard-"
@@ -35,9 +35,9 @@ PREFIX = "tenantguard-"
 
 def _claims(obj: Obj, label: str) -> tuple[bool, bool]:
     """(carries the managed label, has the managed name prefix)."""
-    meta = as_dict(obj.get("metadata"))
+    meta = mapping(obj.get("metadata"))
     name = meta.get("name") or meta.get("generateName") or ""
-    return label in as_dict(meta.get("labels")), isinstance(name, str) and name.startswith(PREFIX)
+    return label in mapping(meta.get("labels")), isinstance(name, str) and name.startswith(PREFIX)
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:

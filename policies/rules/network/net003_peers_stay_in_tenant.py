@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tenantguard.policies.context import Context
+from tenantguard.policies.fields import mapping
 from tenantguard.policies.model import Category, Finding, Obj, Severity
 from tenantguard.policies.paths import dotted
 from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.network.peers import RuleRef, as_dict, is_empty_selector, peers
+from tenantguard.policies.rules.network.peers import RuleRef, is_empty_selector, peers
 from tenantguard.policies.subjects import Subject
 from tenantguard.policies.tenancy import Tenant
 
@@ -32,7 +33,7 @@ DNS_NAMESPACE = "kube-system"
 def pinned(selector: Obj, tenant_label: str) -> tuple[frozenset[str] | None, frozenset[str] | None]:
     """(namespace names, tenant label values) the selector is limited to; None where it is not limited."""
     limits: dict[str, frozenset[str]] = {}
-    labels = as_dict(selector.get("matchLabels"))
+    labels = mapping(selector.get("matchLabels"))
     reqs: list[tuple[object, list[object]]] = [(k, [v]) for k, v in labels.items()]
     for e in selector.get("matchExpressions") or []:
         if isinstance(e, dict) and e.get("operator") == "In" and isinstance(e.get("values"), list):
@@ -57,8 +58,8 @@ def _dns_only(rule: RuleRef) -> bool:
 
 
 def _describe(selector: Obj) -> str:
-    parts = [f"{k}={v}" for k, v in as_dict(selector.get("matchLabels")).items()]
-    for e in map(as_dict, selector.get("matchExpressions") or []):
+    parts = [f"{k}={v}" for k, v in mapping(selector.get("matchLabels")).items()]
+    for e in map(mapping, selector.get("matchExpressions") or []):
         parts.append(f"{e.get('key')} {e.get('operator')} {e.get('values') or ''}".rstrip())
     return ", ".join(parts)
 

@@ -23,10 +23,11 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
 
 from tenantguard.policies.context import Context
+from tenantguard.policies.fields import mapping
 from tenantguard.policies.model import Category, Finding, Obj, Severity
 from tenantguard.policies.paths import dotted
 from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.network.peers import as_dict, peers
+from tenantguard.policies.rules.network.peers import peers
 from tenantguard.policies.subjects import Subject
 
 Network = IPv4Network | IPv6Network
@@ -62,7 +63,7 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for ref in peers(subject.obj):
         if "ipBlock" not in ref.peer:
             continue
-        cidr = as_dict(ref.peer["ipBlock"]).get("cidr")
+        cidr = mapping(ref.peer["ipBlock"]).get("cidr")
         path = dotted((*ref.path, "ipBlock", "cidr"))
         net = _network(cidr)
         if net is None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
+from tenantguard.policies.fields import mapping
 from tenantguard.policies.model import Obj
 from tenantguard.policies.paths import Path
 
@@ -41,12 +41,8 @@ class PeerRef:
         return self.rule.direction
 
 
-def as_dict(value: Any) -> Obj:
-    return value if isinstance(value, dict) else {}
-
-
 def policy_rules(policy: Obj) -> Iterator[RuleRef]:
-    spec = as_dict(policy.get("spec"))
+    spec = mapping(policy.get("spec"))
     for direction, _ in DIRECTIONS:
         items = spec.get(direction)
         if isinstance(items, list):

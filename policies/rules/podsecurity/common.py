@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from tenantguard.policies.fields import mapping
 from tenantguard.policies.model import Obj
 from tenantguard.policies.paths import Path
 from tenantguard.policies.subjects import PodTemplate, Subject
 from tenantguard.policies.visit import ContainerRef, containers
 
-
-def obj(value: Any) -> Obj:
-    return value if isinstance(value, dict) else {}
+obj = mapping  # the name every pod-security check reads fields with
 
 
 def pod_security_context(pod: PodTemplate) -> Obj:

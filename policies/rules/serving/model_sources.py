@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from tenantguard.policies.context import Context
+from tenantguard.policies.fields import mapping
 from tenantguard.policies.paths import Path
 from tenantguard.policies.rules.serving.commands import ConfigMaps, Env, Word, command_lines
 from tenantguard.policies.rules.serving.references import normalise_model
@@ -54,10 +55,6 @@ class Undetermined:
 
 
 Found = Source | Undetermined
-
-
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _config_maps(subject: Subject, ctx: Context) -> ConfigMaps:
@@ -190,7 +187,7 @@ def _local_path(value: str, ref: ContainerRef) -> str | None:
         candidate = posixpath.normpath(posixpath.join(workdir, value))
         mounts = ref.container.get("volumeMounts")
         for m in mounts if isinstance(mounts, list) else ():
-            mount = _d(m).get("mountPath")
+            mount = mapping(m).get("mountPath")
             if isinstance(mount, str) and (candidate + "/").startswith(mount.rstrip("/") + "/"):
                 return candidate
     return None
@@ -204,10 +201,10 @@ def _pod_sources(pod: PodTemplate, subject: Subject, ctx: Context) -> tuple[Foun
         found: list[Found] = []
         volumes = pod.spec.get("volumes")
         for i, volume in enumerate(volumes if isinstance(volumes, list) else ()):
-            csi = _d(_d(volume).get("csi"))
+            csi = mapping(mapping(volume).get("csi"))
             if csi:
                 got = csi_source(csi, (*pod.path, "volumes", i, "csi"), ctx.settings.model_volume_sources)
-                name = _d(volume).get("name")
+                name = mapping(volume).get("name")
                 if isinstance(got, Unclear):
                     found.append(Undetermined((*pod.path, "volumes", i, "csi"), f"CSI volume {name!r}: {got.why}"))
                 elif got is not None:
@@ -221,10 +218,10 @@ def _pod_sources(pod: PodTemplate, subject: Subject, ctx: Context) -> tuple[Foun
 
 def _storage(node: dict[str, Any], path: Path) -> Iterator[Found]:
     """KServe's `storage` block: a storage-config Secret entry (`key`) and optional overrides."""
-    storage = _d(node.get("storage"))
+    storage = mapping(node.get("storage"))
     if not storage:
         return
-    params = _d(storage.get("parameters"))
+    params = mapping(storage.get("parameters"))
     bucket, kind = params.get("bucket"), str(params.get("type") or "s3")
     rest = str(storage.get("path") or "").lstrip("/")
     if isinstance(bucket, str) and bucket:
@@ -264,10 +261,10 @@ def _ray(spec: dict[str, Any]) -> Iterator[Found]:
 
 
 def sources(subject: Subject, ctx: Context) -> Iterator[Found]:
-    spec = _d(subject.obj.get("spec"))
+    spec = mapping(subject.obj.get("spec"))
     if subject.kind == "InferenceService":
-        predictor = _d(spec.get("predictor"))
-        for key, node in (("", predictor), *((f, _d(predictor.get(f))) for f in KSERVE_FRAMEWORKS)):
+        predictor = mapping(spec.get("predictor"))
+        for key, node in (("", predictor), *((f, mapping(predictor.get(f))) for f in KSERVE_FRAMEWORKS)):
             base: Path = ("spec", "predictor", *((key,) if key else ()))
             uri = node.get("storageUri")
             source = normalise_model(uri) if isinstance(uri, str) else None
@@ -275,7 +272,7 @@ def sources(subject: Subject, ctx: Context) -> Iterator[Found]:
                 yield Source((*base, "storageUri"), source, "storageUri")
             yield from _storage(node, base)
     if subject.kind == "LLMInferenceService":
-        uri = _d(spec.get("model")).get("uri")
+        uri = mapping(spec.get("model")).get("uri")
         source = normalise_model(uri) if isinstance(uri, str) else None
         if source:
             yield Source(("spec", "model", "uri"), source, "spec.model.uri")

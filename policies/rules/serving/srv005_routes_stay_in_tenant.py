@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tenantguard.policies.context import Context
+from tenantguard.policies.fields import sequence
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import Path, dotted
 from tenantguard.policies.rule import Example, Rule
@@ -31,13 +32,9 @@ from tenantguard.policies.subjects import Subject
 ROUTE_KINDS = frozenset({"HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"})
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _filter_refs(filters: Any, base: Path) -> Iterator[tuple[Path, Any]]:
     """The backendRef of every filter that has one: `requestMirror`, `externalAuth` (and any later kind)."""
-    for k, f in enumerate(_list(filters)):
+    for k, f in enumerate(sequence(filters)):
         if not isinstance(f, dict):
             continue
         for field, config in f.items():
@@ -46,13 +43,13 @@ def _filter_refs(filters: Any, base: Path) -> Iterator[tuple[Path, Any]]:
 
 
 def references(spec: dict[str, Any]) -> Iterator[tuple[Path, Any]]:
-    for i, ref in enumerate(_list(spec.get("parentRefs"))):
+    for i, ref in enumerate(sequence(spec.get("parentRefs"))):
         yield ("spec", "parentRefs", i), ref
-    for i, rule in enumerate(_list(spec.get("rules"))):
+    for i, rule in enumerate(sequence(spec.get("rules"))):
         if not isinstance(rule, dict):
             continue
         yield from _filter_refs(rule.get("filters"), ("spec", "rules", i))
-        for j, backend in enumerate(_list(rule.get("backendRefs"))):
+        for j, backend in enumerate(sequence(rule.get("backendRefs"))):
             yield ("spec", "rules", i, "backendRefs", j), backend
             if isinstance(backend, dict):
                 yield from _filter_refs(backend.get("filters"), ("spec", "rules", i, "backendRefs", j))

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tenantguard.policies.context import Context
+from tenantguard.policies.fields import mapping
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import Path, dotted
 from tenantguard.policies.rule import Example, Rule
@@ -29,26 +30,22 @@ from tenantguard.policies.rules.serving.references import has_prefix
 from tenantguard.policies.subjects import Subject
 
 
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _claims(subject: Subject) -> Iterator[tuple[Path, Any]]:
     """(path of the claim spec, volumeName) of every claim the object makes."""
-    spec = _d(subject.obj.get("spec"))
+    spec = mapping(subject.obj.get("spec"))
     if subject.kind == "PersistentVolumeClaim":
         yield ("spec",), spec.get("volumeName")
     if subject.kind == "StatefulSet":
         templates = spec.get("volumeClaimTemplates")
         for i, template in enumerate(templates if isinstance(templates, list) else ()):
-            yield ("spec", "volumeClaimTemplates", i, "spec"), _d(_d(template).get("spec")).get("volumeName")
+            yield ("spec", "volumeClaimTemplates", i, "spec"), mapping(mapping(template).get("spec")).get("volumeName")
     for pod in subject.pods:
         volumes = pod.spec.get("volumes")
         for i, volume in enumerate(volumes if isinstance(volumes, list) else ()):
-            template = _d(_d(_d(volume).get("ephemeral")).get("volumeClaimTemplate"))
+            template = mapping(mapping(mapping(volume).get("ephemeral")).get("volumeClaimTemplate"))
             if template:
                 base = (*pod.path, "volumes", i, "ephemeral", "volumeClaimTemplate", "spec")
-                yield base, _d(template.get("spec")).get("volumeName")
+                yield base, mapping(template.get("spec")).get("volumeName")
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:

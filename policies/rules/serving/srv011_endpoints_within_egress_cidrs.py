@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tenantguard.policies.context import Context
+from tenantguard.policies.fields import sequence
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import Path, dotted
 from tenantguard.policies.request import Origin
@@ -48,20 +49,16 @@ CONTROLLER_LABELS = (
 )
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def addresses(obj: dict[str, Any]) -> Iterator[tuple[Path, Any]]:
     if obj.get("kind") == "EndpointSlice":
-        for i, endpoint in enumerate(_list(obj.get("endpoints"))):
+        for i, endpoint in enumerate(sequence(obj.get("endpoints"))):
             if isinstance(endpoint, dict):
-                for j, address in enumerate(_list(endpoint.get("addresses"))):
+                for j, address in enumerate(sequence(endpoint.get("addresses"))):
                     yield ("endpoints", i, "addresses", j), address
         return
-    for i, subset in enumerate(_list(obj.get("subsets"))):
+    for i, subset in enumerate(sequence(obj.get("subsets"))):
         for field in ("addresses", "notReadyAddresses"):
-            for j, address in enumerate(_list(subset.get(field) if isinstance(subset, dict) else None)):
+            for j, address in enumerate(sequence(subset.get(field) if isinstance(subset, dict) else None)):
                 yield ("subsets", i, field, j, "ip"), address.get("ip") if isinstance(address, dict) else None
 
 

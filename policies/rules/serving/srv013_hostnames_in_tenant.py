@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tenantguard.policies.context import Context
+from tenantguard.policies.fields import mapping, sequence
 from tenantguard.policies.hostnames import covered, is_valid, normalise, overlapping
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import Path, dotted
@@ -40,26 +41,18 @@ HOSTNAME_PROTOCOLS = frozenset({"HTTP", "HTTPS", "TLS"})
 Claim = tuple[Path, str | None]  # None: a catch-all without a hostname
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _ingress(obj: dict[str, Any]) -> Iterator[Claim]:
-    spec = _dict(obj.get("spec"))
+    spec = mapping(obj.get("spec"))
     if spec.get("defaultBackend") is not None:
         yield ("spec", "defaultBackend"), None
-    for i, rule in enumerate(_list(spec.get("rules"))):
-        host = _dict(rule).get("host")
+    for i, rule in enumerate(sequence(spec.get("rules"))):
+        host = mapping(rule).get("host")
         yield (("spec", "rules", i, "host"), host) if isinstance(host, str) and host else (("spec", "rules", i), None)
-    for i, tls in enumerate(_list(spec.get("tls"))):
-        for j, host in enumerate(_list(_dict(tls).get("hosts"))):
+    for i, tls in enumerate(sequence(spec.get("tls"))):
+        for j, host in enumerate(sequence(mapping(tls).get("hosts"))):
             if isinstance(host, str):
                 yield ("spec", "tls", i, "hosts", j), host
-    for key, value in _dict(_dict(obj.get("metadata")).get("annotations")).items():
+    for key, value in mapping(mapping(obj.get("metadata")).get("annotations")).items():
         if isinstance(key, str) and key.rpartition("/")[2] == "server-alias" and isinstance(value, str):
             for alias in value.split(","):
                 if alias.strip():
@@ -68,18 +61,18 @@ def _ingress(obj: dict[str, Any]) -> Iterator[Claim]:
 
 def claims(obj: dict[str, Any]) -> Iterator[Claim]:
     kind = obj.get("kind")
-    spec = _dict(obj.get("spec"))
+    spec = mapping(obj.get("spec"))
     if kind == "Ingress":
         yield from _ingress(obj)
     elif kind == "ListenerSet":
-        for i, listener in enumerate(_list(spec.get("listeners"))):
-            host = _dict(listener).get("hostname")
+        for i, listener in enumerate(sequence(spec.get("listeners"))):
+            host = mapping(listener).get("hostname")
             if isinstance(host, str) and host:
                 yield ("spec", "listeners", i, "hostname"), host
-            elif _dict(listener).get("protocol") in HOSTNAME_PROTOCOLS:
+            elif mapping(listener).get("protocol") in HOSTNAME_PROTOCOLS:
                 yield ("spec", "listeners", i), None
     else:
-        hostnames = [h for h in _list(spec.get("hostnames")) if isinstance(h, str)]
+        hostnames = [h for h in sequence(spec.get("hostnames")) if isinstance(h, str)]
         yield from ((("spec", "hostnames", i), h) for i, h in enumerate(hostnames))
         if not hostnames:
             yield ("spec", "hostnames"), None

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tenantguard.policies.fields import mapping
 from tenantguard.policies.paths import Path
 from tenantguard.policies.settings import ModelVolumeSource
 from tenantguard.policies.subjects import PodTemplate
@@ -26,16 +27,12 @@ class Unclear:
     why: str
 
 
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _mount(path: str, ref: ContainerRef) -> tuple[dict[str, Any], str] | None:
     """The volumeMount holding `path` (the longest mountPath that contains it) and the path inside it."""
     best: tuple[dict[str, Any], str] | None = None
     mounts = ref.container.get("volumeMounts")
     for m in mounts if isinstance(mounts, list) else ():
-        mount_path = _d(m).get("mountPath")
+        mount_path = mapping(m).get("mountPath")
         if not isinstance(mount_path, str) or not mount_path.startswith("/"):
             continue
         root = posixpath.normpath(mount_path)
@@ -66,7 +63,7 @@ def csi_source(
     entry = next((e for e in table if e.driver == csi.get("driver")), None)
     if entry is None:
         return None
-    attributes = _d(csi.get("volumeAttributes"))
+    attributes = mapping(csi.get("volumeAttributes"))
     filled = _fill(entry.source, attributes)
     if isinstance(filled, Unclear):
         return filled
@@ -85,21 +82,25 @@ def volume_source(
     mount, inside = got
     volumes = pod.spec.get("volumes")
     volume = next(
-        (_d(v) for v in (volumes if isinstance(volumes, list) else ()) if _d(v).get("name") == mount.get("name")),
+        (
+            mapping(v)
+            for v in (volumes if isinstance(volumes, list) else ())
+            if mapping(v).get("name") == mount.get("name")
+        ),
         {},
     )
     name = mount.get("name")
     suffix = f"/{inside}" if inside else ""
-    claim = _d(volume.get("persistentVolumeClaim")).get("claimName")
+    claim = mapping(volume.get("persistentVolumeClaim")).get("claimName")
     if isinstance(claim, str) and claim:
         return f"pvc://{claim}{suffix}"
-    nfs = _d(volume.get("nfs"))
+    nfs = mapping(volume.get("nfs"))
     if isinstance(nfs.get("server"), str):
         return f"nfs://{nfs['server']}{posixpath.join(str(nfs.get('path') or '/'), inside)}"
-    image = _d(volume.get("image")).get("reference")
+    image = mapping(volume.get("image")).get("reference")
     if isinstance(image, str) and image:
         return f"oci://{image}"
-    csi = _d(volume.get("csi"))
+    csi = mapping(volume.get("csi"))
     if csi:
         if any(e.driver == csi.get("driver") for e in table):
             return None
