@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test unit e2e check bench control-plane docs clean
+.PHONY: demo test unit e2e check bench control-plane system-packages docs clean
 
 # The official SARIF 2.1.0 JSON schema, for validating `lint --format sarif` in the tests.
 SARIF_SCHEMA := tests/.tools/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json
@@ -23,14 +23,18 @@ $(SARIF_SCHEMA):
 control-plane:
 	@scripts/build-control-plane.sh >/dev/null
 
+## Debian packages the suite and the demo use (chromium, prometheus, util-linux), installed when missing.
+system-packages:
+	@scripts/install-system-packages.sh
+
 ## The whole suite: static checks, unit tests and end-to-end tests against the dev cluster.
-test: $(STAMP) $(SARIF_SCHEMA) control-plane check
+test: system-packages $(STAMP) $(SARIF_SCHEMA) control-plane check
 	$(BIN)/pytest tests/unit tests/e2e
 
 unit: $(STAMP) $(SARIF_SCHEMA)
 	$(BIN)/pytest tests/unit
 
-e2e: $(STAMP) control-plane
+e2e: system-packages $(STAMP) control-plane
 	$(BIN)/pytest tests/e2e
 
 check: $(STAMP)
@@ -41,7 +45,7 @@ check: $(STAMP)
 	$(BIN)/mypy --explicit-package-bases tests
 
 ## The demo: dev cluster up, tenants and policies applied, good and bad manifests at `kubectl apply` time.
-demo: $(STAMP) control-plane
+demo: system-packages $(STAMP) control-plane
 	$(BIN)/python scripts/demo.py
 
 ## Benchmarks print figures (medians, same-run baselines); they never assert timings. Several take minutes.

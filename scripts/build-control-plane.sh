@@ -29,6 +29,21 @@ fi
 
 command -v go >/dev/null || { echo "build-control-plane: no Go toolchain on PATH; install Go >= 1.26 or set KUBEBUILDER_ASSETS" >&2; exit 1; }
 mkdir -p "$BIN" "$WORK"
+# Two builds at once (`make demo` and `make test` in two terminals) would race on the same *.tmp files: the
+# second waits for the first, then finds the binaries built.
+exec 9>"$CACHE/$KEY/.build.lock"
+if ! flock -n 9; then
+  echo "build-control-plane: another build of $KEY is running; waiting for it" >&2
+  flock 9
+fi
+need=()
+for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok; do
+  [ -x "$BIN/$b" ] || need+=("$b")
+done
+if [ ${#need[@]} -eq 0 ]; then
+  echo "$BIN"
+  exit 0
+fi
 export GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0
 log() { printf '[build-control-plane %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 start=$(date +%s)
