@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test unit e2e check bench control-plane system-packages docs clean
+.PHONY: demo test unit e2e check bench control-plane helm system-packages docs clean
 
 # The official SARIF 2.1.0 JSON schema, for validating `lint --format sarif` in the tests.
 SARIF_SCHEMA := tests/.tools/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json
@@ -23,18 +23,22 @@ $(SARIF_SCHEMA):
 control-plane:
 	@scripts/build-control-plane.sh >/dev/null
 
+## helm, built from its Go module into the same cache (the chart tests run it).
+helm:
+	@scripts/build-helm.sh >/dev/null
+
 ## Debian packages the suite and the demo use (chromium, prometheus, util-linux), installed when missing.
 system-packages:
 	@scripts/install-system-packages.sh
 
 ## The whole suite: static checks, unit tests and end-to-end tests against the dev cluster.
-test: system-packages $(STAMP) $(SARIF_SCHEMA) control-plane check
+test: system-packages $(STAMP) $(SARIF_SCHEMA) control-plane helm check
 	$(BIN)/pytest tests/unit tests/e2e
 
-unit: $(STAMP) $(SARIF_SCHEMA)
+unit: $(STAMP) $(SARIF_SCHEMA) helm
 	$(BIN)/pytest tests/unit
 
-e2e: system-packages $(STAMP) control-plane
+e2e: system-packages $(STAMP) control-plane helm
 	$(BIN)/pytest tests/e2e
 
 check: $(STAMP)
@@ -63,6 +67,7 @@ docs: $(STAMP)
 	$(BIN)/tenantguard docs rules > docs/rules.md
 	$(BIN)/tenantguard docs crd > charts/tenantguard/crds/tenants.tenantguard.io.yaml
 	$(BIN)/tenantguard docs tenants --into docs/tenants.md
+	$(BIN)/tenantguard docs chart --into charts/tenantguard
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -19,14 +19,27 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 
 def _module_for(argv: Sequence[str]) -> str | None:
+    if "--version" in argv[:1]:
+        return "--version"  # no subcommand's options are needed
     for arg in argv:
         if not arg.startswith("-"):
             return SUBCOMMANDS[arg][0] if arg in SUBCOMMANDS else None
     return None
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("tenantguard")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tenantguard", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"tenantguard {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)

@@ -4,6 +4,9 @@
 - Namespaces, Tenants, ClusterRoles and ClusterRoleBindings are judged everywhere except the exempt namespaces.
 - Exempt namespaces (kube-system, the webhook's own, …) never reach the webhook, so an outage cannot lock
   them out; matchConditions drop high-volume system kinds before a call is made.
+
+The Helm chart's webhook configurations are generated from this module (`webhook/chart_template.py`), so
+`tenantguard certs webhook-config` and `helm install` register the same webhooks.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from tenantguard.policies.settings import Settings
 
 NAME = "tenantguard"
+FAILURE_POLICIES = ("Fail", "Ignore")
 # Cheap in-apiserver filters (CEL): events and leases are written constantly by system components and
 # carry nothing a tenant policy judges.
 MATCH_CONDITIONS = [
@@ -65,17 +69,19 @@ def _webhooks(
     ca_bundle: bytes,
     operations: list[str],
     timeout: int,
+    failure_policy: str,
+    extra_conditions: list[dict[str, str]],
     mutating: bool,
 ) -> list[dict[str, Any]]:
     exempt = sorted(settings.exempt_namespaces | {settings.webhook_namespace})
     common: dict[str, Any] = {
         "admissionReviewVersions": ["v1"],
         "sideEffects": "None",
-        "failurePolicy": "Fail",
+        "failurePolicy": failure_policy,
         "timeoutSeconds": timeout,
         "matchPolicy": "Equivalent",
         "clientConfig": _client(url, service, path, ca_bundle),
-        "matchConditions": MATCH_CONDITIONS if mutating else VALIDATE_CONDITIONS,
+        "matchConditions": [*(MATCH_CONDITIONS if mutating else VALIDATE_CONDITIONS), *extra_conditions],
     }
     if mutating:
         common["reinvocationPolicy"] = "IfNeeded"  # later mutators may add containers: judge those too
@@ -130,8 +136,17 @@ def configurations(
     url: str | None = None,
     service: tuple[str, str, int] | None = None,
     timeout: int = 5,
+    failure_policy: str = "Fail",
+    match_conditions: list[dict[str, str]] | None = None,
+    name: str = NAME,
+    labels: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    meta = {"name": NAME, "labels": {"app.kubernetes.io/name": "tenantguard"}}
+    """Both configurations. `failure_policy` Ignore admits everything while the webhook is down (tenant isolation
+    is then not enforced); `match_conditions` are appended to ours (CEL, e.g. to skip a platform's own users)."""
+    if failure_policy not in FAILURE_POLICIES:
+        raise ValueError(f"failure policy must be one of {', '.join(FAILURE_POLICIES)}, got {failure_policy!r}")
+    meta = {"name": name, "labels": labels or {"app.kubernetes.io/name": "tenantguard"}}
+    extra = list(match_conditions or [])
     return [
         {
             "apiVersion": "admissionregistration.k8s.io/v1",
@@ -145,6 +160,8 @@ def configurations(
                 ca_bundle=ca_bundle,
                 operations=["CREATE", "UPDATE"],
                 timeout=timeout,
+                failure_policy=failure_policy,
+                extra_conditions=extra,
                 mutating=True,
             ),
         },
@@ -160,6 +177,8 @@ def configurations(
                 ca_bundle=ca_bundle,
                 operations=["CREATE", "UPDATE", "DELETE"],
                 timeout=timeout,
+                failure_policy=failure_policy,
+                extra_conditions=extra,
                 mutating=False,
             ),
         },

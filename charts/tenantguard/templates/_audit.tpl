@@ -1,0 +1,36 @@
+{{/* The audit container for one format: (list . format extension primary) */}}
+{{- define "tenantguard.auditContainer" -}}
+{{- $ := index . 0 }}
+{{- $format := index . 1 }}
+{{- $primary := index . 3 }}
+image: {{ include "tenantguard.image" $ }}
+imagePullPolicy: {{ $.Values.image.pullPolicy }}
+args:
+- audit
+- --config=/etc/tenantguard/config/settings.yaml
+- --format={{ $format }}
+- --output=/reports/audit.{{ index . 2 }}
+- --window={{ $.Values.audit.window }}
+{{- with $.Values.audit.prometheusUrl }}
+- --prometheus-url={{ . }}
+{{- end }}
+{{- if $primary }}
+{{- if $.Values.audit.policyReports }}
+- --write-policy-reports
+{{- end }}
+{{- with $.Values.audit.failOn }}
+- --fail-on={{ . }}
+{{- end }}
+{{- end }}
+resources:
+  {{- toYaml $.Values.audit.resources | nindent 2 }}
+securityContext:
+  {{- include "tenantguard.containerSecurityContext" $ | nindent 2 }}
+volumeMounts:
+- name: reports
+  mountPath: /reports
+- name: config
+  mountPath: /etc/tenantguard/config
+  readOnly: true
+- {{- include "tenantguard.tokenMount" $ | nindent 2 }}
+{{- end }}

@@ -1,0 +1,299 @@
+"""The Helm chart on a real API server: every rendered object of the option matrix accepted, `helm install` for
+real, then the webhook and the audit run from what the cluster stores (args, settings ConfigMap, certificates,
+ServiceAccount tokens), with the end-to-end verdict checks going through kube-apiserver to the chart's webhook.
+
+A cluster of its own: the chart registers cluster-wide webhooks and RBAC, which must not meet the session's
+webhook (tests/e2e/webhook_fixtures.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import ssl
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tenantguard.devcluster import cluster as devcluster
+from tests.e2e.test_verdicts import _cases, by_apiserver, by_lint, by_webhook
+from tests.e2e.webhook_fixtures import seed_platform
+from tests.support.chart_pods import LocalContainer, local_container
+from tests.support.devcluster import DevCluster
+from tests.support.helm import CHART, helm, set_args, template
+from tests.support.webhook_runner import WebhookProcess, free_port
+from tests.unit.test_chart import MATRIX, queried_metrics
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+CRDS = ROOT / "tests" / "e2e" / "crds"
+NS = "tg-system"
+RELEASE = "tg"
+FULLNAME = "tg-tenantguard"
+WEBHOOK_SA = f"system:serviceaccount:{NS}:{FULLNAME}-webhook"
+AUDIT_SA = f"system:serviceaccount:{NS}:{FULLNAME}-audit"
+
+
+@pytest.fixture(scope="module")
+def chart_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevCluster]:
+    state = tmp_path_factory.mktemp("chart-cluster")
+    try:
+        info = devcluster.up(state, timeout=180, die_with_parent=True)
+    except Exception as error:
+        pytest.fail(f"dev cluster did not start: {error}", pytrace=False)
+    try:
+        dev = DevCluster.from_info(info)
+        # The CRDs a value needs (cert-manager, Prometheus operator) and PolicyReports, from their projects.
+        for crd in sorted(CRDS.glob("cert-manager-*.yaml")) + sorted(CRDS.glob("prometheus-operator-*.yaml")):
+            dev.kubectl("apply", "--server-side", "-f", str(crd))
+        dev.kubectl("apply", "--server-side", "-f", str(ROOT / "tests/e2e/manifests/policyreport-crds.yaml"))
+        dev.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+        # tenantguard's own namespace runs its pods at `restricted`: the API server refuses anything less.
+        dev.create_namespace(NS, {"pod-security.kubernetes.io/enforce": "restricted"})
+        yield dev
+    finally:
+        devcluster.down(state)
+
+
+def _objects(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for o in template(values, release=RELEASE, namespace=NS) if o["kind"] != "CustomResourceDefinition"]
+
+
+@pytest.mark.parametrize("name", MATRIX)
+def test_every_rendered_object_is_accepted_by_the_api_server(name: str, chart_cluster: DevCluster) -> None:
+    """`kubectl apply --dry-run=server`: schemas, CEL rules of the CRDs, Pod Security `restricted` on the pods."""
+    chart_cluster.kubectl("apply", "--server-side", "-f", str(CHART / "crds"))
+    objs = _objects(MATRIX[name])
+    proc = chart_cluster.kubectl(
+        "apply",
+        "--dry-run=server",
+        "-f",
+        "-",
+        input=json.dumps({"apiVersion": "v1", "kind": "List", "items": objs}),
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Warning" not in proc.stderr, proc.stderr  # e.g. "would violate PodSecurity restricted"
+    assert len(re.findall(r"\(server dry run\)", proc.stdout)) == len(objs), proc.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(chart_cluster: DevCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The chart installed for real, the webhook configurations pointing at a port on 127.0.0.1 where
+    `chart_webhook` runs the Deployment's container."""
+    port = free_port()
+    values = {
+        "webhook": {"url": f"https://127.0.0.1:{port}", "port": port},
+        "certificates": {"ipAddresses": ["127.0.0.1"]},
+        "audit": {"enabled": True, "formats": ["json", "html"], "failOn": "error"},
+        "metrics": {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True}},
+    }
+    kubeconfig = ["--kubeconfig", str(chart_cluster.kubeconfig)]
+    helm("install", RELEASE, str(CHART), "--namespace", NS, *kubeconfig, *set_args(values))
+    try:
+        yield {"port": port, "values": values, "kubeconfig": kubeconfig}
+    finally:
+        helm("uninstall", RELEASE, "--namespace", NS, *kubeconfig, check=False)
+
+
+def _pod(chart_cluster: DevCluster, kind: str, name: str) -> dict[str, Any]:
+    obj = chart_cluster.get(kind, name, "-n", NS)
+    spec = obj["spec"]
+    template_spec: dict[str, Any] = (
+        spec["jobTemplate"]["spec"]["template"]["spec"] if kind == "cronjob" else spec["template"]["spec"]
+    )
+    return template_spec
+
+
+@pytest.fixture(scope="module")
+def chart_webhook(
+    chart_cluster: DevCluster, installed: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WebhookProcess]:
+    work = tmp_path_factory.mktemp("chart-webhook")
+    pod = _pod(chart_cluster, "deployment", f"{FULLNAME}-webhook")
+    (container,) = pod["containers"]
+    local = local_container(chart_cluster, NS, pod, container, work)
+    # WebhookProcess reads its CA from work/certs: the Secret volume the Deployment mounts as --cert-dir.
+    (work / "certs").symlink_to(local.mounts["/etc/tenantguard/tls"])
+    hook = WebhookProcess(kubeconfig=None, work_dir=work, port=installed["port"])
+    with hook.log_file.open("ab") as log:
+        hook.proc = subprocess.Popen(
+            local.argv, env=local.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        hook.wait_ready(60)
+        # The Tenants, their namespaces and the tenant RBAC, written through the chart's webhook (fail closed).
+        seed_platform(chart_cluster)
+        yield hook
+    finally:
+        hook.stop()
+
+
+def test_helm_install_created_what_the_chart_renders(chart_cluster: DevCluster, installed: dict[str, Any]) -> None:
+    status = helm("status", RELEASE, "--namespace", NS, "-o", "json", *installed["kubeconfig"]).stdout
+    assert json.loads(status)["info"]["status"] == "deployed"
+    for kind, name in [
+        ("crd", "tenants.tenantguard.io"),
+        ("deployment", f"{FULLNAME}-webhook"),
+        ("cronjob", f"{FULLNAME}-audit"),
+        ("configmap", f"{FULLNAME}-settings"),
+        ("secret", f"{FULLNAME}-tls"),
+        ("clusterrole", f"{FULLNAME}-webhook"),
+        ("clusterrole", f"{FULLNAME}-audit"),
+        ("mutatingwebhookconfiguration", FULLNAME),
+        ("validatingwebhookconfiguration", FULLNAME),
+        ("servicemonitor", f"{FULLNAME}-webhook"),
+        ("prometheusrule", FULLNAME),
+        ("poddisruptionbudget", f"{FULLNAME}-webhook"),
+        ("networkpolicy", FULLNAME),
+    ]:
+        chart_cluster.kubectl("get", kind, name, "-n", NS)
+
+
+def test_verdicts_through_the_chart_webhook(chart_cluster: DevCluster, chart_webhook: WebhookProcess) -> None:
+    """tests/e2e/test_verdicts.py's cases: lint, /validate and kube-apiserver (calling the chart's webhook
+    configurations) agree on every corpus object and breakage."""
+    disagreements = []
+    cases = _cases()
+    for case in cases:
+        (obj,) = case.values
+        expected = by_lint(obj, _corpus_cluster())
+        got = (by_webhook(obj, chart_webhook), by_apiserver(obj, chart_cluster))
+        if got != (expected, expected):
+            disagreements.append(f"{case.id}: lint {expected}, webhook {got[0]}, kube-apiserver {got[1]}")
+    assert not disagreements, "\n".join(disagreements)
+    assert len(cases) > 20
+
+
+def _corpus_cluster() -> Any:
+    from tests.corpus import cluster
+
+    return cluster()
+
+
+def test_kube_apiserver_calls_the_chart_webhook(chart_cluster: DevCluster, chart_webhook: WebhookProcess) -> None:
+    """A denial in a tenant namespace comes from the chart's configuration, through kube-apiserver."""
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "priv", "namespace": "acme-dev"},
+        "spec": {"containers": [{"name": "c", "image": "busybox", "securityContext": {"privileged": True}}]},
+    }
+    proc = chart_cluster.kubectl("apply", "--dry-run=server", "-f", "-", input=json.dumps(pod), check=False)
+    assert proc.returncode != 0
+    assert 'admission webhook "validate-namespaced.tenantguard.io" denied the request' in proc.stderr
+
+
+def _scrape(hook: WebhookProcess) -> str:
+    ctx = ssl.create_default_context(cafile=str(hook.cert_dir / "ca.crt"))
+    with urllib.request.urlopen(f"{hook.url}/metrics", context=ctx, timeout=10) as resp:
+        return str(resp.read().decode())
+
+
+def test_every_metric_the_dashboard_and_alerts_query_is_exported(chart_webhook: WebhookProcess) -> None:
+    ctx = ssl.create_default_context(cafile=str(chart_webhook.cert_dir / "ca.crt"))
+    bad = urllib.request.Request(chart_webhook.url + "/validate", data=b"", headers={"content-type": "text/plain"})
+    with pytest.raises(urllib.error.HTTPError):  # one refused request, so the bad-requests counter has a sample
+        urllib.request.urlopen(bad, context=ctx, timeout=10)
+    exported = {line.split("{")[0].split(" ")[0] for line in _scrape(chart_webhook).splitlines() if line[:1].isalpha()}
+    missing = queried_metrics() - exported - {"up"}  # `up` is Prometheus's own, per scrape target
+    assert not missing, f"queried but not exported: {sorted(missing)}"
+
+
+_CAN_I_ROW = re.compile(r"^(\S*)\s+\[(.*?)\]\s+\[(.*?)\]\s+\[(.*?)\]\s*$")
+# Every authenticated identity's own (system:basic-user): asking what it may do.
+_SELF = ("selfsubjectreviews.", "selfsubjectaccessreviews.", "selfsubjectrulesreviews.")
+
+
+def _can_i(chart_cluster: DevCluster, user: str) -> set[str]:
+    """`kubectl auth can-i --list --as=user`: "resource [verbs]" rows, without non-resource URLs (discovery,
+    everyone's) and the self-review APIs every identity has."""
+    out = chart_cluster.kubectl("auth", "can-i", "--list", f"--as={user}").stdout
+    rows = []
+    for line in out.splitlines()[1:]:
+        m = _CAN_I_ROW.match(line)
+        if m is None:
+            raise AssertionError(f"unexpected `kubectl auth can-i --list` line: {line!r}")
+        resource, names, verbs = m.group(1), m.group(3), m.group(4)
+        if resource and not resource.startswith(_SELF):
+            rows.append(f"{resource}{'/' + names if names else ''} [{verbs}]")
+    return set(rows)
+
+
+def test_webhook_rbac_is_what_it_needs(chart_cluster: DevCluster, chart_webhook: WebhookProcess) -> None:
+    """It synced its cache under its own token (ready); and it may do nothing else."""
+    rules = _can_i(chart_cluster, WEBHOOK_SA)
+    print("\n".join(sorted(rules)))
+    assert rules == {
+        "tenants.tenantguard.io [list watch]",
+        "namespaces [list watch]",
+        "pods [list watch]",
+        "deployments.apps [get]",
+        "statefulsets.apps [get]",
+        "replicasets.apps [get]",
+        "leaderworkersets.leaderworkerset.x-k8s.io [get]",
+    }
+    assert "tenantguard_cache_synced 1.0" in _scrape(chart_webhook)
+
+
+def _run_audit(chart_cluster: DevCluster, work: Path) -> list[tuple[LocalContainer, subprocess.CompletedProcess[str]]]:
+    pod = _pod(chart_cluster, "cronjob", f"{FULLNAME}-audit")
+    runs = []
+    # Init containers first, then the main one, as the kubelet runs them; they share the reports volume.
+    for i, container in enumerate([*pod.get("initContainers", []), *pod["containers"]]):
+        local = local_container(chart_cluster, NS, pod, container, work / "pod")
+        proc = subprocess.run(local.argv, env=local.env, capture_output=True, text=True, timeout=300, check=False)
+        runs.append((local, proc))
+        if i < len(pod.get("initContainers", [])) and proc.returncode != 0:
+            break
+    return runs
+
+
+def test_audit_cronjob_writes_reports_and_policy_reports(
+    chart_cluster: DevCluster, chart_webhook: WebhookProcess, tmp_path: Path
+) -> None:
+    runs = _run_audit(chart_cluster, tmp_path)
+    for _, proc in runs:
+        assert "not allowed" not in proc.stderr, proc.stderr  # nothing the audit reads is forbidden to it
+        assert proc.returncode in (0, 1), proc.stderr  # 1: findings at or above --fail-on (failOn: error)
+    local = runs[-1][0]
+    reports = local.mounts["/reports"]
+    doc = json.loads((reports / "audit.json").read_text())
+    assert doc["schema"].startswith("tenantguard.io/audit/")
+    assert (reports / "audit.html").read_text().lstrip().lower().startswith("<!doctype html")
+    assert "wrote" in runs[-1][1].stderr and "policy reports" in runs[-1][1].stderr
+    reports_in_cluster = chart_cluster.get("policyreports", "-A")["items"]
+    assert {r["metadata"]["namespace"] for r in reports_in_cluster} >= {"acme-prod", "acme-dev", "globex-prod"}
+
+
+def test_audit_rbac_is_what_it_needs(chart_cluster: DevCluster) -> None:
+    rules = _can_i(chart_cluster, AUDIT_SA)
+    print("\n".join(sorted(rules)))
+    granted = rules
+    assert all(r.endswith("[list]") or r.endswith("[create patch]") for r in granted), granted
+    assert {r for r in granted if r.endswith("[create patch]")} == {
+        "policyreports.wgpolicyk8s.io [create patch]",
+        "clusterpolicyreports.wgpolicyk8s.io [create patch]",
+    }
+    for verb, resource in [("get", "secrets"), ("create", "pods"), ("delete", "policyreports.wgpolicyk8s.io")]:
+        assert (
+            chart_cluster.kubectl("auth", "can-i", verb, resource, f"--as={AUDIT_SA}", check=False).stdout.strip()
+            == "no"
+        )
+
+
+def test_upgrade_keeps_the_ca_and_renews_the_serving_certificate(
+    chart_cluster: DevCluster, installed: dict[str, Any]
+) -> None:
+    before = chart_cluster.get("secret", f"{FULLNAME}-tls", "-n", NS)["data"]
+    helm("upgrade", RELEASE, str(CHART), "--namespace", NS, *installed["kubeconfig"], *set_args(installed["values"]))
+    after = chart_cluster.get("secret", f"{FULLNAME}-tls", "-n", NS)["data"]
+    assert after["ca.crt"] == before["ca.crt"] and after["ca.key"] == before["ca.key"]
+    assert after["tls.crt"] != before["tls.crt"]
+    hooks = chart_cluster.get("validatingwebhookconfiguration", FULLNAME)["webhooks"]
+    assert {h["clientConfig"]["caBundle"] for h in hooks} == {after["ca.crt"]}
