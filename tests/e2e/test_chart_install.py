@@ -9,6 +9,7 @@ webhook (tests/e2e/webhook_fixtures.py).
 from __future__ import annotations
 
 import json
+import os
 import re
 import ssl
 import subprocess
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 from tenantguard.devcluster import cluster as devcluster
+from tests.e2e.test_html_report_browser import HEIGHT, WIDTH, decode_png, page_requests, screenshot
 from tests.e2e.test_verdicts import _cases, by_apiserver, by_lint, by_webhook
 from tests.e2e.webhook_fixtures import seed_platform
 from tests.support.chart_pods import LocalContainer, local_container
@@ -31,6 +33,9 @@ from tests.unit.test_chart import MATRIX, queried_metrics
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
+# The README's picture of the HTML report: this test's audit, painted by headless Chromium. Like a golden file it
+# is rewritten only on purpose: TENANTGUARD_UPDATE_SCREENSHOTS=1.
+SCREENSHOT = ROOT / "docs" / "images" / "audit-report.png"
 CRDS = ROOT / "tests" / "e2e" / "crds"
 NS = "tg-system"
 RELEASE = "tg"
@@ -178,15 +183,15 @@ def _corpus_cluster() -> Any:
 
 def test_kube_apiserver_calls_the_chart_webhook(chart_cluster: DevCluster, chart_webhook: WebhookProcess) -> None:
     """A denial in a tenant namespace comes from the chart's configuration, through kube-apiserver."""
-    pod = {
+    hop = {
         "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "priv", "namespace": "acme-dev"},
-        "spec": {"containers": [{"name": "c", "image": "busybox", "securityContext": {"privileged": True}}]},
+        "kind": "ConfigMap",
+        "metadata": {"name": "prompts", "namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "globex"}},
     }
-    proc = chart_cluster.kubectl("apply", "--dry-run=server", "-f", "-", input=json.dumps(pod), check=False)
+    proc = chart_cluster.kubectl("apply", "--dry-run=server", "-f", "-", input=json.dumps(hop), check=False)
     assert proc.returncode != 0
     assert 'admission webhook "validate-namespaced.tenantguard.io" denied the request' in proc.stderr
+    assert "[TEN004]" in proc.stderr
 
 
 def _scrape(hook: WebhookProcess) -> str:
@@ -264,11 +269,19 @@ def test_audit_cronjob_writes_reports_and_policy_reports(
     local = runs[-1][0]
     reports = local.mounts["/reports"]
     doc = json.loads((reports / "audit.json").read_text())
-    assert doc["schema"].startswith("tenantguard.io/audit/")
+    assert doc["schemaVersion"].startswith("tenantguard.io/audit/")
     assert (reports / "audit.html").read_text().lstrip().lower().startswith("<!doctype html")
     assert "wrote" in runs[-1][1].stderr and "policy reports" in runs[-1][1].stderr
     reports_in_cluster = chart_cluster.get("policyreports", "-A")["items"]
     assert {r["metadata"]["namespace"] for r in reports_in_cluster} >= {"acme-prod", "acme-dev", "globex-prod"}
+
+    png, jobs = screenshot(reports / "audit.html", tmp_path)
+    assert page_requests(jobs) == []
+    assert decode_png(png)[:2] == (WIDTH, HEIGHT)
+    if os.environ.get("TENANTGUARD_UPDATE_SCREENSHOTS"):
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        SCREENSHOT.write_bytes(png)
+    assert decode_png(SCREENSHOT.read_bytes())[:2] == (WIDTH, HEIGHT), "run with TENANTGUARD_UPDATE_SCREENSHOTS=1"
 
 
 def test_audit_rbac_is_what_it_needs(chart_cluster: DevCluster) -> None:
