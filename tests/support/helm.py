@@ -36,7 +36,6 @@ def helm_bin() -> Path:
 
 
 def helm(*args: str, check: bool = True, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    # Helm keeps its caches and repository config under HOME; none are used here, but keep them out of ~.
     run_env = {**os.environ, **(env or {})}
     proc = subprocess.run(
         [str(helm_bin()), *args], capture_output=True, text=True, timeout=300, env=run_env, check=False
