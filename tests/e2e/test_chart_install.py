@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 
 from tenantguard.devcluster import cluster as devcluster
+from tenantguard.devcluster.binaries import BinariesError
+from tenantguard.devcluster.processes import ComponentError
 from tests.e2e.test_html_report_browser import HEIGHT, WIDTH, decode_png, page_requests, screenshot
 from tests.e2e.test_verdicts import _cases, by_apiserver, by_lint, by_webhook
 from tests.e2e.webhook_fixtures import seed_platform
@@ -49,7 +51,7 @@ def chart_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevClust
     state = tmp_path_factory.mktemp("chart-cluster")
     try:
         info = devcluster.up(state, timeout=180, die_with_parent=True)
-    except Exception as error:
+    except (BinariesError, ComponentError, RuntimeError, OSError) as error:
         pytest.fail(f"dev cluster did not start: {error}", pytrace=False)
     try:
         dev = DevCluster.from_info(info)
