@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tenantguard import platform
-from tenantguard.audit import options, policyreport, report
+from tenantguard.audit import options, policyreport, report, report_configmap
 from tenantguard.audit.cluster import ClusterError, ClusterReader, LiveSource, connect
 from tenantguard.audit.scan import Source, scan
 from tenantguard.audit.snapshot import SnapshotReader
@@ -40,6 +40,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     options.add_tenants(p, "extra Tenants (and Namespaces) from files, for snapshots without them; repeatable")
     options.add_config(p)
     options.add_output(p, FORMATS, "json")
+    p.add_argument(
+        "--output-configmap",
+        metavar="NAMESPACE/NAME",
+        help="also keep the report in this ConfigMap, under audit.<ext> (live only; at most 1 MiB)",
+    )
     p.add_argument("--window", default="24h", help="usage window ending now, e.g. 24h, 7d (default: 24h)")
     p.add_argument("--prometheus-url", metavar="URL", help="Prometheus for GPU utilisation and token counts")
     p.add_argument(
@@ -131,6 +136,14 @@ def run(args: argparse.Namespace) -> int:
         return _error(f"--now: not an RFC 3339 time: {args.now!r}")
     if args.snapshot and args.write_policy_reports:
         return _error("--write-policy-reports needs a live cluster, not --snapshot")
+    target = None
+    if args.output_configmap:
+        if args.snapshot:
+            return _error("--output-configmap needs a live cluster, not --snapshot")
+        try:
+            target = report_configmap.parse_target(args.output_configmap)
+        except ValueError as err:
+            return _error(str(err))
     window = Window.ending(now, length)
     problems: list[str] = []
     context = _extra_context(args.tenants, problems)
@@ -170,8 +183,15 @@ def run(args: argparse.Namespace) -> int:
     rendered = _render(audit.doc, args.format)
     if args.output:
         Path(args.output).write_text(rendered, encoding="utf-8")
-    else:
+    elif target is None:
         sys.stdout.write(rendered)
+    if reader is not None and target is not None:
+        key = report_configmap.key_for(args.format)
+        try:
+            size = report_configmap.write(reader, target, key, rendered)
+        except (ClusterError, ValueError) as err:
+            return _error(f"writing the report to ConfigMap {args.output_configmap}: {err}")
+        print(f"tenantguard audit: wrote {key} ({size:,} bytes) to ConfigMap {args.output_configmap}", file=sys.stderr)
     if reader is not None and args.write_policy_reports:
         existing = [ns for ns in ns_tenant if ns in result.cluster.namespaces]
         docs = policyreport.build([*result.results, *audit.findings], result.kinds, existing, now)

@@ -97,7 +97,13 @@ def installed(chart_cluster: DevCluster, tmp_path_factory: pytest.TempPathFactor
     values = {
         "webhook": {"url": f"https://127.0.0.1:{port}", "port": port},
         "certificates": {"ipAddresses": ["127.0.0.1"]},
-        "audit": {"enabled": True, "formats": ["json", "html"], "failOn": "error"},
+        # Reports into a ConfigMap: the audit writes there under its own token (a PVC is only a folder here).
+        "audit": {
+            "enabled": True,
+            "formats": ["json", "html"],
+            "failOn": "error",
+            "reports": {"persistence": "configMap"},
+        },
         "metrics": {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True}},
     }
     kubeconfig = ["--kubeconfig", str(chart_cluster.kubeconfig)]
@@ -218,9 +224,10 @@ _SELF = ("selfsubjectreviews.", "selfsubjectaccessreviews.", "selfsubjectrulesre
 
 
 def _can_i(chart_cluster: DevCluster, user: str) -> set[str]:
-    """`kubectl auth can-i --list --as=user`: "resource [verbs]" rows, without non-resource URLs (discovery,
-    everyone's) and the self-review APIs every identity has."""
-    out = chart_cluster.kubectl("auth", "can-i", "--list", f"--as={user}").stdout
+    """`kubectl auth can-i --list --as=user -n <release namespace>`: "resource [verbs]" rows (cluster-wide and in
+    that namespace), without non-resource URLs (discovery, everyone's) and the self-review APIs every identity
+    has."""
+    out = chart_cluster.kubectl("auth", "can-i", "--list", f"--as={user}", "-n", NS).stdout
     rows = []
     for line in out.splitlines()[1:]:
         m = _CAN_I_ROW.match(line)
@@ -268,12 +275,14 @@ def test_audit_cronjob_writes_reports_and_policy_reports(
     for _, proc in runs:
         assert "not allowed" not in proc.stderr, proc.stderr  # nothing the audit reads is forbidden to it
         assert proc.returncode in (0, 1), proc.stderr  # 1: findings at or above --fail-on (failOn: error)
-    local = runs[-1][0]
-    reports = local.mounts["/reports"]
-    doc = json.loads((reports / "audit.json").read_text())
-    assert doc["schemaVersion"].startswith("tenantguard.io/audit/")
-    assert (reports / "audit.html").read_text().lstrip().lower().startswith("<!doctype html")
-    assert "wrote" in runs[-1][1].stderr and "policy reports" in runs[-1][1].stderr
+    assert "ConfigMap tg-system/tg-tenantguard-reports" in runs[0][1].stderr  # the html run (init container)
+    assert "policy reports" in runs[-1][1].stderr  # the main one: json and the PolicyReports
+    data = chart_cluster.get("configmap", f"{FULLNAME}-reports", "-n", NS)["data"]
+    assert json.loads(data["audit.json"])["schemaVersion"].startswith("tenantguard.io/audit/")
+    assert data["audit.html"].lstrip().lower().startswith("<!doctype html")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "audit.html").write_text(data["audit.html"])
     reports_in_cluster = chart_cluster.get("policyreports", "-A")["items"]
     assert {r["metadata"]["namespace"] for r in reports_in_cluster} >= {"acme-prod", "acme-dev", "globex-prod"}
 
@@ -289,11 +298,11 @@ def test_audit_cronjob_writes_reports_and_policy_reports(
 def test_audit_rbac_is_what_it_needs(chart_cluster: DevCluster) -> None:
     rules = _can_i(chart_cluster, AUDIT_SA)
     print("\n".join(sorted(rules)))
-    granted = rules
-    assert all(r.endswith("[list]") or r.endswith("[create patch]") for r in granted), granted
-    assert {r for r in granted if r.endswith("[create patch]")} == {
+    writes = {r for r in rules if not r.endswith("[list]")}
+    assert writes == {
         "policyreports.wgpolicyk8s.io [create patch]",
         "clusterpolicyreports.wgpolicyk8s.io [create patch]",
+        f"configmaps/{FULLNAME}-reports [patch]",
     }
     for verb, resource in [("get", "secrets"), ("create", "pods"), ("delete", "policyreports.wgpolicyk8s.io")]:
         assert (

@@ -46,6 +46,9 @@ MATRIX: dict[str, dict[str, Any]] = {
             "readSecrets": False,
         }
     },
+    "audit-configmap": {
+        "audit": {"enabled": True, "formats": ["json", "markdown"], "reports": {"persistence": "configMap"}}
+    },
     "exempt-namespaces": {
         "settings": {"exemptNamespaces": ["kube-system", "monitoring", "argocd"], "tenantLabel": "platform.io/tenant"},
         "webhook": {"failurePolicy": "Ignore", "timeoutSeconds": 10},
@@ -118,13 +121,15 @@ def test_default_values_render_the_webhook_and_nothing_optional() -> None:
         ("monitoring", {"ServiceMonitor", "PrometheusRule"}, set()),
         ("audit", {"CronJob", "PersistentVolumeClaim"}, set()),
         ("audit-emptydir-markdown", {"CronJob"}, {"PersistentVolumeClaim"}),
+        ("audit-configmap", {"CronJob", "Role", "RoleBinding", "ConfigMap/reports"}, {"PersistentVolumeClaim"}),
         ("everything-off", set(), {"NetworkPolicy", "PodDisruptionBudget", "ConfigMap/dashboard"}),
     ],
 )
 def test_options_add_and_remove_objects(name: str, present: set[str], absent: set[str]) -> None:
     objs = render(MATRIX[name])
-    kinds = _kinds(objs)
-    assert present <= kinds
+    for what in present:
+        kind, _, suffix = what.partition("/")
+        assert [o for o in objs if o["kind"] == kind and o["metadata"]["name"].endswith(suffix)], what
     for what in absent:
         kind, _, suffix = what.partition("/")
         assert not [o for o in objs if o["kind"] == kind and o["metadata"]["name"].endswith(suffix)], what

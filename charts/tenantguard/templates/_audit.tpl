@@ -9,7 +9,11 @@ args:
 - audit
 - --config=/etc/tenantguard/config/settings.yaml
 - --format={{ $format }}
+{{- if eq $.Values.audit.reports.persistence "configMap" }}
+- --output-configmap={{ $.Release.Namespace }}/{{ include "tenantguard.componentName" (list $ "reports") }}
+{{- else }}
 - --output=/reports/audit.{{ index . 2 }}
+{{- end }}
 - --window={{ $.Values.audit.window }}
 {{- with $.Values.audit.prometheusUrl }}
 - --prometheus-url={{ . }}
@@ -27,8 +31,10 @@ resources:
 securityContext:
   {{- include "tenantguard.containerSecurityContext" $ | nindent 2 }}
 volumeMounts:
+{{- if ne $.Values.audit.reports.persistence "configMap" }}
 - name: reports
   mountPath: /reports
+{{- end }}
 - name: config
   mountPath: /etc/tenantguard/config
   readOnly: true
