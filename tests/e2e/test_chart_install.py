@@ -28,9 +28,8 @@ from tests.e2e.test_verdicts import _cases, by_apiserver, by_lint, by_webhook
 from tests.e2e.webhook_fixtures import seed_platform
 from tests.support.chart_pods import LocalContainer, local_container
 from tests.support.devcluster import DevCluster
-from tests.support.helm import CHART, helm, set_args, template
+from tests.support.helm import CHART, MATRIX, helm, queried_metrics, set_args, template
 from tests.support.webhook_runner import WebhookProcess, free_port
-from tests.unit.test_chart import MATRIX, queried_metrics
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,9 @@ that needs helm therefore fails with the build's reason, never skips.
 from __future__ import annotations
 
 import functools
+import json
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -47,8 +49,6 @@ def helm(*args: str, check: bool = True, env: Mapping[str, str] | None = None) -
 
 def set_args(values: Mapping[str, Any] | None) -> list[str]:
     """Values as one --set-json per top-level key (exact types: lists stay lists, numbers numbers)."""
-    import json
-
     return [arg for key, value in (values or {}).items() for arg in ("--set-json", f"{key}={json.dumps(value)}")]
 
 
@@ -71,3 +71,52 @@ def find(objs: Iterable[dict[str, Any]], kind: str, name: str | None = None) -> 
     if len(matches) != 1:
         raise AssertionError(f"expected one {kind} {name or ''}, found {len(matches)}")
     return matches[0]
+
+
+# name -> values; every one must lint and render, and each is sent to the API server in the e2e test.
+MATRIX: dict[str, dict[str, Any]] = {
+    "default": {},
+    "cert-manager": {"certificates": {"certManager": {"enabled": True}}},
+    "cert-manager-cluster-issuer": {
+        "certificates": {
+            "certManager": {"enabled": True, "issuerRef": {"name": "platform-ca", "kind": "ClusterIssuer"}}
+        }
+    },
+    "monitoring": {
+        "metrics": {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True}},
+    },
+    "audit": {"audit": {"enabled": True, "failOn": "error", "prometheusUrl": "http://prometheus.monitoring:9090"}},
+    "audit-emptydir-markdown": {
+        "audit": {
+            "enabled": True,
+            "formats": ["markdown"],
+            "reports": {"persistence": "emptyDir"},
+            "readSecrets": False,
+        }
+    },
+    "audit-configmap": {
+        "audit": {"enabled": True, "formats": ["json", "markdown"], "reports": {"persistence": "configMap"}}
+    },
+    "exempt-namespaces": {
+        "settings": {"exemptNamespaces": ["kube-system", "monitoring", "argocd"], "tenantLabel": "platform.io/tenant"},
+        "webhook": {"failurePolicy": "Ignore", "timeoutSeconds": 10},
+    },
+    "everything-off": {
+        "networkPolicy": {"enabled": False},
+        "metrics": {"dashboard": {"enabled": False}},
+        "webhook": {"podDisruptionBudget": {"enabled": False}, "topologySpread": {"enabled": False}, "replicas": 1},
+    },
+}
+
+
+METRIC = re.compile(r"\b(tenantguard_[a-z_]+|up)\b")
+
+
+def queried_metrics() -> set[str]:
+    """Every series name the dashboard and the alert rules query."""
+    dashboard = json.loads((CHART / "dashboards" / "tenantguard.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    exprs += [v["query"]["query"] for v in dashboard["templating"]["list"] if isinstance(v.get("query"), dict)]
+    rule = find(template(MATRIX["monitoring"]), "PrometheusRule")
+    exprs += [r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]]
+    return {name for expr in exprs for name in METRIC.findall(expr)}

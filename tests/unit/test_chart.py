@@ -8,7 +8,6 @@ tests/e2e/test_chart_install.py.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -19,46 +18,11 @@ import yaml
 from tenantguard.chart import WEBHOOKS_TEMPLATE, generated
 from tenantguard.policies.settings import settings_from_yaml
 from tenantguard.webhook.configuration import configurations
-from tests.support.helm import CHART, find, helm, set_args, template
+from tests.support.helm import CHART, MATRIX, find, helm, queried_metrics, set_args, template
 
 NS = "tenantguard-system"
 RELEASE = "tg"
 FULLNAME = "tg-tenantguard"
-
-# name -> values; every one must lint and render, and each is sent to the API server in the e2e test.
-MATRIX: dict[str, dict[str, Any]] = {
-    "default": {},
-    "cert-manager": {"certificates": {"certManager": {"enabled": True}}},
-    "cert-manager-cluster-issuer": {
-        "certificates": {
-            "certManager": {"enabled": True, "issuerRef": {"name": "platform-ca", "kind": "ClusterIssuer"}}
-        }
-    },
-    "monitoring": {
-        "metrics": {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True}},
-    },
-    "audit": {"audit": {"enabled": True, "failOn": "error", "prometheusUrl": "http://prometheus.monitoring:9090"}},
-    "audit-emptydir-markdown": {
-        "audit": {
-            "enabled": True,
-            "formats": ["markdown"],
-            "reports": {"persistence": "emptyDir"},
-            "readSecrets": False,
-        }
-    },
-    "audit-configmap": {
-        "audit": {"enabled": True, "formats": ["json", "markdown"], "reports": {"persistence": "configMap"}}
-    },
-    "exempt-namespaces": {
-        "settings": {"exemptNamespaces": ["kube-system", "monitoring", "argocd"], "tenantLabel": "platform.io/tenant"},
-        "webhook": {"failurePolicy": "Ignore", "timeoutSeconds": 10},
-    },
-    "everything-off": {
-        "networkPolicy": {"enabled": False},
-        "metrics": {"dashboard": {"enabled": False}},
-        "webhook": {"podDisruptionBudget": {"enabled": False}, "topologySpread": {"enabled": False}, "replicas": 1},
-    },
-}
 
 
 def render(values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -279,19 +243,6 @@ def test_every_pod_runs_restricted_with_a_read_only_root() -> None:
             assert sc["readOnlyRootFilesystem"] is True
             assert sc["allowPrivilegeEscalation"] is False
             assert sc["capabilities"]["drop"] == ["ALL"]
-
-
-METRIC = re.compile(r"\b(tenantguard_[a-z_]+|up)\b")
-
-
-def queried_metrics() -> set[str]:
-    """Every series name the dashboard and the alert rules query."""
-    dashboard = json.loads((CHART / "dashboards" / "tenantguard.json").read_text())
-    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
-    exprs += [v["query"]["query"] for v in dashboard["templating"]["list"] if isinstance(v.get("query"), dict)]
-    rule = find(render(MATRIX["monitoring"]), "PrometheusRule")
-    exprs += [r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]]
-    return {name for expr in exprs for name in METRIC.findall(expr)}
 
 
 def test_the_dashboard_and_alerts_query_tenantguard_series() -> None:
