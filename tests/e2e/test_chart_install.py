@@ -149,6 +149,11 @@ def chart_webhook(
 def test_helm_install_created_what_the_chart_renders(chart_cluster: DevCluster, installed: dict[str, Any]) -> None:
     status = helm("status", RELEASE, "--namespace", NS, "-o", "json", *installed["kubeconfig"]).stdout
     assert json.loads(status)["info"]["status"] == "deployed"
+    notes = helm("get", "notes", RELEASE, "--namespace", NS, *installed["kubeconfig"]).stdout
+    assert f"rollout status deployment/{FULLNAME}-webhook" in notes
+    assert f"kube-node-lease, kube-public, kube-system, tenantguard-system, {NS}" in notes  # the exempt namespaces
+    assert f"configmap {FULLNAME}-reports" in notes
+    assert "kubectl get policyreports -A" in notes
     for kind, name in [
         ("crd", "tenants.tenantguard.io"),
         ("deployment", f"{FULLNAME}-webhook"),
