@@ -23,9 +23,10 @@ $(SARIF_SCHEMA):
 control-plane:
 	@scripts/build-control-plane.sh >/dev/null
 
-## helm, built from its Go module into the same cache (the chart tests run it).
+## helm 4 and helm 3, built from their Go modules into the same cache (the chart tests run both).
 helm:
-	@scripts/build-helm.sh >/dev/null
+	@scripts/build-helm.sh 4 >/dev/null
+	@scripts/build-helm.sh 3 >/dev/null
 
 ## Debian packages the suite and the demo use (chromium, prometheus, util-linux), installed when missing.
 system-packages:

@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# Build helm from its Go module (helm.sh/helm/v4 at a pinned version) into the same versioned cache as the
-# control plane, for the chart tests (`helm lint`, `helm template`, `helm install` against the dev cluster).
+# Build helm from its Go module at a pinned version into the same versioned cache as the control plane, for the
+# chart tests (`helm lint`, `helm template`, `helm install` against the dev cluster). Prints the binary's folder.
+#
+#   scripts/build-helm.sh        helm 4 (helm.sh/helm/v4 v4.3.2): every chart test
+#   scripts/build-helm.sh 3      helm 3 (helm.sh/helm/v3 v3.21.4): lint and the rendering compared with helm 4's
+#
 # Idempotent: a finished binary is never rebuilt; two builds at once are serialised with flock.
 set -euo pipefail
 
-HELM_VERSION="${TENANTGUARD_HELM_VERSION:-v4.3.2}"
+case "${1:-4}" in
+  4) HELM_VERSION="${TENANTGUARD_HELM_VERSION:-v4.3.2}" ;;
+  3) HELM_VERSION="${TENANTGUARD_HELM3_VERSION:-v3.21.4}" ;;
+  v*) HELM_VERSION="$1" ;;
+  *) echo "build-helm: expected 3, 4 or a version (v4.3.2), got $1" >&2; exit 2 ;;
+esac
+MAJOR="${HELM_VERSION%%.*}"            # v3 | v4
+MODULE="helm.sh/helm/${MAJOR}"
 CACHE="${TENANTGUARD_CACHE:-$HOME/.cache/tenantguard}"
 KEY="helm-${HELM_VERSION}"
 BIN="$CACHE/$KEY/bin"
@@ -23,16 +34,16 @@ fi
 log() { printf '[build-helm %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 start=$(date +%s)
 export GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0
-log "go build helm from helm.sh/helm/v4@${HELM_VERSION} (about 2-4 minutes on 2 cores)"
+log "go build helm from ${MODULE}@${HELM_VERSION} (about 8 minutes on 2 cores)"
 (cd "$WORK" && rm -f go.mod go.sum && go mod init tenantguard.local/helm >/dev/null 2>&1 \
    && printf 'package main\n' > doc.go \
-   && printf '//go:build tools\n\npackage main\n\nimport _ "helm.sh/helm/v4/cmd/helm"\n' > tools.go \
-   && go get "helm.sh/helm/v4@${HELM_VERSION}" >/dev/null 2>"$WORK/get.log" \
+   && printf '//go:build tools\n\npackage main\n\nimport _ "%s/cmd/helm"\n' "$MODULE" > tools.go \
+   && go get "${MODULE}@${HELM_VERSION}" >/dev/null 2>"$WORK/get.log" \
    && go mod tidy -e >/dev/null 2>>"$WORK/get.log" \
    || { cat "$WORK/get.log" >&2; exit 1; })
 # helm prints its version from these variables; without them `helm version` says v4-dev.
-ld="-s -w -X helm.sh/helm/v4/internal/version.version=${HELM_VERSION}"
-(cd "$WORK" && go build -ldflags "$ld" -o "$BIN/helm.tmp" helm.sh/helm/v4/cmd/helm)
+ld="-s -w -X ${MODULE}/internal/version.version=${HELM_VERSION}"
+(cd "$WORK" && go build -ldflags "$ld" -o "$BIN/helm.tmp" "${MODULE}/cmd/helm")
 mv "$BIN/helm.tmp" "$BIN/helm"
 log "done in $(( $(date +%s) - start ))s -> $BIN"
 echo "$BIN"

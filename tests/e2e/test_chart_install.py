@@ -227,6 +227,28 @@ _CAN_I_ROW = re.compile(r"^(\S*)\s+\[(.*?)\]\s+\[(.*?)\]\s+\[(.*?)\]\s*$")
 _SELF = ("selfsubjectreviews.", "selfsubjectaccessreviews.", "selfsubjectrulesreviews.")
 
 
+# Grafana's variables, replaced by values Prometheus parses, so promtool can check each dashboard query.
+GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$__range": "6h", "$namespace": ".*"}
+
+
+def test_alerts_and_dashboard_queries_are_valid_promql(tmp_path: Path) -> None:
+    """promtool (Prometheus's own parser) checks the alert rules and every dashboard query, as recording rules."""
+    rule = next(o for o in template(MATRIX["monitoring"]) if o["kind"] == "PrometheusRule")
+    dashboard = json.loads((CHART / "dashboards" / "tenantguard.json").read_text())
+    queries = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    for name, value in GRAFANA_VARIABLES.items():
+        queries = [q.replace(name, value) for q in queries]
+    recording = {
+        "name": "dashboard",
+        "rules": [{"record": f"dashboard:q{i}", "expr": q} for i, q in enumerate(queries)],
+    }
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(json.dumps({"groups": [*rule["spec"]["groups"], recording]}))
+    proc = subprocess.run(["promtool", "check", "rules", str(rules)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"SUCCESS: {len(rule['spec']['groups'][0]['rules']) + len(queries)} rules found" in proc.stdout
+
+
 def _can_i(chart_cluster: DevCluster, user: str) -> set[str]:
     """`kubectl auth can-i --list --as=user -n <release namespace>`: "resource [verbs]" rows (cluster-wide and in
     that namespace), without non-resource URLs (discovery, everyone's) and the self-review APIs every identity
