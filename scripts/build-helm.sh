@@ -43,6 +43,15 @@ log "go build helm from ${MODULE}@${HELM_VERSION} (about 8 minutes on 2 cores)"
    || { cat "$WORK/get.log" >&2; exit 1; })
 # helm prints its version from these variables; without them `helm version` says v4-dev.
 ld="-s -w -X ${MODULE}/internal/version.version=${HELM_VERSION}"
+if [ "$MAJOR" = v3 ]; then
+  # helm 3 takes the Kubernetes version it renders for (.Capabilities.KubeVersion) from these variables, set by its
+  # Makefile from client-go's version; unset, it renders for v1.20 and refuses charts that need a newer one.
+  client_go=$(cd "$WORK" && go list -m -f '{{.Version}}' k8s.io/client-go)   # v0.N.x -> Kubernetes 1.N
+  minor=$(echo "$client_go" | cut -d. -f2)
+  for pkg in pkg/lint/rules pkg/chartutil; do
+    ld+=" -X ${MODULE}/${pkg}.k8sVersionMajor=1 -X ${MODULE}/${pkg}.k8sVersionMinor=${minor}"
+  done
+fi
 (cd "$WORK" && go build -ldflags "$ld" -o "$BIN/helm.tmp" "${MODULE}/cmd/helm")
 mv "$BIN/helm.tmp" "$BIN/helm"
 log "done in $(( $(date +%s) - start ))s -> $BIN"

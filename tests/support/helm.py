@@ -114,7 +114,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "everything-off": {
         "networkPolicy": {"enabled": False},
         "metrics": {"dashboard": {"enabled": False}},
-        "webhook": {"podDisruptionBudget": {"enabled": False}, "topologySpread": {"enabled": False}, "replicas": 1},
+        "webhook": {"podDisruptionBudget": {"enabled": False}, "topologySpread": {"enabled": False}},
     },
 }
 

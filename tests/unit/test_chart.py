@@ -41,11 +41,12 @@ def test_helm_lint_passes(name: str, major: int) -> None:
     assert "0 chart(s) failed" in proc.stdout, proc.stdout
 
 
-def _without_generated_keys(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The objects with what each render generates anew (keys and certificates) left out."""
+def _without_generated_keys(objs: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The objects by kind and name (helm 3 and 4 order them differently), with what each render generates anew
+    (keys and certificates) left out."""
     text = yaml.safe_dump_all(objs, sort_keys=True)
     text = re.sub(r"(tls\.crt|tls\.key|ca\.crt|ca\.key|caBundle): .*", r"\1: <generated>", text)
-    return list(yaml.safe_load_all(text))
+    return {(o["kind"], o["metadata"]["name"]): o for o in yaml.safe_load_all(text)}
 
 
 @pytest.mark.parametrize("name", MATRIX)
@@ -112,6 +113,11 @@ def test_options_add_and_remove_objects(name: str, present: set[str], absent: se
     for what in absent:
         kind, _, suffix = what.partition("/")
         assert not [o for o in objs if o["kind"] == kind and o["metadata"]["name"].endswith(suffix)], what
+
+
+def test_one_replica_gets_no_disruption_budget_that_would_block_drains() -> None:
+    assert "PodDisruptionBudget" not in _kinds(render({"webhook": {"replicas": 1}}))
+    assert "PodDisruptionBudget" in _kinds(render({"webhook": {"replicas": 3}}))
 
 
 def _ca_bundle(objs: list[dict[str, Any]]) -> bytes:
