@@ -38,5 +38,5 @@ volumeMounts:
 - name: config
   mountPath: /etc/tenantguard/config
   readOnly: true
-- {{- include "tenantguard.tokenMount" $ | nindent 2 }}
+- {{ include "tenantguard.tokenMount" $ | nindent 2 | trim }}
 {{- end }}

@@ -28,7 +28,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* Selector labels of one component: (list . "webhook") */}}
 {{- define "tenantguard.selectorLabels" -}}
-{{- $top := index . 0 }}
+{{- $top := index . 0 -}}
 app.kubernetes.io/name: {{ include "tenantguard.name" $top }}
 app.kubernetes.io/instance: {{ $top.Release.Name }}
 app.kubernetes.io/component: {{ index . 1 }}
