@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,11 +80,17 @@ def _header(source: str) -> str:
 
 
 def defaults_template(settings: Settings = DEFAULT_SETTINGS) -> str:
+    from tenantguard.policies.registry import BY_ID
+
+    prefixes = list(dict.fromkeys(re.sub(r"\d+$", "", rule) for rule in BY_ID))
     defaults = {
         "exemptNamespaces": sorted(settings.exempt_namespaces),
         "tenantLabel": settings.tenant_label,
         # The reconciler's identity is the chart's ServiceAccount, added by the chart (templates/settings.yaml).
         "platformUsers": sorted(settings.platform_users - {_OWN_SERVICE_ACCOUNT}),
+        # What `tenantguard serve --config` refuses (policies.registry.unknown_rule_ids), refused at install.
+        "ruleIds": sorted(BY_ID),
+        "ruleIdHint": f"rule IDs are {', '.join(prefixes)} and three digits (see docs/rules.md)",
     }
     return (
         _header("policies/settings.py")

@@ -227,6 +227,37 @@ def test_wrong_values_are_refused_with_the_schema_message(values: dict[str, Any]
     assert message in proc.stderr, proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        pytest.param({"ruleModes": {"PSS02": "warn"}}, 'settings.ruleModes.PSS02: unknown rule "PSS02"', id="mode"),
+        pytest.param(
+            {
+                "exceptions": [
+                    {"rule": "GPU003", "reason": "r", "until": "2030-01-01"},
+                    {"rule": "gpu3", "reason": "r", "until": "2030-01-01"},
+                ]
+            },
+            'settings.exceptions[1].rule: unknown rule "gpu3"',
+            id="exception",
+        ),
+    ],
+)
+def test_unknown_rule_ids_are_refused_as_the_webhook_would(settings: dict[str, Any], message: str) -> None:
+    proc = helm("template", RELEASE, str(CHART), *set_args({"settings": settings}), check=False)
+    assert proc.returncode != 0
+    assert message in proc.stderr and "rule IDs are TEN, GPU" in proc.stderr, proc.stderr
+
+
+def test_known_rule_ids_and_wildcard_exceptions_pass() -> None:
+    settings = {
+        "ruleModes": {"GPU014": "enforce"},
+        "exceptions": [{"rule": "*", "namespace": "acme-dev", "reason": "r", "until": "2030-01-01"}],
+    }
+    rendered = find(render({"settings": settings}), "ConfigMap", f"{FULLNAME}-settings")["data"]["settings.yaml"]
+    assert settings_from_yaml(rendered, "chart").rule_modes
+
+
 def test_the_schema_message_for_replicas_reads_well() -> None:
     proc = helm("template", RELEASE, str(CHART), *set_args({"webhook": {"replicas": -1}}), check=False)
     assert re.search(r"/webhook/replicas.*minimum", proc.stderr.replace("\n", " ")), proc.stderr
