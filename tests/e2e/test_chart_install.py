@@ -13,6 +13,8 @@ import os
 import re
 import ssl
 import subprocess
+import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -247,6 +249,114 @@ def test_alerts_and_dashboard_queries_are_valid_promql(tmp_path: Path) -> None:
     proc = subprocess.run(["promtool", "check", "rules", str(rules)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"SUCCESS: {len(rule['spec']['groups'][0]['rules']) + len(queries)} rules found" in proc.stdout
+
+
+def _prometheus_query(url: str, expr: str) -> list[dict[str, Any]]:
+    body = urllib.parse.urlencode({"query": expr}).encode()
+    with urllib.request.urlopen(f"{url}/api/v1/query", data=body, timeout=10) as resp:
+        answer = json.loads(resp.read())
+    assert answer["status"] == "success", answer
+    result: list[dict[str, Any]] = answer["data"]["result"]
+    return result
+
+
+@pytest.fixture
+def prometheus(chart_cluster: DevCluster, chart_webhook: WebhookProcess, tmp_path: Path) -> Iterator[str]:
+    """Debian's Prometheus scraping the chart's webhook as its ServiceMonitor says (https, /metrics, the chart's
+    CA, the Service's name as TLS server name; job and namespace labels as the Prometheus operator sets them),
+    every second, with the chart's PrometheusRule loaded."""
+    monitor = chart_cluster.get("servicemonitor", f"{FULLNAME}-webhook", "-n", NS)
+    (endpoint,) = monitor["spec"]["endpoints"]
+    rule = chart_cluster.get("prometheusrule", FULLNAME, "-n", NS)
+    (tmp_path / "rules.yaml").write_text(json.dumps({"groups": rule["spec"]["groups"]}))
+    scrape = {
+        "job_name": f"{FULLNAME}-webhook",  # the operator names the job after the Service
+        "scheme": endpoint["scheme"],
+        "metrics_path": endpoint["path"],
+        "tls_config": {
+            "ca_file": str(chart_webhook.cert_dir / "ca.crt"),
+            "server_name": endpoint["tlsConfig"]["serverName"],
+        },
+        "static_configs": [{"targets": [f"127.0.0.1:{chart_webhook.port}"], "labels": {"namespace": NS}}],
+    }
+    config = {
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "rule_files": [str(tmp_path / "rules.yaml")],
+        "scrape_configs": [scrape],
+    }
+    (tmp_path / "prometheus.yml").write_text(json.dumps(config))
+    port = free_port()
+    log = (tmp_path / "prometheus.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            "prometheus",
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _prometheus_query(url, 'up{job="' + FULLNAME + '-webhook"} == 1'):
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise AssertionError((tmp_path / "prometheus.log").read_text(errors="replace")[-3000:])
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+
+
+def test_prometheus_answers_every_dashboard_query_and_no_alert_fires(
+    prometheus: str, chart_webhook: WebhookProcess
+) -> None:
+    """Real scrapes of the chart's webhook while it judges requests: each dashboard query returns series, each
+    alert rule loads and evaluates, and none fires for a healthy webhook."""
+    denied = [case.values[0] for case in _cases() if by_lint(case.values[0], _corpus_cluster())[0]][:4]
+    # An autoscaler whose target cannot be read: GPU014 warns (the corpus has no warning case).
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "burst", "namespace": "acme-prod"},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "absent"}, "maxReplicas": 9},
+    }
+    assert denied and by_webhook(hpa, chart_webhook)[1] == {"GPU014"}
+    objs = [*denied, hpa]
+    ctx = ssl.create_default_context(cafile=str(chart_webhook.cert_dir / "ca.crt"))
+    bad = urllib.request.Request(chart_webhook.url + "/validate", data=b"", headers={"content-type": "text/plain"})
+    deadline = time.monotonic() + 15  # requests spread over 15 scrapes, so rates and quantiles have data
+    while time.monotonic() < deadline:
+        for obj in objs:
+            by_webhook(obj, chart_webhook)
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(bad, context=ctx, timeout=10)
+        time.sleep(0.5)
+    dashboard = json.loads((CHART / "dashboards" / "tenantguard.json").read_text())
+    variables = {"$__rate_interval": "10s", "$__range": "1m", "$namespace": NS}
+    empty = []
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            expr = target["expr"]
+            for name, value in variables.items():
+                expr = expr.replace(name, value)
+            if not _prometheus_query(prometheus, expr):
+                empty.append(f"{panel['title']}: {expr}")
+    assert not empty, "dashboard queries without data:\n" + "\n".join(empty)
+    with urllib.request.urlopen(f"{prometheus}/api/v1/rules", timeout=10) as resp:
+        groups = json.loads(resp.read())["data"]["groups"]
+    rules = [r for g in groups for r in g["rules"]]
+    assert len(rules) == 6 and all(r["health"] == "ok" for r in rules), rules
+    assert [r["name"] for r in rules if r["state"] != "inactive"] == []
 
 
 def _can_i(chart_cluster: DevCluster, user: str) -> set[str]:
