@@ -168,8 +168,8 @@ def pki(dev_cluster: DevCluster, webhook: WebhookProcess) -> Iterator[Pki]:
     finally:
         for ns, name in written:
             dev_cluster.kubectl("delete", "secret", name, "-n", ns, "--ignore-not-found", check=False)
-        for ns in created:
-            dev_cluster.kubectl("delete", "namespace", ns, "--wait=false", check=False)
+        for ns in created:  # gone before the next module runs: a terminating namespace refuses new objects
+            dev_cluster.kubectl("delete", "namespace", ns, "--timeout=90s", check=False, timeout=120)
 
 
 @dataclass(slots=True, kw_only=True)
