@@ -70,7 +70,8 @@ def _webhooks(
     exempt = sorted(settings.exempt_namespaces | {settings.webhook_namespace})
     common: dict[str, Any] = {
         "admissionReviewVersions": ["v1"],
-        "sideEffects": "None",
+        # /validate writes an Event when it denies a controller's write (webhook.denial_events), never on dry run
+        "sideEffects": "None" if mutating else "NoneOnDryRun",
         "failurePolicy": "Fail",
         "timeoutSeconds": timeout,
         "matchPolicy": "Equivalent",
