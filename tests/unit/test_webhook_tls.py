@@ -334,6 +334,12 @@ def test_webhook_configurations_fail_closed_and_keep_exempt_namespaces_away() ->
         "clusterroles",
     }
     assert "*/status" in namespaced["rules"][0]["resources"], "label changes through status are judged"
+    (metadata_changed,) = [
+        c["expression"] for c in namespaced["matchConditions"] if c["name"] == "status-changes-metadata"
+    ]
+    for field, empty in (("labels", "{}"), ("annotations", "{}"), ("ownerReferences", "[]")):  # annotations: corpus
+        new, old = (f"(has({o}.metadata.{field}) ? {o}.metadata.{field} : {empty})" for o in ("object", "oldObject"))
+        assert f"{new} != {old}" in metadata_changed, field
     mutating_cluster = {res for r in mutating["webhooks"][1]["rules"] for res in r["resources"]}
     assert (
         "namespaces/status" not in mutating_cluster
