@@ -68,6 +68,13 @@ CASES = [
         grant(["create"], ["pods/binding"]),
     ),
     Case(
+        id="role-ingress-status",
+        group=SELF_GRANT,
+        what="a Role granting ingresses/status: no forbidden power, because the webhook judges what it can change",
+        manifest=role("ingress-status", grant(["get", "update", "patch"], ["ingresses/status"], ["networking.k8s.io"])),
+        needs=Needs.BROAD,
+    ),
+    Case(
         id="role-grows-a-power",
         group=SELF_GRANT,
         what="add namespaces/status to an existing harmless Role with a JSON patch",

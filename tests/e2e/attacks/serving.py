@@ -697,6 +697,102 @@ CASES += [
 ]
 
 
+CASES += [
+    Case(
+        id="external-name-ip",
+        group=REFERENCES,
+        what="an ExternalName Service aliasing another tenant's pod IP",
+        manifest={
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": meta("alias-ip"),
+            "spec": {"type": "ExternalName", "externalName": "10.244.3.7"},
+        },
+        rules=frozenset({"SRV009"}),
+    ),
+    Case(
+        id="external-name-pod-dns",
+        group=REFERENCES,
+        what="an ExternalName Service aliasing a globex pod by its cluster DNS name",
+        manifest={
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": meta("alias-pod"),
+            "spec": {"type": "ExternalName", "externalName": "10-244-3-7.globex-prod.pod.cluster.local"},
+        },
+        rules=frozenset({"SRV009"}),
+    ),
+    Case(
+        id="httproute-mirror-other-tenant",
+        group=REFERENCES,
+        what="an HTTPRoute mirroring the tenant's traffic to globex (a filter's backendRef)",
+        manifest={
+            "apiVersion": GATEWAY,
+            "kind": "HTTPRoute",
+            "metadata": meta("mirror"),
+            "spec": {
+                "parentRefs": [{"name": "llm-gateway", "namespace": "llm-gateway"}],
+                "hostnames": ["chat.acme.example"],
+                "rules": [
+                    {
+                        "filters": [
+                            {
+                                "type": "RequestMirror",
+                                "requestMirror": {
+                                    "backendRef": {"name": "vllm", "namespace": "globex-prod", "port": 8443}
+                                },
+                            }
+                        ],
+                        "backendRefs": [{"name": "vllm", "port": 8443}],
+                    }
+                ],
+            },
+        },
+        rules=frozenset({"SRV005"}),
+    ),
+    Case(
+        id="netpol-any-tenant",
+        group=NETWORK,
+        what="a peer selecting every namespace that has a tenant label (Exists)",
+        manifest=netpol(
+            "any-tenant",
+            ingress=[
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {
+                                "matchExpressions": [{"key": "tenantguard.io/tenant", "operator": "Exists"}]
+                            }
+                        }
+                    ]
+                }
+            ],
+        ),
+        rules=frozenset({"NET003"}),
+    ),
+    Case(
+        id="netpol-no-tenant",
+        group=NETWORK,
+        what="a peer selecting every namespace without a tenant label (DoesNotExist)",
+        manifest=netpol(
+            "no-tenant",
+            ingress=[
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {
+                                "matchExpressions": [{"key": "tenantguard.io/tenant", "operator": "DoesNotExist"}]
+                            }
+                        }
+                    ]
+                }
+            ],
+        ),
+        rules=frozenset({"NET003"}),
+    ),
+]
+
+
 def _examples() -> list[Case]:
     out = []
     for path in sorted(EXAMPLES.glob("*.yaml")):

@@ -1,6 +1,6 @@
 """Objects the admin puts in acme-dev before the corpus runs, for the cases that patch, scale or delete them.
 
-They stand for what exists in a tenant namespace: a pod, a Deployment (one with a GPU), a Role, a
+They stand for what exists in a tenant namespace: a pod, a Deployment (one with a GPU), an Ingress, a Role, a
 ServiceAccount bound to the tenant role (for impersonation), and the platform's managed objects — the
 baseline NetworkPolicy and the GPU ResourceQuota, as the reconciler writes them.
 """
@@ -8,7 +8,19 @@ baseline NetworkPolicy and the GPU ResourceQuota, as the reconciler writes them.
 from __future__ import annotations
 
 from tests.e2e.attacks.case import Obj
-from tests.e2e.attacks.objects import NS, RBAC, container, deployment, gpu_spec, grant, meta, pod, pod_spec, role
+from tests.e2e.attacks.objects import (
+    NS,
+    RBAC,
+    container,
+    deployment,
+    gpu_spec,
+    grant,
+    ingress,
+    meta,
+    pod,
+    pod_spec,
+    role,
+)
 
 MANAGED = {"tenantguard.io/managed": "true"}
 
@@ -16,6 +28,7 @@ NAMESPACE: Obj = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": 
 TARGET_POD = pod("target", pod_spec(container()), app="target")
 TARGET_DEPLOYMENT = deployment("target")
 GPU_DEPLOYMENT = deployment("gpu-target", gpu_spec(2))
+TARGET_INGRESS = ingress("target", "chat.acme.example")
 MANAGED_NETPOL: Obj = {
     "apiVersion": "networking.k8s.io/v1",
     "kind": "NetworkPolicy",
@@ -42,6 +55,7 @@ TARGETS: tuple[Obj, ...] = (
     TARGET_POD,
     TARGET_DEPLOYMENT,
     GPU_DEPLOYMENT,
+    TARGET_INGRESS,
     MANAGED_NETPOL,
     MANAGED_QUOTA,
     READER_ROLE,

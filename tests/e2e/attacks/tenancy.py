@@ -9,7 +9,14 @@ import json
 
 from tests.e2e.attacks.case import Act, Case, Needs
 from tests.e2e.attacks.objects import NS, container, deployment, meta, pod, pod_spec
-from tests.e2e.attacks.targets import MANAGED_NETPOL, MANAGED_QUOTA, NAMESPACE, TARGET_DEPLOYMENT, TARGET_POD
+from tests.e2e.attacks.targets import (
+    MANAGED_NETPOL,
+    MANAGED_QUOTA,
+    NAMESPACE,
+    TARGET_DEPLOYMENT,
+    TARGET_INGRESS,
+    TARGET_POD,
+)
 
 LABEL = "tenantguard.io/tenant"
 MANAGED = "tenantguard.io/managed"
@@ -110,6 +117,41 @@ CASES = [
         patch=TO_GLOBEX,
         patch_type="merge",
         subresource="status",
+        needs=Needs.GRANTED,
+    ),
+]
+
+CASES += [
+    Case(
+        id="ingress-status-snippet",
+        group=LEAVING,
+        what="add an ingress-nginx snippet to an Ingress through ingresses/status (annotations survive status writes)",
+        act=Act.PATCH,
+        manifest=TARGET_INGRESS,
+        patch=json.dumps(
+            {
+                "metadata": {
+                    "annotations": {
+                        "nginx.ingress.kubernetes.io/server-snippet": "proxy_pass http://vllm.globex-prod.svc;"
+                    }
+                }
+            }
+        ),
+        patch_type="merge",
+        subresource="status",
+        rules=frozenset({"SRV012"}),
+        needs=Needs.GRANTED,
+    ),
+    Case(
+        id="pod-status-cdi-annotation",
+        group=LEAVING,
+        what="add a CDI device annotation to a running pod through pods/status",
+        act=Act.PATCH,
+        manifest=TARGET_POD,
+        patch=json.dumps({"metadata": {"annotations": {"cdi.k8s.io/gpu": "nvidia.com/gpu=all"}}}),
+        patch_type="merge",
+        subresource="status",
+        rules=frozenset({"GPU012"}),
         needs=Needs.GRANTED,
     ),
 ]
@@ -367,5 +409,18 @@ CASES += [
         args=("delete", "--raw", f"/api/v1/namespaces/{NS}/resourcequotas?dryRun=All"),
         rules=frozenset({"TEN005"}),
         needs=Needs.GRANTED,
+    ),
+]
+
+CASES += [
+    Case(
+        id="becomes-managed",
+        group=MANAGED_GROUP,
+        what="label one's own pod managed, so the audit would take it for the platform's",
+        act=Act.PATCH,
+        manifest=TARGET_POD,
+        patch=json.dumps({"metadata": {"labels": {MANAGED: "true"}}}),
+        patch_type="merge",
+        rules=frozenset({"TEN005"}),
     ),
 ]

@@ -615,3 +615,59 @@ CASES += [
         rules=frozenset({"GPU006"}),
     ),
 ]
+
+_annotated = deployment("aa-annotation", pod_spec())
+_annotated["spec"]["template"]["metadata"]["annotations"] = {
+    "container.apparmor.security.beta.kubernetes.io/app": "unconfined"
+}
+CASES += [
+    Case(
+        id="pss-apparmor-annotation",
+        group=PSS,
+        what="AppArmor unconfined through the deprecated annotation",
+        manifest=_annotated,
+        rules=frozenset({"PSS007"}),
+    ),
+    Case(
+        id="pss-user-namespace-root",
+        group=PSS,
+        what="root inside a user namespace (hostUsers: false): Pod Security Admission allows it, so does tenantguard",
+        manifest=deployment(
+            "userns",
+            pod_spec(
+                container(securityContext={"runAsUser": 0, "runAsNonRoot": False}),
+                hostUsers=False,
+                securityContext={"runAsNonRoot": False, "runAsUser": 0},
+            ),
+        ),
+    ),
+    Case(
+        id="mtls-opt-out-istio-annotation",
+        group=MTLS,
+        what="opting a server out with the sidecar.istio.io/inject=false annotation",
+        manifest={
+            **pod("istio-ann", pod_spec(container(ports=[{"containerPort": 8080}]))),
+            "metadata": {**meta("istio-ann"), "annotations": {"sidecar.istio.io/inject": "false"}},
+        },
+        rules=frozenset({"MTLS001"}),
+    ),
+    Case(
+        id="gpu-time-sliced-resource",
+        group=GPU,
+        what="4 time-sliced nvidia.com/gpu.shared: a resource acme is not given, and counted like GPUs",
+        manifest=deployment(
+            "shared", pod_spec(container("w", resources=gpus(4, "nvidia.com/gpu.shared")), tolerations=[GPU_TOLERATION])
+        ),
+        rules=frozenset({"GPU001", "GPU005"}),
+    ),
+    Case(
+        id="gpu-mig-media-extensions",
+        group=GPU,
+        what="a 1g.10gb+me slice where acme is given only 1g.10gb",
+        manifest=deployment(
+            "mig-me",
+            pod_spec(container("w", resources=gpus(1, "nvidia.com/mig-1g.10gb.me")), tolerations=[GPU_TOLERATION]),
+        ),
+        rules=frozenset({"GPU001"}),
+    ),
+]
