@@ -97,7 +97,18 @@ def verdicts(dev_cluster: DevCluster, webhook: WebhookProcess) -> Iterator[Verdi
         yield Verdicts(dev_cluster, switch)
     finally:
         switch.reset()
-        dev_cluster.kubectl("delete", "-f", "-", "--ignore-not-found", "--wait=false", input=_targets(), check=False)
+        # Foreground: the Deployments' ReplicaSets and pods (and the GPUs they hold) are gone when this returns,
+        # so the tests after this module see acme as it was.
+        dev_cluster.kubectl(
+            "delete",
+            "-f",
+            "-",
+            "--ignore-not-found",
+            "--cascade=foreground",
+            input=_targets(),
+            timeout=120,
+            check=False,
+        )
 
 
 def _expect_denial(case: Case, expected: frozenset[str], verdict_rules: frozenset[str], pod_security: bool) -> None:

@@ -288,3 +288,31 @@ CASES += [
         forbidden_always=True,
     ),
 ]
+
+READS = "reading what is not the tenant's"
+CASES += [
+    Case(
+        id=f"read-{case_id}",
+        group=READS,
+        what=what,
+        act=Act.RAW,
+        args=args,
+        forbidden_always=True,
+    )
+    for case_id, what, args in [
+        ("globex-secrets", "list globex's Secrets", ("get", "secrets", "-n", "globex-prod")),
+        ("all-pods", "list every namespace's pods", ("get", "pods", "--all-namespaces")),
+        ("namespaces", "list the namespaces", ("get", "namespaces")),
+        ("tenants", "read the Tenants", ("get", "tenants.tenantguard.io")),
+        (
+            "node-proxy",
+            "the kubelet's API through the node proxy",
+            ("get", "--raw", "/api/v1/nodes/kwok-gpu-h100-0/proxy/pods"),
+        ),
+        (
+            "debug-node",
+            "kubectl debug node/… (a host-namespaced pod on the node)",
+            ("debug", "node/kwok-gpu-h100-0", "-n", NS, "--image=registry.acme.example/debug:1"),
+        ),
+    ]
+]

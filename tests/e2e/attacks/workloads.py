@@ -671,3 +671,24 @@ CASES += [
         rules=frozenset({"GPU001"}),
     ),
 ]
+
+CASES += [
+    Case(
+        id="node-debugger-pod",
+        group=PSS,
+        what="the pod kubectl debug node/… would create: the node's namespaces and root, pinned to a GPU node",
+        manifest=pod(
+            "node-debugger",
+            pod_spec(
+                container(volumeMounts=[{"name": "host-root", "mountPath": "/host"}]),
+                nodeName="kwok-gpu-h100-0",
+                hostIPC=True,
+                hostNetwork=True,
+                hostPID=True,
+                volumes=[{"name": "host-root", "hostPath": {"path": "/"}}],
+            ),
+        ),
+        rules=frozenset({"PSS002", "PSS013", "GPU013"}),
+        manifest_verdict=False,  # every scheduled Pod has a nodeName: the audit judges it on templates only
+    ),
+]
