@@ -18,11 +18,11 @@ from tests.support.webhook_runner import WebhookProcess
 
 pytestmark = pytest.mark.e2e
 
-NS = "initech-ml"
+NS = "vandelay-ml"
 TENANT = {
     "apiVersion": "tenantguard.io/v1alpha1",
     "kind": "Tenant",
-    "metadata": {"name": "initech"},
+    "metadata": {"name": "vandelay"},
     "spec": {
         "namespaces": [NS],
         "members": [{"kind": "User", "name": "alice"}],
@@ -51,7 +51,7 @@ DEPLOYMENT = {
                 "containers": [
                     {
                         "name": "trainer",
-                        "image": "registry.initech.example/trainer:1",
+                        "image": "registry.vandelay.example/trainer:1",
                         "resources": {"requests": {"nvidia.com/gpu": 2}, "limits": {"nvidia.com/gpu": 2}},
                         "securityContext": SECURE,
                     }
@@ -84,9 +84,9 @@ def _cap_is(cluster: DevCluster, cap: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def initech(dev_cluster: DevCluster, webhook: WebhookProcess) -> Iterator[str]:
+def vandelay(dev_cluster: DevCluster, webhook: WebhookProcess) -> Iterator[str]:
     dev_cluster.apply(TENANT)
-    dev_cluster.create_namespace(NS, {"tenantguard.io/tenant": "initech"})
+    dev_cluster.create_namespace(NS, {"tenantguard.io/tenant": "vandelay"})
     dev_cluster.apply(
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
@@ -100,7 +100,7 @@ def initech(dev_cluster: DevCluster, webhook: WebhookProcess) -> Iterator[str]:
         yield NS
     finally:  # free the GPUs and the cluster-wide Tenant for the tests after this one
         dev_cluster.kubectl("delete", "namespace", NS, "--wait=false", check=False)
-        dev_cluster.kubectl("delete", "tenant", "initech", check=False)
+        dev_cluster.kubectl("delete", "tenant", "vandelay", check=False)
 
 
 def _events(cluster: DevCluster) -> list[dict[str, Any]]:
@@ -111,7 +111,7 @@ def _events(cluster: DevCluster) -> list[dict[str, Any]]:
 
 
 def test_a_refused_replacement_pod_is_an_event_on_the_deployment_alice_can_read(
-    dev_cluster: DevCluster, initech: str
+    dev_cluster: DevCluster, vandelay: str
 ) -> None:
     dev_cluster.apply(DEPLOYMENT, user=True)  # 2 x 2 GPUs: the cap of 4
     wait_for(
@@ -120,7 +120,7 @@ def test_a_refused_replacement_pod_is_an_event_on_the_deployment_alice_can_read(
     )
     uid = dev_cluster.get("deployment", "trainer", "-n", NS, user=True)["metadata"]["uid"]
     # The platform lowers the cap under the running Deployment; one pod then has to be replaced.
-    dev_cluster.kubectl("patch", "tenant", "initech", "--type=merge", "-p", '{"spec":{"gpu":{"maxTotal":2}}}')
+    dev_cluster.kubectl("patch", "tenant", "vandelay", "--type=merge", "-p", '{"spec":{"gpu":{"maxTotal":2}}}')
     wait_for(lambda: _cap_is(dev_cluster, 2), what="the webhook to know the lowered cap", timeout=30)
     pod = dev_cluster.get("pods", "-n", NS, "-l", "app=trainer", user=True)["items"][0]["metadata"]["name"]
     dev_cluster.kubectl("delete", "pod", pod, "-n", NS, "--wait=false", user=True)
