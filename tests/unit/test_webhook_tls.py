@@ -311,7 +311,9 @@ def test_webhook_configurations_fail_closed_and_keep_exempt_namespaces_away() ->
     assert validating["kind"] == "ValidatingWebhookConfiguration"
     for config in (mutating, validating):
         for hook in config["webhooks"]:
-            assert hook["failurePolicy"] == "Fail" and hook["sideEffects"] == "None"
+            assert hook["failurePolicy"] == "Fail"
+            # /validate writes Events about denied controller writes, except on dry run
+            assert hook["sideEffects"] == ("None" if config is mutating else "NoneOnDryRun")
             assert 1 <= hook["timeoutSeconds"] <= 10
             exprs = hook["namespaceSelector"]["matchExpressions"]
             exempt = next(e for e in exprs if e["key"] == "kubernetes.io/metadata.name")
@@ -332,6 +334,12 @@ def test_webhook_configurations_fail_closed_and_keep_exempt_namespaces_away() ->
         "clusterroles",
     }
     assert "*/status" in namespaced["rules"][0]["resources"], "label changes through status are judged"
+    (metadata_changed,) = [
+        c["expression"] for c in namespaced["matchConditions"] if c["name"] == "status-changes-metadata"
+    ]
+    for field, empty in (("labels", "{}"), ("annotations", "{}"), ("ownerReferences", "[]")):  # annotations: corpus
+        new, old = (f"(has({o}.metadata.{field}) ? {o}.metadata.{field} : {empty})" for o in ("object", "oldObject"))
+        assert f"{new} != {old}" in metadata_changed, field
     mutating_cluster = {res for r in mutating["webhooks"][1]["rules"] for res in r["resources"]}
     assert (
         "namespaces/status" not in mutating_cluster
