@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test unit e2e check bench control-plane helm system-packages docs clean
+.PHONY: demo test unit e2e check bench control-plane helm system-packages ghostunnel docs clean
 
 # The official SARIF 2.1.0 JSON schema, for validating `lint --format sarif` in the tests.
 SARIF_SCHEMA := tests/.tools/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json
@@ -32,14 +32,18 @@ helm:
 system-packages:
 	@scripts/install-system-packages.sh
 
+## The native mTLS sidecar (ghostunnel), which the end-to-end tests run with the args the webhook injects.
+ghostunnel:
+	@scripts/build-ghostunnel.sh >/dev/null
+
 ## The whole suite: static checks, unit tests and end-to-end tests against the dev cluster.
-test: system-packages $(STAMP) $(SARIF_SCHEMA) control-plane helm check
+test: system-packages $(STAMP) $(SARIF_SCHEMA) control-plane ghostunnel helm check
 	$(BIN)/pytest tests/unit tests/e2e
 
 unit: $(STAMP) $(SARIF_SCHEMA) helm
 	$(BIN)/pytest tests/unit
 
-e2e: system-packages $(STAMP) control-plane helm
+e2e: system-packages $(STAMP) control-plane ghostunnel helm
 	$(BIN)/pytest tests/e2e
 
 check: $(STAMP)

@@ -52,6 +52,7 @@ COVERED: tuple[Resource, ...] = (
     Resource("apps", ("v1",), "statefulsets", "StatefulSet"),
     Resource("apps", ("v1",), "daemonsets", "DaemonSet"),
     Resource("apps", ("v1",), "replicasets", "ReplicaSet"),
+    Resource("", ("v1",), "replicationcontrollers", "ReplicationController"),
     Resource("batch", ("v1",), "jobs", "Job"),
     Resource("batch", ("v1",), "cronjobs", "CronJob"),
     Resource("autoscaling", ("v2",), "horizontalpodautoscalers", "HorizontalPodAutoscaler"),

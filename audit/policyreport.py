@@ -51,6 +51,7 @@ _API = {
     "StatefulSet": "apps/v1",
     "DaemonSet": "apps/v1",
     "ReplicaSet": "apps/v1",
+    "ReplicationController": "v1",
     "Job": "batch/v1",
     "CronJob": "batch/v1",
     "NetworkPolicy": "networking.k8s.io/v1",

@@ -1,9 +1,9 @@
 """Replica counts set from outside the workload's own spec: `scale` subresources and autoscalers.
 
 - A `scale` subresource request (`kubectl scale`, an autoscaler) carries an `autoscaling/v1` Scale, not the
-  workload. The kinds below have one (for the serving CRDs, those whose CRD declares `subresources.scale`:
-  LeaderWorkerSet); the webhook reads the workload and judges `with_replicas(workload, scale.spec.replicas)` as
-  an UPDATE of it.
+  workload. The kinds below have one (ReplicationController in the core group; of the serving CRDs, those
+  whose CRD declares `subresources.scale`: LeaderWorkerSet); the webhook reads the workload and judges
+  `with_replicas(workload, scale.spec.replicas)` as an UPDATE of it.
 - A HorizontalPodAutoscaler (`autoscaling/v2`) may scale its target up to `spec.maxReplicas`: its GPU demand is
   the target at that count.
 """
@@ -33,6 +33,7 @@ SCALE_KINDS = (
     ScaleKind(kind="Deployment", group="apps", plural="deployments", replicas=("spec", "replicas")),
     ScaleKind(kind="StatefulSet", group="apps", plural="statefulsets", replicas=("spec", "replicas")),
     ScaleKind(kind="ReplicaSet", group="apps", plural="replicasets", replicas=("spec", "replicas")),
+    ScaleKind(kind="ReplicationController", group="", plural="replicationcontrollers", replicas=("spec", "replicas")),
     ScaleKind(
         kind="LeaderWorkerSet",
         group="leaderworkerset.x-k8s.io",

@@ -133,7 +133,8 @@ class RuleException:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MtlsSidecar:
-    image: str = "ghcr.io/ghostunnel/ghostunnel:v1.8.4"
+    # ghostunnel's distroless release image; the e2e tests run the same version (scripts/build-ghostunnel.sh).
+    image: str = "docker.io/ghostunnel/ghostunnel:v1.11.1-distroless"
     port: int = 8443
     secret_name: str = "tenantguard-workload-cert"
     container_name: str = "tenantguard-mtls"

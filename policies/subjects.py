@@ -17,7 +17,8 @@ from tenantguard.policies.fields import mapping
 from tenantguard.policies.model import Obj
 from tenantguard.policies.paths import Path
 
-WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"})
+# ReplicationController: core/v1, in Kubernetes' `edit` role, and its controller still runs.
+WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"})
 SERVING_KINDS = frozenset(
     {
         "InferenceService",
@@ -176,7 +177,7 @@ def pod_templates(obj: Obj) -> list[PodTemplate]:
                     role="pod",
                 )
             )
-    elif kind in ("Deployment", "StatefulSet", "ReplicaSet"):
+    elif kind in ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"):
         _template(out, obj, ("spec", "template"), _n(spec.get("replicas")), "template", ("spec", "replicas"))
     elif kind == "DaemonSet":
         _template(out, obj, ("spec", "template"), 1, "template")

@@ -7,7 +7,8 @@
 - `templates/_settings-defaults.tpl`: the settings defaults the chart itself needs (exempt namespaces, tenant label,
   platform users other than the reconciler), from `policies.settings.Settings`.
 - `templates/_rbac-rules.tpl`: the RBAC rules of each component, from what the code reads: the webhook's watches
-  (`webhook.cache`) and the workloads a scale request or an autoscaler refers to (`policies.scaling`); the resources
+  (`webhook.cache`), the workloads a scale request or an autoscaler refers to (`policies.scaling`), the owners
+  and Events of denied controller writes (`webhook.denial_events`); the resources
   the audit lists (`audit.cluster`) and the PolicyReports it writes (`audit.policyreport`).
 - `values.schema.json`: its `settings` part is `policies.settings.SETTINGS_SCHEMA` (the chart sets
   `webhookNamespace` to the release namespace); the rest of the file is written by hand.
@@ -32,6 +33,7 @@ from tenantguard.audit import cluster as audit_cluster
 from tenantguard.audit import policyreport
 from tenantguard.policies.scaling import SCALE_KINDS
 from tenantguard.policies.settings import DEFAULT_SETTINGS, SETTINGS_SCHEMA, Settings
+from tenantguard.webhook import denial_events
 from tenantguard.webhook.cache import ClusterCache
 from tenantguard.webhook.configuration import configurations
 
@@ -235,9 +237,16 @@ def _api_resource(path: str) -> tuple[str, str]:
 
 def webhook_rules() -> list[Rule]:
     watched = [_api_resource(r.path) for r in ClusterCache(cast("ApiClient", None), DEFAULT_SETTINGS).reflectors]
+    # Reads while judging: a scale request's or an autoscaler's workload (webhook.related); the owners a denied
+    # controller write's Event walks up to (webhook.denial_events), by kind, with the groups the audit knows them by.
+    groups = {r.kind: r.group for r in (*audit_cluster.CONTEXT, *audit_cluster.COVERED)}
+    reads = [(k.group, k.plural) for k in SCALE_KINDS]
+    reads += [(groups[kind], plural) for kind, plural in denial_events.OWNER_PLURALS.items()]
     return [
         *((group, resource, ("list", "watch")) for group, resource in watched),
-        *((k.group, k.plural, ("get",)) for k in SCALE_KINDS),
+        *((group, resource, ("get",)) for group, resource in dict.fromkeys(reads)),
+        # webhook.event_sink: POST a new Event, PATCH its count when the denial repeats
+        ("", "events", ("create", "patch")),
     ]
 
 
@@ -271,7 +280,12 @@ def rbac_template() -> str:
     body = "".join(
         f'{{{{- define "{name}" -}}}}\n{_rules_yaml(rules)}\n{{{{- end }}}}\n' for name, rules in sections.items()
     )
-    return _header("webhook/cache.py, policies/scaling.py, audit/cluster.py, audit/policyreport.py") + body
+    return (
+        _header(
+            "webhook/cache.py, policies/scaling.py, webhook/denial_events.py, audit/cluster.py, audit/policyreport.py"
+        )
+        + body
+    )
 
 
 def settings_values_schema() -> dict[str, Any]:

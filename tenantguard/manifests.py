@@ -45,6 +45,12 @@ _YAML11_ONLY = re.compile(
     re.MULTILINE,
 )
 
+# Explicit (`? key`) and flow complex keys: yaml_rs makes a mapping key a frozenset (or fails on it) where a
+# Kubernetes object can only have string keys; PyYAML refuses them with a line ("found unhashable key").
+_COMPLEX_KEY = re.compile(
+    r"(?:^|[\s{,\[])\?(?:[ \t]|$)|^[ \t]*(?:-[ \t]+)?[{\[][^\n]*[}\]][ \t]*:(?:[ \t]|$)", re.MULTILINE
+)
+
 _SUFFIXES = {".yaml", ".yml", ".json"}
 _DOC_START = re.compile(r"^---(?:\s|$)", re.MULTILINE)
 
@@ -146,12 +152,14 @@ def yaml_problem(err: yaml.YAMLError, first_line: int = 1) -> tuple[int, str]:
 def load_document(doc: str) -> Any:
     """One YAML document: yaml_rs (Rust, ~5x faster) unless it uses YAML 1.1-only scalars; PyYAML otherwise,
     and for the error message (with its line) when the document does not parse."""
-    if yaml_rs is not None and not _YAML11_ONLY.search(doc):
+    if yaml_rs is not None and not _YAML11_ONLY.search(doc) and not _COMPLEX_KEY.search(doc):
         try:
             return yaml_rs.loads(doc, parse_datetime=False)
         except yaml_rs.YAMLDecodeError as err:
             if "duplicate mapping key" in str(err):
                 raise DuplicateKey(str(err).splitlines()[0]) from err
+        except (TypeError, ValueError, RecursionError):
+            pass  # e.g. a mapping used as a key (`? {a: 1}`): PyYAML below says what and where
     return yaml.load(doc, Loader=_Loader)
 
 

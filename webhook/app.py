@@ -10,6 +10,8 @@ the per-request cost of a Starlette route). FastAPI serves the rest (/healthz, /
 
 The few requests that refer to another object (a `scale` request's workload, an autoscaler's target;
 `webhook.related`) read it from the API server in a worker thread, so the event loop keeps serving the rest.
+A denied write by a controller is handed to `webhook.denial_events` (a bounded queue, written by its own
+thread), so the tenant sees it as an Event on her workload.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from fastapi.responses import Response
 
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.webhook import handlers, related, responses
+from tenantguard.webhook.denial_events import DenialEvents
 from tenantguard.webhook.metrics import Metrics
 from tenantguard.webhook.review import AdmissionRequest, BadReview, parse, uid_of
 
@@ -80,8 +83,10 @@ class Admission:
     """One AdmissionReview in, one HTTP status and JSON body out, in steps: read, relate (when the request refers
     to another object), decide. No framework involved."""
 
-    def __init__(self, source: ClusterSource, metrics: Metrics, max_body: int) -> None:
-        self.source, self.metrics, self.max_body = source, metrics, max_body
+    def __init__(
+        self, source: ClusterSource, metrics: Metrics, max_body: int, events: DenialEvents | None = None
+    ) -> None:
+        self.source, self.metrics, self.max_body, self.events = source, metrics, max_body, events
 
     def refuse(self, status: int, reason: str, message: str) -> tuple[int, bytes]:
         self.metrics.bad_requests.labels(reason).inc()
@@ -112,8 +117,9 @@ class Admission:
     def decide(
         self, endpoint: str, handle: Handle, req: AdmissionRequest, body: bytes, started: float
     ) -> tuple[int, bytes]:
+        cluster = self.source.cluster()
         try:
-            decision = handle(req, self.source.cluster())
+            decision = handle(req, cluster)
         except Exception:  # one bad request must never take the server down
             log.exception("handler failed", extra={"fields": {"uid": req.uid, "kind": req.kind}})
             self.metrics.bad_requests.labels("handler-error").inc()
@@ -124,6 +130,8 @@ class Admission:
         level = logging.INFO if decision.outcome == "denied" else logging.DEBUG
         if log.isEnabledFor(level):
             _log_decision(level, endpoint, req, decision, elapsed)
+        if self.events is not None and decision.outcome == "denied":
+            self.events.offer(req, decision, cluster.settings)  # queued for a worker thread; never blocks
         return 200, decision.body
 
 
@@ -208,6 +216,7 @@ def create_app(
     *,
     tls_ready: Callable[[], bool] = lambda: True,
     max_body: int = MAX_BODY,
+    events: DenialEvents | None = None,
 ) -> AdmissionApp:
     metrics = metrics or Metrics()
     app = FastAPI(title="tenantguard admission webhook", docs_url=None, redoc_url=None, openapi_url=None)
@@ -229,4 +238,4 @@ def create_app(
     async def metrics_endpoint() -> Response:
         return Response(content=metrics.render(), media_type="text/plain; version=0.0.4")
 
-    return AdmissionApp(Admission(source, metrics, max_body), app)
+    return AdmissionApp(Admission(source, metrics, max_body, events), app)

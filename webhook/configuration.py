@@ -28,12 +28,16 @@ MATCH_CONDITIONS = [
     {"name": "not-apiserver-bootstrap", "expression": "request.userInfo.username != 'system:apiserver'"},
 ]
 # Status and finalize writes (kubelets and controllers make thousands) reach the webhook only when they change
-# what the policy judges: labels or ownerReferences. kube-apiserver keeps those metadata changes on the
-# subresource, so without this a tenant with `pods/status` or `namespaces/status` could relabel around the policy.
+# what the policy judges: labels, annotations or ownerReferences. kube-apiserver keeps those metadata changes on
+# most subresources, so without this a tenant with `pods/status` or `namespaces/status` could relabel around
+# the policy, and one with `ingresses/status` (no forbidden power) could add an ingress-nginx snippet (SRV012)
+# or a CDI device annotation (GPU012) that no rule ever saw.
 _METADATA_CHANGED = (
     "!has(request.subResource) || !(request.subResource in ['status', 'finalize']) || "
     "(has(object.metadata.labels) ? object.metadata.labels : {}) != "
     "(has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}) || "
+    "(has(object.metadata.annotations) ? object.metadata.annotations : {}) != "
+    "(has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}) || "
     "(has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) != "
     "(has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])"
 )
@@ -76,7 +80,8 @@ def _webhooks(
     exempt = sorted(settings.exempt_namespaces | {settings.webhook_namespace})
     common: dict[str, Any] = {
         "admissionReviewVersions": ["v1"],
-        "sideEffects": "None",
+        # /validate writes an Event when it denies a controller's write (webhook.denial_events), never on dry run
+        "sideEffects": "None" if mutating else "NoneOnDryRun",
         "failurePolicy": failure_policy,
         "timeoutSeconds": timeout,
         "matchPolicy": "Equivalent",

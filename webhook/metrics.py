@@ -59,6 +59,12 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        self.denial_events = Counter(
+            "tenantguard_denial_events",
+            "Events about denied controller writes, by outcome (created, patched, dropped, failed)",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.cert_expiry = Gauge(
             "tenantguard_certificate_expiry_timestamp_seconds",
             "notAfter of the serving certificate (unix time)",

@@ -1,6 +1,7 @@
 """PKI primitives: a CA, serving and client certificates, signing keys, and writing them safely.
 
-Used by the webhook's own certificates (`webhook.certs`) and by the dev cluster's control plane.
+Used by the webhook's own certificates (`webhook.certs`), the dev cluster's control plane and the
+workload PKI of native mTLS mode (`webhook.workload_pki`, which passes its own clock as ``now``).
 
 ECDSA P-256 throughout: key generation takes microseconds where RSA-2048 takes tens of
 milliseconds per key, and every component here accepts it (the service-account issuer signs ES256).
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 VALIDITY = dt.timedelta(days=365)
+BACKDATE = dt.timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,15 +59,21 @@ def _name(common_name: str, organizations: tuple[str, ...] = ()) -> x509.Name:
     return x509.Name(attrs)
 
 
-def _now() -> dt.datetime:
+def _start(now: dt.datetime | None) -> dt.datetime:
     # Backdated a minute: components on the same host must not see a "not yet valid" certificate.
-    return dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    return (now or dt.datetime.now(dt.UTC)) - BACKDATE
 
 
-def new_authority(common_name: str, validity: dt.timedelta = VALIDITY) -> Authority:
+def new_authority(
+    common_name: str,
+    validity: dt.timedelta = VALIDITY,
+    *,
+    subject: x509.Name | None = None,
+    now: dt.datetime | None = None,
+) -> Authority:
     key = ec.generate_private_key(ec.SECP256R1())
-    name = _name(common_name)
-    now = _now()
+    name = subject or _name(common_name)
+    now = _start(now)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -102,17 +110,21 @@ def load_authority(cert_pem: bytes, key_pem: bytes) -> Authority:
     return Authority(cert=x509.load_pem_x509_certificate(cert_pem), key=key)
 
 
-def _issue(
+def issue(
     ca: Authority,
     *,
     subject: x509.Name,
-    usage: x509.ObjectIdentifier,
+    usages: tuple[x509.ObjectIdentifier, ...],
     dns_names: tuple[str, ...] = (),
     ip_addresses: tuple[str, ...] = (),
+    uris: tuple[str, ...] = (),
     validity: dt.timedelta = VALIDITY,
+    now: dt.datetime | None = None,
 ) -> KeyPair:
+    """A leaf certificate signed by ``ca``, valid from ``now`` (default: the clock) for ``validity``, never
+    beyond the CA's own expiry."""
     key = ec.generate_private_key(ec.SECP256R1())
-    now = _now()
+    now = _start(now)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -122,11 +134,12 @@ def _issue(
         .not_valid_before(now)
         .not_valid_after(min(now + validity, ca.cert.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage(list(usages)), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
     )
     sans: list[x509.GeneralName] = [x509.DNSName(name) for name in dns_names]
     sans += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ip_addresses]
+    sans += [x509.UniformResourceIdentifier(uri) for uri in uris]
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     cert = builder.sign(ca.key, hashes.SHA256())
@@ -141,10 +154,10 @@ def issue_serving(
     ip_addresses: tuple[str, ...],
     validity: dt.timedelta = VALIDITY,
 ) -> KeyPair:
-    return _issue(
+    return issue(
         ca,
         subject=_name(common_name),
-        usage=ExtendedKeyUsageOID.SERVER_AUTH,
+        usages=(ExtendedKeyUsageOID.SERVER_AUTH,),
         dns_names=dns_names,
         ip_addresses=ip_addresses,
         validity=validity,
@@ -153,7 +166,7 @@ def issue_serving(
 
 def issue_client(ca: Authority, *, user: str, groups: tuple[str, ...] = ()) -> KeyPair:
     """A client certificate: the apiserver reads the user from CN and the groups from O."""
-    return _issue(ca, subject=_name(user, groups), usage=ExtendedKeyUsageOID.CLIENT_AUTH)
+    return issue(ca, subject=_name(user, groups), usages=(ExtendedKeyUsageOID.CLIENT_AUTH,))
 
 
 def new_signing_key() -> KeyPair:

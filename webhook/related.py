@@ -51,7 +51,8 @@ class ObjectReader(Protocol):
 
 
 def object_path(kind: ScaleKind, version: str, namespace: str, name: str) -> str:
-    return f"/apis/{kind.group}/{version}/namespaces/{namespace}/{kind.plural}/{name}"
+    group = f"/apis/{kind.group}" if kind.group else "/api"  # the core group (ReplicationController)
+    return f"{group}/{version}/namespaces/{namespace}/{kind.plural}/{name}"
 
 
 def needs_reading(req: AdmissionRequest) -> bool:

@@ -74,7 +74,7 @@ def parse(body: bytes) -> AdmissionRequest:
     if not isinstance(uid, str) or not uid:
         raise BadReview("request.uid is missing")
     operation = req.get("operation")
-    if operation not in OPERATIONS:
+    if not isinstance(operation, str) or operation not in OPERATIONS:
         raise BadReview(f"request.operation must be one of {', '.join(sorted(OPERATIONS))}")
     kind = req.get("kind")
     resource = req.get("resource")

@@ -18,6 +18,8 @@ from tenantguard.webhook.static import ConfigError, StaticSource, load_settings
 if TYPE_CHECKING:
     from tenantguard.webhook.app import ClusterSource
     from tenantguard.webhook.cache import ClusterCache
+    from tenantguard.webhook.denial_events import DenialEvents
+    from tenantguard.webhook.metrics import Metrics
 
 log = logging.getLogger("tenantguard.serve")
 
@@ -99,7 +101,8 @@ def _serve(args: argparse.Namespace, source: ClusterSource, cert_dir: Path) -> i
     metrics = Metrics(cache_counts=source.counts, cluster=source.cluster)
     metrics.cert_expiry.set_function(lambda: tls.not_after)
     metrics.cache_synced.set_function(lambda: 1.0 if source.ready()[0] else 0.0)
-    app = create_app(source, metrics, tls_ready=lambda: tls.loaded)
+    events = _denial_events(source, metrics)
+    app = create_app(source, metrics, tls_ready=lambda: tls.loaded, events=events)
     if not tls.loaded:  # the reason is in the log line above
         _stop(source)
         print(f"tenantguard serve: cannot load the serving certificate from {cert_dir}", file=sys.stderr)
@@ -125,6 +128,8 @@ def _serve(args: argparse.Namespace, source: ClusterSource, cert_dir: Path) -> i
     gc.set_threshold(20_000, 50, 100)
     stop = threading.Event()
     tls.watch(stop)
+    if events is not None:
+        events.start(stop)
     if args.config:
         SettingsFile(Path(args.config), source.cluster().replace_settings).watch(stop)
     log.info("serving", extra={"fields": {"host": args.host, "port": args.port}})
@@ -134,6 +139,17 @@ def _serve(args: argparse.Namespace, source: ClusterSource, cert_dir: Path) -> i
         stop.set()
         _stop(source)
     return 0
+
+
+def _denial_events(source: ClusterSource, metrics: Metrics) -> DenialEvents | None:
+    """Events for denied controller writes, in cluster mode (static mode has no API server to write to)."""
+    from tenantguard.webhook.cache import ClusterCache
+    from tenantguard.webhook.denial_events import DenialEvents
+    from tenantguard.webhook.event_sink import ApiEventSink
+
+    if not isinstance(source, ClusterCache):
+        return None
+    return DenialEvents(ApiEventSink(source.api, source), record=lambda o: metrics.denial_events.labels(o).inc())
 
 
 def _stop(source: object) -> None:

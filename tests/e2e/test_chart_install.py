@@ -383,10 +383,21 @@ def test_webhook_rbac_is_what_it_needs(chart_cluster: DevCluster, chart_webhook:
         "tenants.tenantguard.io [list watch]",
         "namespaces [list watch]",
         "pods [list watch]",
+        # what a scale request or an autoscaler refers to, and the owners a denied controller write's Event names
         "deployments.apps [get]",
         "statefulsets.apps [get]",
         "replicasets.apps [get]",
+        "daemonsets.apps [get]",
+        "replicationcontrollers [get]",
+        "jobs.batch [get]",
+        "cronjobs.batch [get]",
         "leaderworkersets.leaderworkerset.x-k8s.io [get]",
+        "rayclusters.ray.io [get]",
+        "rayservices.ray.io [get]",
+        "rayjobs.ray.io [get]",
+        "inferenceservices.serving.kserve.io [get]",
+        "llminferenceservices.serving.kserve.io [get]",
+        "events [create patch]",
     }
     assert "tenantguard_cache_synced 1.0" in _scrape(chart_webhook)
 

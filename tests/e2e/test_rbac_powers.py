@@ -84,6 +84,7 @@ def test_tenant_developer_is_edit_plus_what_a_tenant_needs(dev_cluster: DevClust
         ("create", "inferenceservices.serving.kserve.io"),
         ("create", "networkpolicies.networking.k8s.io"),
         ("impersonate", "serviceaccounts"),
+        ("list", "events"),  # denials of controller writes are Events on the tenant's workloads
     ]:
         assert can_i(dev_cluster, verb, resource), f"{verb} {resource}"
     for verb, resource in [

@@ -10,6 +10,9 @@ from tests.support import webhook_runner
 from tests.support.devcluster import DevCluster, wait_for
 from tests.support.webhook_runner import WebhookProcess
 
+# The webhook's settings file in the admission tests; lint and the audit are given the same (test_attack_corpus).
+SETTINGS_YAML = "ruleModes: {SRV006: warn}\n"
+
 
 def seed_platform(cluster: DevCluster) -> None:
     def wait_namespace(ns: str) -> None:
@@ -28,7 +31,7 @@ def webhook(dev_cluster: DevCluster, tmp_path_factory: pytest.TempPathFactory) -
     config = work / "settings.yaml"
     # Through --config like a deployment's ConfigMap; every rule keeps its default mode, so kube-apiserver's
     # verdicts are lint's (test_verdicts) and the cross-tenant routes are denied (test_cross_tenant_references).
-    config.write_text("ruleModes: {SRV006: warn}\n")
+    config.write_text(SETTINGS_YAML)
     hook = WebhookProcess(kubeconfig=dev_cluster.kubeconfig, work_dir=work, config=config)
     hook.start()
     dev_cluster.kubectl("apply", "-f", "-", input=hook.configurations_yaml())

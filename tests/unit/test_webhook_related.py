@@ -127,6 +127,17 @@ def test_kubectl_scale_past_the_cap_is_refused_with_the_rule() -> None:
     assert "[PSS" not in message and "[SRV" not in message, "a scale request is judged only on its replicas"
 
 
+def test_a_replication_controller_is_read_from_the_core_group_and_judged_alike() -> None:
+    """Found by the attack corpus: ReplicationControllers (core/v1, in `edit`) were neither templates nor scalable."""
+    rc = {**stored(), "apiVersion": "v1", "kind": "ReplicationController"}
+    path = "/api/v1/namespaces/acme-prod/replicationcontrollers/vllm"
+    source = ReadingSource(cluster_for(), {path: rc})
+    resp = post(source, "/validate", scale_review(5, resource=("", "replicationcontrollers")))
+    assert source.reads == [path]
+    assert resp["allowed"] is False
+    assert "[GPU006] spec.replicas: ReplicationController needs 10 GPU-equivalents" in resp["status"]["message"]
+
+
 def test_scaling_within_the_cap_or_down_is_allowed() -> None:
     source = ReadingSource(cluster_for(), {DEPLOYMENT_PATH: stored(3)})
     assert post(source, "/validate", scale_review(4, old=3))["allowed"] is True
@@ -152,7 +163,7 @@ def test_static_mode_admits_a_scale_request_with_a_warning_that_it_was_not_judge
 
 def test_scale_of_kinds_the_rules_do_not_count_is_not_judged() -> None:
     source = ReadingSource(cluster_for(), {})
-    resp = post(source, "/validate", scale_review(50, resource=("", "replicationcontrollers")))
+    resp = post(source, "/validate", scale_review(50, resource=("example.com", "widgets")))  # a CRD with a scale
     assert resp["allowed"] is True and source.reads == []
 
 

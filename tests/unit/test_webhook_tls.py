@@ -311,7 +311,9 @@ def test_webhook_configurations_fail_closed_and_keep_exempt_namespaces_away() ->
     assert validating["kind"] == "ValidatingWebhookConfiguration"
     for config in (mutating, validating):
         for hook in config["webhooks"]:
-            assert hook["failurePolicy"] == "Fail" and hook["sideEffects"] == "None"
+            assert hook["failurePolicy"] == "Fail"
+            # /validate writes Events about denied controller writes, except on dry run
+            assert hook["sideEffects"] == ("None" if config is mutating else "NoneOnDryRun")
             assert 1 <= hook["timeoutSeconds"] <= 10
             exprs = hook["namespaceSelector"]["matchExpressions"]
             exempt = next(e for e in exprs if e["key"] == "kubernetes.io/metadata.name")
@@ -332,9 +334,50 @@ def test_webhook_configurations_fail_closed_and_keep_exempt_namespaces_away() ->
         "clusterroles",
     }
     assert "*/status" in namespaced["rules"][0]["resources"], "label changes through status are judged"
+    (metadata_changed,) = [
+        c["expression"] for c in namespaced["matchConditions"] if c["name"] == "status-changes-metadata"
+    ]
+    for field, empty in (("labels", "{}"), ("annotations", "{}"), ("ownerReferences", "[]")):  # annotations: corpus
+        new, old = (f"(has({o}.metadata.{field}) ? {o}.metadata.{field} : {empty})" for o in ("object", "oldObject"))
+        assert f"{new} != {old}" in metadata_changed, field
     mutating_cluster = {res for r in mutating["webhooks"][1]["rules"] for res in r["resources"]}
     assert (
         "namespaces/status" not in mutating_cluster
         and "*/status" not in mutating["webhooks"][0]["rules"][0]["resources"]
     )
     assert "request.userInfo.username != 'system:apiserver'" in [c["expression"] for c in cluster["matchConditions"]]
+
+
+def _s_client(port: int, ca: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Debian's openssl s_client, as an outside scanner would probe the webhook."""
+    return subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile", str(ca), "-servername", "localhost", *args],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "accepted"),
+    [
+        pytest.param(("-tls1",), False, id="tls1.0"),
+        pytest.param(("-tls1_1",), False, id="tls1.1"),
+        pytest.param(("-tls1_2", "-cipher", "AES128-SHA"), False, id="rsa-key-exchange-cbc-sha1"),
+        pytest.param(("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"), False, id="ecdhe-cbc-sha1"),
+        pytest.param(("-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA384"), False, id="ecdhe-cbc-sha384"),
+        pytest.param(("-tls1_2", "-cipher", "DES-CBC3-SHA:RC4-SHA:NULL-SHA"), False, id="3des-rc4-null"),
+        pytest.param(("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"), True, id="tls1.2-aead"),
+        pytest.param(("-tls1_3",), True, id="tls1.3"),
+    ],
+)
+def test_old_protocols_and_weak_ciphers_are_refused_as_openssl_sees_it(
+    pairs: Pairs, args: tuple[str, ...], accepted: bool
+) -> None:
+    reloading = pairs.reloading()
+    with serving(reloading.context, "socket") as port:
+        run = _s_client(port, pairs.dir / "ca.crt", *args)
+    handshook = "Verify return code: 0 (ok)" in run.stdout and "Cipher is (NONE)" not in run.stdout
+    assert handshook is accepted, run.stdout[-1500:] + run.stderr[-1500:]

@@ -1,10 +1,10 @@
 """GPU014 autoscaler-target-known — an autoscaler's GPU bound can be judged: its target is known.
 
 What it checks: for a HorizontalPodAutoscaler in a tenant with a GPU allowance, GPU006 and GPU011 need the
-target's pods to weigh `maxReplicas`. This rule says when they could not: the target is not a kind tenantguard
-reads (Deployment, StatefulSet, ReplicaSet, LeaderWorkerSet), or it is not known where the HPA is judged —
-lint found it among neither the inputs nor `--tenants`; at admission it does not exist yet (or could not be
-read). The audit reads every workload, so there a target it did not find holds no GPUs.
+target's pods to weigh `maxReplicas`. This rule says when they could not: the target is not a kind
+tenantguard reads (Deployment, StatefulSet, ReplicaSet, ReplicationController, LeaderWorkerSet), or it is not
+known where the HPA is judged — lint found it among neither the inputs nor `--tenants`; at admission it does
+not exist yet (or could not be read). The audit reads every workload, so there a target it did not find holds no GPUs.
 
 Why it matters: an autoscaler can multiply a GPU workload's pods up to `maxReplicas`; a bound nobody could
 judge should not pass silently. The pods it adds are still judged as they are created, and `scale` requests
@@ -34,7 +34,7 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
         return
     what = f"{ref.kind} {ref.name!r}"
     if ref.scale_kind is None:
-        readable = ", ".join(f"{k.group}/{k.kind}" for k in BY_KIND.values())
+        readable = ", ".join(f"{k.group}/{k.kind}" if k.group else k.kind for k in BY_KIND.values())
         yield Finding(
             path="spec.scaleTargetRef",
             message=f"the GPU bound of {what} ({ref.api_version or 'no apiVersion'}) cannot be judged: tenantguard "

@@ -25,7 +25,7 @@ from tenantguard.policies.model import Obj, Patch
 from tenantguard.policies.paths import Path, pointer
 from tenantguard.policies.rule import Mutator
 from tenantguard.policies.rules.mtls.sidecar import VOLUME, expected_sidecar, needs_mtls, settled
-from tenantguard.policies.settings import MtlsSidecar
+from tenantguard.policies.settings import Settings
 from tenantguard.policies.subjects import PodTemplate, Subject
 from tenantguard.policies.visit import containers
 
@@ -51,14 +51,14 @@ def _append(base: Path, spec: Obj, field: str, value: Obj) -> Patch:
     return {"op": "add", "path": pointer((*base, field)), "value": [value]}
 
 
-def _sidecar_ops(pod: PodTemplate, settings: MtlsSidecar, tenant: str) -> list[Patch]:
-    if any(c.container.get("name") == settings.container_name for c in containers(pod)):
+def _sidecar_ops(pod: PodTemplate, settings: Settings, tenant: str) -> list[Patch]:
+    if any(c.container.get("name") == settings.mtls.container_name for c in containers(pod)):
         return []
     ops = [_append(pod.path, pod.spec, "initContainers", expected_sidecar(pod, settings, tenant))]
     volumes = pod.spec.get("volumes")
     names = [v.get("name") for v in volumes if isinstance(v, dict)] if isinstance(volumes, list) else []
     if VOLUME not in names:
-        volume = {"name": VOLUME, "secret": {"secretName": settings.secret_name}}
+        volume = {"name": VOLUME, "secret": {"secretName": settings.mtls.secret_name}}
         ops.append(_append(pod.path, pod.spec, "volumes", volume))
     return ops
 
@@ -79,9 +79,9 @@ def mutate(subject: Subject, ctx: Context) -> list[Patch]:
     tenant = ctx.tenant
     if tenant is None or tenant.mtls_mode not in ("native", "istio") or settled(subject, ctx.operation):
         return []
-    settings = ctx.settings.mtls
+    settings = ctx.settings
     old = ctx.old if ctx.operation == "UPDATE" else None
-    pods = [p for p in subject.pods if needs_mtls(subject, p, settings.container_name, old)]
+    pods = [p for p in subject.pods if needs_mtls(subject, p, settings.mtls.container_name, old)]
     if tenant.mtls_mode == "istio":
         return _label_ops(subject, pods)
     return [op for pod in pods for op in _sidecar_ops(pod, settings, tenant.name)]

@@ -30,6 +30,7 @@ from tenantguard.policies.paths import Path, dotted
 from tenantguard.policies.rule import Example, Rule
 from tenantguard.policies.rules.mtls.injection import ISTIO_LABEL, label_sites
 from tenantguard.policies.rules.mtls.sidecar import needs_mtls, settled, sidecar_ref
+from tenantguard.policies.settings import DEFAULT_SETTINGS
 from tenantguard.policies.subjects import Subject
 
 OPT_OUT = "tenantguard.io/mtls"
@@ -115,7 +116,7 @@ def _pod(
 
 _SIDECAR: dict[str, object] = {
     "name": "tenantguard-mtls",
-    "image": "ghcr.io/ghostunnel/ghostunnel:v1.8.4",
+    "image": DEFAULT_SETTINGS.mtls.image,
     "restartPolicy": "Always",
 }
 

@@ -4,10 +4,15 @@ What it checks, in tenant mTLS mode `native`:
 - the sidecar's name (`settings.mtls.containerName`) and port (`settings.mtls.port`) are reserved: no
   other container uses them (an app on that port would answer in plain text while the proxy cannot bind);
 - the sidecar runs `settings.mtls.image` without a `command` override; its args keep the tenant's client
-  check (`--allow-uri=spiffe://tenantguard.io/tenant/<tenant>` and no other `--allow-*`,
-  `--disable-authentication` or `--keystore`), the certificates under `/etc/tenantguard/tls`, and a
-  loopback `--target`; it mounts that directory from the workload certificate Secret
-  (`settings.mtls.secretName`);
+  check (`--allow-uri=spiffe://tenantguard.io/tenant/<tenant>`; no `--allow-*` but that and the gateway
+  namespaces' `--allow-uri=spiffe://tenantguard.io/gateway/<ns>`; no `--disable-authentication`,
+  `--keystore` or `--use-workload-api`; no `@file` argument, which ghostunnel expands into more flags), the
+  certificates under `/etc/tenantguard/tls`, and a loopback `--target`; its environment sets none of what
+  ghostunnel, Go or the loader reads (`CACERT_PATH`, `KEYSTORE_PATH`, `SPIFFE_ENDPOINT_SOCKET`, `GODEBUG`,
+  `LD_*`…; no `envFrom`); it mounts that directory whole from the workload certificate Secret
+  (`settings.mtls.secretName`) and nothing else but credentials under `/var/run/secrets/` (a `subPath` mount
+  over `ca.crt` would swap the CA it trusts, an image volume over `/usr/bin` its program;
+  `sidecar_inputs.py`);
 - on UPDATE: a sidecar of the old object is neither removed (also not together with the ports that made
   the pod need it: the server may listen on an undeclared port) nor changed,
   unless into exactly what the webhook injects today (so a settings upgrade applies).
@@ -27,11 +32,12 @@ from tenantguard.policies.context import Context
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
 from tenantguard.policies.rule import Example, Rule
+from tenantguard.policies.rules.mtls import sidecar_inputs
 from tenantguard.policies.rules.mtls.sidecar import (
-    CERT_DIR,
     CERT_FLAGS,
     RUNTIME_KINDS,
     VOLUME,
+    allowed_uris,
     expected_sidecar,
     flags,
     sidecar_args,
@@ -74,14 +80,22 @@ def _tampering(ref: ContainerRef, pod: PodTemplate, ctx: Context, tenant: str) -
         )
     if c.get("command"):
         yield Finding(path=dotted((*ref.path, "command")), message="the mTLS sidecar's command cannot be set")
+    yield from sidecar_inputs.environment(ref)
     seen: dict[str, str] = {}
-    spiffe = spiffe_id(tenant)
-    for i, flag, value in flags(c["args"] if isinstance(c.get("args"), list) else []):
-        seen.setdefault(flag, value)
-        if flag.startswith(FORBIDDEN_FLAGS) and not (flag == "--allow-uri" and value == spiffe):
+    spiffe, admitted = spiffe_id(tenant), allowed_uris(ctx.settings, tenant)
+    args = c["args"] if isinstance(c.get("args"), list) else []
+    for i, arg in enumerate(args):
+        if isinstance(arg, str) and arg.startswith("@"):
             yield Finding(
                 path=dotted((*ref.path, "args", i)),
-                message=f"the mTLS sidecar admits only tenant {tenant!r}'s clients; no {flag}",
+                message=f"the mTLS sidecar's args cannot read more flags from a file ({arg!r})",
+            )
+    for i, flag, value in flags(args):
+        seen.setdefault(flag, value)
+        if flag.startswith(FORBIDDEN_FLAGS) and not (flag == "--allow-uri" and value in admitted):
+            yield Finding(
+                path=dotted((*ref.path, "args", i)),
+                message=f"the mTLS sidecar admits only the clients of tenant {tenant!r} and the gateway; no {flag}",
             )
         if flag == "--target" and not value.startswith(("127.0.0.1:", "localhost:", "[::1]:")):
             yield Finding(
@@ -91,18 +105,7 @@ def _tampering(ref: ContainerRef, pod: PodTemplate, ctx: Context, tenant: str) -
     for flag, value in {**CERT_FLAGS, "--allow-uri": spiffe}.items():
         if seen.get(flag) != value:
             yield Finding(path=dotted((*ref.path, "args")), message=f"the mTLS sidecar needs {flag}={value}")
-    volumes = {v.get("name"): v for v in pod.spec.get("volumes") or () if isinstance(v, dict)}
-    mounts = c.get("volumeMounts")
-    secrets = [
-        (volumes.get(m.get("name")) or {}).get("secret") or {}
-        for m in (mounts or ())
-        if isinstance(mounts, list) and isinstance(m, dict) and m.get("mountPath") == CERT_DIR
-    ]
-    if not any(isinstance(s, dict) and s.get("secretName") == settings.secret_name for s in secrets):
-        yield Finding(
-            path=dotted((*ref.path, "volumeMounts")),
-            message=f"the mTLS sidecar must mount Secret {settings.secret_name!r} at {CERT_DIR}",
-        )
+    yield from sidecar_inputs.mounts(ref, pod, settings.secret_name)
 
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
@@ -131,12 +134,12 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
             )
         elif now is not None and now.container not in (
             before.container,
-            expected_sidecar(pod, ctx.settings.mtls, tenant.name),
+            expected_sidecar(pod, ctx.settings, tenant.name),
         ):
             yield Finding(path=dotted(now.path), message=f"the mTLS sidecar {name!r} cannot be changed")
 
 
-_SETTINGS = DEFAULT_SETTINGS.mtls
+_SETTINGS = DEFAULT_SETTINGS
 _GOOD = sidecar_container(_SETTINGS, "acme", 8000)
 
 
@@ -150,7 +153,7 @@ def _pod(*init: dict[str, object]) -> dict[str, object]:
         "spec": {
             "initContainers": list(init),
             "containers": [app],
-            "volumes": [{"name": VOLUME, "secret": {"secretName": _SETTINGS.secret_name}}],
+            "volumes": [{"name": VOLUME, "secret": {"secretName": _SETTINGS.mtls.secret_name}}],
         },
     }
 
@@ -174,7 +177,7 @@ RULE = Rule(
     denied=(
         Example(object=_pod({**_GOOD, "image": "registry.acme.example/ghostunnel:dev"}), note="own image"),
         Example(
-            object=_pod({**_GOOD, "args": [*sidecar_args(_SETTINGS, "acme", 8000)[:-1], "--allow-all"]}),
+            object=_pod({**_GOOD, "args": [*sidecar_args(_SETTINGS, "acme", 8000), "--allow-all"]}),
             note="admits every client",
         ),
         Example(object=_pod(), operation="UPDATE", old=_pod(_GOOD), note="UPDATE removes it (lint)"),

@@ -9,12 +9,25 @@ not a port is declared. On UPDATE, a pod whose old version had the sidecar keeps
 port and the sidecar together is not a way out. ServingRuntimes are skipped: KServe's runtime pod spec has
 no `initContainers`; their pods are the InferenceService's, which gets the sidecar.
 
-The sidecar is a native sidecar (an init container with `restartPolicy: Always`) running a
-ghostunnel-style TLS proxy (`ghostunnel server --listen … --target … --cert … --key … --cacert …
---allow-uri …`): it listens on `settings.mtls.port`, accepts only clients whose certificate carries the
-tenant's SPIFFE URI (`spiffe://tenantguard.io/tenant/<tenant>`) signed by the tenant CA, and forwards to
-the app's first declared container port on 127.0.0.1 (else the port of its probe or its server's port flag
-or default; 8080, KServe's default, when nothing tells).
+The sidecar is a native sidecar (an init container with `restartPolicy: Always`) running ghostunnel
+(`settings.mtls.image`, v1.11.1 by default; flags as that release defines them):
+
+    server --listen=:8443 --target=127.0.0.1:<app port>
+           --cert=/etc/tenantguard/tls/tls.crt --key=/etc/tenantguard/tls/tls.key --cacert=/etc/tenantguard/tls/ca.crt
+           --allow-uri=spiffe://tenantguard.io/tenant/<tenant>
+           --allow-uri=spiffe://tenantguard.io/gateway/<ns>     (one per `settings.gatewayNamespaces`)
+           --timed-reload=30s
+
+It listens on every address (IPv4 and IPv6) on `settings.mtls.port` and requires a client certificate signed by
+a CA in `ca.crt` (the tenant's trust bundle) whose URI SAN is the tenant's workload identity or a gateway
+namespace's identity (`webhook/workload_pki.py` issues both); TLS 1.2 is ghostunnel's fixed minimum. It forwards
+to the app's first declared container port on 127.0.0.1 (else the port of its probe or its server's port flag or
+default; 8080, KServe's default, when nothing tells) — a loopback target, so no `--unsafe-target`.
+`--timed-reload` re-reads the three files every 30 s: kubelet swaps a mounted Secret's files atomically but sends
+no signal, and ghostunnel keeps serving the loaded pair until a reload reads a matching one (a reload that catches
+a half-swapped pair fails and keeps the old), so a renewal never refuses a handshake. No `--status`: it would be a
+plaintext port beside the mTLS one. ghostunnel's landlock sandbox reads the certificate directory (and kubelet's
+`..data` targets inside it).
 Its certificate is the namespace's workload certificate Secret, mounted read-only from the volume
 `tenantguard-mtls-certs`. It passes `restricted` on its own: built-in Pod Security runs after the
 mutating webhooks, so an injected container that failed it would block the tenant's pod.
@@ -26,7 +39,7 @@ from collections.abc import Iterator
 
 from tenantguard.policies.model import Obj
 from tenantguard.policies.rules.mtls.listening import listening_port
-from tenantguard.policies.settings import MtlsSidecar
+from tenantguard.policies.settings import Settings
 from tenantguard.policies.subjects import SERVING_KINDS, PodTemplate, Subject
 from tenantguard.policies.visit import ContainerRef, containers
 
@@ -37,6 +50,8 @@ CERT_FLAGS = {
     "--cert": f"{CERT_DIR}/tls.crt", "--key": f"{CERT_DIR}/tls.key", "--cacert": f"{CERT_DIR}/ca.crt",
 }  # fmt: skip
 DEFAULT_APP_PORT = 8080
+# How often ghostunnel re-reads its certificate files (kubelet's Secret updates reach them within about a minute).
+RELOAD_INTERVAL = "30s"
 # Their pod spec has no initContainers; KServe builds the pods from the InferenceService.
 RUNTIME_KINDS = frozenset({"ServingRuntime", "ClusterServingRuntime"})
 # Their pod template cannot change after creation: an UPDATE can neither get nor be denied for a sidecar.
@@ -49,7 +64,18 @@ def settled(subject: Subject, operation: str) -> bool:
 
 
 def spiffe_id(tenant: str) -> str:
+    """The tenant's workload identity: the URI SAN of its workload certificates."""
     return f"spiffe://tenantguard.io/tenant/{tenant}"
+
+
+def gateway_spiffe_id(gateway_namespace: str) -> str:
+    """The client identity a platform gateway namespace presents to tenants' sidecars."""
+    return f"spiffe://tenantguard.io/gateway/{gateway_namespace}"
+
+
+def allowed_uris(settings: Settings, tenant: str) -> tuple[str, ...]:
+    """The client identities the tenant's sidecars admit: the tenant's own, then each gateway namespace's."""
+    return (spiffe_id(tenant), *(gateway_spiffe_id(ns) for ns in settings.gateway_namespaces))
 
 
 def app_port(pod: PodTemplate, sidecar_name: str) -> int | None:
@@ -104,23 +130,25 @@ def sidecar_ref(pod: PodTemplate, name: str) -> ContainerRef | None:
     return next((c for c in containers(pod, ("initContainers",)) if c.container.get("name") == name), None)
 
 
-def sidecar_args(settings: MtlsSidecar, tenant: str, target_port: int) -> list[str]:
+def sidecar_args(settings: Settings, tenant: str, target_port: int) -> list[str]:
     return [
         "server",
-        f"--listen=0.0.0.0:{settings.port}",
+        f"--listen=:{settings.mtls.port}",
         f"--target=127.0.0.1:{target_port}",
         *(f"{flag}={path}" for flag, path in CERT_FLAGS.items()),
-        f"--allow-uri={spiffe_id(tenant)}",
+        *(f"--allow-uri={uri}" for uri in allowed_uris(settings, tenant)),
+        f"--timed-reload={RELOAD_INTERVAL}",
     ]
 
 
-def sidecar_container(settings: MtlsSidecar, tenant: str, target_port: int) -> Obj:
+def sidecar_container(settings: Settings, tenant: str, target_port: int) -> Obj:
+    mtls = settings.mtls
     return {
-        "name": settings.container_name,
-        "image": settings.image,
+        "name": mtls.container_name,
+        "image": mtls.image,
         "restartPolicy": "Always",
         "args": sidecar_args(settings, tenant, target_port),
-        "ports": [{"name": "mtls", "containerPort": settings.port, "protocol": "TCP"}],
+        "ports": [{"name": "mtls", "containerPort": mtls.port, "protocol": "TCP"}],
         "volumeMounts": [{"name": VOLUME, "mountPath": CERT_DIR, "readOnly": True}],
         "resources": {
             "requests": {"cpu": "10m", "memory": "32Mi"},
@@ -138,8 +166,8 @@ def sidecar_container(settings: MtlsSidecar, tenant: str, target_port: int) -> O
     }
 
 
-def expected_sidecar(pod: PodTemplate, settings: MtlsSidecar, tenant: str) -> Obj:
-    return sidecar_container(settings, tenant, app_port(pod, settings.container_name) or DEFAULT_APP_PORT)
+def expected_sidecar(pod: PodTemplate, settings: Settings, tenant: str) -> Obj:
+    return sidecar_container(settings, tenant, app_port(pod, settings.mtls.container_name) or DEFAULT_APP_PORT)
 
 
 def flags(args: list[object]) -> Iterator[tuple[int, str, str]]:

@@ -8,6 +8,7 @@ from tenantguard.policies.rules.tenancy import (
     ten004_object_tenant_label,
     ten005_managed_objects_protected,
     ten006_hostnames_single_owner,
+    ten007_no_system_priority,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -17,5 +18,6 @@ RULES: tuple[Rule, ...] = (
     ten004_object_tenant_label.RULE,
     ten005_managed_objects_protected.RULE,
     ten006_hostnames_single_owner.RULE,
+    ten007_no_system_priority.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = (ten004_object_tenant_label.MUTATOR,)

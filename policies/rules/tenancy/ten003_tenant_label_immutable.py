@@ -1,7 +1,7 @@
 """TEN003 tenant-label-immutable — the tenant label never changes on update.
 
-What it checks: on UPDATE, `metadata.labels[<tenant label>]` (and a pod template's) equals the old
-object's value when the old object had one.
+What it checks: on UPDATE, `metadata.labels[<tenant label>]` equals the old object's value when the old
+object had one. (A pod template's label is held to the namespace's tenant by TEN004 on every write.)
 
 Why it matters: relabelling an object or namespace is how a workload would hop into another tenant's
 network policies and quota.

@@ -15,7 +15,7 @@ from tests.support.fixtures import cluster_for, deployment, pod, request, restri
 
 ISTIO = {"mtls": {"mode": "istio"}}
 ACME_META = {"namespace": "acme-prod", "labels": {"tenantguard.io/tenant": "acme"}}
-SIDECAR = sidecar_container(DEFAULT_SETTINGS.mtls, "acme", 8000)
+SIDECAR = sidecar_container(DEFAULT_SETTINGS, "acme", 8000)
 
 
 def fired(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,11 +11,12 @@ from tenantguard.policies.engine import context, mutate, review
 from tenantguard.policies.model import Obj
 from tenantguard.policies.patch import apply
 from tenantguard.policies.rules.mtls import injection
+from tenantguard.policies.settings import DEFAULT_SETTINGS
 from tenantguard.policies.subjects import Subject
 from tests.support.fixtures import cluster_for, deployment, pod, request, restricted_container
 
 SIDECAR = "tenantguard-mtls"
-IMAGE = "ghcr.io/ghostunnel/ghostunnel:v1.8.4"
+IMAGE = "docker.io/ghostunnel/ghostunnel:v1.11.1-distroless"
 NATIVE: dict[str, Any] | None = None
 ISTIO = {"mtls": {"mode": "istio"}}
 NONE = {"mtls": {"mode": "none"}}
@@ -69,9 +71,10 @@ def test_native_deployment_gets_exactly_one_sidecar_and_volume() -> None:
     assert sidecar["restartPolicy"] == "Always"
     assert sidecar["ports"] == [{"name": "mtls", "containerPort": 8443, "protocol": "TCP"}]
     assert sidecar["args"] == [
-        "server", "--listen=0.0.0.0:8443", "--target=127.0.0.1:8000",
+        "server", "--listen=:8443", "--target=127.0.0.1:8000",
         "--cert=/etc/tenantguard/tls/tls.crt", "--key=/etc/tenantguard/tls/tls.key",
         "--cacert=/etc/tenantguard/tls/ca.crt", "--allow-uri=spiffe://tenantguard.io/tenant/acme",
+        "--allow-uri=spiffe://tenantguard.io/gateway/llm-gateway", "--timed-reload=30s",
     ]  # fmt: skip
     assert sidecar["volumeMounts"] == [
         {"name": "tenantguard-mtls-certs", "mountPath": "/etc/tenantguard/tls", "readOnly": True}
@@ -81,6 +84,26 @@ def test_native_deployment_gets_exactly_one_sidecar_and_volume() -> None:
         {"name": "tenantguard-mtls-certs", "secret": {"secretName": "tenantguard-workload-cert"}}
     ]
     assert [c["name"] for c in spec["containers"]] == ["vllm"]
+
+
+def test_every_gateway_namespace_is_admitted() -> None:
+    settings = replace(DEFAULT_SETTINGS, gateway_namespaces=("llm-gateway", "batch-gateway"))
+    obj = mutate(vllm_deployment(), cluster_for(settings=settings), request()).mutated
+    (sidecar,) = sidecars(obj["spec"]["template"]["spec"])
+    assert [a for a in sidecar["args"] if a.startswith("--allow-")] == [
+        "--allow-uri=spiffe://tenantguard.io/tenant/acme",
+        "--allow-uri=spiffe://tenantguard.io/gateway/llm-gateway",
+        "--allow-uri=spiffe://tenantguard.io/gateway/batch-gateway",
+    ]
+
+
+def test_no_gateway_namespaces_admit_the_tenant_alone() -> None:
+    settings = replace(DEFAULT_SETTINGS, gateway_namespaces=())
+    obj = mutate(vllm_deployment(), cluster_for(settings=settings), request()).mutated
+    (sidecar,) = sidecars(obj["spec"]["template"]["spec"])
+    assert [a for a in sidecar["args"] if a.startswith("--allow-")] == [
+        "--allow-uri=spiffe://tenantguard.io/tenant/acme"
+    ]
 
 
 def test_sidecar_security_context_is_restricted() -> None:

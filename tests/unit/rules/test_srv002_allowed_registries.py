@@ -34,7 +34,7 @@ def image_pod(*images: str) -> Obj:
             {"registries": ["registry.acme.example:5000"]},
             id="prefix-without-slash-on-boundary",
         ),
-        pytest.param("ghcr.io/ghostunnel/ghostunnel:v1.8.4", None, id="mtls-sidecar-image"),
+        pytest.param("docker.io/ghostunnel/ghostunnel:v1.11.1-distroless", None, id="mtls-sidecar-image"),
     ],
 )
 def test_allowed(image: str, tenant: dict[str, Any] | None) -> None:
