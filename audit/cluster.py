@@ -41,10 +41,15 @@ class Resource:
     metadata_only: bool = False
 
 
-# Context first (Tenants, Namespaces, Pods: the scan needs them before judging anything else), then the rest.
+# Context first (Tenants, Namespaces, the DRA objects, Pods: the scan needs them before judging anything else), then
+# the rest. ResourceSlices weigh allocated devices in the usage report; pods come last (the first one starts judging).
 CONTEXT: tuple[Resource, ...] = (
     Resource("tenantguard.io", ("v1alpha1",), "tenants", "Tenant"),
     Resource("", ("v1",), "namespaces", "Namespace"),
+    Resource("resource.k8s.io", ("v1",), "deviceclasses", "DeviceClass"),
+    Resource("resource.k8s.io", ("v1",), "resourceslices", "ResourceSlice"),
+    Resource("resource.k8s.io", ("v1",), "resourceclaimtemplates", "ResourceClaimTemplate"),
+    Resource("resource.k8s.io", ("v1",), "resourceclaims", "ResourceClaim"),
     Resource("", ("v1",), "pods", "Pod"),
 )
 COVERED: tuple[Resource, ...] = (

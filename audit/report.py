@@ -15,7 +15,7 @@ from typing import Any
 from tenantguard.audit.isolation import assess
 from tenantguard.audit.results import Result
 from tenantguard.audit.scan import ScanResult
-from tenantguard.audit.usage import TenantUsage, Window, isoformat
+from tenantguard.audit.usage import TenantUsage, Window, claim_users, isoformat
 from tenantguard.policies.model import Severity
 
 SCHEMA_VERSION = "tenantguard.io/audit/v2"
@@ -48,6 +48,11 @@ def usage(scan: ScanResult, ns_tenant: Mapping[str, str], window: Window, metric
         tenant = ns_tenant.get(record.namespace)
         if tenant is not None:
             tenants[tenant].add_pod(record, window)
+    users = claim_users(scan.claim_pods)
+    for claim in scan.claims:
+        tenant = ns_tenant.get(claim.namespace)
+        if tenant is not None:
+            tenants[tenant].claims.add(claim, users.get((claim.namespace, claim.name), []), window)
     for row in scan.quotas:
         tenants[ns_tenant[row["namespace"]]].quota.append(row)
     for found in scan.endpoints:
