@@ -27,6 +27,7 @@ from tenantguard.policies import dra
 from tenantguard.policies.context import Context
 from tenantguard.policies.dra import NO_DEVICES, ClaimDevices
 from tenantguard.policies.gpu import TEMPLATE_ONLY_KINDS, gpu_equivalents, pod_gpu_devices
+from tenantguard.policies.ledger import claim_holding
 from tenantguard.policies.model import Obj
 from tenantguard.policies.ownership import OwnerKey, controller_of
 from tenantguard.policies.paths import Path
@@ -124,8 +125,8 @@ def pod_claim_devices(pod: PodTemplate, namespace: str, ctx: Context, *, named: 
 
 
 def _claim_demand(subject: Subject, ctx: Context) -> Demand | None:
-    """A ResourceClaim demands its devices, less what the claim template it was made from already counted for its
-    pod; a claim template, its devices for every pod already waiting for it."""
+    """A ResourceClaim demands its devices, unless it was made for a pod whose template or DeviceClass resources
+    already counted them; a claim template, its devices for every pod already waiting for it."""
     spec = dra.claim_spec(subject.obj)
     wanted = ctx.cluster.claim_devices(spec)
     if spec is None or not wanted:
@@ -141,6 +142,8 @@ def _claim_demand(subject: Subject, ctx: Context) -> Demand | None:
             return None
         part = Part(role="waiting", pods=len(waiting), devices={}, count_path=spec.path, claims=wanted)
         return Demand(parts=(part,), replaces=replaces)
+    if (found := claim_holding(subject.obj)) is not None and found.extended:
+        return None  # the scheduler's, for its pod's DeviceClass resources: the pod was judged with them
     made_from = _made_from(subject, ctx)
     if made_from is not None and ctx.cluster.claim_devices(made_from).equivalents >= wanted.equivalents:
         return None  # its pod was judged with the template's devices: nothing more is demanded
