@@ -277,7 +277,7 @@ def pod_class_requests(pod: PodTemplate) -> dict[str, int]:
     """Devices per DeviceClass the pod asks for through class resources, as the scheduler counts requests."""
     memo = pod.memo.get(_CLASS_MEMO)
     if memo is None:
-        found = pod_requests(pod, is_class_resource)
+        found = pod_requests(pod, is_class_resource) if any(True for _ in class_keys(pod)) else {}
         memo = pod.memo[_CLASS_MEMO] = tuple((k[len(CLASS_RESOURCE_PREFIX) :], n) for k, n in sorted(found.items()))
     return dict(memo)
 
@@ -285,7 +285,9 @@ def pod_class_requests(pod: PodTemplate) -> dict[str, int]:
 def class_keys(pod: PodTemplate) -> Iterator[tuple[ContainerRef, str, str]]:
     """(container, resource, "limits" | "requests") for every class resource of every container of the pod."""
     for ref in containers(pod):
-        resources = mapping(ref.container.get("resources"))
+        resources = ref.container.get("resources")
+        if not isinstance(resources, dict):  # most containers: no resources, or none of these
+            continue
         limits, requests = mapping(resources.get("limits")), mapping(resources.get("requests"))
         for name in limits:
             if is_class_resource(name):

@@ -114,8 +114,12 @@ def target_of(subject: Subject, ctx: Context) -> tuple[TargetRef | None, Obj | N
 def pod_claim_devices(pod: PodTemplate, namespace: str, ctx: Context, *, named: bool = True) -> ClaimDevices:
     """The DRA devices a pod holds: its class resources (`deviceclass.resource.kubernetes.io/<class>`), its claim
     templates and (with `named`) the claims it names, as far as they are known here (GPU022 names the others)."""
-    total = dra.class_request_devices(dra.pod_class_requests(pod), ctx.cluster.device_classes)
-    for ref in dra.pod_claims(pod.spec, pod.path):
+    refs = dra.pod_claims(pod.spec, pod.path) if pod.spec.get("resourceClaims") else ()
+    by_class = dra.pod_class_requests(pod)
+    if not refs and not by_class:  # most pods
+        return NO_DEVICES
+    total = dra.class_request_devices(by_class, ctx.cluster.device_classes)
+    for ref in refs:
         if ref.template:
             total += ctx.cluster.claim_devices(ctx.cluster.claim_template(namespace, ref.template))
         elif ref.claim and named:

@@ -275,7 +275,8 @@ class GpuLedger:
                 continue
             for resource, n in h.devices:
                 extended[resource] = extended.get(resource, 0) + n
-            dra += class_request_devices(dict(h.class_requests), classes)
+            if h.class_requests:
+                dra += class_request_devices(dict(h.class_requests), classes)
             for ref in h.claims:
                 if ref.template and (ns, name, ref.name) not in made:
                     dra += devices(templates.get((ns, ref.template)), classes)
