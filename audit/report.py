@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tenantguard.audit.dra_usage import ClaimTotals, claim_users, merge
 from tenantguard.audit.isolation import assess
 from tenantguard.audit.results import Result
 from tenantguard.audit.scan import ScanResult
-from tenantguard.audit.usage import TenantUsage, Window, claim_users, isoformat
+from tenantguard.audit.usage import TenantUsage, Window, isoformat
 from tenantguard.policies.model import Severity
 
 SCHEMA_VERSION = "tenantguard.io/audit/v2"
@@ -48,16 +49,25 @@ def usage(scan: ScanResult, ns_tenant: Mapping[str, str], window: Window, metric
         tenant = ns_tenant.get(record.namespace)
         if tenant is not None:
             tenants[tenant].add_pod(record, window)
-    users = claim_users(scan.claim_pods)
-    for claim in scan.claims:
-        tenant = ns_tenant.get(claim.namespace)
-        if tenant is not None:
-            tenants[tenant].claims.add(claim, users.get((claim.namespace, claim.name), []), window)
     for row in scan.quotas:
         tenants[ns_tenant[row["namespace"]]].quota.append(row)
     for found in scan.endpoints:
         tenants[ns_tenant[found["namespace"]]].endpoints.append(found)
-    return {name: u.as_dict(metrics.get(name) if metrics is not None else None) for name, u in sorted(tenants.items())}
+    out = {name: u.as_dict(metrics.get(name) if metrics is not None else None) for name, u in sorted(tenants.items())}
+    for name, totals in claim_totals(scan, ns_tenant, window).items():
+        merge(out[name]["gpu"], totals, tenants[name].cap)
+    return out
+
+
+def claim_totals(scan: ScanResult, ns_tenant: Mapping[str, str], window: Window) -> dict[str, ClaimTotals]:
+    """Every tenant's DRA figures (`audit.dra_usage`), from the scan's allocated claims and the pods that use them."""
+    totals = {name: ClaimTotals() for name in scan.cluster.tenants.by_name}
+    users = claim_users(scan.claim_pods)
+    for claim in scan.claims:
+        tenant = ns_tenant.get(claim.namespace)
+        if tenant is not None:
+            totals[tenant].add(claim, users.get((claim.namespace, claim.name), []), window)
+    return totals
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,21 +28,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from tenantguard.audit.dra_usage import ClaimUsage, DeviceKey, PodClaimUse, claim_usage, pod_claim_use, slice_devices
 from tenantguard.audit.results import Result
 from tenantguard.audit.usage import (
     ENDPOINT_KINDS,
-    ClaimUsage,
-    DeviceKey,
-    PodClaimUse,
     PodUsage,
-    claim_usage,
     endpoint,
-    pod_claim_use,
     pod_usage,
     quota_rows,
     service_endpoint,
     serving_pod,
-    slice_devices,
 )
 from tenantguard.policies import dra, netpol
 from tenantguard.policies.cluster import ClusterState

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from tenantguard.audit.dra_usage import claim_usage, pod_claim_use, slice_devices
 from tenantguard.audit.report import build
 from tenantguard.audit.scan import ScanResult, scan
-from tenantguard.audit.usage import Window, claim_usage, pod_claim_use, slice_devices
+from tenantguard.audit.usage import Window
 from tenantguard.devcluster import dra as simulated
 from tenantguard.devcluster.nodes import DEFAULT_NODES
 from tenantguard.policies.rules.gpu.samples import claim, claim_template, exact
