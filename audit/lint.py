@@ -20,7 +20,6 @@ from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import review
 from tenantguard.policies.model import Violation
 from tenantguard.policies.request import Request
-from tenantguard.policies.scaling import BY_KIND
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 
 
@@ -124,18 +123,16 @@ def lint_cluster(
     namespace: str | None = None,
 ) -> tuple[ClusterState, list[InputError]]:
     """Lint's cluster: Tenants from both the inputs and --tenants; Namespaces (their labels) only from
-    --tenants, since a Namespace among the inputs is judged rather than taken as context; ConfigMaps from
-    both, so that a model named through one of them is read (SRV003) rather than reported unknown (SRV008); the
-    workloads an autoscaler may target from both (an HPA is judged against its target when lint sees the two
-    together)."""
+    --tenants, since a Namespace among the inputs is judged rather than taken as context; from both, to be looked
+    up by name (`ClusterState.learn`): ConfigMaps, so that a model named through one of them is read (SRV003)
+    rather than reported unknown (SRV008); the workloads an autoscaler may target (an HPA is judged against its
+    target when lint sees the two together); DRA DeviceClasses, ResourceClaims and ResourceClaimTemplates (a pod
+    is judged with the devices of the claims it names). Nothing is held: the claims are about to be applied."""
     tenants = [m for m in (*context, *inputs) if m.obj.get("kind") == "Tenant"]
     namespaces = [m for m in context if m.obj.get("kind") == "Namespace"]
     cluster = platform.cluster_from([*tenants, *namespaces], settings)
     for m in (*context, *inputs):
-        if m.obj.get("kind") == "ConfigMap":
-            cluster.put_config_map(m.obj)
-        if m.obj.get("kind") in BY_KIND:
-            cluster.put_workload(m.obj, namespace)
+        cluster.learn(m.obj, namespace)
     return cluster, platform.tenant_errors(tenants)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tenantguard.audit.dra_usage import ClaimTotals, claim_users, merge
 from tenantguard.audit.isolation import assess
 from tenantguard.audit.results import Result
 from tenantguard.audit.scan import ScanResult
@@ -52,7 +53,21 @@ def usage(scan: ScanResult, ns_tenant: Mapping[str, str], window: Window, metric
         tenants[ns_tenant[row["namespace"]]].quota.append(row)
     for found in scan.endpoints:
         tenants[ns_tenant[found["namespace"]]].endpoints.append(found)
-    return {name: u.as_dict(metrics.get(name) if metrics is not None else None) for name, u in sorted(tenants.items())}
+    out = {name: u.as_dict(metrics.get(name) if metrics is not None else None) for name, u in sorted(tenants.items())}
+    for name, totals in claim_totals(scan, ns_tenant, window).items():
+        merge(out[name]["gpu"], totals, tenants[name].cap)
+    return out
+
+
+def claim_totals(scan: ScanResult, ns_tenant: Mapping[str, str], window: Window) -> dict[str, ClaimTotals]:
+    """Every tenant's DRA figures (`audit.dra_usage`), from the scan's allocated claims and the pods that use them."""
+    totals = {name: ClaimTotals() for name in scan.cluster.tenants.by_name}
+    users = claim_users(scan.claim_pods)
+    for claim in scan.claims:
+        tenant = ns_tenant.get(claim.namespace)
+        if tenant is not None:
+            totals[tenant].add(claim, users.get((claim.namespace, claim.name), []), window)
+    return totals
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,8 +5,9 @@ Objects are judged as they are — `policies.engine.evaluate` with the audit's r
 sidecar), but an audit reports what exists, and an object that was admitted before the webhook existed, or
 while it was away, still lacks what the mutation would add.
 
-The engine's ClusterState is filled from the scan itself: Tenants and Namespaces are read first, then Pods
-(their GPU devices make the tenant-wide totals of GPU006). Objects that demand GPUs and arrive before the
+The engine's ClusterState is filled from the scan itself: Tenants and Namespaces are read first, then the DRA
+objects (DeviceClasses, ResourceSlices, ResourceClaimTemplates, ResourceClaims), then Pods (their GPU devices and
+the claims make the tenant-wide totals of GPU006). Objects that demand GPUs (claims included) and arrive before the
 last Pod are held back until it has been read, so every verdict sees every pod. Workloads with GPU pods that an
 autoscaler may target are kept (the whole object: they are few), and HorizontalPodAutoscalers are held back
 until every other object has been read, so each is judged against its target.
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from tenantguard.audit.dra_usage import ClaimUsage, DeviceKey, PodClaimUse, claim_usage, pod_claim_use, slice_devices
 from tenantguard.audit.results import Result
 from tenantguard.audit.usage import (
     ENDPOINT_KINDS,
@@ -37,7 +39,7 @@ from tenantguard.audit.usage import (
     service_endpoint,
     serving_pod,
 )
-from tenantguard.policies import netpol
+from tenantguard.policies import dra, netpol
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.context import Context
 from tenantguard.policies.engine import evaluate
@@ -52,6 +54,7 @@ from tenantguard.policies.subjects import POD_TEMPLATE_KINDS, Subject
 from tenantguard.policies.tenancy import Tenant
 
 RBAC_KINDS = frozenset({"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"})
+DRA_KINDS = frozenset({dra.DEVICE_CLASS, dra.RESOURCE_SLICE, dra.TEMPLATE, dra.CLAIM})
 _TERMINAL = frozenset({"Succeeded", "Failed"})
 
 
@@ -92,12 +95,21 @@ class ScanResult:
     mtls: MtlsCoverage
     pods: tuple[Any, ...]  # netpol.PodInfo of every pod that is not finished
     usage: tuple[PodUsage, ...]
+    claims: tuple[ClaimUsage, ...]  # allocated ResourceClaims, device by device
+    claim_pods: tuple[PodClaimUse, ...]  # pods that use claims, for their claims' GPU-hours
     netpols: tuple[dict[str, Any], ...]
     rbac: tuple[dict[str, Any], ...]
     quotas: tuple[dict[str, Any], ...]
     endpoints: tuple[dict[str, Any], ...]
     kinds: Mapping[str, Mapping[str, int]]  # namespace ("" for cluster-scoped) -> kind -> objects judged
     namespace_objects: frozenset[str]  # namespaces read as Namespace objects (not only known from their pods)
+
+
+def _holds_devices(subject: Subject) -> bool:
+    """The object's pods request GPUs, or DRA devices through claims or DeviceClass resources."""
+    return object_gpu_demand(subject) > 0 or any(
+        dra.pod_claims(p.spec, p.path) or dra.pod_class_requests(p) for p in subject.pods
+    )
 
 
 class Scanner:
@@ -121,6 +133,9 @@ class Scanner:
         self.mtls_uncovered: list[dict[str, str]] = []
         self.pods: list[Any] = []
         self.usage: list[PodUsage] = []
+        self.claims: list[dict[str, Any]] = []  # allocated claims, weighed once every ResourceSlice is read
+        self.claim_pods: list[PodClaimUse] = []
+        self.slices: dict[DeviceKey, tuple[str, str]] = {}
         self.netpols: list[dict[str, Any]] = []
         self.rbac: list[dict[str, Any]] = []
         self.quotas: list[dict[str, Any]] = []
@@ -146,6 +161,21 @@ class Scanner:
         self.problems.extend(self.cluster.tenant_problems)
         self.started = True
 
+    def add_dra(self, obj: Mapping[str, Any]) -> None:
+        """A DeviceClass, ResourceSlice, ResourceClaimTemplate or ResourceClaim: context for the verdicts (claims
+        and templates count in the GPU caps) and for the usage report (slices weigh allocated devices)."""
+        kind = obj.get("kind")
+        if kind == dra.DEVICE_CLASS:
+            self.cluster.put_device_class(obj)
+        elif kind == dra.RESOURCE_SLICE:
+            self.slices.update(slice_devices(obj))
+        elif kind == dra.TEMPLATE:
+            self.cluster.put_claim_template(obj)
+        elif kind == dra.CLAIM:
+            self.cluster.put_claim(obj)
+            if ((obj.get("status") or {}).get("allocation") or {}).get("devices"):
+                self.claims.append(dict(obj))
+
     def add_pod(self, pod: dict[str, Any]) -> None:
         meta = pod.get("metadata") or {}
         ns = str(meta.get("namespace") or "")
@@ -153,6 +183,9 @@ class Scanner:
         usage = pod_usage(pod)
         if usage is not None:
             self.usage.append(usage)
+        uses = pod_claim_use(pod)
+        if uses is not None:
+            self.claim_pods.append(uses)
         if (pod.get("status") or {}).get("phase") in _TERMINAL:
             return
         self.pods.append(netpol.pod_info(pod))
@@ -174,7 +207,7 @@ class Scanner:
         if kind == HPA_KIND:
             self._autoscalers.append(obj)
             return
-        gpu = kind in POD_TEMPLATE_KINDS and object_gpu_demand(Subject.of(obj)) > 0
+        gpu = kind in dra.CLAIM_KINDS or (kind in POD_TEMPLATE_KINDS and _holds_devices(Subject.of(obj)))
         if gpu and kind in BY_KIND:
             self.cluster.put_workload(obj)
         if gpu and not self.pods_complete:
@@ -258,6 +291,12 @@ class Scanner:
             ),
             pods=tuple(self.pods),
             usage=tuple(self.usage),
+            claims=tuple(
+                found
+                for c in self.claims
+                if (found := claim_usage(c, self.cluster.device_classes, self.slices)) is not None
+            ),
+            claim_pods=tuple(self.claim_pods),
             netpols=tuple(self.netpols),
             rbac=tuple(self.rbac),
             quotas=tuple(self.quotas),
@@ -283,6 +322,8 @@ def scan(
             scanner.add_tenant(obj)
         elif obj.get("kind") == "Namespace":
             scanner.add_namespace(obj)
+        elif obj.get("kind") == dra.DEVICE_CLASS:
+            scanner.add_dra(obj)
     held: list[dict[str, Any]] = []
 
     def start() -> None:
@@ -297,6 +338,8 @@ def scan(
             scanner.add_tenant(obj)
         elif kind == "Namespace":
             scanner.add_namespace(obj)
+        elif kind in DRA_KINDS:
+            scanner.add_dra(obj)
         elif kind == "Pod":
             if source.judges_context and not scanner.started:
                 start()  # a live source lists every Tenant and Namespace before the first Pod

@@ -1,9 +1,14 @@
 """What is known about the cluster and its tenants: the one cluster view every entry point fills.
 
-- the webhook's cache fills it from list + watch (Tenants, Namespaces, Pods);
+- the webhook's cache fills it from list + watch (Tenants, Namespaces, Pods, DRA DeviceClasses,
+  ResourceClaimTemplates and ResourceClaims);
 - the audit's scan fills it from the objects it reads (live or from a snapshot);
-- lint and the webhook's static mode fill it from files (Tenants and Namespaces; nothing runs there, so
-  `pods_known` is False and GPU totals count only the object judged).
+- lint and the webhook's static mode fill it from files (Tenants, Namespaces and DeviceClasses; lint also the
+  claims, templates, ConfigMaps and workloads among its inputs, to look them up). Nothing runs there, so
+  `pods_known` is False and GPU totals count only the object judged.
+
+DRA: DeviceClasses are kept as what their selectors pin (`policies.cel`), so a claim of a class that pins a MIG
+profile weighs that profile; claims and claim templates live in the GPU ledger, which counts them.
 
 Workloads an autoscaler can target are kept for judging HorizontalPodAutoscalers: lint keeps every scalable
 workload among its inputs; the audit keeps those with GPU pods and then sets `workloads_complete` (an absent one
@@ -18,8 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tenantguard.policies.ledger import GpuLedger, GpuUsage
+from tenantguard.policies import cel, dra
+from tenantguard.policies.ledger import ClaimHolding, GpuLedger, GpuUsage
 from tenantguard.policies.ownership import OwnerKey
+from tenantguard.policies.scaling import BY_KIND as SCALABLE_KINDS
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 from tenantguard.policies.tenancy import EMPTY_INDEX, Tenant, TenantError, TenantIndex, parse_tenant
 
@@ -50,6 +57,7 @@ class ClusterState:
         self._tenant_objs: dict[str, Mapping[str, Any]] = {}
         self._namespaces: dict[str, dict[str, str]] = {}
         self._config_maps: dict[tuple[str, str], dict[str, str]] = {}
+        self._classes: dict[str, cel.Facts] = {}
 
     def replace_settings(self, settings: Settings) -> None:
         """New settings for every later evaluation (`serve` reloads its --config file)."""
@@ -123,10 +131,55 @@ class ClusterState:
         self.gpu.drop(pod)
 
     def gpu_usage(self, tenant: str, *, exclude: OwnerKey | None = None) -> GpuUsage:
-        """GPU-class devices the tenant's running pods hold in all of its namespaces, except those `exclude`
-        (kind, namespace, name) owns — the object being replaced by an update."""
+        """GPU-class devices the tenant's running pods and its ResourceClaims hold in all of its namespaces, except
+        those `exclude` (kind, namespace, name) owns — the object being replaced by an update. Nothing where
+        nothing runs (lint, static mode: the claims among lint's inputs are about to be applied, not held)."""
         t = self.tenants.by_name.get(tenant)
-        return self.gpu.usage(frozenset(t.namespaces), exclude=exclude) if t else GpuUsage()
+        if t is None or not self.pods_known:
+            return GpuUsage()
+        return self.gpu.usage(frozenset(t.namespaces), self._classes, exclude=exclude)
+
+    # DRA: DeviceClasses (what their selectors pin), ResourceClaimTemplates and ResourceClaims (in the ledger).
+    def replace_device_classes(self, objs: Iterable[Mapping[str, Any]]) -> None:
+        self._classes = {_name(o): dra.class_facts(o) for o in objs}
+
+    def put_device_class(self, obj: Mapping[str, Any]) -> None:
+        self._classes = {**self._classes, _name(obj): dra.class_facts(obj)}
+
+    def drop_device_class(self, obj: Mapping[str, Any]) -> None:
+        self._classes = {k: v for k, v in self._classes.items() if k != _name(obj)}
+
+    @property
+    def device_classes(self) -> dra.Classes:
+        return self._classes
+
+    def replace_claims(self, objs: Iterable[Mapping[str, Any]]) -> None:
+        self.gpu.replace_claims(objs)
+
+    def put_claim(self, obj: Mapping[str, Any]) -> None:
+        self.gpu.put_claim(obj)
+
+    def drop_claim(self, obj: Mapping[str, Any]) -> None:
+        self.gpu.drop_claim(obj)
+
+    def replace_claim_templates(self, objs: Iterable[Mapping[str, Any]]) -> None:
+        self.gpu.replace_templates(objs)
+
+    def put_claim_template(self, obj: Mapping[str, Any]) -> None:
+        self.gpu.put_template(obj)
+
+    def drop_claim_template(self, obj: Mapping[str, Any]) -> None:
+        self.gpu.drop_template(obj)
+
+    def claim(self, namespace: str, name: str) -> ClaimHolding | None:
+        return self.gpu.claim(namespace, name)
+
+    def claim_template(self, namespace: str, name: str) -> dra.ClaimSpec | None:
+        return self.gpu.template(namespace, name)
+
+    def claim_devices(self, spec: dra.ClaimSpec | None) -> dra.ClaimDevices:
+        """A claim's (or a template's) devices at their worst case, weighed with the DeviceClasses known here."""
+        return dra.devices(spec, self._classes)
 
     # Workloads: scale targets of autoscalers, by (kind, namespace, name).
     def put_workload(self, obj: Mapping[str, Any], namespace: str | None = None) -> None:
@@ -140,18 +193,38 @@ class ClusterState:
     def workload(self, key: OwnerKey) -> Mapping[str, Any] | None:
         return self._workloads.get(key)
 
+    def learn(self, obj: Mapping[str, Any], namespace: str | None = None) -> None:
+        """Keep an object rules may look up by name, whatever its kind (lint's inputs, an example's related
+        objects): ConfigMaps, DRA DeviceClasses, claims and claim templates, autoscaling targets. Other kinds
+        are not looked up and are ignored."""
+        kind = obj.get("kind")
+        if kind in (dra.CLAIM, dra.TEMPLATE):
+            meta = obj.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
+            placed = {**obj, "metadata": {**meta, "namespace": meta.get("namespace") or namespace or ""}}
+            (self.put_claim if kind == dra.CLAIM else self.put_claim_template)(placed)
+        elif kind == dra.DEVICE_CLASS:
+            self.put_device_class(obj)
+        elif kind == "ConfigMap":
+            self.put_config_map(obj)
+        elif kind in SCALABLE_KINDS:
+            self.put_workload(obj, namespace)
+
     def counts(self) -> dict[str, int]:
         return {
             "tenants": len(self.tenants.by_name),
             "namespaces": len(self._namespaces),
             "gpu_pods": len(self.gpu),
+            "resource_claims": len(self.gpu.claims()),
+            "device_classes": len(self._classes),
         }
 
 
 def state_from_objects(
     objs: Iterable[Mapping[str, Any]], settings: Settings = DEFAULT_SETTINGS, *, pods_known: bool = False
 ) -> ClusterState:
-    """A ClusterState from a set of objects (Tenants, Namespaces and, where they run, Pods)."""
+    """A ClusterState from a set of objects (Tenants, Namespaces, DeviceClasses and, where they run, Pods and
+    ResourceClaims; claim templates and ConfigMaps to look up)."""
     state = ClusterState(settings, pods_known=pods_known)
     tenants, namespaces, pods = [], [], []
     for obj in objs:
@@ -160,8 +233,8 @@ def state_from_objects(
             tenants.append(obj)
         elif kind == "Namespace":
             namespaces.append(obj)
-        elif kind == "ConfigMap":
-            state.put_config_map(obj)
+        elif kind in ("ConfigMap", dra.DEVICE_CLASS, dra.TEMPLATE) or (kind == dra.CLAIM and pods_known):
+            state.learn(obj)
         elif kind == "Pod" and pods_known:
             pods.append(obj)
     state.replace_tenants(tenants)

@@ -1,9 +1,11 @@
-"""The cluster cache: list + watch of Tenants, Namespaces and Pods into the engine's one ClusterState.
+"""The cluster cache: list + watch of Tenants, Namespaces, Pods and DRA objects into the engine's one ClusterState.
 
-Enough to judge any request without calling the API server: the tenant index, namespace labels, and the
-GPU-class devices held by each tenant's running pods (`policies.ledger`). What the state keeps and how it
-answers is decided in `policies.cluster`; this module only feeds it from the API server. The one read per
-request, for the rare request that refers to another object (`webhook.related`), is `read_object`.
+Enough to judge any request without calling the API server: the tenant index, namespace labels, and the GPU-class
+devices held by each tenant's running pods and ResourceClaims (`policies.ledger`), with the DeviceClasses and
+ResourceClaimTemplates those are weighed and looked up by. The DRA resources (`resource.k8s.io/v1`) are optional: on
+a cluster that does not serve them they read as empty. What the state keeps and how it answers is decided in
+`policies.cluster`; this module only feeds it from the API server. The one read per request, for the rare request
+that refers to another object (`webhook.related`), is `read_object`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ log = logging.getLogger("tenantguard.cache")
 
 Obj = dict[str, Any]
 READ_TIMEOUT = 3.0  # seconds; the webhook's own timeout (configuration.py) is 5
+DRA = "/apis/resource.k8s.io/v1"
 
 
 def _handler(put: Callable[[Obj], None], drop: Callable[[Obj], None], after: Callable[[], None]) -> Handler:
@@ -70,6 +73,27 @@ class ClusterCache:
                 "/api/v1/pods",
                 on_event=_handler(state.put_pod, state.drop_pod, nothing),
                 on_replace=_replace(state.replace_pods, nothing),
+            ),
+            Reflector(
+                api,
+                f"{DRA}/deviceclasses",
+                on_event=_handler(state.put_device_class, state.drop_device_class, nothing),
+                on_replace=_replace(state.replace_device_classes, nothing),
+                optional=True,
+            ),
+            Reflector(
+                api,
+                f"{DRA}/resourceclaimtemplates",
+                on_event=_handler(state.put_claim_template, state.drop_claim_template, nothing),
+                on_replace=_replace(state.replace_claim_templates, nothing),
+                optional=True,
+            ),
+            Reflector(
+                api,
+                f"{DRA}/resourceclaims",
+                on_event=_handler(state.put_claim, state.drop_claim, nothing),
+                on_replace=_replace(state.replace_claims, nothing),
+                optional=True,
             ),
         ]
         self._stop = threading.Event()
