@@ -108,3 +108,14 @@ def workload_of(obj: Mapping[str, Any], namespace: str | None = None) -> OwnerKe
 
 # From the outside in: the first kind present among a pod's owners names its workload.
 _OUTERMOST = ("InferenceService", "RayService", "RayJob", "LeaderWorkerSet", "CronJob", "Deployment")
+
+
+def display(key: OwnerKey) -> str:
+    """A workload as reports name it: `namespace/name[Kind]` (`name[Kind]` without a namespace)."""
+    kind, namespace, name = key
+    return f"{namespace}/{name}[{kind}]" if namespace else f"{name}[{kind}]"
+
+
+def workload_name(obj: Mapping[str, Any], namespace: str | None = None) -> str:
+    """`display(workload_of(obj))`: the workload a report groups the object's results under."""
+    return display(workload_of(obj, namespace))

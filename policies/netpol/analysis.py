@@ -5,11 +5,14 @@ egress, or an egress rule of a policy selecting src matches dst and the port) AN
 can always reach itself (the documentation: "a pod cannot block access to itself"); `allowed` and `path` say so,
 and the matrices leave such self-traffic out — they describe what pods can open to *other* pods.
 
-hostNetwork pods: NetworkPolicy does not apply to them (they share the node's network namespace; the common
-plugins ignore them when matching selectors and treat their traffic as the node's, which is always allowed to its
-own pods). They are left out of everything here — never selected, never isolated, never a source or destination:
-`allowed` is False and `path` None for them, and `uncovered` does not list them. `host_network_pods` lists them
-so a report can say so.
+hostNetwork pods are modelled as most network plugins treat them (the documentation's "most common
+implementation"): their traffic is their node's. No selector matches them and no policy isolates them, so they
+accept every connection and may open any; a policy admits them only through a rule without peers or an ipBlock
+holding the node's address (their `status.podIP`). Traffic between a pod and its own node is always allowed
+(`nodes`), so a hostNetwork pod reaches every pod on its node and is reached by each. The other reading the
+documentation allows (a plugin that applies policies to hostNetwork pods like to any pod) can only add verdicts
+that both readings share to these; a pair reachable under both is never reported unreachable
+(tests/unit/test_netpol_host_network.py checks it against both readings).
 
 Hypothetical pods stand for namespaces that have no pods yet ("what would a pod started there reach, and what
 would reach it?"): each is alone in its namespace, so it changes no verdict between real pods. The matrices, paths,
@@ -27,12 +30,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from tenantguard.policies.netpol.classes import ClassKey, Model, PodClass, Verdict
+from tenantguard.policies.netpol.explain import Explanation, explain
 from tenantguard.policies.netpol.ipblocks import IpBlock
+from tenantguard.policies.netpol.nodes import NodeLocal, node_local
 from tenantguard.policies.netpol.pods import PodInfo
-from tenantguard.policies.netpol.policy import compile_policy
+from tenantguard.policies.netpol.policy import RuleRef, compile_policy
 from tenantguard.policies.netpol.ports import EVERYTHING, NOTHING, PortSet
 from tenantguard.policies.netpol.reachability import Reach, Reachability
-from tenantguard.policies.netpol.reports import cross_tenant_paths, namespace_ports
+from tenantguard.policies.netpol.reports import cross_tenant_paths, merge_node_local, namespace_ports
+from tenantguard.policies.netpol.workloads import WorkloadPairs, workload_pairs
 
 ANY_ADDRESS = "*"
 
@@ -40,11 +46,15 @@ ANY_ADDRESS = "*"
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Path:
     """What src can open to dst: ports ("TCP/8443", "TCP/8000-8080", "TCP/*", "*") and the policies opening them
-    at each end (empty for an end that is not isolated)."""
+    at each end (empty for an end that is not isolated); `via_node`: the two share a node and one of them is
+    hostNetwork, so every port is open whatever the policies say."""
 
     ports: tuple[str, ...]
     ingress_policies: tuple[str, ...] = ()
     egress_policies: tuple[str, ...] = ()
+    ingress_rules: tuple[RuleRef, ...] = ()
+    egress_rules: tuple[RuleRef, ...] = ()
+    via_node: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,23 +80,20 @@ class NetworkAnalysis:
         self._model = model
         self._classes: dict[ClassKey, PodClass] = {}
         self._by_pod: dict[tuple[str, str], tuple[PodInfo, PodClass]] = {}
-        self._host_network: list[PodInfo] = []
         pods = list(pods)
-        real = {pod.namespace for pod in pods if not pod.host_network}
-        imagined = [pod for pod in hypothetical if not pod.host_network]
+        real = {pod.namespace for pod in pods}
+        imagined = list(hypothetical)
         self._hypothetical = frozenset(pod.namespace for pod in imagined)
         if len(self._hypothetical) != len(imagined) or self._hypothetical & real:
             raise ValueError("a hypothetical pod must be the only pod of its namespace")
         for pod in [*pods, *imagined]:
-            if pod.host_network:
-                self._host_network.append(pod)
-                continue
             key = model.key(pod)
             cls = self._classes.get(key)
             if cls is None:
                 cls = self._classes[key] = model.new_class(key, len(self._classes))
             cls.members.append(pod)
             self._by_pod[pod.namespace, pod.name] = (pod, cls)
+        self._nodes = NodeLocal([*pods, *imagined])
         self._reachability: Reachability | None = None
         self._reach: list[Reach] | None = None
         self._namespace_ports: dict[str, dict[str, PortSet]] | None = None
@@ -95,41 +102,54 @@ class NetworkAnalysis:
 
     @property
     def host_network_pods(self) -> tuple[PodInfo, ...]:
-        """The hostNetwork pods left out of the analysis."""
-        return tuple(self._host_network)
+        """The hostNetwork pods: no policy selects or isolates them (their traffic is their node's)."""
+        hosts = (pod for pod, _ in self._by_pod.values() if pod.host_network)
+        return tuple(sorted(hosts, key=lambda pod: (pod.namespace, pod.name)))
 
     @property
     def class_count(self) -> int:
         return len(self._classes)
 
-    def _class(self, pod: PodInfo) -> PodClass:
+    @property
+    def model(self) -> Model:
+        return self._model
+
+    def class_of(self, pod: PodInfo) -> PodClass:
+        """The class of a pod, given to analyze() or not (then classified on the spot)."""
         known = self._by_pod.get((pod.namespace, pod.name))
         if known is not None and (known[0] is pod or known[0] == pod):
             return known[1]
         key = self._model.key(pod)
         return self._classes.get(key) or self._model.new_class(key, -1)
 
-    def _verdict(self, src: PodInfo, dst: PodInfo) -> Verdict:
-        if src.host_network or dst.host_network:
-            return Verdict(ports=NOTHING)
+    def _verdict(self, src: PodInfo, dst: PodInfo) -> tuple[Verdict, bool]:
         if (src.namespace, src.name) == (dst.namespace, dst.name):
-            return Verdict(ports=EVERYTHING)
-        return self._model.verdict(self._class(src), self._class(dst))
+            return Verdict(ports=EVERYTHING), False
+        if node_local(src, dst):
+            return Verdict(ports=EVERYTHING), True
+        return self._model.verdict(self.class_of(src), self.class_of(dst)), False
 
     def allowed(self, src: PodInfo, dst: PodInfo, port: int, protocol: str = "TCP") -> bool:
         """Whether src can open a connection to dst on port/protocol."""
-        return self._verdict(src, dst).ports.contains(port, protocol)
+        return self._verdict(src, dst)[0].ports.contains(port, protocol)
 
     def path(self, src: PodInfo, dst: PodInfo) -> Path | None:
-        """The ports src can open to dst with the policies opening them; None when nothing can connect."""
-        verdict = self._verdict(src, dst)
+        """The ports src can open to dst with the policies and rules opening them; None when nothing can."""
+        verdict, via_node = self._verdict(src, dst)
         if not verdict.ports:
             return None
         return Path(
             ports=verdict.ports.describe(),
             ingress_policies=verdict.ingress_policies,
             egress_policies=verdict.egress_policies,
+            ingress_rules=verdict.ingress_rules,
+            egress_rules=verdict.egress_rules,
+            via_node=via_node,
         )
+
+    def explain(self, src: PodInfo, dst: PodInfo, port: int, protocol: str = "TCP") -> Explanation:
+        """Why src can or cannot open a connection to dst on port/protocol: every policy and rule of both ends."""
+        return explain(self._model, src, dst, self.class_of(src), self.class_of(dst), port, protocol)
 
     def _reachable(self) -> tuple[Reachability, list[Reach]]:
         if self._reachability is None or self._reach is None:
@@ -140,7 +160,13 @@ class NetworkAnalysis:
     def _all_pairs(self) -> dict[str, dict[str, PortSet]]:
         """Every reachable namespace pair, the hypothetical pods' namespaces included."""
         if self._namespace_ports is None:
-            self._namespace_ports = namespace_ports(self._reachable()[1])
+            matrix = namespace_ports(self._reachable()[1])
+            for src, dst in self._nodes.pairs():
+                row = matrix.setdefault(src, {})
+                row[dst] = EVERYTHING
+            if self._nodes:
+                matrix = {src: dict(sorted(matrix[src].items())) for src in sorted(matrix)}
+            self._namespace_ports = matrix
         return self._namespace_ports
 
     def _matrix(self) -> dict[str, dict[str, PortSet]]:
@@ -172,10 +198,9 @@ class NetworkAnalysis:
         }
 
     def missing_isolation(self, pod: PodInfo) -> tuple[str, ...]:
-        """The directions ("ingress", "egress") in which no policy isolates `pod` — given to analyze() or not."""
-        if pod.host_network:
-            return ()
-        cls = self._class(pod)
+        """The directions ("ingress", "egress") in which no policy isolates `pod` — given to analyze() or not.
+        A hostNetwork pod is isolated in neither: no policy can select it."""
+        cls = self.class_of(pod)
         return tuple(side for side, isolating in (("ingress", cls.ingress), ("egress", cls.egress)) if not isolating)
 
     def namespace_matrix(self) -> dict[str, dict[str, list[str]]]:
@@ -211,13 +236,24 @@ class NetworkAnalysis:
         reachability, reach = self._reachable()
         if self._hypothetical:
             namespace_tenant = {ns: t for ns, t in namespace_tenant.items() if ns not in self._hypothetical}
-        return cross_tenant_paths(reach, reachability, namespace_tenant, self._model.verdict)
+        paths = cross_tenant_paths(reach, reachability, namespace_tenant, self._model.verdict)
+        return merge_node_local(paths, self._nodes.pairs(), namespace_tenant) if self._nodes else paths
+
+    def workload_pairs(self, namespaces: Iterable[str] | None = None) -> WorkloadPairs:
+        """(src workload, dst workload) -> ports, for the pairs with an end in `namespaces` (None: every pair)."""
+        wanted = None if namespaces is None else frozenset(namespaces)
+        return workload_pairs(self._reachable()[1], self._nodes.ordered(), wanted, self._hypothetical)
+
+    def pods_of(self, workload: str) -> list[PodInfo]:
+        """The pods (given to analyze()) a workload name groups."""
+        return [pod for pod, _ in self._by_pod.values() if pod.owner == workload]
 
     def uncovered(self) -> list[tuple[PodInfo, tuple[str, ...]]]:
-        """Pods not isolated for ingress and/or egress, i.e. not covered by a default deny in that direction."""
+        """Pod-network pods not isolated for ingress and/or egress, i.e. not covered by a default deny in that
+        direction (hostNetwork pods are not listed: no policy can cover them)."""
         out: list[tuple[PodInfo, tuple[str, ...]]] = []
         for cls in self._classes.values():
-            if cls.namespace in self._hypothetical:
+            if cls.namespace in self._hypothetical or cls.host:
                 continue
             missing = tuple(
                 side for side, isolating in (("ingress", cls.ingress), ("egress", cls.egress)) if not isolating
@@ -251,10 +287,8 @@ class NetworkAnalysis:
         return found
 
     def external(self, src: PodInfo) -> tuple[ExternalPath, ...]:
-        """Where outside the pod matrices src can open connections to (nothing for a hostNetwork pod)."""
-        if src.host_network:
-            return ()
-        opened = self._external_of(self._class(src).egress)
+        """Where outside the pod matrices src can open connections to (anywhere, for a hostNetwork pod)."""
+        opened = self._external_of(self.class_of(src).egress)
         return tuple(
             ExternalPath(cidr=target, ports=ports.describe(), policies=tuple(sorted(keys)))
             for target, (ports, keys) in sorted(opened.items())
