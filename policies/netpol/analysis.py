@@ -25,7 +25,7 @@ container ports.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,7 @@ from tenantguard.policies.netpol.explain import Explanation, explain
 from tenantguard.policies.netpol.ipblocks import IpBlock
 from tenantguard.policies.netpol.nodes import NodeLocal, node_local
 from tenantguard.policies.netpol.pods import PodInfo
-from tenantguard.policies.netpol.policy import RuleRef, compile_policy
+from tenantguard.policies.netpol.policy import Rule, RuleRef, compile_policy
 from tenantguard.policies.netpol.ports import EVERYTHING, NOTHING, PortSet
 from tenantguard.policies.netpol.reachability import Reach, Reachability
 from tenantguard.policies.netpol.reports import cross_tenant_paths, merge_node_local, namespace_ports
@@ -247,6 +247,19 @@ class NetworkAnalysis:
     def pods_of(self, workload: str) -> list[PodInfo]:
         """The pods (given to analyze()) a workload name groups."""
         return [pod for pod, _ in self._by_pod.values() if pod.owner == workload]
+
+    def ingress_blocks(self) -> Iterator[tuple[Rule, IpBlock, list[PodInfo]]]:
+        """Every ipBlock peer of every ingress rule, with the (real) pods whose ingress the rule governs."""
+        selected: dict[int, list[PodInfo]] = {}
+        for cls in self._classes.values():
+            if cls.namespace not in self._hypothetical:
+                for index in cls.ingress:
+                    selected.setdefault(index, []).extend(cls.members)
+        for index, pods in sorted(selected.items()):
+            for rule in self._model.policies[index].ingress or ():
+                for peer in rule.peers or ():
+                    if peer.block >= 0:
+                        yield rule, self._model.blocks[peer.block], pods
 
     def uncovered(self) -> list[tuple[PodInfo, tuple[str, ...]]]:
         """Pod-network pods not isolated for ingress and/or egress, i.e. not covered by a default deny in that
