@@ -14,7 +14,9 @@ in labels no policy should select (pod-template-hash, pod names) — with:
 - no address yet: it will get one from the pod ranges (its node's, for hostNetwork) of settings `network`, and
   it may land on any node (`ANY_NODE`);
 - its workload: the object itself (`namespace/name[Kind]`), and a name saying which template: `vllm (template)`,
-  `llama (predictor)`, `ray (head)`.
+  `llama (predictor)`, `ray (head)`. A template that makes several pods (replicas above one, a DaemonSet)
+  gets a second representative, `vllm (template) #2`, so that its pods reaching each other count as they
+  would once they run.
 
 Objects a controller owns (a Deployment's ReplicaSets, a CronJob's Jobs) are represented by their owner, a
 finished Job by nothing, and ServingRuntimes not at all: their pods exist only through InferenceServices.
@@ -87,19 +89,20 @@ def template_pods(
         ports, host_ports = container_ports({**spec, "containers": [*sequence(spec.get("containers")), *extra]})
         own = _strings(template.meta.get("labels")) if template.meta is not None else {}
         host = spec.get("hostNetwork") is True
-        pods.append(
-            PodInfo(
-                namespace=namespace,
-                name=f"{name} ({template.role})",
-                labels={**_controller_labels(kind, name, obj, template), **own, **tenant_labels},
-                ports=ports,
-                host_network=host,
-                node=ANY_NODE,
-                addresses=network.node_ranges if host else network.pod_ranges,
-                workload=workload,
-                host_ports=host_ports,
-            )
+        pod = PodInfo(
+            namespace=namespace,
+            name=f"{name} ({template.role})",
+            labels={**_controller_labels(kind, name, obj, template), **own, **tenant_labels},
+            ports=ports,
+            host_network=host,
+            node=ANY_NODE,
+            addresses=network.node_ranges if host else network.pod_ranges,
+            workload=workload,
+            host_ports=host_ports,
         )
+        pods.append(pod)
+        if template.replicas > 1 or kind == "DaemonSet":
+            pods.append(replace(pod, name=f"{pod.name} #2"))
     return pods
 
 
