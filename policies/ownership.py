@@ -92,7 +92,11 @@ def _implied(kind: str, name: str, labels: Mapping[str, Any]) -> list[tuple[str,
 
 def workload_of(obj: Mapping[str, Any], namespace: str | None = None) -> OwnerKey:
     """The outermost owner this module can name (the object itself when it has no controller)."""
-    found = owners(obj, namespace)
+    return outermost(owners(obj, namespace), obj, namespace)
+
+
+def outermost(found: frozenset[OwnerKey], obj: Mapping[str, Any], namespace: str | None = None) -> OwnerKey:
+    """`workload_of` from the object's `owners` already known."""
     for kind in _OUTERMOST:
         for key in found:
             if key[0] == kind:

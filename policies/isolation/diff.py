@@ -15,7 +15,6 @@ or publishes a tenant workload outside the platform gateway (`exposure`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -92,53 +91,46 @@ class ReachabilityDiff:
         return bool(self.cross_tenant_opened or self.exposed)
 
 
-def _fingerprints(world: NetworkWorld) -> dict[str, tuple[Any, ...]]:
+def _fingerprints(world: NetworkWorld, specs: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
     """Per namespace, everything that decides the connections with an end in it."""
-    pods: dict[str, list[tuple[Any, ...]]] = {}
+    pods: dict[str, set[tuple[Any, ...]]] = {}
     for pod in world.pods:
-        pods.setdefault(pod.namespace, []).append(
-            (
-                pod.name,
-                pod.owner,
-                sorted(pod.labels.items()),
-                pod.ports,
-                pod.host_network,
-                pod.ip,
-                pod.node,
-                pod.addresses,
-            )
-        )
-    policies: dict[str, list[str]] = {}
-    for policy in world.policies:
-        meta = policy.get("metadata") or {}
-        policies.setdefault(str(meta.get("namespace")), []).append(_canonical(meta.get("name"), policy.get("spec")))
+        found = pods.get(pod.namespace)
+        if found is None:
+            found = pods[pod.namespace] = set()
+        found.add((pod.name, pod.owner, frozenset(pod.labels.items()), pod.ports, pod.host_network, pod.ip, pod.node,
+                   pod.addresses))  # fmt: skip
+    policies: dict[str, dict[str, Any]] = {}
+    for key, spec in specs.items():
+        policies.setdefault(key.partition("/")[0], {})[key] = spec
     names = set(world.namespaces) | set(pods) | set(policies)
     return {
         ns: (
-            sorted((world.namespaces.get(ns) or {}).items()),
+            frozenset((world.namespaces.get(ns) or {}).items()),
             world.tenant_of.get(ns),
-            sorted(pods.get(ns, []), key=repr),
-            sorted(policies.get(ns, [])),
+            frozenset(pods.get(ns, ())),
+            policies.get(ns, {}),
         )
         for ns in names
     }
 
 
-def _canonical(name: Any, spec: Any) -> str:
-    return json.dumps([name, spec], sort_keys=True, default=str)
-
-
-def _policy_specs(world: NetworkWorld) -> dict[str, str]:
+def _policy_specs(world: NetworkWorld) -> dict[str, Any]:
+    """Each policy's spec by `namespace/name`, to tell the ones a change added or edited (dicts compare by
+    value, whatever the order of their keys)."""
     found = {}
     for policy in world.policies:
         meta = policy.get("metadata") or {}
-        found[f"{meta.get('namespace')}/{meta.get('name')}"] = _canonical(meta.get("name"), policy.get("spec"))
+        found[f"{meta.get('namespace')}/{meta.get('name')}"] = policy.get("spec")
     return found
 
 
-def changed_namespaces(base: NetworkWorld, head: NetworkWorld) -> tuple[str, ...]:
+def changed_namespaces(
+    base: NetworkWorld, head: NetworkWorld, specs: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None
+) -> tuple[str, ...]:
     """The namespaces whose pods, policies, labels or tenant differ between the two worlds."""
-    old, new = _fingerprints(base), _fingerprints(head)
+    old_specs, new_specs = specs or (_policy_specs(base), _policy_specs(head))
+    old, new = _fingerprints(base, old_specs), _fingerprints(head, new_specs)
     return tuple(sorted(ns for ns in set(old) | set(new) if old.get(ns) != new.get(ns)))
 
 
@@ -211,8 +203,18 @@ def _connections(
     return tuple(found)
 
 
-def _tenant_pairs(matrix: Mapping[str, Mapping[str, bool]]) -> set[tuple[str, str]]:
-    return {(a, b) for a, row in matrix.items() for b, reached in row.items() if reached and a != b}
+def _tenants_changed(
+    connections: Iterable[Connection], other: NetworkWorld, analysis: NetworkAnalysis
+) -> tuple[tuple[str, str], ...]:
+    """The tenant pairs of these cross-tenant connections that the other world does not connect at all."""
+    pairs = {(c.source_tenant or "", c.destination_tenant or "") for c in connections if c.cross_tenant}
+    found = []
+    for src, dst in sorted(pairs):
+        sources = [ns for ns, owner in other.tenant_of.items() if owner == src]
+        destinations = [ns for ns, owner in other.tenant_of.items() if owner == dst]
+        if not analysis.connects(sources, destinations):
+            found.append((src, dst))
+    return tuple(found)
 
 
 def _exposure_keys(found: Iterable[Exposed]) -> dict[tuple[str, str, str, str], Exposed]:
@@ -229,10 +231,10 @@ def _new_exposures(head: Mapping[Any, Exposed], base: Mapping[Any, Exposed]) -> 
 
 
 def diff(base: NetworkWorld, head: NetworkWorld) -> ReachabilityDiff:
-    changed = changed_namespaces(base, head)
+    old_specs, new_specs = _policy_specs(base), _policy_specs(head)
+    changed = changed_namespaces(base, head, (old_specs, new_specs))
     before, after = base.analyze(), head.analyze()
     old, new = before.workload_pairs(changed), after.workload_pairs(changed)
-    old_specs, new_specs = _policy_specs(base), _policy_specs(head)
     edited = frozenset(key for key, spec in new_specs.items() if old_specs.get(key) != spec)
     removed = frozenset(key for key, spec in old_specs.items() if new_specs.get(key) != spec)
     gone_by_ns: dict[str, list[str]] = {}
@@ -240,15 +242,13 @@ def diff(base: NetworkWorld, head: NetworkWorld) -> ReachabilityDiff:
         gone_by_ns.setdefault(key.partition("/")[0], []).append(key)
     opened = _connections(new, old, head, after, edited, gone_by_ns)
     closed = _connections(old, new, base, before, removed, {})
-    base_tenants = _tenant_pairs(before.tenant_matrix(base.tenant_of))
-    head_tenants = _tenant_pairs(after.tenant_matrix(head.tenant_of))
     base_exposed, head_exposed = _exposure_keys(exposures(base, before)), _exposure_keys(exposures(head, after))
     return ReachabilityDiff(
         changed_namespaces=changed,
         opened=opened,
         closed=closed,
-        tenants_opened=tuple(sorted(head_tenants - base_tenants)),
-        tenants_closed=tuple(sorted(base_tenants - head_tenants)),
+        tenants_opened=_tenants_changed(opened, base, before),
+        tenants_closed=_tenants_changed(closed, head, after),
         exposed=_new_exposures(head_exposed, base_exposed),
         unexposed=_new_exposures(base_exposed, head_exposed),
     )

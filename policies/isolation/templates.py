@@ -107,11 +107,16 @@ def template_pods(
 
 
 def manifest_pod(
-    obj: dict[str, Any], *, namespace: str, network: NetworkSettings, tenant_labels: dict[str, str]
+    obj: dict[str, Any],
+    *,
+    namespace: str,
+    network: NetworkSettings,
+    tenant_labels: dict[str, str],
+    workload: str | None = None,
 ) -> PodInfo:
     """A Pod from a manifest, or one that is not scheduled yet: it may land on any node, with an address from
     the pod (node) ranges, and the tenant label admission adds."""
-    pod = pod_info({**obj, "metadata": {**mapping(obj.get("metadata")), "namespace": namespace}})
+    pod = pod_info({**obj, "metadata": {**mapping(obj.get("metadata")), "namespace": namespace}}, workload=workload)
     labels = {**pod.labels, **tenant_labels} if tenant_labels else pod.labels
     node = pod.node or ANY_NODE
     addresses = () if pod.ip else (network.node_ranges if pod.host_network else network.pod_ranges)

@@ -20,7 +20,7 @@ from tenantguard.policies.fields import mapping
 from tenantguard.policies.isolation.templates import manifest_pod, template_pods
 from tenantguard.policies.netpol import NetworkAnalysis, PodInfo, analyze, pod_info
 from tenantguard.policies.netpol.classes import NAME_LABEL
-from tenantguard.policies.ownership import OwnerKey, owners
+from tenantguard.policies.ownership import OwnerKey, display, outermost, owners
 from tenantguard.policies.rules.serving.srv005_routes_stay_in_tenant import ROUTE_KINDS
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 from tenantguard.policies.tenancy import TenantIndex
@@ -77,18 +77,10 @@ def from_objects(
     name none (like `kubectl apply -n`)."""
     applied = list(applied)
     replaced = {_key(obj, namespace) for obj in applied}
-    kept = [obj for obj in existing if _key(obj, namespace) not in replaced]
+    kept = [obj for obj in existing if _key(obj, namespace) not in replaced] if replaced else list(existing)
     tenant_of = {ns: t.name for t in tenants.by_name.values() for ns in t.namespaces if not settings.is_exempt(ns)}
     labels: dict[str, dict[str, str]] = {ns: dict(found) for ns, found in (namespaces or {}).items()}
     as_they_are: set[str] = set()  # namespaces whose labels a live object gives: no label is added to them
-    for obj, live in [*((o, True) for o in kept), *((o, False) for o in applied)]:
-        if obj.get("kind") == "Namespace":
-            name = _key(obj, namespace)[2]
-            labels[name] = _labels(obj) if live else {**labels.get(name, {}), **_labels(obj)}
-            (as_they_are.add if live else as_they_are.discard)(name)
-    for ns, tenant in tenant_of.items():
-        if ns not in as_they_are:  # admission labels a tenant namespace with its tenant
-            labels.setdefault(ns, {}).setdefault(settings.tenant_label, tenant)
 
     def tenant_labels(ns: str) -> dict[str, str]:
         return {settings.tenant_label: tenant_of[ns]} if ns in tenant_of else {}
@@ -101,28 +93,42 @@ def from_objects(
     workloads: list[tuple[dict[str, Any], str]] = []
     for obj, live in [*((o, True) for o in kept), *((o, False) for o in applied)]:
         kind = obj.get("kind")
-        if kind in ("Namespace", "Tenant") or not isinstance(kind, str):
+        if not isinstance(kind, str) or kind == "Tenant":
             continue
-        ns = _namespace_of(obj, namespace)
-        labels.setdefault(ns, {})
-        placed = {**obj, "metadata": {**mapping(obj.get("metadata")), "namespace": ns}}
+        meta = mapping(obj.get("metadata"))
+        if kind == "Namespace":
+            name = str(meta.get("name") or "")
+            labels[name] = _labels(obj) if live else {**labels.get(name, {}), **_labels(obj)}
+            (as_they_are.add if live else as_they_are.discard)(name)
+            continue
+        ns = meta.get("namespace")
+        if not isinstance(ns, str) or not ns:
+            ns = namespace or "default"
+            obj = {**obj, "metadata": {**meta, "namespace": ns}}
+        if ns not in labels:
+            labels[ns] = {}
         if kind == "Pod":
             if mapping(obj.get("status")).get("phase") in ("Succeeded", "Failed"):
                 continue
-            found = owners(placed)
-            if live and found & replaced:
+            found = owners(obj)
+            if live and replaced and found & replaced:
                 continue  # its workload is being replaced: its template stands for the pods to come
+            workload = display(outermost(found, obj))
             if live:
-                pods.append(pod_info(placed))
+                pods.append(pod_info(obj, workload=workload))
             else:
-                pods.append(manifest_pod(placed, namespace=ns, network=network, tenant_labels=tenant_labels(ns)))
+                pods.append(manifest_pod(obj, namespace=ns, network=network, tenant_labels=tenant_labels(ns),
+                                         workload=workload))  # fmt: skip
             running |= found
         elif kind == "NetworkPolicy":
-            policies.append(placed)
+            policies.append(obj)
         elif kind in EXPOSING_KINDS:
-            exposing.append(placed)
+            exposing.append(obj)
         else:
-            workloads.append((placed, ns))
+            workloads.append((obj, ns))
+    for ns, tenant in tenant_of.items():
+        if ns not in as_they_are:  # admission labels a tenant namespace with its tenant
+            labels.setdefault(ns, {}).setdefault(settings.tenant_label, tenant)
     for obj, ns in workloads:
         if _key(obj, ns) not in running:
             pods.extend(template_pods(obj, namespace=ns, network=network, tenant_labels=tenant_labels(ns)))

@@ -152,8 +152,9 @@ class NetworkAnalysis:
         return explain(self._model, src, dst, self.class_of(src), self.class_of(dst), port, protocol)
 
     def _reachable(self) -> tuple[Reachability, list[Reach]]:
-        if self._reachability is None or self._reach is None:
+        if self._reachability is None:
             self._reachability = Reachability(self._model, list(self._classes.values()))
+        if self._reach is None:
             self._reach = self._reachability.reach()
         return self._reachability, self._reach
 
@@ -240,9 +241,41 @@ class NetworkAnalysis:
         return merge_node_local(paths, self._nodes.pairs(), namespace_tenant) if self._nodes else paths
 
     def workload_pairs(self, namespaces: Iterable[str] | None = None) -> WorkloadPairs:
-        """(src workload, dst workload) -> ports, for the pairs with an end in `namespaces` (None: every pair)."""
-        wanted = None if namespaces is None else frozenset(namespaces)
-        return workload_pairs(self._reachable()[1], self._nodes.ordered(), wanted, self._hypothetical)
+        """(src workload, dst workload) -> ports, for the pairs with an end in `namespaces` (None: every pair).
+        With namespaces, only the pairs touching them are enumerated (a diff's changed namespaces)."""
+        if namespaces is None:
+            return workload_pairs(self._reachable()[1], self._nodes.ordered(), None, self._hypothetical)
+        wanted = frozenset(namespaces)
+        reach = self._reach
+        if reach is None:  # the full enumeration is not there to reuse: enumerate only what touches them
+            if self._reachability is None:
+                self._reachability = Reachability(self._model, list(self._classes.values()))
+            reach = self._reachability.reach(touching=wanted)
+        return workload_pairs(reach, self._nodes.ordered(), wanted, self._hypothetical)
+
+    def connects(self, sources: Iterable[str], destinations: Iterable[str]) -> bool:
+        """Whether some pod of the `sources` namespaces reaches some other pod of the `destinations` ones
+        (enumerating only the pairs with a source there, unless every pair is known already)."""
+        src = frozenset(sources) - self._hypothetical
+        dst = frozenset(destinations) - self._hypothetical
+        if any(a in src and b in dst for a, b in self._nodes.pairs()):
+            return True
+        reach = self._reach
+        if reach is None:
+            if self._reachability is None:
+                self._reachability = Reachability(self._model, list(self._classes.values()))
+            reach = self._reachability.reach(touching=src)
+        for item in reach:
+            d = item.destination
+            if d.namespace not in dst:
+                continue
+            if any(s.namespace in src for s, _ in item.exact):
+                return True
+            for side, _ in item.sides:
+                for ns in src & side.by_namespace.keys():
+                    if any(c is not d or len(d.members) > 1 for c in side.by_namespace[ns]):
+                        return True
+        return False
 
     def pods_of(self, workload: str) -> list[PodInfo]:
         """The pods (given to analyze()) a workload name groups."""

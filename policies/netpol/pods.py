@@ -3,7 +3,7 @@ for the reports, the node it runs on, the workload that owns it and the ports it
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,42 +42,39 @@ class PodInfo:
         return self.workload or f"{self.namespace}/{self.name}[Pod]"
 
 
-def _running_containers(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Containers that run alongside the pod: regular ones and sidecars (init containers restarting Always)."""
-    for container in sequence(spec.get("initContainers")):
-        if isinstance(container, dict) and container.get("restartPolicy") == "Always":
-            yield container
-    for container in sequence(spec.get("containers")):
-        if isinstance(container, dict):
-            yield container
-
-
 def _number(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def container_ports(spec: Mapping[str, Any]) -> tuple[tuple[ContainerPort, ...], tuple[ContainerPort, ...]]:
-    """The declared container ports of a pod spec, and those bound on the node (hostPort), by hostPort."""
+    """The declared container ports of the containers that run alongside the pod (regular ones and sidecars:
+    init containers restarting Always), and those bound on the node (hostPort), numbered by the hostPort."""
     ports: list[ContainerPort] = []
     host: list[ContainerPort] = []
-    for container in _running_containers(dict(spec)):
-        for item in sequence(container.get("ports")):
-            item = mapping(item)
-            number = _number(item.get("containerPort"))
+    inits = spec.get("initContainers")
+    running = [c for c in inits if isinstance(c, dict) and c.get("restartPolicy") == "Always"] if inits else []
+    for container in [*running, *sequence(spec.get("containers"))]:
+        declared = container.get("ports") if isinstance(container, dict) else None
+        if not declared or not isinstance(declared, list):
+            continue
+        for item in declared:
+            number = _number(item.get("containerPort")) if isinstance(item, dict) else None
             if number is None:
                 continue
             name = item.get("name")
+            name = name if isinstance(name, str) else ""
             raw = item.get("protocol")
             protocol = raw if isinstance(raw, str) and raw else "TCP"
-            ports.append(ContainerPort(port=number, name=name if isinstance(name, str) else "", protocol=protocol))
+            ports.append(ContainerPort(port=number, name=name, protocol=protocol))
             bound = _number(item.get("hostPort"))
             if bound:
-                host.append(ContainerPort(port=bound, name=name if isinstance(name, str) else "", protocol=protocol))
+                host.append(ContainerPort(port=bound, name=name, protocol=protocol))
     return tuple(ports), tuple(host)
 
 
-def pod_info(pod: dict[str, Any]) -> PodInfo:
-    """A Pod object as NetworkPolicy sees it (status.podIP, container ports, spec.hostNetwork, spec.nodeName)."""
+def pod_info(pod: dict[str, Any], *, workload: str | None = None) -> PodInfo:
+    """A Pod object as NetworkPolicy sees it (status.podIP, container ports, spec.hostNetwork, spec.nodeName);
+    `workload`: its workload's name when the caller knows it already (`policies.ownership.workload_name`)."""
     metadata = mapping(pod.get("metadata"))
     spec = mapping(pod.get("spec"))
     labels = {str(k): str(v) for k, v in mapping(metadata.get("labels")).items()}
@@ -86,6 +83,8 @@ def pod_info(pod: dict[str, Any]) -> PodInfo:
     namespace = metadata.get("namespace")
     namespace = namespace if isinstance(namespace, str) and namespace else "default"
     node = spec.get("nodeName")
+    if workload is None:
+        workload = workload_name(pod if pod.get("kind") == "Pod" else {**pod, "kind": "Pod"}, namespace)
     return PodInfo(
         namespace=namespace,
         name=str(metadata.get("name") or ""),
@@ -94,6 +93,6 @@ def pod_info(pod: dict[str, Any]) -> PodInfo:
         ports=ports,
         host_network=spec.get("hostNetwork") is True,
         node=node if isinstance(node, str) else "",
-        workload=workload_name(pod if pod.get("kind") == "Pod" else {**pod, "kind": "Pod"}, namespace),
+        workload=workload,
         host_ports=host_ports,
     )

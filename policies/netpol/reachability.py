@@ -227,16 +227,22 @@ class Reachability:
                     found.add(ref)
         return found
 
-    def reach(self) -> list[Reach]:
-        """For every destination class, who reaches it and on which ports (a pod reaching itself left out)."""
+    def reach(self, *, touching: frozenset[str] | None = None) -> list[Reach]:
+        """For every destination class, who reaches it and on which ports (a pod reaching itself left out).
+
+        `touching`: only the pairs with an end in these namespaces — every destination there, and elsewhere
+        only the sources there (exact ones, and sides with classes there)."""
         reverse: dict[int, list[Side]] = {}
         egress_sides = {id(side): side for side in self.egress.values()}.values()
         for side in egress_sides:
             for target in side.specific:
                 reverse.setdefault(target, []).append(side)
         wild_sides = [side for side in egress_sides if side.to_pods]
+        inside = touching or frozenset()
+        near = [side for side in wild_sides if not inside.isdisjoint(side.by_namespace)]
         out: list[Reach] = []
         for d in self._classes:
+            everywhere = touching is None or d.namespace in touching
             inbound = self.ingress[d.index]
             candidates = set(inbound.specific)
             for side in reverse.get(d.index, ()):
@@ -244,7 +250,7 @@ class Reachability:
             exact: list[tuple[PodClass, PortSet]] = []
             for index in candidates:
                 s = self._classes[index]
-                if s is d and len(d.members) == 1:
+                if (s is d and len(d.members) == 1) or not (everywhere or s.namespace in inside):
                     continue
                 outbound = self.egress[index]
                 out_spec = outbound.toward(d.host).union(outbound.specific.get(d.index, NO_PORTS))
@@ -258,7 +264,7 @@ class Reachability:
             if inbound.to_pods:
                 from_pods = self._resolve(inbound.to_pods, d.ports)
                 from_hosts = self._resolve(inbound.wild, d.ports) if inbound.wild else NOTHING
-                for side in wild_sides:
+                for side in wild_sides if everywhere else near:
                     accepted = from_hosts if side.host else from_pods
                     offered = side.toward(d.host)
                     if not accepted or not offered:
