@@ -136,9 +136,12 @@ def seeded(dev_cluster: DevCluster, webhook: WebhookProcess) -> Iterator[dict[st
         for ns, tenant in ((AGENT, "hooli"), (VICTIM, "initrode")):
             manifest = json.dumps({"apiVersion": "v1", "kind": "Namespace",
                                    "metadata": {"name": ns, "labels": {LABEL: tenant}}})  # fmt: skip
+
+            def admitted(m: str = manifest) -> bool:
+                return c.kubectl("apply", "-f", "-", input=m, check=False).returncode == 0
+
             # the webhook's cache learns the Tenants in a moment: until then the namespace is refused
-            wait_for(lambda m=manifest: c.kubectl("apply", "-f", "-", input=m, check=False).returncode == 0,
-                     what=f"namespace {ns} admitted")  # fmt: skip
+            wait_for(admitted, what=f"namespace {ns} admitted")
         wait_for(
             lambda: c.kubectl("get", "serviceaccount", "default", "-n", AGENT, check=False).returncode == 0,
             what="ServiceAccount default",
