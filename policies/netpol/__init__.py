@@ -16,11 +16,13 @@
 The modules: pods (PodInfo from a Pod), selectors (LabelSelector), ports (exact port sets), ipblocks, policy
 (a NetworkPolicy compiled), classes (pods grouped into equivalence classes; the exact verdict for a pair),
 reachability (all reachable class pairs without classes² work), nodes (a pod and its node; hostNetwork pods),
-reports (matrices), workloads (workload pairs), explain (one connection judged), analysis (the entry point).
+reports (matrices), workloads (workload pairs), explain (one connection judged), external (egress to CIDRs),
+analysis (the entry point).
 """
 
-from tenantguard.policies.netpol.analysis import Exposure, ExternalPath, NetworkAnalysis, Path, analyze
+from tenantguard.policies.netpol.analysis import Exposure, NetworkAnalysis, Path, analyze
 from tenantguard.policies.netpol.explain import EndCheck, Explanation, RuleCheck
+from tenantguard.policies.netpol.external import ExternalPath
 from tenantguard.policies.netpol.pods import ANY_NODE, ContainerPort, PodInfo, container_ports, pod_info
 from tenantguard.policies.netpol.policy import RuleRef
 from tenantguard.policies.netpol.ports import PortSet

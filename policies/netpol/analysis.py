@@ -18,9 +18,8 @@ Hypothetical pods stand for namespaces that have no pods yet ("what would a pod 
 would reach it?"): each is alone in its namespace, so it changes no verdict between real pods. The matrices, paths,
 `uncovered` and the external matrix leave their namespaces out; `hypothetical_reach` reports them apart.
 
-External egress (an ipBlock peer, or an egress rule without `to`) is reported apart from the pod matrices, per
-CIDR as written in the policy ("*": any address); named ports never match an external address, which has no
-container ports.
+External egress (an ipBlock peer, or an egress rule without `to`) is reported apart from the pod matrices
+(`external`).
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from typing import Any
 
 from tenantguard.policies.netpol.classes import ClassKey, Model, PodClass, Verdict
 from tenantguard.policies.netpol.explain import Explanation, explain
+from tenantguard.policies.netpol.external import ExternalEgress, ExternalPath
 from tenantguard.policies.netpol.ipblocks import IpBlock
 from tenantguard.policies.netpol.nodes import NodeLocal, node_local
 from tenantguard.policies.netpol.pods import PodInfo
@@ -39,8 +39,6 @@ from tenantguard.policies.netpol.ports import EVERYTHING, NOTHING, PortSet
 from tenantguard.policies.netpol.reachability import Reach, Reachability
 from tenantguard.policies.netpol.reports import cross_tenant_paths, merge_node_local, namespace_ports
 from tenantguard.policies.netpol.workloads import WorkloadPairs, workload_pairs
-
-ANY_ADDRESS = "*"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,16 +53,6 @@ class Path:
     ingress_rules: tuple[RuleRef, ...] = ()
     egress_rules: tuple[RuleRef, ...] = ()
     via_node: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ExternalPath:
-    """Egress to addresses outside the pod matrices: a CIDR as written ("10.0.0.0/8 except 10.1.0.0/16"), or
-    "*" for any address; the ports; the policies opening it (empty when the pod is not isolated for egress)."""
-
-    cidr: str
-    ports: tuple[str, ...]
-    policies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,7 +86,7 @@ class NetworkAnalysis:
         self._reach: list[Reach] | None = None
         self._namespace_ports: dict[str, dict[str, PortSet]] | None = None
         self._visible: dict[str, dict[str, PortSet]] | None = None
-        self._external: dict[tuple[int, ...], dict[str, tuple[PortSet, frozenset[str]]]] = {}
+        self._egress = ExternalEgress(model)
 
     @property
     def host_network_pods(self) -> tuple[PodInfo, ...]:
@@ -308,37 +296,9 @@ class NetworkAnalysis:
                 out.extend((pod, missing) for pod in cls.members)
         return sorted(out, key=lambda item: (item[0].namespace, item[0].name))
 
-    def _external_of(self, policies: tuple[int, ...]) -> dict[str, tuple[PortSet, frozenset[str]]]:
-        found = self._external.get(policies)
-        if found is not None:
-            return found
-        if not policies:
-            found = {ANY_ADDRESS: (EVERYTHING, frozenset())}
-        else:
-            opened: dict[str, tuple[PortSet, frozenset[str]]] = {}
-            for index in policies:
-                policy = self._model.policies[index]
-                for rule in policy.egress or ():
-                    if not rule.ports.numeric:
-                        continue
-                    blocks = self._model.blocks
-                    targets = [ANY_ADDRESS] if rule.peers is None else [
-                        blocks[p.block].describe() for p in rule.peers if p.block >= 0 and blocks[p.block].version
-                    ]  # fmt: skip
-                    for target in targets:
-                        ports, keys = opened.get(target, (NOTHING, frozenset()))
-                        opened[target] = (ports.union(rule.ports.numeric), keys | {policy.key})
-            found = opened
-        self._external[policies] = found
-        return found
-
     def external(self, src: PodInfo) -> tuple[ExternalPath, ...]:
         """Where outside the pod matrices src can open connections to (anywhere, for a hostNetwork pod)."""
-        opened = self._external_of(self.class_of(src).egress)
-        return tuple(
-            ExternalPath(cidr=target, ports=ports.describe(), policies=tuple(sorted(keys)))
-            for target, (ports, keys) in sorted(opened.items())
-        )
+        return self._egress.paths(self.class_of(src).egress)
 
     def external_matrix(self) -> dict[str, dict[str, list[str]]]:
         """src namespace -> CIDR ("*": any address) -> ports, over the namespace's pods."""
@@ -347,7 +307,7 @@ class NetworkAnalysis:
             if cls.namespace in self._hypothetical:
                 continue
             row = merged.setdefault(cls.namespace, {})
-            for target, (ports, _) in self._external_of(cls.egress).items():
+            for target, (ports, _) in self._egress.of(cls.egress).items():
                 row[target] = row.get(target, NOTHING).union(ports)
         return {
             ns: {target: list(ports.describe()) for target, ports in sorted(row.items())}
