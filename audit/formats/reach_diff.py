@@ -134,8 +134,7 @@ def _annotation(level: str, title: str, message: str, located: tuple[str, int] |
 def github(found: ReachabilityDiff, locate: Locate, locate_object: LocateObject) -> str:
     lines = []
     for c in found.opened:
-        anchors = [ref for ref in (c.changed or c.rules)]
-        located = next((where for where in map(locate, anchors) if where is not None), None)
+        located = next((where for where in map(locate, c.changed or c.rules) if where is not None), None)
         message = f"{c.source} -> {c.destination} on {', '.join(c.ports)}: {c.reason}"
         if c.cross_tenant:
             title = f"Opens a path from tenant {c.source_tenant} to tenant {c.destination_tenant}"
