@@ -21,8 +21,7 @@ from typing import Any
 
 from tenantguard.policies.isolation.exposure import Exposed, exposures
 from tenantguard.policies.isolation.world import NetworkWorld
-from tenantguard.policies.netpol import NetworkAnalysis, PodInfo, RuleRef
-from tenantguard.policies.netpol.nodes import node_local
+from tenantguard.policies.netpol import ANY_NODE, NetworkAnalysis, PodInfo, RuleRef
 from tenantguard.policies.netpol.ports import NOTHING, PortSet
 
 MAX_CLASS_PAIRS = 64  # per connection, the class pairs looked at to name its rules
@@ -143,13 +142,12 @@ class _Rules:
 
     def __init__(self, analysis: NetworkAnalysis) -> None:
         self._analysis = analysis
-        self._pods: dict[str, list[PodInfo]] = {}
+        self._pods: dict[str, list[PodInfo]] | None = None
 
     def pods(self, workload: str) -> list[PodInfo]:
-        found = self._pods.get(workload)
-        if found is None:
-            found = self._pods[workload] = self._analysis.pods_of(workload)
-        return found
+        if self._pods is None:
+            self._pods = self._analysis.workloads()
+        return self._pods.get(workload, [])
 
     def between(self, source: str, destination: str) -> tuple[tuple[RuleRef, ...], bool]:
         analysis = self._analysis
@@ -164,9 +162,20 @@ class _Rules:
                 looked += 1
                 verdict = analysis.model.verdict(s, d)
                 rules.update(verdict.ingress_rules, verdict.egress_rules)
-        hosts = any(p.host_network for p in (*self.pods(source), *self.pods(destination)))
-        via_node = hosts and any(node_local(a, b) for a in self.pods(source) for b in self.pods(destination))
+        src, dst = self.pods(source), self.pods(destination)
+        if source == destination and len(src) < 2:
+            return tuple(sorted(rules)), False
+        via_node = _share(_nodes(src, hosts=True), _nodes(dst)) or _share(_nodes(src), _nodes(dst, hosts=True))
         return tuple(sorted(rules)), via_node
+
+
+def _nodes(pods: Iterable[PodInfo], *, hosts: bool = False) -> set[str]:
+    return {p.node for p in pods if p.node and (p.host_network or not hosts)}
+
+
+def _share(one: set[str], other: set[str]) -> bool:
+    """Whether a pod on one of these nodes may share a node with a pod on one of those (`nodes.share_node`)."""
+    return bool(one and other) and (bool(one & other) or ANY_NODE in one or ANY_NODE in other)
 
 
 def _connections(

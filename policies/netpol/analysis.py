@@ -265,9 +265,12 @@ class NetworkAnalysis:
                         return True
         return False
 
-    def pods_of(self, workload: str) -> list[PodInfo]:
-        """The pods (given to analyze()) a workload name groups."""
-        return [pod for pod, _ in self._by_pod.values() if pod.owner == workload]
+    def workloads(self) -> dict[str, list[PodInfo]]:
+        """The pods given to analyze(), by workload (`PodInfo.owner`)."""
+        found: dict[str, list[PodInfo]] = {}
+        for pod, _ in self._by_pod.values():
+            found.setdefault(pod.owner, []).append(pod)
+        return found
 
     def ingress_blocks(self) -> Iterator[tuple[Rule, IpBlock, list[PodInfo]]]:
         """Every ipBlock peer of every ingress rule, with the (real) pods whose ingress the rule governs."""
