@@ -281,3 +281,20 @@ def test_a_pod_label_change_is_a_change_of_its_namespace() -> None:
         ("acme-prod/chat[Deployment]", "globex-prod/redis[StatefulSet]", ("TCP/6379",), ())
     ]
     del base
+
+
+def test_a_new_host_network_daemonset_opens_every_node_it_may_share() -> None:
+    import yaml
+
+    apps = [*yaml.safe_load_all(APPS), *yaml.safe_load_all(BASELINE)]
+    template = {"metadata": {"labels": {"app": "agent"}},
+                "spec": {"hostNetwork": True, "containers": [{"name": "a", "image": "x"}]}}  # fmt: skip
+    agent = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent", "namespace": "globex-prod"},
+             "spec": {"template": template}}  # fmt: skip
+    found = diff(from_objects([], apps, cluster_for().tenants), from_objects([], [*apps, agent], cluster_for().tenants))
+    into = {c.destination: c for c in found.opened if c.source == "globex-prod/agent[DaemonSet]"}
+    chat = into["acme-prod/chat[Deployment]"]  # behind acme's default deny, on a node the agent may share
+    assert (chat.ports, chat.via_node, chat.cross_tenant, chat.rules) == (("*",), True, True, ())
+    assert chat.reason == "a hostNetwork pod shares a node with the other end"
+    assert [(e.kind, e.name, e.how) for e in found.exposed] == [
+        ("DaemonSet", "agent", "hostNetwork: listens on its node's addresses")]  # fmt: skip
