@@ -13,6 +13,7 @@ import ipaddress
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 Span = tuple[int, int]  # first and last address, as integers
@@ -26,6 +27,7 @@ def _span(cidr: str) -> tuple[int, Span] | None:
     return network.version, (int(network.network_address), int(network.broadcast_address))
 
 
+@lru_cache(maxsize=1 << 16)  # a diff reads every pod's address twice, once per side
 def address(ip: str) -> tuple[int, int] | None:
     """(IP version, integer value) of an address, or None when it is not one."""
     octets = ip.split(".")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from tenantguard.policies.fields import mapping, sequence
@@ -46,6 +47,11 @@ def _number(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+@lru_cache(maxsize=4096)  # every pod of a workload declares the same ports: build each one once
+def _port(port: int, name: str, protocol: str) -> ContainerPort:
+    return ContainerPort(port=port, name=name, protocol=protocol)
+
+
 def container_ports(spec: Mapping[str, Any]) -> tuple[tuple[ContainerPort, ...], tuple[ContainerPort, ...]]:
     """The declared container ports of the containers that run alongside the pod (regular ones and sidecars:
     init containers restarting Always), and those bound on the node (hostPort), numbered by the hostPort."""
@@ -65,10 +71,10 @@ def container_ports(spec: Mapping[str, Any]) -> tuple[tuple[ContainerPort, ...],
             name = name if isinstance(name, str) else ""
             raw = item.get("protocol")
             protocol = raw if isinstance(raw, str) and raw else "TCP"
-            ports.append(ContainerPort(port=number, name=name, protocol=protocol))
+            ports.append(_port(number, name, protocol))
             bound = _number(item.get("hostPort"))
             if bound:
-                host.append(ContainerPort(port=bound, name=name, protocol=protocol))
+                host.append(_port(bound, name, protocol))
     return tuple(ports), tuple(host)
 
 
