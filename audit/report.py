@@ -1,4 +1,4 @@
-"""The audit report document (`tenantguard.io/audit/v2`, docs/audit-report.md) from a finished scan.
+"""The audit report document (`tenantguard.io/audit/v3`, docs/audit-report.md) from a finished scan.
 
 `assemble` returns the document with the isolation findings as Results (for PolicyReports and `--fail-on`);
 the document lists at most MAX_FINDINGS of them, and its summary counts all.
@@ -19,7 +19,7 @@ from tenantguard.audit.scan import ScanResult
 from tenantguard.audit.usage import TenantUsage, Window, isoformat
 from tenantguard.policies.model import Severity
 
-SCHEMA_VERSION = "tenantguard.io/audit/v2"
+SCHEMA_VERSION = "tenantguard.io/audit/v3"
 MAX_FINDINGS = 2000
 NO_TENANT = "(none)"  # violationsByTenant key for objects no tenant owns (cluster-scoped, unclaimed namespaces)
 
@@ -115,6 +115,8 @@ def assemble(
             "platformObjects": len(platform),
             "crossTenantPaths": len(reach["crossTenantPaths"]) + reach["crossTenantPathsOmitted"],
             "uncoveredPods": len(reach["uncoveredPods"]),
+            "hostNetworkPods": len(reach["hostNetworkPods"]),
+            "exposedOutsideGateway": len(isolation.exposure["outsideGateway"]),
             "crossTenantAccess": len(rbac.get("crossTenantAccess") or ()),
             "mtlsUncovered": len(uncovered_mtls),
         },
@@ -125,6 +127,7 @@ def assemble(
             "violations": listed,
             "violationsByTenant": by_tenant,
             "reachability": reach,
+            "exposure": isolation.exposure,
             "rbac": rbac,
             "mtls": {"servingPods": mtls.serving_pods, "covered": mtls.covered, "uncovered": uncovered_mtls},
             "unlabelled": unlabelled,

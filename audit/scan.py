@@ -16,8 +16,9 @@ A missing tenant label on an object Kubernetes makes in every namespace (`kube-r
 ServiceAccount; `policies.provenance`) is not a tenant's violation: it is kept apart, in `platform`.
 
 Kept per object, and nothing else: a violation list, the pod's network identity (`policies.netpol`), a
-compact usage record for GPU pods, the models of serving pods, NetworkPolicies and RBAC objects with their
-metadata trimmed, quota rows and endpoints. `scan()` returns them as one immutable ScanResult.
+compact usage record for GPU pods, the models of serving pods, NetworkPolicies, RBAC objects and what publishes
+pods (Services, Ingresses, Gateway API routes) with their metadata trimmed, quota rows and endpoints. `scan()`
+returns them as one immutable ScanResult.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.context import Context
 from tenantguard.policies.engine import evaluate
 from tenantguard.policies.gpu import object_gpu_demand
+from tenantguard.policies.isolation.world import EXPOSING_KINDS
 from tenantguard.policies.provenance import excused
 from tenantguard.policies.request import Request
 from tenantguard.policies.rules.mtls.injection import ISTIO_LABEL
@@ -68,9 +70,15 @@ class Source(Protocol):
     def objects(self) -> Iterator[dict[str, Any]]: ...
 
 
+INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+
+
 def _trim(obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj.get("metadata") or {}
     keep = {k: meta[k] for k in ("name", "namespace", "labels") if k in meta}
+    annotations = meta.get("annotations") or {}
+    if INGRESS_CLASS_ANNOTATION in annotations:  # an Ingress's class, in its legacy form
+        keep["annotations"] = {INGRESS_CLASS_ANNOTATION: annotations[INGRESS_CLASS_ANNOTATION]}
     return {**{k: v for k, v in obj.items() if k not in ("metadata", "status")}, "metadata": keep}
 
 
@@ -103,6 +111,7 @@ class ScanResult:
     endpoints: tuple[dict[str, Any], ...]
     kinds: Mapping[str, Mapping[str, int]]  # namespace ("" for cluster-scoped) -> kind -> objects judged
     namespace_objects: frozenset[str]  # namespaces read as Namespace objects (not only known from their pods)
+    exposing: tuple[dict[str, Any], ...] = ()  # Services, Ingresses, routes (trimmed): what publishes pods
 
 
 def _holds_devices(subject: Subject) -> bool:
@@ -137,6 +146,7 @@ class Scanner:
         self.claim_pods: list[PodClaimUse] = []
         self.slices: dict[DeviceKey, tuple[str, str]] = {}
         self.netpols: list[dict[str, Any]] = []
+        self.exposing: list[dict[str, Any]] = []
         self.rbac: list[dict[str, Any]] = []
         self.quotas: list[dict[str, Any]] = []
         self.endpoints: list[dict[str, Any]] = []
@@ -242,6 +252,8 @@ class Scanner:
             self.rbac.append(_trim(obj))
         elif kind == "NetworkPolicy":
             self.netpols.append(_trim(obj))
+        elif kind in EXPOSING_KINDS:
+            self.exposing.append(_trim(obj))
         if tenant is None:
             return
         if self.settings.tenant_label not in labels:
@@ -303,6 +315,7 @@ class Scanner:
             endpoints=tuple(self.endpoints),
             kinds={ns: dict(c) for ns, c in self.kinds.items()},
             namespace_objects=frozenset(self.namespace_objects),
+            exposing=tuple(self.exposing),
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -89,6 +90,16 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             },
         },
         "podSecurityVersion": {"type": "string", "pattern": VERSION_PATTERN},
+        "network": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "clusterCIDRs": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "podCIDRs": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "nodeCIDRs": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "gatewayIngressClasses": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            },
+        },
     },
 }
 
@@ -148,6 +159,34 @@ class ModelVolumeSource:
     source: str  # a template: `s3://{bucketName}/`
 
 
+# Private address space (RFC 1918) and IPv6 unique local addresses: where pods, Services and nodes usually live.
+PRIVATE_CIDRS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkSettings:
+    """The cluster's address ranges, for what NetworkPolicy ipBlocks mean, and the gateway's ingress classes.
+
+    `cluster_cidrs`: every address inside the cluster (pods, Services, nodes); an ipBlock admitting an address
+    outside them admits traffic from outside the cluster. `pod_cidrs` / `node_cidrs`: where a pod's (a
+    hostNetwork pod's: its node's) address will come from when it has none yet — pods built from manifests,
+    unscheduled pods; empty means `cluster_cidrs`. `gateway_ingress_classes`: Ingresses of these classes are
+    served by the platform gateway, so they publish through it."""
+
+    cluster_cidrs: tuple[str, ...] = PRIVATE_CIDRS
+    pod_cidrs: tuple[str, ...] = ()
+    node_cidrs: tuple[str, ...] = ()
+    gateway_ingress_classes: tuple[str, ...] = ()
+
+    @property
+    def pod_ranges(self) -> tuple[str, ...]:
+        return self.pod_cidrs or self.cluster_cidrs
+
+    @property
+    def node_ranges(self) -> tuple[str, ...]:
+        return self.node_cidrs or self.cluster_cidrs
+
+
 # Object-storage CSI drivers: Mountpoint for Amazon S3, Cloud Storage FUSE, Azure Blob (blobfuse).
 DEFAULT_MODEL_VOLUME_SOURCES = (
     ModelVolumeSource(driver="s3.csi.aws.com", source="s3://{bucketName}/"),
@@ -194,6 +233,7 @@ class Settings:
     platform_groups: frozenset[str] = frozenset({"system:masters", "system:serviceaccounts:kube-system"})
     # Pod Security version for Tenants that pin none (PSA's AdmissionConfiguration default enforce-version).
     pod_security_version: Version = LATEST
+    network: NetworkSettings = NetworkSettings()
 
     def is_platform(self, username: str, groups: Iterable[str]) -> bool:
         return username in self.platform_users or not self.platform_groups.isdisjoint(groups)
@@ -286,6 +326,16 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
         pod_security_version=parse_version(raw["podSecurityVersion"])
         if "podSecurityVersion" in raw
         else d.pod_security_version,
+        network=_network(raw.get("network", {}), d.network),
+    )
+
+
+def _network(raw: Mapping[str, Any], d: NetworkSettings) -> NetworkSettings:
+    return NetworkSettings(
+        cluster_cidrs=tuple(raw.get("clusterCIDRs", d.cluster_cidrs)),
+        pod_cidrs=tuple(raw.get("podCIDRs", d.pod_cidrs)),
+        node_cidrs=tuple(raw.get("nodeCIDRs", d.node_cidrs)),
+        gateway_ingress_classes=tuple(raw.get("gatewayIngressClasses", d.gateway_ingress_classes)),
     )
 
 
@@ -326,4 +376,10 @@ def _semantic_problems(raw: Mapping[str, Any]) -> list[str]:
             parse_version(raw["podSecurityVersion"])
         except ValueError as err:
             problems.append(f"podSecurityVersion: {err}")
+    for key in ("clusterCIDRs", "podCIDRs", "nodeCIDRs"):
+        for i, cidr in enumerate(raw.get("network", {}).get(key, ())):
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                problems.append(f"network.{key}[{i}]: not a CIDR: {cidr!r} (e.g. 10.244.0.0/16)")
     return problems

@@ -52,7 +52,7 @@ def test_clean_snapshot_exits_0_with_a_json_report(tmp_path: Path, capsys: pytes
     snap = _snapshot(tmp_path, bad_pod=False)
     assert _audit("--snapshot", str(snap), "--fail-on", "error") == 0
     doc = orjson.loads(capsys.readouterr().out)
-    assert doc["schemaVersion"] == "tenantguard.io/audit/v2"
+    assert doc["schemaVersion"] == "tenantguard.io/audit/v3"
     assert doc["source"] == {"type": "snapshot", "path": str(snap)}
     assert doc["summary"]["objects"] == 4 and doc["summary"]["violations"] == 0
     assert doc["summary"]["findings"] == 0
@@ -179,5 +179,6 @@ def test_rule_violations_and_findings_are_counted_together(tmp_path: Path, capsy
     snap = _snapshot(tmp_path, bad_pod=True, default_deny=False)
     assert _audit("--snapshot", str(snap), "--fail-on", "error", "--output", str(tmp_path / "r.json")) == 1
     err = capsys.readouterr().err
-    # ok and root: no default deny (root is hostNetwork: NetworkPolicy does not apply to it)
-    assert "tenantguard audit: 2 findings at or above error (1 ISO004, 1 PSS002)" in err
+    # ok: no default deny (ISO004); root is hostNetwork: no NetworkPolicy can cover it (ISO011, not ISO004), and
+    # it listens on its node's addresses, outside the gateway (ISO010)
+    assert "tenantguard audit: 4 findings at or above error (1 ISO004, 1 ISO010, 1 ISO011, 1 PSS002)" in err

@@ -91,7 +91,7 @@ def test_top_level_shape_follows_the_contract(report: dict[str, Any]) -> None:
     assert report["schemaVersion"] == SCHEMA_VERSION
     assert report["generatedAt"] == "2026-11-27T12:00:00Z"
     assert report["window"] == {"start": "2026-11-26T12:00:00Z", "end": "2026-11-27T12:00:00Z", "hours": 24.0}
-    assert SCHEMA_VERSION == "tenantguard.io/audit/v2"
+    assert SCHEMA_VERSION == "tenantguard.io/audit/v3"
     assert set(report["summary"]) == {
         "objects",
         "tenants",
@@ -105,6 +105,8 @@ def test_top_level_shape_follows_the_contract(report: dict[str, Any]) -> None:
         "platformObjects",
         "crossTenantPaths",
         "uncoveredPods",
+        "hostNetworkPods",
+        "exposedOutsideGateway",
         "crossTenantAccess",
         "mtlsUncovered",
     }
@@ -114,6 +116,7 @@ def test_top_level_shape_follows_the_contract(report: dict[str, Any]) -> None:
         "violations",
         "violationsByTenant",
         "reachability",
+        "exposure",
         "rbac",
         "mtls",
         "unlabelled",
@@ -125,6 +128,7 @@ def test_top_level_shape_follows_the_contract(report: dict[str, Any]) -> None:
         "crossTenantPaths",
         "crossTenantPathsOmitted",
         "uncoveredPods",
+        "hostNetworkPods",
         "emptyNamespaces",
         "withoutDefaultDeny",
     }
@@ -256,7 +260,7 @@ def test_open_isolation_is_findings_sorted_by_impact(report: dict[str, Any]) -> 
     assert summary["findingsByRule"] == {"ISO001": 1, "ISO002": 1, "ISO004": 1, "ISO005": 1, "ISO007": 1}
     first = report["isolation"]["findings"][0]
     assert (first["category"], first["mode"], first["tenant"]) == ("isolation", "audit", "acme")
-    assert first["message"].endswith("on TCP/8000 (opened by acme-prod/allow-globex)")
+    assert first["message"].endswith("on TCP/8000 (opened by acme-prod/allow-globex spec.ingress[0])")
     assert first["fix"] and first["title"] == "No pod of one tenant can open connections to another tenant's pods"
 
 
