@@ -196,10 +196,12 @@ def test_host_network_daemonset_shows_up_with_its_real_reachability(
     near, far = seeded["agents"]["kwok-cpu-0"], seeded["agents"]["kwok-cpu-1"]
     reach = report["isolation"]["reachability"]
     hosts = {h["name"]: h for h in reach["hostNetworkPods"] if h["namespace"] == AGENT}
-    assert hosts[near["metadata"]["name"]] == {
+    # Other modules of the session may leave pods on the same node: initrode must be among its neighbours.
+    near_host = dict(hosts[near["metadata"]["name"]])
+    assert "initrode" in near_host.pop("sharesNodeWith")
+    assert near_host == {
         "tenant": "hooli", "namespace": AGENT, "name": near["metadata"]["name"],
-        "workload": f"{AGENT}/node-agent[DaemonSet]", "node": "kwok-cpu-0", "ip": near["status"]["podIP"],
-        "sharesNodeWith": ["initrode"]}  # fmt: skip
+        "workload": f"{AGENT}/node-agent[DaemonSet]", "node": "kwok-cpu-0", "ip": near["status"]["podIP"]}  # fmt: skip
     assert "initrode" not in hosts[far["metadata"]["name"]]["sharesNodeWith"]
     paths = {(p["from"]["namespace"], p["to"]["namespace"]): p for p in reach["crossTenantPaths"]}
     # initrode's default deny cannot stop the agent on api's node, and only that one; nor api's egress to it

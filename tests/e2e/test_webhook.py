@@ -271,9 +271,9 @@ def test_relabelling_a_gpu_pod_of_a_tenant_at_its_cap_is_allowed(
     tenant = {
         "apiVersion": "tenantguard.io/v1alpha1",
         "kind": "Tenant",
-        "metadata": {"name": "hooli"},
+        "metadata": {"name": "piedpiper"},
         "spec": {
-            "namespaces": ["hooli-a"],
+            "namespaces": ["piedpiper-a"],
             "members": [{"kind": "User", "name": "alice"}],
             "podSecurity": "baseline",
             "mtls": {"mode": "none"},
@@ -281,22 +281,22 @@ def test_relabelling_a_gpu_pod_of_a_tenant_at_its_cap_is_allowed(
         },
     }
     dev_cluster.apply(tenant, user=False)
-    dev_cluster.create_namespace("hooli-a")
+    dev_cluster.create_namespace("piedpiper-a")
     binding = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "RoleBinding",
-        "metadata": {"name": "alice", "namespace": "hooli-a"},
+        "metadata": {"name": "alice", "namespace": "piedpiper-a"},
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "tenant-developer"},
         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"}],
     }
     dev_cluster.apply(binding, user=False)
     gpus = {"nvidia.com/gpu": 2}
-    pod = _pod("at-cap", "hooli-a", resources={"requests": gpus, "limits": gpus})
+    pod = _pod("at-cap", "piedpiper-a", resources={"requests": gpus, "limits": gpus})
     pod["spec"]["tolerations"] = [{"key": "nvidia.com/gpu", "operator": "Exists"}]
     code, out = _apply(dev_cluster, pod)
     assert code == 0, out
     wait_for(
-        lambda: dev_cluster.get("pod", "at-cap", "-n", "hooli-a")["status"].get("phase") == "Running",
+        lambda: dev_cluster.get("pod", "at-cap", "-n", "piedpiper-a")["status"].get("phase") == "Running",
         what="the GPU pod Running",
     )
     # The cache holds the running pod (2 of 2): a second one is refused, a relabel of the first is not.
@@ -308,7 +308,7 @@ def test_relabelling_a_gpu_pod_of_a_tenant_at_its_cap_is_allowed(
         return out if code != 0 else None
 
     assert "[GPU006]" in wait_for(refused, what="the cache to count the running pod", timeout=30)
-    proc = dev_cluster.kubectl("label", "pod", "at-cap", "-n", "hooli-a", "x=y", user=True, check=False)
+    proc = dev_cluster.kubectl("label", "pod", "at-cap", "-n", "piedpiper-a", "x=y", user=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert dev_cluster.get("pod", "at-cap", "-n", "hooli-a")["metadata"]["labels"]["x"] == "y"
-    dev_cluster.kubectl("delete", "pod", "at-cap", "-n", "hooli-a", "--wait=false", check=False)  # frees 2 GPUs
+    assert dev_cluster.get("pod", "at-cap", "-n", "piedpiper-a")["metadata"]["labels"]["x"] == "y"
+    dev_cluster.kubectl("delete", "pod", "at-cap", "-n", "piedpiper-a", "--wait=false", check=False)  # frees 2 GPUs
