@@ -19,6 +19,7 @@ from tenantguard.audit.results import Result
 from tenantguard.audit.scan import ScanResult
 from tenantguard.policies import netpol
 from tenantguard.policies.isolation import CATEGORY, IsolationFinding, by_impact, empty_namespace_entries, findings
+from tenantguard.policies.isolation.baseline import baseline_findings
 from tenantguard.policies.isolation.reach import representative
 
 MAX_PATHS = 2000
@@ -105,6 +106,7 @@ def assess(scan: ScanResult, ns_tenant: Mapping[str, str], *, now: datetime) -> 
                 {e["namespace"]: (e["tenant"], tuple(e["missing"])) for e in reach["withoutDefaultDeny"]}
             ),
             *findings.empty_namespace_findings(reach["emptyNamespaces"]),
+            *baseline_findings(scan.cluster.tenants, scan.namespace_objects, scan.netpols, scan.settings),
         ]
     )
     kept: list[Result] = []
