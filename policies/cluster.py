@@ -82,6 +82,10 @@ class ClusterState:
         self._tenant_objs = {k: v for k, v in self._tenant_objs.items() if k != _name(obj)}
         self._rebuild()
 
+    def tenant_object(self, name: str) -> Mapping[str, Any] | None:
+        """The Tenant as read (metadata and status too), valid or not."""
+        return self._tenant_objs.get(name)
+
     def _rebuild(self) -> None:
         tenants: list[Tenant] = []
         problems: list[str] = []

@@ -12,6 +12,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("tenantguard.audit.lint_cli", "lint manifests against the tenant policies (CI)"),
     "audit": ("tenantguard.audit.audit_cli", "scan a live cluster or a snapshot: isolation and usage reports"),
     "serve": ("tenantguard.webhook.serve", "run the admission webhook (TLS)"),
+    "controller": (
+        "tenantguard.webhook.reconciler.cli",
+        "run the reconciler: generated NetworkPolicies, quotas and certificates (one leader writes)",
+    ),
     "certs": ("tenantguard.webhook.certs_cli", "generate, inspect and renew the webhook CA and serving certificate"),
     "dev-cluster": ("tenantguard.devcluster.cli", "local Kubernetes control plane for tests and the demo"),
     "docs": ("tenantguard.docs_cli", "print docs/rules.md or the Tenant CRD generated from the registry"),
