@@ -6,6 +6,7 @@ Starts the webhook as its own process on 127.0.0.1 (cluster mode, watching the A
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -42,6 +43,9 @@ def seed_platform(kubectl: Callable[..., Any], wait_for_namespace: Callable[[str
     from tenantguard.docs_cli import render
 
     kubectl("apply", "-f", "-", input=render("crd"))
+    for ns in ("tenantguard-system", "llm-gateway"):  # the reconciler's (tenant CAs, Lease) and the gateway's
+        namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
+        kubectl("apply", "-f", "-", input=json.dumps(namespace))
     kubectl("apply", "-f", str(PLATFORM / "serving-crds.yaml"))
     for crd in _CRDS:
         kubectl("wait", "--for=condition=Established", f"crd/{crd}", "--timeout=60s")
@@ -71,6 +75,7 @@ class WebhookProcess:
     config: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
     tenants: Path | None = None  # static mode: Tenants from files, no cluster
+    extra_args: tuple[str, ...] = ()  # e.g. ("--reconcile", "--identity", "a")
 
     @property
     def cert_dir(self) -> Path:
@@ -101,6 +106,7 @@ class WebhookProcess:
         ]
         if self.config is not None:
             argv += ["--config", str(self.config)]
+        argv += self.extra_args
         with self.log_file.open("ab") as log:
             self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
