@@ -427,7 +427,7 @@ def test_policy_reports_are_readable_with_kubectl(seeded: DevCluster, report: di
     assert path["message"].startswith("pods of tenant 'cyberdyne' in 'cyberdyne-a' can open connections to ")
     fresh = seeded.get("policyreport", "tenantguard", "-n", FRESH)
     assert {r["policy"] for r in fresh["results"] if r["result"] == "fail"} == set()
-    assert {r["policy"] for r in fresh["results"] if r["result"] == "warn"} == {"ISO007", "ISO008"}
+    assert {r["policy"] for r in fresh["results"] if r["result"] == "warn"} == {"ISO007", "ISO008", "ISO009"}
     assert seeded.get("clusterpolicyreport", "tenantguard-cluster")["kind"] == "ClusterPolicyReport"
 
 

@@ -24,7 +24,7 @@ from tests.support.webhook_runner import WebhookProcess
 pytestmark = pytest.mark.e2e
 
 HERE = Path(__file__).parent
-ISTIO_CRDS = HERE / "crds" / "istio-security.istio.io_peerauthentications_authorizationpolicies.yaml"
+ISTIO_CRDS = HERE / "crds" / "istio" / "istio-security.istio.io_peerauthentications_authorizationpolicies.yaml"
 TENANTGUARD = Path(sys.executable).with_name("tenantguard")
 LABEL = "tenantguard.io/tenant"
 MANAGED = "tenantguard.io/managed=true"
