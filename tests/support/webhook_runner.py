@@ -40,6 +40,13 @@ _CRDS = (
 def seed_platform(kubectl: Callable[..., Any], wait_for_namespace: Callable[[str], None]) -> None:
     """The Tenant CRD, stand-in serving CRDs, the example tenants and their namespaces, and the tenant
     developers' RBAC; idempotent. `kubectl(*args, input=...)` runs as cluster-admin."""
+    install_apis(kubectl)
+    seed_tenants(kubectl, wait_for_namespace)
+
+
+def install_apis(kubectl: Callable[..., Any]) -> None:
+    """The Tenant CRD, stand-in serving CRDs, and the platform's own namespaces: what the webhook and the
+    reconciler need before they start (the demo registers them before any tenant object exists)."""
     from tenantguard.docs_cli import render
 
     kubectl("apply", "-f", "-", input=render("crd"))
@@ -49,6 +56,10 @@ def seed_platform(kubectl: Callable[..., Any], wait_for_namespace: Callable[[str
     kubectl("apply", "-f", str(PLATFORM / "serving-crds.yaml"))
     for crd in _CRDS:
         kubectl("wait", "--for=condition=Established", f"crd/{crd}", "--timeout=60s")
+
+
+def seed_tenants(kubectl: Callable[..., Any], wait_for_namespace: Callable[[str], None]) -> None:
+    """The example tenants, their namespaces and the tenant developers' RBAC (after `install_apis`)."""
     kubectl("apply", "-f", str(TENANTS))
     for ns in ("acme-prod", "acme-dev", "globex-prod"):
         wait_for_namespace(ns)
