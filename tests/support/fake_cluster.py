@@ -34,6 +34,8 @@ class FakeCluster:
         self.writes: list[tuple[str, str, str, str]] = []
         self.fail: set[tuple[str, str]] = set()  # (kind, name) whose writes fail
         self._uids = itertools.count(1)
+        self._index = TenantIndex.build([])
+        self._index_key: tuple[tuple[str, int], ...] = ()
 
     # View
     @property
@@ -42,19 +44,26 @@ class FakeCluster:
 
     @property
     def tenants(self) -> TenantIndex:
-        parsed = []
-        for obj in self.tenant_objs.values():
-            try:
-                parsed.append(parse_tenant(obj))
-            except TenantError:
-                continue
-        return TenantIndex.build(parsed)
+        """Rebuilt when a Tenant is added, replaced or removed (as the watch cache's index is)."""
+        key = tuple((name, id(obj)) for name, obj in sorted(self.tenant_objs.items()))
+        if key != self._index_key:
+            parsed = []
+            for obj in self.tenant_objs.values():
+                try:
+                    parsed.append(parse_tenant(obj))
+                except TenantError:
+                    continue
+            self._index, self._index_key = TenantIndex.build(parsed), key
+        return self._index
 
     def tenant_object(self, name: str) -> Mapping[str, Any] | None:
         return self.tenant_objs.get(name)
 
     def namespaces(self) -> Mapping[str, Mapping[str, str]]:
         return self.labels
+
+    def labelled_namespaces(self, tenant: str) -> list[str]:
+        return [ns for ns, labels in self.labels.items() if labels.get(self._settings.tenant_label) == tenant]
 
     def managed(self, kind: str) -> Store:
         return self.stores[kind]
@@ -98,8 +107,8 @@ class FakeCluster:
             current.update(want)
             self.ours[name] = set(want)
             return {}
-        if kind == "Tenant":
-            self.tenant_objs[name] = {**self.tenant_objs[name], "status": copy.deepcopy(obj["status"])}
+        if kind == "Tenant":  # the status subresource: the same object, as far as the index is concerned
+            self.tenant_objs[name]["status"] = copy.deepcopy(obj["status"])
             return {}
         stored = copy.deepcopy(dict(obj))
         before = self.stores[kind].get(ns, name)
@@ -120,7 +129,7 @@ class FakeCluster:
         return True
 
     def create(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        self.events.append(copy.deepcopy(dict(obj)))
+        self.events.append(dict(obj))
         return dict(obj)
 
     # reading back

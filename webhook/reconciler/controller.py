@@ -49,6 +49,12 @@ class LiveView:
 
     def __init__(self, cache: ClusterCache, stores: Mapping[str, Store], mesh_ready: threading.Event) -> None:
         self.cache, self.stores, self._mesh_ready = cache, stores, mesh_ready
+        self._by_label: dict[str, list[str]] | None = None  # tenant label value -> namespaces; None: to rebuild
+        self._lock = threading.Lock()
+
+    def namespaces_changed(self) -> None:
+        with self._lock:
+            self._by_label = None
 
     @property
     def settings(self) -> Settings:
@@ -63,6 +69,17 @@ class LiveView:
 
     def namespaces(self) -> Mapping[str, Mapping[str, str]]:
         return self.cache.state.namespaces
+
+    def labelled_namespaces(self, tenant: str) -> list[str]:
+        with self._lock:
+            if self._by_label is None:
+                label, index = self.settings.tenant_label, dict[str, list[str]]()
+                for ns, found in list(self.cache.state.namespaces.items()):
+                    value = found.get(label)
+                    if value:
+                        index.setdefault(value, []).append(ns)
+                self._by_label = index
+            return list(self._by_label.get(tenant, ()))
 
     def managed(self, kind: str) -> Store:
         return self.stores[kind]
@@ -101,7 +118,7 @@ class Controller:
         self.api = Api(client)
         self.queue = WorkQueue()
         self.metrics = ReconcileMetrics(registry)
-        self.stores = {kind: Store() for kind in KINDS}
+        self.stores = {kind: Store(cache.state.settings.tenant_label) for kind in KINDS}
         self.elector = LeaderElector(self.api, lease, on_change=self._leadership)
         self.recorder = Recorder(self.api, instance=lease.identity, may_write=self.elector.is_leader)
         self._mesh_ready = threading.Event()
@@ -147,6 +164,8 @@ class Controller:
             self.queue.add(tenant)
 
     def _on_cache(self, resource: str, event: str, obj: Obj) -> None:
+        if resource == "namespaces":
+            self.view.namespaces_changed()
         if event == RELISTED:
             self.queue.add(RESYNC)
             return

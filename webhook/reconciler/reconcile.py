@@ -262,17 +262,18 @@ class Reconciler:
     def _cleanup(self, run: Pass, live: frozenset[str]) -> None:
         owner_of = self.view.tenants.owner_of
         for kind in KINDS:
-            for obj in self.view.managed(kind).objects():
+            for obj in self.view.managed(kind).labelled(run.name):
                 ns = key_of(obj)[0]
-                if labels.tenant_of(obj, run.settings) != run.name or ns in live or self._kept(run, obj):
+                if ns in live or self._kept(run, obj):
                     continue
                 if owner_of.get(ns) is not None and ns not in (run.settings.webhook_namespace,
                                                               *run.settings.gateway_namespaces):  # fmt: skip
                     continue  # another Tenant owns the namespace now: its own pass rewrites or prunes it
                 run.remove(obj, "Deleted")
-        label = run.settings.tenant_label
-        for ns, current in self.view.namespaces().items():
-            if current.get(label) != run.name or owner_of.get(ns) is not None or run.settings.is_exempt(ns):
+        existing = self.view.namespaces()
+        for ns in self.view.labelled_namespaces(run.name):
+            current = existing.get(ns)
+            if current is None or owner_of.get(ns) is not None or run.settings.is_exempt(ns):
                 continue
             if self._released.get(ns) == current:
                 continue  # released before, and someone else set the label too: it is theirs to remove

@@ -27,24 +27,47 @@ def key_of(obj: Mapping[str, Any]) -> Key:
 
 
 class Store:
-    """Objects of one kind by (namespace, name): filled by a watch, read by the reconcile loop."""
+    """Objects of one kind by (namespace, name), filled by a watch and read by the reconcile loop; indexed by
+    namespace and by the value of one label (the tenant label), so a pass reads only its tenant's objects."""
 
-    def __init__(self) -> None:
+    def __init__(self, index_label: str = "tenantguard.io/tenant") -> None:
+        self.index_label = index_label
         self._items: dict[Key, Obj] = {}
+        self._by_namespace: dict[str, dict[Key, Obj]] = {}
+        self._by_label: dict[str, dict[Key, Obj]] = {}
         self._lock = threading.Lock()
 
+    def _label(self, obj: Obj) -> str:
+        value = ((obj.get("metadata") or {}).get("labels") or {}).get(self.index_label)
+        return value if isinstance(value, str) else ""
+
+    def _add(self, key: Key, obj: Obj) -> None:
+        self._items[key] = obj
+        self._by_namespace.setdefault(key[0], {})[key] = obj
+        self._by_label.setdefault(self._label(obj), {})[key] = obj
+
+    def _remove(self, key: Key) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self._by_namespace.get(key[0], {}).pop(key, None)
+            self._by_label.get(self._label(old), {}).pop(key, None)
+
     def replace(self, items: Iterable[Obj]) -> None:
-        fresh = {key_of(o): o for o in items}
+        fresh = list(items)
         with self._lock:
-            self._items = fresh
+            self._items, self._by_namespace, self._by_label = {}, {}, {}
+            for obj in fresh:
+                self._add(key_of(obj), obj)
 
     def put(self, obj: Obj) -> None:
+        key = key_of(obj)
         with self._lock:
-            self._items[key_of(obj)] = obj
+            self._remove(key)
+            self._add(key, obj)
 
     def drop(self, obj: Obj) -> None:
         with self._lock:
-            self._items.pop(key_of(obj), None)
+            self._remove(key_of(obj))
 
     def get(self, namespace: str, name: str) -> Obj | None:
         with self._lock:
@@ -52,7 +75,13 @@ class Store:
 
     def objects(self, namespace: str | None = None) -> list[Obj]:
         with self._lock:
-            return [o for (ns, _), o in self._items.items() if namespace is None or ns == namespace]
+            found = self._items if namespace is None else self._by_namespace.get(namespace, {})
+            return list(found.values())
+
+    def labelled(self, value: str) -> list[Obj]:
+        """The objects whose index label has `value` (the objects generated for one tenant)."""
+        with self._lock:
+            return list(self._by_label.get(value, {}).values())
 
 
 class View(Protocol):
@@ -66,6 +95,10 @@ class View(Protocol):
 
     def namespaces(self) -> Mapping[str, Mapping[str, str]]:
         """Every namespace that exists, with its labels."""
+        ...
+
+    def labelled_namespaces(self, tenant: str) -> list[str]:
+        """The namespaces whose tenant label names `tenant`."""
         ...
 
     def managed(self, kind: str) -> Store:
