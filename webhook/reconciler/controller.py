@@ -186,7 +186,7 @@ class Controller:
         settings = self.view.settings
         for store in self.stores.values():
             names.update(t for o in store.objects() if (t := labels.tenant_of(o, settings)))
-        names.update(v for ls in self.view.namespaces().values() if (v := ls.get(settings.tenant_label)))
+        names.update(v for ls in list(self.view.namespaces().values()) if (v := ls.get(settings.tenant_label)))
         for name in sorted(names):
             self.queue.add(name)
 
