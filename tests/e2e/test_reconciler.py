@@ -326,8 +326,10 @@ def test_istio_mode_gets_a_strict_peer_authentication_once_the_api_is_there(
 
 def test_the_audit_after_reconciliation(dev_cluster: DevCluster, stark: float, tmp_path: Path) -> None:
     """Zero uncovered pods in tenant namespaces, a diagonal tenant matrix, and matrices that say what the
-    generated policies say: the gateway and the tenant's other namespace reach a native-mode pod on its sidecar
-    port only, and no other tenant reaches it."""
+    generated policies say: the allowed ingress (the gateway namespace, no tenant's) and the tenant's other
+    namespace reach a native-mode pod on its sidecar port only, and no other tenant reaches it. (A tenant
+    namespace in another Tenant's allowIngressFrom opens nothing by itself: its own baseline lets its pods send
+    only within their tenant, and NET003 keeps its own policies there.)"""
     for p in (pod("server", "stark-a"), pod("client", "stark-b"), pod("other", "acme-prod")):
         p["metadata"]["labels"] = {"app": p["metadata"]["name"]}
         p["spec"]["containers"][0]["ports"] = [{"containerPort": 8000}]
