@@ -247,7 +247,8 @@ def test_certificates_are_renewed_when_due_and_not_before() -> None:
     status = cluster.tenant_objs["acme"]["status"]["mtls"]
     renewed_until = NOW + timedelta(hours=17) + workload_pki.LEAF_LIFETIME  # every leaf was due: all renewed
     assert status["mode"] == "native" and status["certificateNotAfter"] < status["caNotAfter"]
-    assert status["certificateNotAfter"] == renewed_until.strftime("%Y-%m-%dT%H:%M:%SZ")
+    first = datetime.fromisoformat(status["certificateNotAfter"].replace("Z", "+00:00"))
+    assert abs(first - renewed_until) <= timedelta(minutes=5), "the PKI may backdate a little for clock skew"
 
 
 def test_a_listed_namespace_that_does_not_exist_keeps_the_tenant_not_ready() -> None:
