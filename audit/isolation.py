@@ -20,6 +20,7 @@ from tenantguard.audit import rbac_exposure
 from tenantguard.audit.results import Result
 from tenantguard.audit.scan import ScanResult
 from tenantguard.policies.isolation import CATEGORY, IsolationFinding, by_impact, empty_namespace_entries, findings
+from tenantguard.policies.isolation.baseline import baseline_findings
 from tenantguard.policies.isolation.exposure import exposures
 from tenantguard.policies.isolation.reach import host_network_entries, representative
 from tenantguard.policies.isolation.world import NetworkWorld
@@ -129,6 +130,7 @@ def assess(scan: ScanResult, ns_tenant: Mapping[str, str], *, now: datetime) -> 
                 {e["namespace"]: (e["tenant"], tuple(e["missing"])) for e in reach["withoutDefaultDeny"]}
             ),
             *findings.empty_namespace_findings(reach["emptyNamespaces"]),
+            *baseline_findings(scan.cluster.tenants, scan.namespace_objects, scan.netpols, scan.settings),
         ]
     )
     kept: list[Result] = []

@@ -10,6 +10,10 @@
 DRA: DeviceClasses are kept as what their selectors pin (`policies.cel`), so a claim of a class that pins a MIG
 profile weighs that profile; claims and claim templates live in the GPU ledger, which counts them.
 
+The platform's managed NetworkPolicies (their names per namespace) are known where NetworkPolicies are read
+(`policies_known`: the webhook's cache watches them, the audit scans them); lint and static mode cannot know
+what a cluster holds, so `managed_policies` answers None there and NET005 does not judge.
+
 Workloads an autoscaler can target are kept for judging HorizontalPodAutoscalers: lint keeps every scalable
 workload among its inputs; the audit keeps those with GPU pods and then sets `workloads_complete` (an absent one
 holds none). The webhook keeps none: it reads an autoscaler's target per request (`Request.related`).
@@ -39,6 +43,12 @@ def _name(obj: Mapping[str, Any]) -> str:
     return name if isinstance(name, str) else ""
 
 
+def _namespace(obj: Mapping[str, Any]) -> str:
+    meta = obj.get("metadata")
+    ns = meta.get("namespace") if isinstance(meta, dict) else None
+    return ns if isinstance(ns, str) else ""
+
+
 def _labels(obj: Mapping[str, Any]) -> dict[str, str]:
     meta = obj.get("metadata")
     labels = meta.get("labels") if isinstance(meta, dict) else None
@@ -46,9 +56,12 @@ def _labels(obj: Mapping[str, Any]) -> dict[str, str]:
 
 
 class ClusterState:
-    def __init__(self, settings: Settings = DEFAULT_SETTINGS, *, pods_known: bool = False) -> None:
+    def __init__(
+        self, settings: Settings = DEFAULT_SETTINGS, *, pods_known: bool = False, policies_known: bool = False
+    ) -> None:
         self.settings = settings
         self.pods_known = pods_known  # False: nothing runs here (lint, static mode), GPU totals are the object's
+        self.policies_known = policies_known  # False: the cluster's NetworkPolicies are unknown (lint, static mode)
         self.tenants: TenantIndex = EMPTY_INDEX
         self.tenant_problems: tuple[str, ...] = ()  # one line per invalid Tenant field, for the adapter to report
         self.gpu = GpuLedger()
@@ -58,6 +71,7 @@ class ClusterState:
         self._namespaces: dict[str, dict[str, str]] = {}
         self._config_maps: dict[tuple[str, str], dict[str, str]] = {}
         self._classes: dict[str, cel.Facts] = {}
+        self._managed_policies: dict[str, frozenset[str]] = {}
 
     def replace_settings(self, settings: Settings) -> None:
         """New settings for every later evaluation (`serve` reloads its --config file)."""
@@ -75,6 +89,10 @@ class ClusterState:
     def drop_tenant(self, obj: Mapping[str, Any]) -> None:
         self._tenant_objs = {k: v for k, v in self._tenant_objs.items() if k != _name(obj)}
         self._rebuild()
+
+    def tenant_object(self, name: str) -> Mapping[str, Any] | None:
+        """The Tenant as read (metadata and status too), valid or not."""
+        return self._tenant_objs.get(name)
 
     def _rebuild(self) -> None:
         tenants: list[Tenant] = []
@@ -181,6 +199,39 @@ class ClusterState:
         """A claim's (or a template's) devices at their worst case, weighed with the DeviceClasses known here."""
         return dra.devices(spec, self._classes)
 
+    # Managed NetworkPolicies: the names of the platform's policies (managed label "true") per namespace.
+    def replace_network_policies(self, objs: Iterable[Mapping[str, Any]]) -> None:
+        found: dict[str, set[str]] = {}
+        for obj in objs:
+            if self._is_managed(obj):
+                found.setdefault(_namespace(obj), set()).add(_name(obj))
+        self._managed_policies = {ns: frozenset(names) for ns, names in found.items()}
+
+    def put_network_policy(self, obj: Mapping[str, Any]) -> None:
+        if not self._is_managed(obj):  # the label was taken off: no longer the platform's
+            self.drop_network_policy(obj)
+            return
+        ns = _namespace(obj)
+        self._managed_policies = {
+            **self._managed_policies,
+            ns: self._managed_policies.get(ns, frozenset()) | {_name(obj)},
+        }
+
+    def drop_network_policy(self, obj: Mapping[str, Any]) -> None:
+        ns = _namespace(obj)
+        names = self._managed_policies.get(ns, frozenset()) - {_name(obj)}
+        self._managed_policies = {
+            **{k: v for k, v in self._managed_policies.items() if k != ns},
+            **({ns: names} if names else {}),
+        }
+
+    def managed_policies(self, namespace: str) -> frozenset[str] | None:
+        """Names of the managed NetworkPolicies in `namespace`; None where NetworkPolicies are not known."""
+        return self._managed_policies.get(namespace, frozenset()) if self.policies_known else None
+
+    def _is_managed(self, obj: Mapping[str, Any]) -> bool:
+        return _labels(obj).get(self.settings.managed_label) == "true"
+
     # Workloads: scale targets of autoscalers, by (kind, namespace, name).
     def put_workload(self, obj: Mapping[str, Any], namespace: str | None = None) -> None:
         """Keep a workload an autoscaler may target (`namespace`: for an object that names none, as lint's -n)."""
@@ -217,6 +268,7 @@ class ClusterState:
             "gpu_pods": len(self.gpu),
             "resource_claims": len(self.gpu.claims()),
             "device_classes": len(self._classes),
+            "managed_network_policies": sum(len(names) for names in self._managed_policies.values()),
         }
 
 

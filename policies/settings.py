@@ -74,6 +74,14 @@ SETTINGS_SCHEMA: dict[str, Any] = {
                 "containerName": {"type": "string", "minLength": 1},
             },
         },
+        "clusterDns": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "namespace": {"type": "string", "minLength": 1},
+                "podLabels": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
         "modelArgs": {"type": "array", "items": {"type": "string"}},
         "platformUsers": {"type": "array", "items": {"type": "string"}},
         "platformGroups": {"type": "array", "items": {"type": "string"}},
@@ -152,6 +160,15 @@ class MtlsSidecar:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterDns:
+    """Where the cluster DNS pods run: the baseline NetworkPolicy `tenantguard-allow-dns` lets every tenant pod
+    reach them on port 53 (CoreDNS keeps kube-dns's `k8s-app: kube-dns` label)."""
+
+    namespace: str = "kube-system"
+    pod_labels: Mapping[str, str] = field(default_factory=lambda: {"k8s-app": "kube-dns"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModelVolumeSource:
     """A CSI driver whose volumes read a bucket, and the source URI its volumeAttributes name."""
 
@@ -215,6 +232,7 @@ class Settings:
     gpu_taint_key: str = "nvidia.com/gpu"
     gpu_node_label_prefixes: tuple[str, ...] = ("nvidia.com/gpu", "nvidia.com/mig")
     mtls: MtlsSidecar = MtlsSidecar()
+    cluster_dns: ClusterDns = ClusterDns()
     # Flags by which any server, also one `servers.py` does not know, names the model it loads (`--model s3://…`).
     model_args: tuple[str, ...] = (
         "--model",
@@ -283,6 +301,7 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
         raise SettingsError(problems)
     d = DEFAULT_SETTINGS
     mtls = raw.get("mtls", {})
+    dns = raw.get("clusterDns", {})
     enforcement = dict(d.enforcement)
     enforcement.update({Category(k): Mode(v) for k, v in raw.get("enforcement", {}).items()})
     return Settings(
@@ -314,6 +333,10 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
             port=mtls.get("port", d.mtls.port),
             secret_name=mtls.get("secretName", d.mtls.secret_name),
             container_name=mtls.get("containerName", d.mtls.container_name),
+        ),
+        cluster_dns=ClusterDns(
+            namespace=dns.get("namespace", d.cluster_dns.namespace),
+            pod_labels=dict(dns.get("podLabels", d.cluster_dns.pod_labels)),
         ),
         model_args=tuple(raw.get("modelArgs", d.model_args)),
         model_volume_sources=tuple(

@@ -254,6 +254,84 @@ TENANT_SCHEMA: dict[str, Any] = {
 }
 
 
+_TIME = {"type": "string", "format": "date-time"}
+_COUNT = {"type": "integer", "minimum": 0}
+_CONDITION = {
+    "type": "object",
+    "required": ["type", "status", "reason", "message", "lastTransitionTime"],
+    "properties": {
+        "type": {"type": "string", "description": "Ready or Degraded."},
+        "status": {"type": "string", "enum": ["True", "False", "Unknown"]},
+        "reason": {"type": "string", "description": "CamelCase reason, e.g. Reconciled, NamespaceMissing."},
+        "message": {"type": "string"},
+        "lastTransitionTime": _TIME,
+        "observedGeneration": {"type": "integer", "format": "int64", "minimum": 0},
+    },
+}
+# Written by the reconciler through the status subresource (policies/generated/status.py; docs/controller.md).
+STATUS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "observedGeneration": {"type": "integer", "format": "int64", "minimum": 0},
+        "namespaces": {
+            "type": "object",
+            "properties": {
+                "ready": _COUNT,
+                "total": _COUNT,
+                "summary": {"type": "string", "description": "ready/total"},
+                "notReady": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string"},
+                            "reason": {"type": "string"},
+                            "message": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
+        "gpu": {
+            "type": "object",
+            "properties": {
+                "used": {"type": "string", "description": "GPU-equivalents held by the tenant's running pods."},
+                "max": _COUNT,
+                "summary": {"type": "string", "description": "used/maxTotal in GPU-equivalents"},
+                "devices": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"resource": {"type": "string"}, "used": _COUNT, "cap": _COUNT},
+                    },
+                },
+            },
+        },
+        "mtls": {
+            "type": "object",
+            "properties": {"mode": {"type": "string"}, "caNotAfter": _TIME, "certificateNotAfter": _TIME},
+        },
+        "conditions": {
+            "type": "array",
+            "items": _CONDITION,
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["type"],
+        },
+    },
+}
+PRINTER_COLUMNS: list[dict[str, Any]] = [
+    {"name": "Ready", "type": "string", "jsonPath": '.status.conditions[?(@.type=="Ready")].status'},
+    {"name": "Namespaces", "type": "string", "jsonPath": ".status.namespaces.summary"},
+    {"name": "GPUs", "type": "string", "jsonPath": ".status.gpu.summary", "description": "GPU-equivalents used/max"},
+    {"name": "mTLS", "type": "string", "jsonPath": ".status.mtls.mode"},
+    {"name": "PodSecurity", "type": "string", "jsonPath": ".spec.podSecurity"},
+    {"name": "Degraded", "type": "string", "priority": 1,
+     "jsonPath": '.status.conditions[?(@.type=="Degraded")].reason'},
+    {"name": "Listed", "type": "string", "priority": 1, "jsonPath": ".spec.namespaces"},
+    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+]  # fmt: skip
+
+
 def crd() -> dict[str, Any]:
     """The CustomResourceDefinition object for tenants.tenantguard.io."""
     return {
@@ -276,12 +354,7 @@ def crd() -> dict[str, Any]:
                     "served": True,
                     "storage": True,
                     "subresources": {"status": {}},
-                    "additionalPrinterColumns": [
-                        {"name": "Namespaces", "type": "string", "jsonPath": ".spec.namespaces"},
-                        {"name": "PodSecurity", "type": "string", "jsonPath": ".spec.podSecurity"},
-                        {"name": "mTLS", "type": "string", "jsonPath": ".spec.mtls.mode"},
-                        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-                    ],
+                    "additionalPrinterColumns": PRINTER_COLUMNS,
                     "schema": {
                         "openAPIV3Schema": {
                             "type": "object",
@@ -291,7 +364,7 @@ def crd() -> dict[str, Any]:
                                 "kind": {"type": "string"},
                                 "metadata": {"type": "object"},
                                 "spec": without_doc_keys(SPEC_SCHEMA),
-                                "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                                "status": STATUS_SCHEMA,
                             },
                         }
                     },

@@ -16,6 +16,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "who can reach whom from manifests, a snapshot or a cluster: diff (CI), explain, matrix",
     ),
     "serve": ("tenantguard.webhook.serve", "run the admission webhook (TLS)"),
+    "controller": (
+        "tenantguard.webhook.reconciler.cli",
+        "run the reconciler: generated NetworkPolicies, quotas and certificates (one leader writes)",
+    ),
     "certs": ("tenantguard.webhook.certs_cli", "generate, inspect and renew the webhook CA and serving certificate"),
     "dev-cluster": ("tenantguard.devcluster.cli", "local Kubernetes control plane for tests and the demo"),
     "docs": ("tenantguard.docs_cli", "print docs/rules.md or the Tenant CRD generated from the registry"),

@@ -43,6 +43,7 @@ class Reflector:
         on_event: Handler,
         on_replace: Replace,
         label_selector: str = "",
+        field_selector: str = "",
         page_size: int = 500,
         watch_timeout: int = 300,
         optional: bool = False,
@@ -53,6 +54,7 @@ class Reflector:
         self.optional = optional
         self.on_event, self.on_replace = on_event, on_replace
         self.label_selector, self.page_size, self.watch_timeout = label_selector, page_size, watch_timeout
+        self.field_selector = field_selector
         self.synced = threading.Event()
         self.resource_version = ""
         self.relists = 0
@@ -61,6 +63,8 @@ class Reflector:
         """GET the path; the raw urllib3 response, unread. 410 raises Gone, other errors ApiError."""
         if self.label_selector:
             query = [*query, ("labelSelector", self.label_selector)]
+        if self.field_selector:
+            query = [*query, ("fieldSelector", self.field_selector)]
         headers = {"Accept": "application/json"}
         request_timeout = None if stream else timeout
         method, url, hdrs, _, _ = self.api.param_serialize(

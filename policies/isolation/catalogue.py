@@ -141,6 +141,21 @@ EMPTY_NAMESPACE_REACHABLE = IsolationCheck(
     fix="add the namespace's default deny and remove rules that open it to other tenants before pods run there",
 )
 
+GENERATED_BASELINE = IsolationCheck(
+    id="ISO009",
+    slug="generated-baseline",
+    title="Every tenant namespace has the baseline NetworkPolicies the platform generates, unchanged",
+    severity=Severity.WARNING,
+    reported_on="the Namespace",
+    what="A NetworkPolicy the reconciler generates for the namespace (`policies/generated/netpols.py`: default "
+    "deny, same tenant, DNS, ingress from the gateways, egress CIDRs) is missing or differs from what it "
+    "generates, or a managed policy is there that the Tenant no longer asks for.",
+    why="The reconciler restores its objects within seconds, so a difference means it is not running, or "
+    "someone with platform rights edited the baseline: pods may be reachable where the Tenant says they are not, "
+    "or cut off from DNS and the gateways; new pods there are refused (NET005) while a policy is missing.",
+    fix="run the reconciler (`tenantguard controller`, or `serve --reconcile`): it rewrites and prunes them; "
+    "add extra traffic with a policy of your own instead of editing the baseline",
+)
 EXPOSED_OUTSIDE_GATEWAY = IsolationCheck(
     id="ISO010",
     slug="exposed-outside-gateway",
@@ -188,6 +203,7 @@ CHECKS: tuple[IsolationCheck, ...] = (
     CROSS_TENANT_PATH_UNDECLARED,
     NAMESPACE_DEFAULT_DENY,
     EMPTY_NAMESPACE_REACHABLE,
+    GENERATED_BASELINE,
 )
 BY_ID = {check.id: check for check in CHECKS}
 IMPACT = {check.id: index for index, check in enumerate(CHECKS)}

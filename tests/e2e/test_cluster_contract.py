@@ -1,5 +1,6 @@
 """The end-to-end twin of tests/unit/test_cluster_contract.py: from a real API server, the webhook's watch cache
-and the audit's live scan must know the same Tenants, namespace labels and GPU holdings — DRA claims included.
+and the audit's live scan must know the same Tenants, namespace labels, GPU holdings — DRA claims included — and
+managed NetworkPolicies (the session's reconciler writes the baseline of contract-a and contract-b).
 
 A fake can agree with itself; here both adapters read what kube-apiserver serves — including pods the real
 ReplicaSet controller created, with the ownerReferences and pod-template-hash labels it writes.
@@ -142,6 +143,9 @@ def test_cache_and_live_scan_agree(dev_cluster: DevCluster, webhook: WebhookProc
         }
         assert _usage(live) == expected, "the controllers' ownerReferences lead to the Deployments"
         assert _usage(watched) == expected
+        for ns in ("contract-a", "contract-b", "acme-prod", "kube-system"):
+            assert watched.managed_policies(ns) == live.managed_policies(ns), ns
+        assert "tenantguard-default-deny" in (watched.managed_policies("contract-a") or ())
     finally:
         cache.stop()
         # The simulated H100 node has 8 GPUs for the whole session: give them back.

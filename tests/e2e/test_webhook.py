@@ -46,10 +46,28 @@ def _denied(cluster: DevCluster, obj: dict[str, Any], *rules: str) -> str:
     return out
 
 
+def _as_deployment(pod: dict[str, Any]) -> dict[str, Any]:
+    name, ns = pod["metadata"]["name"], pod["metadata"]["namespace"]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": pod["spec"]},
+        },
+    }
+
+
 def test_privileged_pod_is_denied_with_the_rule_id(dev_cluster: DevCluster, webhook: WebhookProcess) -> None:
+    # The reconciler labels every tenant namespace for kube-apiserver's Pod Security Admission, which runs
+    # before the validating webhooks: a Pod gets PSA's message (same reason), a workload the webhook's rule ID.
     pod = _pod("root", securityContext={"privileged": True, "capabilities": {"drop": ["ALL"]}})
-    out = _denied(dev_cluster, pod, "PSS003")
-    assert "spec.containers[0].securityContext.privileged" in out
+    code, out = _apply(dev_cluster, pod)
+    assert code != 0 and 'violates PodSecurity "restricted:latest": privileged' in out, out
+    out = _denied(dev_cluster, _as_deployment(pod), "PSS003")
+    assert "spec.template.spec.containers[0].securityContext.privileged" in out
 
 
 def test_deployment_with_hostpath_is_denied(dev_cluster: DevCluster, webhook: WebhookProcess) -> None:
@@ -196,7 +214,7 @@ def test_gpu_total_is_enforced_across_the_tenants_namespaces(dev_cluster: DevClu
 
 
 def test_dry_run_gives_the_same_verdicts_and_creates_nothing(dev_cluster: DevCluster, webhook: WebhookProcess) -> None:
-    bad = _pod("dry-bad", securityContext={"privileged": True, "capabilities": {"drop": ["ALL"]}})
+    bad = _as_deployment(_pod("dry-bad", securityContext={"privileged": True, "capabilities": {"drop": ["ALL"]}}))
     code, out = _apply(dev_cluster, bad, "--dry-run=server")
     assert code != 0 and "[PSS003]" in out
     good = _pod("dry-good")

@@ -254,10 +254,13 @@ def test_open_isolation_is_findings_sorted_by_impact(report: dict[str, Any]) -> 
         ("ISO004", "error", "Pod", "globex-prod", "api"),
         ("ISO005", "error", "Pod", "acme-prod", "vllm"),
         ("ISO007", "warning", "Namespace", "globex-prod", "globex-prod"),
+        # No reconciler ran: neither namespace has the baseline the platform generates.
+        ("ISO009", "warning", "Namespace", "acme-prod", "acme-prod"),
+        ("ISO009", "warning", "Namespace", "globex-prod", "globex-prod"),
     ]
     summary = report["summary"]
-    assert summary["findings"] == 5 and summary["findingsBySeverity"] == {"error": 4, "warning": 1}
-    assert summary["findingsByRule"] == {"ISO001": 1, "ISO002": 1, "ISO004": 1, "ISO005": 1, "ISO007": 1}
+    assert summary["findings"] == 7 and summary["findingsBySeverity"] == {"error": 4, "warning": 3}
+    assert summary["findingsByRule"] == {"ISO001": 1, "ISO002": 1, "ISO004": 1, "ISO005": 1, "ISO007": 1, "ISO009": 2}
     first = report["isolation"]["findings"][0]
     assert (first["category"], first["mode"], first["tenant"]) == ("isolation", "audit", "acme")
     assert first["message"].endswith("on TCP/8000 (opened by acme-prod/allow-globex spec.ingress[0])")

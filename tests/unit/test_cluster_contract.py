@@ -28,8 +28,10 @@ from tenantguard.audit.snapshot import SnapshotReader
 from tenantguard.manifests import Manifest
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import evaluate
-from tenantguard.policies.request import Operation, Origin, Request
+from tenantguard.policies.generated.netpols import DEFAULT_DENY, baseline_names, network_policies
+from tenantguard.policies.request import Operation, Origin, Request, Requester
 from tenantguard.policies.settings import DEFAULT_SETTINGS
+from tenantguard.policies.tenancy import parse_tenant
 from tenantguard.webhook.cache import ClusterCache
 from tenantguard.webhook.static import ConfigError, StaticSource
 from tests.support.fixtures import ACME_SPEC, GLOBEX_SPEC, NOW, deployment, pod, request, tenant_object
@@ -152,6 +154,24 @@ PODS = [
 CONTEXT_FILES = ("tenants", "namespaces", "classes")  # what a platform gives lint and static mode (--tenants)
 
 
+def _own_policy(ns: str, **labels: str) -> Obj:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "allow-frontend", "namespace": ns, "labels": labels},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+    }
+
+
+ACME = parse_tenant(TENANTS[0])
+# acme's namespaces have their baseline; globex-prod has only policies of its own (one claiming "managed: false").
+NETPOLS = [
+    *network_policies(ACME, "acme-prod", DEFAULT_SETTINGS),
+    *network_policies(ACME, "acme-dev", DEFAULT_SETTINGS),
+    _own_policy("globex-prod", **{"tenantguard.io/managed": "false"}),
+]
+
+
 def world(tmp_path: Path) -> dict[str, Path]:
     files = {
         "tenants": tmp_path / "tenants.yaml",
@@ -159,9 +179,10 @@ def world(tmp_path: Path) -> dict[str, Path]:
         "classes": tmp_path / "classes.yaml",
         "claims": tmp_path / "claims.yaml",
         "pods": tmp_path / "pods.yaml",
+        "netpols": tmp_path / "netpols.yaml",
     }
     everything = {"tenants": TENANTS, "namespaces": NAMESPACES, "classes": CLASSES, "claims": CLAIMS}
-    for key, objs in (*everything.items(), ("pods", [*PODS, *DRA_PODS])):
+    for key, objs in (*everything.items(), ("pods", [*PODS, *DRA_PODS]), ("netpols", NETPOLS)):
         files[key].write_text(yaml.safe_dump_all(objs, sort_keys=False))
     return files
 
@@ -181,7 +202,7 @@ def _listed(objs: list[Obj]) -> list[Obj]:
 def via_cache(files: dict[str, Path]) -> ClusterState:
     """The watch cache, fed through the handlers its reflectors call: a list of each resource, then events."""
     cache = ClusterCache(ApiClient(Configuration(host="http://127.0.0.1:9")), DEFAULT_SETTINGS)
-    tenants, namespaces, pods, classes, templates, claims = cache.reflectors
+    tenants, namespaces, pods, netpols, classes, templates, claims = cache.reflectors
     classes.on_replace(_listed([m.obj for m in _read(files["classes"])]))
     dra = [m.obj for m in _read(files["claims"])]
     templates.on_replace(_listed([o for o in dra if o["kind"] == "ResourceClaimTemplate"]))
@@ -196,6 +217,11 @@ def via_cache(files: dict[str, Path]) -> ClusterState:
     pods.on_replace(_listed(everything[:2]))
     for obj in everything[2:]:
         pods.on_event("ADDED", obj)
+    # The watch selects managed policies only: kube-apiserver never sends globex-prod's own one.
+    policies = [m.obj for m in _read(files["netpols"]) if m.obj["metadata"]["labels"].get("tenantguard.io/managed")]
+    netpols.on_replace(_listed(policies[:3]))
+    for obj in policies[3:]:
+        netpols.on_event("ADDED", obj)
     return cache.cluster()
 
 
@@ -298,6 +324,49 @@ def test_claims_and_templates_are_looked_up_wherever_known(name: str, tmp_path: 
     steal["spec"]["resourceClaims"] = [{"name": "a", "resourceClaimName": "dra-1-gpu-abcde"}]
     rules = {v.rule for v in evaluate(steal, cluster, request()).violations} & per_pod
     assert rules == ({"GPU021"} if knows else {"GPU022"})
+
+
+@pytest.mark.parametrize(("build", "knows_pods"), PARAMS)
+def test_managed_network_policies(
+    build: Callable[[dict[str, Path]], ClusterState], knows_pods: bool, tmp_path: Path
+) -> None:
+    """Where running pods are known, so are the cluster's NetworkPolicies; lint and static mode know neither."""
+    cluster = build(world(tmp_path))
+    if not knows_pods:
+        assert cluster.policies_known is False
+        assert cluster.managed_policies("acme-prod") is None
+        return
+    assert cluster.managed_policies("acme-prod") == frozenset(baseline_names(ACME, DEFAULT_SETTINGS))
+    assert cluster.managed_policies("acme-dev") == frozenset(baseline_names(ACME, DEFAULT_SETTINGS))
+    assert cluster.managed_policies("globex-prod") == frozenset(), 'a label other than "true" is not managed'
+    assert cluster.managed_policies("nowhere") == frozenset()
+
+
+def test_the_cache_follows_managed_policies_that_lose_their_label_or_go(tmp_path: Path) -> None:
+    cluster = via_cache(world(tmp_path))
+    netpols = ClusterCache(ApiClient(Configuration(host="http://127.0.0.1:9")), DEFAULT_SETTINGS).reflectors[3]
+    assert netpols.label_selector == "tenantguard.io/managed=true"
+    deny = next(p for p in NETPOLS if p["metadata"]["name"] == DEFAULT_DENY)
+    cluster.drop_network_policy(deny)
+    assert DEFAULT_DENY not in (cluster.managed_policies("acme-prod") or ())
+    cluster.put_network_policy(deny)
+    unlabelled = {**deny, "metadata": {**deny["metadata"], "labels": {"tenantguard.io/tenant": "acme"}}}
+    cluster.put_network_policy(unlabelled)
+    assert DEFAULT_DENY not in (cluster.managed_policies("acme-prod") or ())
+
+
+@pytest.mark.parametrize("name", list(ADAPTERS))
+def test_a_pod_in_a_namespace_without_its_baseline(name: str, tmp_path: Path) -> None:
+    """NET005 judges where NetworkPolicies are known and the object is about to be created; the audit reports
+    the namespace (ISO007, ISO009) rather than every existing object in it."""
+    cluster = ADAPTERS[name][0](world(tmp_path))
+    new = pod("globex-prod", "tokenizer", labels={"tenantguard.io/tenant": "globex"})
+    admission = Request(origin=Origin.ADMISSION, requester=Requester(username="bob"), now=NOW)
+    rules = {v.rule for v in evaluate(new, cluster, admission).violations}
+    assert ("NET005" in rules) is ADAPTERS[name][1]
+    assert "NET005" not in {v.rule for v in evaluate(new, cluster, Request.existing(NOW)).violations}
+    in_acme = {v.rule for v in evaluate(pod("acme-prod", "tokenizer"), cluster, admission).violations}
+    assert "NET005" not in in_acme
 
 
 @pytest.mark.parametrize(("build", "knows_pods"), PARAMS)
