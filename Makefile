@@ -64,6 +64,7 @@ bench: $(STAMP) control-plane
 	$(BIN)/python tests/bench/bench_admission_latency.py
 	$(BIN)/python tests/bench/bench_cache_rss.py
 	$(BIN)/python tests/bench/bench_netpol.py
+	$(BIN)/python tests/bench/bench_reconciler.py
 	$(BIN)/python tests/bench/bench_audit.py
 	$(BIN)/python tests/bench/bench_audit_live.py
 	$(BIN)/python tests/bench/bench_devcluster.py --runs 5

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 PAGE_SIZE = 500
+DRA_GROUP = "resource.k8s.io"
 MAX_RESTARTS = 3
 _METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json"
 
@@ -41,10 +42,15 @@ class Resource:
     metadata_only: bool = False
 
 
-# Context first (Tenants, Namespaces, Pods: the scan needs them before judging anything else), then the rest.
+# Context first (Tenants, Namespaces, the DRA objects, Pods: the scan needs them before judging anything else), then
+# the rest. ResourceSlices weigh allocated devices in the usage report; pods come last (the first one starts judging).
 CONTEXT: tuple[Resource, ...] = (
     Resource("tenantguard.io", ("v1alpha1",), "tenants", "Tenant"),
     Resource("", ("v1",), "namespaces", "Namespace"),
+    Resource(DRA_GROUP, ("v1",), "deviceclasses", "DeviceClass"),
+    Resource(DRA_GROUP, ("v1",), "resourceslices", "ResourceSlice"),
+    Resource(DRA_GROUP, ("v1",), "resourceclaimtemplates", "ResourceClaimTemplate"),
+    Resource(DRA_GROUP, ("v1",), "resourceclaims", "ResourceClaim"),
     Resource("", ("v1",), "pods", "Pod"),
 )
 COVERED: tuple[Resource, ...] = (
@@ -231,8 +237,15 @@ class LiveSource:
         return [res.kind for res, _ in (*self.context_resources, *self.resources)]
 
     def context(self) -> Iterator[dict[str, Any]]:
+        """Tenants, Namespaces and Pods must be readable; the DRA objects may be forbidden like any other kind (the
+        verdicts and usage then know no claims, and `forbidden` says so)."""
         for res, path in self.context_resources:
-            yield from self.reader.list(res, path)
+            try:
+                yield from self.reader.list(res, path)
+            except ClusterError as err:
+                if err.status != 403 or res.group != DRA_GROUP:
+                    raise
+                self.forbidden.append(f"{res.plural}.{res.group}")
 
     def objects(self) -> Iterator[dict[str, Any]]:
         """Every other covered resource; one the audit may not list (403) is skipped and named in `forbidden`,

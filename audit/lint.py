@@ -3,7 +3,9 @@
 Tenants come from the inputs and from `--tenants` paths; Namespaces found in `--tenants` are cluster
 context (their labels), read but not linted. Bad files become InputErrors; every other file is still judged.
 Objects the engine skips are listed with the reason (`audit.coverage`); lint never passes silently what it
-could not judge: no objects, no Tenants, or nothing judged is unusable input.
+could not judge: no objects, no Tenants, or nothing judged is unusable input. With `reachability=True` it also
+computes who could reach whom once the inputs are applied (`policies.isolation.views`: representative pods
+from the workload templates, the tenant and namespace matrices, cross-tenant paths, exposure).
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from tenantguard.audit.results import Result
 from tenantguard.manifests import InputError, Manifest
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import review
+from tenantguard.policies.isolation.views import views
+from tenantguard.policies.isolation.world import from_objects
 from tenantguard.policies.model import Violation
 from tenantguard.policies.request import Request
-from tenantguard.policies.scaling import BY_KIND
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 
 
@@ -33,6 +36,7 @@ class LintReport:
     objects: int = 0
     files: set[str] = field(default_factory=set)
     tenants: list[str] = field(default_factory=list)
+    reachability: dict[str, Any] | None = None  # policies.isolation.views, when asked for
 
     @property
     def judged(self) -> int:
@@ -60,6 +64,7 @@ def lint(
     settings: Settings = DEFAULT_SETTINGS,
     namespace: str | None = None,
     allow_unowned: bool = False,
+    reachability: bool = False,
 ) -> LintReport:
     report = LintReport()
     tenant_paths = list(tenant_paths)
@@ -87,7 +92,24 @@ def lint(
             blocking = skipped.reason in OUTSIDE_TENANTS and not allow_unowned
             report.not_judged.append(replace(skipped, blocking=True) if blocking else skipped)
     report.errors.extend(_nothing_judged(report, tenant_paths))
+    if reachability:
+        report.reachability = _views(context, inputs, cluster, settings, namespace)
     return report
+
+
+def _views(
+    context: list[Manifest], inputs: list[Manifest], cluster: ClusterState, settings: Settings, namespace: str | None
+) -> dict[str, Any]:
+    """Who could reach whom once the inputs are applied, the --tenants Namespaces giving their labels."""
+    declared = {
+        str((m.obj.get("metadata") or {}).get("name") or ""): dict((m.obj.get("metadata") or {}).get("labels") or {})
+        for m in context
+        if m.obj.get("kind") == "Namespace"
+    }
+    world = from_objects(
+        [], [m.obj for m in inputs], cluster.tenants, settings, namespaces=declared, namespace=namespace
+    )
+    return views(world, world.analyze())
 
 
 def _nothing_judged(report: LintReport, tenant_paths: list[str]) -> list[InputError]:
@@ -124,18 +146,16 @@ def lint_cluster(
     namespace: str | None = None,
 ) -> tuple[ClusterState, list[InputError]]:
     """Lint's cluster: Tenants from both the inputs and --tenants; Namespaces (their labels) only from
-    --tenants, since a Namespace among the inputs is judged rather than taken as context; ConfigMaps from
-    both, so that a model named through one of them is read (SRV003) rather than reported unknown (SRV008); the
-    workloads an autoscaler may target from both (an HPA is judged against its target when lint sees the two
-    together)."""
+    --tenants, since a Namespace among the inputs is judged rather than taken as context; from both, to be looked
+    up by name (`ClusterState.learn`): ConfigMaps, so that a model named through one of them is read (SRV003)
+    rather than reported unknown (SRV008); the workloads an autoscaler may target (an HPA is judged against its
+    target when lint sees the two together); DRA DeviceClasses, ResourceClaims and ResourceClaimTemplates (a pod
+    is judged with the devices of the claims it names). Nothing is held: the claims are about to be applied."""
     tenants = [m for m in (*context, *inputs) if m.obj.get("kind") == "Tenant"]
     namespaces = [m for m in context if m.obj.get("kind") == "Namespace"]
     cluster = platform.cluster_from([*tenants, *namespaces], settings)
     for m in (*context, *inputs):
-        if m.obj.get("kind") == "ConfigMap":
-            cluster.put_config_map(m.obj)
-        if m.obj.get("kind") in BY_KIND:
-            cluster.put_workload(m.obj, namespace)
+        cluster.learn(m.obj, namespace)
     return cluster, platform.tenant_errors(tenants)
 
 

@@ -34,6 +34,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "repositories that hold platform objects on purpose",
     )
     options.add_fail_on(p, default="error", what="a violation")
+    p.add_argument(
+        "--reachability",
+        action="store_true",
+        help="also compute who could reach whom once the inputs are applied (tenant and namespace matrices, "
+        "cross-tenant paths by workload, exposure outside the gateway): JSON `reachability`, a summary in text",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         settings=settings,
         namespace=args.namespace,
         allow_unowned=args.allow_unowned,
+        reachability=args.reachability,
     )
     rendered = RENDERERS[args.format](report)
     if args.output:

@@ -61,6 +61,20 @@ _API = {
     "ClusterRole": "rbac.authorization.k8s.io/v1",
     "ClusterRoleBinding": "rbac.authorization.k8s.io/v1",
     "Tenant": "tenantguard.io/v1alpha1",
+    "ResourceClaim": "resource.k8s.io/v1",
+    "ResourceClaimTemplate": "resource.k8s.io/v1",
+    # what ISO010 names: routes that publish pods, and the workloads of pods that listen on their node
+    "HTTPRoute": "gateway.networking.k8s.io/v1",
+    "GRPCRoute": "gateway.networking.k8s.io/v1",
+    "TLSRoute": "gateway.networking.k8s.io/v1alpha2",
+    "TCPRoute": "gateway.networking.k8s.io/v1alpha2",
+    "UDPRoute": "gateway.networking.k8s.io/v1alpha2",
+    "InferenceService": "serving.kserve.io/v1beta1",
+    "LLMInferenceService": "serving.kserve.io/v1alpha1",
+    "LeaderWorkerSet": "leaderworkerset.x-k8s.io/v1",
+    "RayCluster": "ray.io/v1",
+    "RayService": "ray.io/v1",
+    "RayJob": "ray.io/v1",
 }
 
 

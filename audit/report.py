@@ -1,4 +1,4 @@
-"""The audit report document (`tenantguard.io/audit/v2`, docs/audit-report.md) from a finished scan.
+"""The audit report document (`tenantguard.io/audit/v3`, docs/audit-report.md) from a finished scan.
 
 `assemble` returns the document with the isolation findings as Results (for PolicyReports and `--fail-on`);
 the document lists at most MAX_FINDINGS of them, and its summary counts all.
@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tenantguard.audit.dra_usage import ClaimTotals, claim_users, merge
 from tenantguard.audit.isolation import assess
 from tenantguard.audit.results import Result
 from tenantguard.audit.scan import ScanResult
 from tenantguard.audit.usage import TenantUsage, Window, isoformat
 from tenantguard.policies.model import Severity
 
-SCHEMA_VERSION = "tenantguard.io/audit/v2"
+SCHEMA_VERSION = "tenantguard.io/audit/v3"
 MAX_FINDINGS = 2000
 NO_TENANT = "(none)"  # violationsByTenant key for objects no tenant owns (cluster-scoped, unclaimed namespaces)
 
@@ -52,7 +53,21 @@ def usage(scan: ScanResult, ns_tenant: Mapping[str, str], window: Window, metric
         tenants[ns_tenant[row["namespace"]]].quota.append(row)
     for found in scan.endpoints:
         tenants[ns_tenant[found["namespace"]]].endpoints.append(found)
-    return {name: u.as_dict(metrics.get(name) if metrics is not None else None) for name, u in sorted(tenants.items())}
+    out = {name: u.as_dict(metrics.get(name) if metrics is not None else None) for name, u in sorted(tenants.items())}
+    for name, totals in claim_totals(scan, ns_tenant, window).items():
+        merge(out[name]["gpu"], totals, tenants[name].cap)
+    return out
+
+
+def claim_totals(scan: ScanResult, ns_tenant: Mapping[str, str], window: Window) -> dict[str, ClaimTotals]:
+    """Every tenant's DRA figures (`audit.dra_usage`), from the scan's allocated claims and the pods that use them."""
+    totals = {name: ClaimTotals() for name in scan.cluster.tenants.by_name}
+    users = claim_users(scan.claim_pods)
+    for claim in scan.claims:
+        tenant = ns_tenant.get(claim.namespace)
+        if tenant is not None:
+            totals[tenant].add(claim, users.get((claim.namespace, claim.name), []), window)
+    return totals
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +115,8 @@ def assemble(
             "platformObjects": len(platform),
             "crossTenantPaths": len(reach["crossTenantPaths"]) + reach["crossTenantPathsOmitted"],
             "uncoveredPods": len(reach["uncoveredPods"]),
+            "hostNetworkPods": len(reach["hostNetworkPods"]),
+            "exposedOutsideGateway": len(isolation.exposure["outsideGateway"]),
             "crossTenantAccess": len(rbac.get("crossTenantAccess") or ()),
             "mtlsUncovered": len(uncovered_mtls),
         },
@@ -110,6 +127,7 @@ def assemble(
             "violations": listed,
             "violationsByTenant": by_tenant,
             "reachability": reach,
+            "exposure": isolation.exposure,
             "rbac": rbac,
             "mtls": {"servingPods": mtls.serving_pods, "covered": mtls.covered, "uncovered": uncovered_mtls},
             "unlabelled": unlabelled,

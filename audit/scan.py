@@ -5,8 +5,9 @@ Objects are judged as they are — `policies.engine.evaluate` with the audit's r
 sidecar), but an audit reports what exists, and an object that was admitted before the webhook existed, or
 while it was away, still lacks what the mutation would add.
 
-The engine's ClusterState is filled from the scan itself: Tenants and Namespaces are read first, then Pods
-(their GPU devices make the tenant-wide totals of GPU006). Objects that demand GPUs and arrive before the
+The engine's ClusterState is filled from the scan itself: Tenants and Namespaces are read first, then the DRA
+objects (DeviceClasses, ResourceSlices, ResourceClaimTemplates, ResourceClaims), then Pods (their GPU devices and
+the claims make the tenant-wide totals of GPU006). Objects that demand GPUs (claims included) and arrive before the
 last Pod are held back until it has been read, so every verdict sees every pod. Workloads with GPU pods that an
 autoscaler may target are kept (the whole object: they are few), and HorizontalPodAutoscalers are held back
 until every other object has been read, so each is judged against its target.
@@ -15,8 +16,9 @@ A missing tenant label on an object Kubernetes makes in every namespace (`kube-r
 ServiceAccount; `policies.provenance`) is not a tenant's violation: it is kept apart, in `platform`.
 
 Kept per object, and nothing else: a violation list, the pod's network identity (`policies.netpol`), a
-compact usage record for GPU pods, the models of serving pods, NetworkPolicies and RBAC objects with their
-metadata trimmed, quota rows and endpoints. `scan()` returns them as one immutable ScanResult.
+compact usage record for GPU pods, the models of serving pods, NetworkPolicies, RBAC objects and what publishes
+pods (Services, Ingresses, Gateway API routes) with their metadata trimmed, quota rows and endpoints. `scan()`
+returns them as one immutable ScanResult.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from tenantguard.audit.dra_usage import ClaimUsage, DeviceKey, PodClaimUse, claim_usage, pod_claim_use, slice_devices
 from tenantguard.audit.results import Result
 from tenantguard.audit.usage import (
     ENDPOINT_KINDS,
@@ -37,11 +40,12 @@ from tenantguard.audit.usage import (
     service_endpoint,
     serving_pod,
 )
-from tenantguard.policies import netpol
+from tenantguard.policies import dra, netpol
 from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.context import Context
 from tenantguard.policies.engine import evaluate
 from tenantguard.policies.gpu import object_gpu_demand
+from tenantguard.policies.isolation.world import EXPOSING_KINDS
 from tenantguard.policies.provenance import excused
 from tenantguard.policies.request import Request
 from tenantguard.policies.rules.mtls.injection import ISTIO_LABEL
@@ -52,6 +56,7 @@ from tenantguard.policies.subjects import POD_TEMPLATE_KINDS, Subject
 from tenantguard.policies.tenancy import Tenant
 
 RBAC_KINDS = frozenset({"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"})
+DRA_KINDS = frozenset({dra.DEVICE_CLASS, dra.RESOURCE_SLICE, dra.TEMPLATE, dra.CLAIM})
 _TERMINAL = frozenset({"Succeeded", "Failed"})
 
 
@@ -65,9 +70,15 @@ class Source(Protocol):
     def objects(self) -> Iterator[dict[str, Any]]: ...
 
 
+INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+
+
 def _trim(obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj.get("metadata") or {}
     keep = {k: meta[k] for k in ("name", "namespace", "labels") if k in meta}
+    annotations = meta.get("annotations") or {}
+    if INGRESS_CLASS_ANNOTATION in annotations:  # an Ingress's class, in its legacy form
+        keep["annotations"] = {INGRESS_CLASS_ANNOTATION: annotations[INGRESS_CLASS_ANNOTATION]}
     return {**{k: v for k, v in obj.items() if k not in ("metadata", "status")}, "metadata": keep}
 
 
@@ -92,12 +103,22 @@ class ScanResult:
     mtls: MtlsCoverage
     pods: tuple[Any, ...]  # netpol.PodInfo of every pod that is not finished
     usage: tuple[PodUsage, ...]
+    claims: tuple[ClaimUsage, ...]  # allocated ResourceClaims, device by device
+    claim_pods: tuple[PodClaimUse, ...]  # pods that use claims, for their claims' GPU-hours
     netpols: tuple[dict[str, Any], ...]
     rbac: tuple[dict[str, Any], ...]
     quotas: tuple[dict[str, Any], ...]
     endpoints: tuple[dict[str, Any], ...]
     kinds: Mapping[str, Mapping[str, int]]  # namespace ("" for cluster-scoped) -> kind -> objects judged
     namespace_objects: frozenset[str]  # namespaces read as Namespace objects (not only known from their pods)
+    exposing: tuple[dict[str, Any], ...] = ()  # Services, Ingresses, routes (trimmed): what publishes pods
+
+
+def _holds_devices(subject: Subject) -> bool:
+    """The object's pods request GPUs, or DRA devices through claims or DeviceClass resources."""
+    return object_gpu_demand(subject) > 0 or any(
+        dra.pod_claims(p.spec, p.path) or dra.pod_class_requests(p) for p in subject.pods
+    )
 
 
 class Scanner:
@@ -106,7 +127,9 @@ class Scanner:
     def __init__(self, settings: Settings = DEFAULT_SETTINGS, *, now: datetime | None = None) -> None:
         self.settings = settings
         self.request = Request.existing(now)  # naive UTC, for time-boxed exceptions
-        self.cluster = ClusterState(settings, pods_known=True)
+        # NetworkPolicies are read after the objects NET005 would judge, but it does not judge existing objects:
+        # the audit reports a namespace without its baseline once (ISO007, ISO009), not every object in it.
+        self.cluster = ClusterState(settings, pods_known=True, policies_known=True)
         self.ctx = Context.bare(settings)
         self.started = False
         self.pods_complete = False
@@ -121,7 +144,11 @@ class Scanner:
         self.mtls_uncovered: list[dict[str, str]] = []
         self.pods: list[Any] = []
         self.usage: list[PodUsage] = []
+        self.claims: list[dict[str, Any]] = []  # allocated claims, weighed once every ResourceSlice is read
+        self.claim_pods: list[PodClaimUse] = []
+        self.slices: dict[DeviceKey, tuple[str, str]] = {}
         self.netpols: list[dict[str, Any]] = []
+        self.exposing: list[dict[str, Any]] = []
         self.rbac: list[dict[str, Any]] = []
         self.quotas: list[dict[str, Any]] = []
         self.endpoints: list[dict[str, Any]] = []
@@ -146,6 +173,21 @@ class Scanner:
         self.problems.extend(self.cluster.tenant_problems)
         self.started = True
 
+    def add_dra(self, obj: Mapping[str, Any]) -> None:
+        """A DeviceClass, ResourceSlice, ResourceClaimTemplate or ResourceClaim: context for the verdicts (claims
+        and templates count in the GPU caps) and for the usage report (slices weigh allocated devices)."""
+        kind = obj.get("kind")
+        if kind == dra.DEVICE_CLASS:
+            self.cluster.put_device_class(obj)
+        elif kind == dra.RESOURCE_SLICE:
+            self.slices.update(slice_devices(obj))
+        elif kind == dra.TEMPLATE:
+            self.cluster.put_claim_template(obj)
+        elif kind == dra.CLAIM:
+            self.cluster.put_claim(obj)
+            if ((obj.get("status") or {}).get("allocation") or {}).get("devices"):
+                self.claims.append(dict(obj))
+
     def add_pod(self, pod: dict[str, Any]) -> None:
         meta = pod.get("metadata") or {}
         ns = str(meta.get("namespace") or "")
@@ -153,6 +195,9 @@ class Scanner:
         usage = pod_usage(pod)
         if usage is not None:
             self.usage.append(usage)
+        uses = pod_claim_use(pod)
+        if uses is not None:
+            self.claim_pods.append(uses)
         if (pod.get("status") or {}).get("phase") in _TERMINAL:
             return
         self.pods.append(netpol.pod_info(pod))
@@ -174,7 +219,7 @@ class Scanner:
         if kind == HPA_KIND:
             self._autoscalers.append(obj)
             return
-        gpu = kind in POD_TEMPLATE_KINDS and object_gpu_demand(Subject.of(obj)) > 0
+        gpu = kind in dra.CLAIM_KINDS or (kind in POD_TEMPLATE_KINDS and _holds_devices(Subject.of(obj)))
         if gpu and kind in BY_KIND:
             self.cluster.put_workload(obj)
         if gpu and not self.pods_complete:
@@ -209,6 +254,9 @@ class Scanner:
             self.rbac.append(_trim(obj))
         elif kind == "NetworkPolicy":
             self.netpols.append(_trim(obj))
+            self.cluster.put_network_policy(obj)
+        elif kind in EXPOSING_KINDS:
+            self.exposing.append(_trim(obj))
         if tenant is None:
             return
         if self.settings.tenant_label not in labels:
@@ -216,7 +264,10 @@ class Scanner:
         if kind == "Pod" and (obj.get("status") or {}).get("phase") not in _TERMINAL:
             self._mtls(obj, tenant)
         elif kind == "ResourceQuota":
-            self.quotas.extend(quota_rows(obj))
+            # The platform's "0 for every GPU resource not allowed" lines are a fence, not usage: only one that
+            # something uses anyway (pods older than the quota) is a row worth reading.
+            fence = labels.get(self.settings.managed_label) == "true"
+            self.quotas.extend(r for r in quota_rows(obj) if not (fence and r["hard"] == "0" and r["used"] == "0"))
         elif kind in ENDPOINT_KINDS:
             self.endpoints.append(endpoint(obj, self.ctx))
         elif kind == "Service":
@@ -258,12 +309,19 @@ class Scanner:
             ),
             pods=tuple(self.pods),
             usage=tuple(self.usage),
+            claims=tuple(
+                found
+                for c in self.claims
+                if (found := claim_usage(c, self.cluster.device_classes, self.slices)) is not None
+            ),
+            claim_pods=tuple(self.claim_pods),
             netpols=tuple(self.netpols),
             rbac=tuple(self.rbac),
             quotas=tuple(self.quotas),
             endpoints=tuple(self.endpoints),
             kinds={ns: dict(c) for ns, c in self.kinds.items()},
             namespace_objects=frozenset(self.namespace_objects),
+            exposing=tuple(self.exposing),
         )
 
 
@@ -283,6 +341,8 @@ def scan(
             scanner.add_tenant(obj)
         elif obj.get("kind") == "Namespace":
             scanner.add_namespace(obj)
+        elif obj.get("kind") == dra.DEVICE_CLASS:
+            scanner.add_dra(obj)
     held: list[dict[str, Any]] = []
 
     def start() -> None:
@@ -297,6 +357,8 @@ def scan(
             scanner.add_tenant(obj)
         elif kind == "Namespace":
             scanner.add_namespace(obj)
+        elif kind in DRA_KINDS:
+            scanner.add_dra(obj)
         elif kind == "Pod":
             if source.judges_context and not scanner.started:
                 start()  # a live source lists every Tenant and Namespace before the first Pod

@@ -6,8 +6,8 @@ timestamp or a `yes` means the same in both), but objects are not located line b
 cluster objects, not at file lines, and a List of thousands of items must not be re-composed per item.
 Memory holds one file's objects at a time.
 
-A snapshot is read twice: first only the files that can hold Tenants, Namespaces or Pods (a byte search
-decides, without parsing) to fill the scan's context, then every file to judge it.
+A snapshot is read twice: first only the files that can hold Tenants, Namespaces, Pods or the DRA objects (a
+byte search decides, without parsing) to fill the scan's context, then every file to judge it.
 """
 
 from __future__ import annotations
@@ -21,8 +21,12 @@ import orjson
 
 from tenantguard.manifests import InputError, documents, expand_paths
 
-CONTEXT_KINDS = frozenset({"Tenant", "Namespace", "Pod"})
-_CONTEXT = re.compile(rb"""kind["']?\s*:\s*["']?(?:Tenant|Namespace|Pod)\b(?!-)""")
+CONTEXT_KINDS = frozenset(
+    {"Tenant", "Namespace", "Pod", "DeviceClass", "ResourceSlice", "ResourceClaimTemplate", "ResourceClaim"}
+)
+_CONTEXT = re.compile(
+    rb"""kind["']?\s*:\s*["']?(?:Tenant|Namespace|Pod|DeviceClass|ResourceSlice|ResourceClaim(?:Template)?)\b(?!-)"""
+)
 
 
 def _flatten(data: Any, file: str, errors: list[InputError]) -> Iterator[dict[str, Any]]:
@@ -94,7 +98,8 @@ class SnapshotReader:
             return None
 
     def context(self) -> Iterator[dict[str, Any]]:
-        """Tenants, Namespaces and Pods; files that cannot hold one are not parsed. Errors are left for `objects`."""
+        """Tenants, Namespaces, Pods and DRA objects; files that cannot hold one are not parsed. Errors are left for
+        `objects`."""
         ignored: list[InputError] = []
         for file in self.files:
             raw = self._read(file, ignored)

@@ -1,9 +1,18 @@
 """What is known about the cluster and its tenants: the one cluster view every entry point fills.
 
-- the webhook's cache fills it from list + watch (Tenants, Namespaces, Pods);
+- the webhook's cache fills it from list + watch (Tenants, Namespaces, Pods, DRA DeviceClasses,
+  ResourceClaimTemplates and ResourceClaims);
 - the audit's scan fills it from the objects it reads (live or from a snapshot);
-- lint and the webhook's static mode fill it from files (Tenants and Namespaces; nothing runs there, so
-  `pods_known` is False and GPU totals count only the object judged).
+- lint and the webhook's static mode fill it from files (Tenants, Namespaces and DeviceClasses; lint also the
+  claims, templates, ConfigMaps and workloads among its inputs, to look them up). Nothing runs there, so
+  `pods_known` is False and GPU totals count only the object judged.
+
+DRA: DeviceClasses are kept as what their selectors pin (`policies.cel`), so a claim of a class that pins a MIG
+profile weighs that profile; claims and claim templates live in the GPU ledger, which counts them.
+
+The platform's managed NetworkPolicies (their names per namespace) are known where NetworkPolicies are read
+(`policies_known`: the webhook's cache watches them, the audit scans them); lint and static mode cannot know
+what a cluster holds, so `managed_policies` answers None there and NET005 does not judge.
 
 Workloads an autoscaler can target are kept for judging HorizontalPodAutoscalers: lint keeps every scalable
 workload among its inputs; the audit keeps those with GPU pods and then sets `workloads_complete` (an absent one
@@ -18,8 +27,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tenantguard.policies.ledger import GpuLedger, GpuUsage
+from tenantguard.policies import cel, dra
+from tenantguard.policies.ledger import ClaimHolding, GpuLedger, GpuUsage
 from tenantguard.policies.ownership import OwnerKey
+from tenantguard.policies.scaling import BY_KIND as SCALABLE_KINDS
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 from tenantguard.policies.tenancy import EMPTY_INDEX, Tenant, TenantError, TenantIndex, parse_tenant
 
@@ -32,6 +43,12 @@ def _name(obj: Mapping[str, Any]) -> str:
     return name if isinstance(name, str) else ""
 
 
+def _namespace(obj: Mapping[str, Any]) -> str:
+    meta = obj.get("metadata")
+    ns = meta.get("namespace") if isinstance(meta, dict) else None
+    return ns if isinstance(ns, str) else ""
+
+
 def _labels(obj: Mapping[str, Any]) -> dict[str, str]:
     meta = obj.get("metadata")
     labels = meta.get("labels") if isinstance(meta, dict) else None
@@ -39,9 +56,12 @@ def _labels(obj: Mapping[str, Any]) -> dict[str, str]:
 
 
 class ClusterState:
-    def __init__(self, settings: Settings = DEFAULT_SETTINGS, *, pods_known: bool = False) -> None:
+    def __init__(
+        self, settings: Settings = DEFAULT_SETTINGS, *, pods_known: bool = False, policies_known: bool = False
+    ) -> None:
         self.settings = settings
         self.pods_known = pods_known  # False: nothing runs here (lint, static mode), GPU totals are the object's
+        self.policies_known = policies_known  # False: the cluster's NetworkPolicies are unknown (lint, static mode)
         self.tenants: TenantIndex = EMPTY_INDEX
         self.tenant_problems: tuple[str, ...] = ()  # one line per invalid Tenant field, for the adapter to report
         self.gpu = GpuLedger()
@@ -50,6 +70,8 @@ class ClusterState:
         self._tenant_objs: dict[str, Mapping[str, Any]] = {}
         self._namespaces: dict[str, dict[str, str]] = {}
         self._config_maps: dict[tuple[str, str], dict[str, str]] = {}
+        self._classes: dict[str, cel.Facts] = {}
+        self._managed_policies: dict[str, frozenset[str]] = {}
 
     def replace_settings(self, settings: Settings) -> None:
         """New settings for every later evaluation (`serve` reloads its --config file)."""
@@ -67,6 +89,10 @@ class ClusterState:
     def drop_tenant(self, obj: Mapping[str, Any]) -> None:
         self._tenant_objs = {k: v for k, v in self._tenant_objs.items() if k != _name(obj)}
         self._rebuild()
+
+    def tenant_object(self, name: str) -> Mapping[str, Any] | None:
+        """The Tenant as read (metadata and status too), valid or not."""
+        return self._tenant_objs.get(name)
 
     def _rebuild(self) -> None:
         tenants: list[Tenant] = []
@@ -123,10 +149,88 @@ class ClusterState:
         self.gpu.drop(pod)
 
     def gpu_usage(self, tenant: str, *, exclude: OwnerKey | None = None) -> GpuUsage:
-        """GPU-class devices the tenant's running pods hold in all of its namespaces, except those `exclude`
-        (kind, namespace, name) owns — the object being replaced by an update."""
+        """GPU-class devices the tenant's running pods and its ResourceClaims hold in all of its namespaces, except
+        those `exclude` (kind, namespace, name) owns — the object being replaced by an update. Nothing where
+        nothing runs (lint, static mode: the claims among lint's inputs are about to be applied, not held)."""
         t = self.tenants.by_name.get(tenant)
-        return self.gpu.usage(frozenset(t.namespaces), exclude=exclude) if t else GpuUsage()
+        if t is None or not self.pods_known:
+            return GpuUsage()
+        return self.gpu.usage(frozenset(t.namespaces), self._classes, exclude=exclude)
+
+    # DRA: DeviceClasses (what their selectors pin), ResourceClaimTemplates and ResourceClaims (in the ledger).
+    def replace_device_classes(self, objs: Iterable[Mapping[str, Any]]) -> None:
+        self._classes = {_name(o): dra.class_facts(o) for o in objs}
+
+    def put_device_class(self, obj: Mapping[str, Any]) -> None:
+        self._classes = {**self._classes, _name(obj): dra.class_facts(obj)}
+
+    def drop_device_class(self, obj: Mapping[str, Any]) -> None:
+        self._classes = {k: v for k, v in self._classes.items() if k != _name(obj)}
+
+    @property
+    def device_classes(self) -> dra.Classes:
+        return self._classes
+
+    def replace_claims(self, objs: Iterable[Mapping[str, Any]]) -> None:
+        self.gpu.replace_claims(objs)
+
+    def put_claim(self, obj: Mapping[str, Any]) -> None:
+        self.gpu.put_claim(obj)
+
+    def drop_claim(self, obj: Mapping[str, Any]) -> None:
+        self.gpu.drop_claim(obj)
+
+    def replace_claim_templates(self, objs: Iterable[Mapping[str, Any]]) -> None:
+        self.gpu.replace_templates(objs)
+
+    def put_claim_template(self, obj: Mapping[str, Any]) -> None:
+        self.gpu.put_template(obj)
+
+    def drop_claim_template(self, obj: Mapping[str, Any]) -> None:
+        self.gpu.drop_template(obj)
+
+    def claim(self, namespace: str, name: str) -> ClaimHolding | None:
+        return self.gpu.claim(namespace, name)
+
+    def claim_template(self, namespace: str, name: str) -> dra.ClaimSpec | None:
+        return self.gpu.template(namespace, name)
+
+    def claim_devices(self, spec: dra.ClaimSpec | None) -> dra.ClaimDevices:
+        """A claim's (or a template's) devices at their worst case, weighed with the DeviceClasses known here."""
+        return dra.devices(spec, self._classes)
+
+    # Managed NetworkPolicies: the names of the platform's policies (managed label "true") per namespace.
+    def replace_network_policies(self, objs: Iterable[Mapping[str, Any]]) -> None:
+        found: dict[str, set[str]] = {}
+        for obj in objs:
+            if self._is_managed(obj):
+                found.setdefault(_namespace(obj), set()).add(_name(obj))
+        self._managed_policies = {ns: frozenset(names) for ns, names in found.items()}
+
+    def put_network_policy(self, obj: Mapping[str, Any]) -> None:
+        if not self._is_managed(obj):  # the label was taken off: no longer the platform's
+            self.drop_network_policy(obj)
+            return
+        ns = _namespace(obj)
+        self._managed_policies = {
+            **self._managed_policies,
+            ns: self._managed_policies.get(ns, frozenset()) | {_name(obj)},
+        }
+
+    def drop_network_policy(self, obj: Mapping[str, Any]) -> None:
+        ns = _namespace(obj)
+        names = self._managed_policies.get(ns, frozenset()) - {_name(obj)}
+        self._managed_policies = {
+            **{k: v for k, v in self._managed_policies.items() if k != ns},
+            **({ns: names} if names else {}),
+        }
+
+    def managed_policies(self, namespace: str) -> frozenset[str] | None:
+        """Names of the managed NetworkPolicies in `namespace`; None where NetworkPolicies are not known."""
+        return self._managed_policies.get(namespace, frozenset()) if self.policies_known else None
+
+    def _is_managed(self, obj: Mapping[str, Any]) -> bool:
+        return _labels(obj).get(self.settings.managed_label) == "true"
 
     # Workloads: scale targets of autoscalers, by (kind, namespace, name).
     def put_workload(self, obj: Mapping[str, Any], namespace: str | None = None) -> None:
@@ -140,18 +244,39 @@ class ClusterState:
     def workload(self, key: OwnerKey) -> Mapping[str, Any] | None:
         return self._workloads.get(key)
 
+    def learn(self, obj: Mapping[str, Any], namespace: str | None = None) -> None:
+        """Keep an object rules may look up by name, whatever its kind (lint's inputs, an example's related
+        objects): ConfigMaps, DRA DeviceClasses, claims and claim templates, autoscaling targets. Other kinds
+        are not looked up and are ignored."""
+        kind = obj.get("kind")
+        if kind in (dra.CLAIM, dra.TEMPLATE):
+            meta = obj.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
+            placed = {**obj, "metadata": {**meta, "namespace": meta.get("namespace") or namespace or ""}}
+            (self.put_claim if kind == dra.CLAIM else self.put_claim_template)(placed)
+        elif kind == dra.DEVICE_CLASS:
+            self.put_device_class(obj)
+        elif kind == "ConfigMap":
+            self.put_config_map(obj)
+        elif kind in SCALABLE_KINDS:
+            self.put_workload(obj, namespace)
+
     def counts(self) -> dict[str, int]:
         return {
             "tenants": len(self.tenants.by_name),
             "namespaces": len(self._namespaces),
             "gpu_pods": len(self.gpu),
+            "resource_claims": len(self.gpu.claims()),
+            "device_classes": len(self._classes),
+            "managed_network_policies": sum(len(names) for names in self._managed_policies.values()),
         }
 
 
 def state_from_objects(
     objs: Iterable[Mapping[str, Any]], settings: Settings = DEFAULT_SETTINGS, *, pods_known: bool = False
 ) -> ClusterState:
-    """A ClusterState from a set of objects (Tenants, Namespaces and, where they run, Pods)."""
+    """A ClusterState from a set of objects (Tenants, Namespaces, DeviceClasses and, where they run, Pods and
+    ResourceClaims; claim templates and ConfigMaps to look up)."""
     state = ClusterState(settings, pods_known=pods_known)
     tenants, namespaces, pods = [], [], []
     for obj in objs:
@@ -160,8 +285,8 @@ def state_from_objects(
             tenants.append(obj)
         elif kind == "Namespace":
             namespaces.append(obj)
-        elif kind == "ConfigMap":
-            state.put_config_map(obj)
+        elif kind in ("ConfigMap", dra.DEVICE_CLASS, dra.TEMPLATE) or (kind == dra.CLAIM and pods_known):
+            state.learn(obj)
         elif kind == "Pod" and pods_known:
             pods.append(obj)
     state.replace_tenants(tenants)

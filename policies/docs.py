@@ -51,9 +51,12 @@ def _example(e: Example) -> str:
     lines.append(f"```yaml\n{body}\n```")
     for other in e.related:
         known = yaml.safe_dump(other, sort_keys=False, default_flow_style=False).rstrip()
-        lines.append(
-            f"Known beside it (lint: among the inputs; admission: read from the cluster):\n\n```yaml\n{known}\n```"
+        where = (
+            "In the cluster (admission: the webhook's cache; lint cannot know it)"
+            if other.get("kind") == "NetworkPolicy"
+            else "Known beside it (lint: among the inputs; admission: read from the cluster)"
         )
+        lines.append(f"{where}:\n\n```yaml\n{known}\n```")
     return "\n\n".join(lines)
 
 

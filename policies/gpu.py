@@ -17,7 +17,7 @@ The one unit for caps and reports is the GPU-equivalent (`device_weight`): a ful
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -140,14 +140,17 @@ def gpu_keys(container: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             yield name, "requests"
 
 
-def container_gpu_requests(container: Mapping[str, Any]) -> dict[str, int]:
-    """GPU-class requests of one container, each defaulting to its limit. A request that is not a quantity at
-    all (or negative) falls back to the limit; a fractional one counts rounded up."""
+def container_gpu_requests(
+    container: Mapping[str, Any], match: Callable[[Any], bool] = is_gpu_resource
+) -> dict[str, int]:
+    """GPU-class requests of one container (or those of the resources `match` picks), each defaulting to its
+    limit. A request that is not a quantity at all (or negative) falls back to the limit; a fractional one counts
+    rounded up."""
     out: dict[str, int] = {}
     limits = _resource_map(container, "limits")
     requests = _resource_map(container, "requests")
     for name in {*limits, *requests}:
-        if not is_gpu_resource(name):
+        if not match(name):
             continue
         found: DeviceCount | None = device_count(requests[name]) if name in requests else None
         if (found is None or (found.problem and not found.count)) and name in limits:
@@ -174,18 +177,19 @@ def pod_gpu_devices(pod: PodTemplate) -> dict[str, int]:
     """Effective GPU-class devices per resource for one pod, as the scheduler counts them (a copy)."""
     memo = pod.memo.get(_MEMO_KEY)
     if memo is None:
-        memo = pod.memo[_MEMO_KEY] = tuple(_pod_gpu_devices(pod).items())
+        memo = pod.memo[_MEMO_KEY] = tuple(pod_requests(pod, is_gpu_resource).items())
     return dict(memo)
 
 
-def _pod_gpu_devices(pod: PodTemplate) -> dict[str, int]:
+def pod_requests(pod: PodTemplate, match: Callable[[Any], bool]) -> dict[str, int]:
+    """Effective requests of the resources `match` picks, whole units, as the scheduler counts them."""
     total: dict[str, int] = {}
     for ref in containers(pod, _APP_FIELDS):  # containers plus KServe's model/framework containers
-        _add(total, container_gpu_requests(ref.container))
+        _add(total, container_gpu_requests(ref.container, match))
     sidecars: dict[str, int] = {}
     init_peak: dict[str, int] = {}
     for ref in containers(pod, ("initContainers",)):
-        own = container_gpu_requests(ref.container)
+        own = container_gpu_requests(ref.container, match)
         if ref.is_sidecar:
             _add(total, own)
             _add(sidecars, own)

@@ -92,7 +92,11 @@ def _implied(kind: str, name: str, labels: Mapping[str, Any]) -> list[tuple[str,
 
 def workload_of(obj: Mapping[str, Any], namespace: str | None = None) -> OwnerKey:
     """The outermost owner this module can name (the object itself when it has no controller)."""
-    found = owners(obj, namespace)
+    return outermost(owners(obj, namespace), obj, namespace)
+
+
+def outermost(found: frozenset[OwnerKey], obj: Mapping[str, Any], namespace: str | None = None) -> OwnerKey:
+    """`workload_of` from the object's `owners` already known."""
     for kind in _OUTERMOST:
         for key in found:
             if key[0] == kind:
@@ -108,3 +112,14 @@ def workload_of(obj: Mapping[str, Any], namespace: str | None = None) -> OwnerKe
 
 # From the outside in: the first kind present among a pod's owners names its workload.
 _OUTERMOST = ("InferenceService", "RayService", "RayJob", "LeaderWorkerSet", "CronJob", "Deployment")
+
+
+def display(key: OwnerKey) -> str:
+    """A workload as reports name it: `namespace/name[Kind]` (`name[Kind]` without a namespace)."""
+    kind, namespace, name = key
+    return f"{namespace}/{name}[{kind}]" if namespace else f"{name}[{kind}]"
+
+
+def workload_name(obj: Mapping[str, Any], namespace: str | None = None) -> str:
+    """`display(workload_of(obj))`: the workload a report groups the object's results under."""
+    return display(workload_of(obj, namespace))

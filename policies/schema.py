@@ -57,8 +57,12 @@ def _check(value: Any, schema: Mapping[str, Any], path: Path, out: list[str]) ->
     if isinstance(value, list):
         if len(value) < schema.get("minItems", 0):
             out.append(f"{_where(path)}: needs at least {schema['minItems']} item(s)")
+        if len(value) > schema.get("maxItems", len(value)):
+            out.append(f"{_where(path)}: more than {schema['maxItems']} item(s)")
         if schema.get("x-kubernetes-list-type") == "set" and len({repr(v) for v in value}) != len(value):
             out.append(f"{_where(path)}: duplicate entries")
+        if schema.get("x-kubernetes-list-type") == "map":
+            _duplicate_keys(value, schema.get("x-kubernetes-list-map-keys", ()), path, out)
         items = schema.get("items")
         if items:
             for i, item in enumerate(value):
@@ -78,6 +82,19 @@ def _check(value: Any, schema: Mapping[str, Any], path: Path, out: list[str]) ->
                 _check(item, extra, (*path, key), out)
             elif props and not schema.get("x-kubernetes-preserve-unknown-fields"):
                 out.append(f"{_where((*path, key))}: unknown field")
+
+
+def _duplicate_keys(value: list[Any], keys: Any, path: Path, out: list[str]) -> None:
+    """A list-type map holds one entry per key (kube-apiserver: `Duplicate value: {"name":"x"}`)."""
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            continue
+        key = repr([item.get(k) for k in keys])
+        if key in seen:
+            shown = ", ".join(f"{k}={item.get(k)!r}" for k in keys)
+            out.append(f"{_where((*path, i))}: duplicate entry ({shown})")
+        seen.add(key)
 
 
 def _describe(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -73,6 +74,14 @@ SETTINGS_SCHEMA: dict[str, Any] = {
                 "containerName": {"type": "string", "minLength": 1},
             },
         },
+        "clusterDns": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "namespace": {"type": "string", "minLength": 1},
+                "podLabels": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
         "modelArgs": {"type": "array", "items": {"type": "string"}},
         "platformUsers": {"type": "array", "items": {"type": "string"}},
         "platformGroups": {"type": "array", "items": {"type": "string"}},
@@ -89,6 +98,16 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             },
         },
         "podSecurityVersion": {"type": "string", "pattern": VERSION_PATTERN},
+        "network": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "clusterCIDRs": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "podCIDRs": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "nodeCIDRs": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "gatewayIngressClasses": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            },
+        },
     },
 }
 
@@ -141,11 +160,48 @@ class MtlsSidecar:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterDns:
+    """Where the cluster DNS pods run: the baseline NetworkPolicy `tenantguard-allow-dns` lets every tenant pod
+    reach them on port 53 (CoreDNS keeps kube-dns's `k8s-app: kube-dns` label)."""
+
+    namespace: str = "kube-system"
+    pod_labels: Mapping[str, str] = field(default_factory=lambda: {"k8s-app": "kube-dns"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModelVolumeSource:
     """A CSI driver whose volumes read a bucket, and the source URI its volumeAttributes name."""
 
     driver: str
     source: str  # a template: `s3://{bucketName}/`
+
+
+# Private address space (RFC 1918) and IPv6 unique local addresses: where pods, Services and nodes usually live.
+PRIVATE_CIDRS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkSettings:
+    """The cluster's address ranges, for what NetworkPolicy ipBlocks mean, and the gateway's ingress classes.
+
+    `cluster_cidrs`: every address inside the cluster (pods, Services, nodes); an ipBlock admitting an address
+    outside them admits traffic from outside the cluster. `pod_cidrs` / `node_cidrs`: where a pod's (a
+    hostNetwork pod's: its node's) address will come from when it has none yet — pods built from manifests,
+    unscheduled pods; empty means `cluster_cidrs`. `gateway_ingress_classes`: Ingresses of these classes are
+    served by the platform gateway, so they publish through it."""
+
+    cluster_cidrs: tuple[str, ...] = PRIVATE_CIDRS
+    pod_cidrs: tuple[str, ...] = ()
+    node_cidrs: tuple[str, ...] = ()
+    gateway_ingress_classes: tuple[str, ...] = ()
+
+    @property
+    def pod_ranges(self) -> tuple[str, ...]:
+        return self.pod_cidrs or self.cluster_cidrs
+
+    @property
+    def node_ranges(self) -> tuple[str, ...]:
+        return self.node_cidrs or self.cluster_cidrs
 
 
 # Object-storage CSI drivers: Mountpoint for Amazon S3, Cloud Storage FUSE, Azure Blob (blobfuse).
@@ -176,6 +232,7 @@ class Settings:
     gpu_taint_key: str = "nvidia.com/gpu"
     gpu_node_label_prefixes: tuple[str, ...] = ("nvidia.com/gpu", "nvidia.com/mig")
     mtls: MtlsSidecar = MtlsSidecar()
+    cluster_dns: ClusterDns = ClusterDns()
     # Flags by which any server, also one `servers.py` does not know, names the model it loads (`--model s3://…`).
     model_args: tuple[str, ...] = (
         "--model",
@@ -194,6 +251,7 @@ class Settings:
     platform_groups: frozenset[str] = frozenset({"system:masters", "system:serviceaccounts:kube-system"})
     # Pod Security version for Tenants that pin none (PSA's AdmissionConfiguration default enforce-version).
     pod_security_version: Version = LATEST
+    network: NetworkSettings = NetworkSettings()
 
     def is_platform(self, username: str, groups: Iterable[str]) -> bool:
         return username in self.platform_users or not self.platform_groups.isdisjoint(groups)
@@ -243,6 +301,7 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
         raise SettingsError(problems)
     d = DEFAULT_SETTINGS
     mtls = raw.get("mtls", {})
+    dns = raw.get("clusterDns", {})
     enforcement = dict(d.enforcement)
     enforcement.update({Category(k): Mode(v) for k, v in raw.get("enforcement", {}).items()})
     return Settings(
@@ -275,6 +334,10 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
             secret_name=mtls.get("secretName", d.mtls.secret_name),
             container_name=mtls.get("containerName", d.mtls.container_name),
         ),
+        cluster_dns=ClusterDns(
+            namespace=dns.get("namespace", d.cluster_dns.namespace),
+            pod_labels=dict(dns.get("podLabels", d.cluster_dns.pod_labels)),
+        ),
         model_args=tuple(raw.get("modelArgs", d.model_args)),
         model_volume_sources=tuple(
             ModelVolumeSource(driver=m["driver"], source=m["source"]) for m in raw["modelVolumeSources"]
@@ -286,6 +349,16 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
         pod_security_version=parse_version(raw["podSecurityVersion"])
         if "podSecurityVersion" in raw
         else d.pod_security_version,
+        network=_network(raw.get("network", {}), d.network),
+    )
+
+
+def _network(raw: Mapping[str, Any], d: NetworkSettings) -> NetworkSettings:
+    return NetworkSettings(
+        cluster_cidrs=tuple(raw.get("clusterCIDRs", d.cluster_cidrs)),
+        pod_cidrs=tuple(raw.get("podCIDRs", d.pod_cidrs)),
+        node_cidrs=tuple(raw.get("nodeCIDRs", d.node_cidrs)),
+        gateway_ingress_classes=tuple(raw.get("gatewayIngressClasses", d.gateway_ingress_classes)),
     )
 
 
@@ -326,4 +399,10 @@ def _semantic_problems(raw: Mapping[str, Any]) -> list[str]:
             parse_version(raw["podSecurityVersion"])
         except ValueError as err:
             problems.append(f"podSecurityVersion: {err}")
+    for key in ("clusterCIDRs", "podCIDRs", "nodeCIDRs"):
+        for i, cidr in enumerate(raw.get("network", {}).get(key, ())):
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                problems.append(f"network.{key}[{i}]: not a CIDR: {cidr!r} (e.g. 10.244.0.0/16)")
     return problems

@@ -30,14 +30,26 @@ class RbacSubject:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceClassAllowance:
+    """One DRA DeviceClass the tenant may claim devices of; None: no cap, any profile, any product."""
+
+    name: str
+    max_devices: int | None = None
+    mig_profiles: frozenset[str] | None = None
+    product_names: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GpuAllowance:
-    """`max_per_pod` and `max_total` are GPU-equivalents (full GPU 1, MIG slice g/7); `max_devices` caps devices
-    per resource across the tenant (resources not listed: no per-resource cap)."""
+    """`max_per_pod` and `max_total` are GPU-equivalents (full GPU 1, MIG slice g/7) of extended resources and
+    DRA devices together; `max_devices` caps devices per resource across the tenant (resources not listed: no
+    per-resource cap); `device_classes` are the DRA DeviceClasses the tenant may claim, by name."""
 
     max_per_pod: int
     max_total: int
     allowed_resources: frozenset[str]
     max_devices: Mapping[str, int] = field(default_factory=dict)
+    device_classes: Mapping[str, DeviceClassAllowance] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,6 +107,7 @@ def parse_tenant(obj: Mapping[str, Any]) -> Tenant:
             max_total=int(gpu.get("maxTotal", 0)),
             allowed_resources=frozenset(gpu.get("allowedResources", ())),
             max_devices=dict(sorted(gpu.get("maxDevices", {}).items())),
+            device_classes={c["name"]: _device_class(c) for c in gpu.get("deviceClasses", ())},
         ),
         ingress_from=tuple(network.get("allowIngressFrom", ())),
         egress_cidrs=tuple(network.get("allowEgressCIDRs", ())),
@@ -116,6 +129,16 @@ def _key_problems(obj: Mapping[str, Any]) -> list[str]:
         for key in caps
         if not _GPU_RESOURCE.match(key)
     ]
+
+
+def _device_class(raw: Mapping[str, Any]) -> DeviceClassAllowance:
+    profiles, products = raw.get("migProfiles"), raw.get("productNames")
+    return DeviceClassAllowance(
+        name=raw["name"],
+        max_devices=raw.get("maxDevices"),
+        mig_profiles=None if profiles is None else frozenset(profiles),
+        product_names=None if products is None else frozenset(products),
+    )
 
 
 def _subject(raw: Mapping[str, Any]) -> RbacSubject:

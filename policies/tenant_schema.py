@@ -22,8 +22,16 @@ UNIT = "x-tenantguard-unit"
 ABSENT = "x-tenantguard-absent"
 
 GPU_RESOURCE_PATTERN = r"^nvidia\.com/(gpu|mig-[0-9]+g\.[0-9]+gb(\.me)?)$"
+MIG_PROFILE_PATTERN = r"^[1-9][0-9]*g\.[0-9]+gb([+-][a-z]+(\.[a-z]+)*)?$"
 _NAME = {"type": "string", "minLength": 1, "maxLength": 63, "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}, "x-kubernetes-list-type": "set"}
+# A DeviceClass name: a DNS subdomain (metadata.name of a cluster-scoped object).
+_CLASS_NAME = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 253,
+    "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+}
 _HOSTNAME = {"type": "string", "minLength": 1, "maxLength": MAX_LENGTH, "pattern": PATTERN}
 _SUBJECT = {
     "type": "object",
@@ -82,14 +90,17 @@ SPEC_SCHEMA: dict[str, Any] = {
         },
         "gpu": {
             "type": "object",
-            "description": "GPU allowance. Caps are in GPU-equivalents: a full GPU counts 1 and a MIG slice "
-            "<g>g.<mem>gb counts g/7 (the unit of the usage report's GPU-hours); maxDevices caps devices per resource.",
+            "description": "GPU allowance, by extended resources (allowedResources) and by DRA DeviceClasses "
+            "(deviceClasses). Caps are in GPU-equivalents: a full GPU counts 1 and a MIG slice <g>g.<mem>gb counts g/7 "
+            "(the unit of the usage report's GPU-hours), whichever way a pod gets it; maxDevices caps devices per "
+            "resource, deviceClasses[].maxDevices per DeviceClass.",
             ABSENT: "no GPUs: any GPU or MIG request is denied",
             "properties": {
                 "maxPerPod": {
                     "type": "integer",
                     "minimum": 0,
-                    "description": "GPU-equivalents one pod may hold (full GPU = 1, MIG slice = g/7).",
+                    "description": "GPU-equivalents one pod may hold (full GPU = 1, MIG slice = g/7), extended "
+                    "resources and the devices of its ResourceClaims together.",
                     UNIT: "GPU-equivalents: a full GPU counts 1, a MIG slice <g>g.<mem>gb counts g/7",
                     ABSENT: "0",
                 },
@@ -97,7 +108,7 @@ SPEC_SCHEMA: dict[str, Any] = {
                     "type": "integer",
                     "minimum": 0,
                     "description": "GPU-equivalents all of the tenant's pods may hold together, in every namespace "
-                    "(full GPU = 1, MIG slice = g/7; replicas times per pod for a workload).",
+                    "(full GPU = 1, MIG slice = g/7; replicas times per pod for a workload; every ResourceClaim once).",
                     UNIT: "GPU-equivalents: a full GPU counts 1, a MIG slice <g>g.<mem>gb counts g/7",
                     ABSENT: "0",
                 },
@@ -123,6 +134,44 @@ SPEC_SCHEMA: dict[str, Any] = {
                     "items": {"type": "string", "pattern": GPU_RESOURCE_PATTERN},
                     "x-kubernetes-list-type": "set",
                     ABSENT: "none",
+                },
+                "deviceClasses": {
+                    "type": "array",
+                    "description": "DRA DeviceClasses (resource.k8s.io) the tenant's ResourceClaims and "
+                    "ResourceClaimTemplates may request devices of. Their devices count in maxPerPod and maxTotal "
+                    "with the extended resources: a device weighs 1, a MIG device whose selectors pin its profile g/7.",
+                    ABSENT: "none: every DRA device request is denied",
+                    "maxItems": 32,
+                    "x-kubernetes-list-type": "map",
+                    "x-kubernetes-list-map-keys": ["name"],
+                    "items": {
+                        "type": "object",
+                        "required": ["name"],
+                        "properties": {
+                            "name": {**_CLASS_NAME, "description": "The DeviceClass's name."},
+                            "maxDevices": {
+                                "type": "integer",
+                                "minimum": 0,
+                                "description": "Devices of this class across all of the tenant's claims: what a "
+                                "ResourceQuota's <name>.deviceclass.resource.k8s.io/devices counts.",
+                                UNIT: "devices of this class (All counts 32, firstAvailable its largest alternative)",
+                                ABSENT: "no per-class cap: maxTotal only",
+                            },
+                            "migProfiles": {
+                                **_STRINGS,
+                                "items": {"type": "string", "pattern": MIG_PROFILE_PATTERN},
+                                "description": "MIG profiles a request of this class may pin, with a CEL selector "
+                                'on device.attributes["gpu.nvidia.com"].profile (or the class\'s own selectors).',
+                                ABSENT: "any profile",
+                            },
+                            "productNames": {
+                                **_STRINGS,
+                                "description": "GPU products (the DRA driver's productName, e.g. "
+                                '"NVIDIA H100 80GB HBM3") a request of this class may pin, the same way.',
+                                ABSENT: "any product",
+                            },
+                        },
+                    },
                 },
             },
         },
@@ -205,6 +254,84 @@ TENANT_SCHEMA: dict[str, Any] = {
 }
 
 
+_TIME = {"type": "string", "format": "date-time"}
+_COUNT = {"type": "integer", "minimum": 0}
+_CONDITION = {
+    "type": "object",
+    "required": ["type", "status", "reason", "message", "lastTransitionTime"],
+    "properties": {
+        "type": {"type": "string", "description": "Ready or Degraded."},
+        "status": {"type": "string", "enum": ["True", "False", "Unknown"]},
+        "reason": {"type": "string", "description": "CamelCase reason, e.g. Reconciled, NamespaceMissing."},
+        "message": {"type": "string"},
+        "lastTransitionTime": _TIME,
+        "observedGeneration": {"type": "integer", "format": "int64", "minimum": 0},
+    },
+}
+# Written by the reconciler through the status subresource (policies/generated/status.py; docs/controller.md).
+STATUS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "observedGeneration": {"type": "integer", "format": "int64", "minimum": 0},
+        "namespaces": {
+            "type": "object",
+            "properties": {
+                "ready": _COUNT,
+                "total": _COUNT,
+                "summary": {"type": "string", "description": "ready/total"},
+                "notReady": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string"},
+                            "reason": {"type": "string"},
+                            "message": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
+        "gpu": {
+            "type": "object",
+            "properties": {
+                "used": {"type": "string", "description": "GPU-equivalents held by the tenant's running pods."},
+                "max": _COUNT,
+                "summary": {"type": "string", "description": "used/maxTotal in GPU-equivalents"},
+                "devices": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"resource": {"type": "string"}, "used": _COUNT, "cap": _COUNT},
+                    },
+                },
+            },
+        },
+        "mtls": {
+            "type": "object",
+            "properties": {"mode": {"type": "string"}, "caNotAfter": _TIME, "certificateNotAfter": _TIME},
+        },
+        "conditions": {
+            "type": "array",
+            "items": _CONDITION,
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["type"],
+        },
+    },
+}
+PRINTER_COLUMNS: list[dict[str, Any]] = [
+    {"name": "Ready", "type": "string", "jsonPath": '.status.conditions[?(@.type=="Ready")].status'},
+    {"name": "Namespaces", "type": "string", "jsonPath": ".status.namespaces.summary"},
+    {"name": "GPUs", "type": "string", "jsonPath": ".status.gpu.summary", "description": "GPU-equivalents used/max"},
+    {"name": "mTLS", "type": "string", "jsonPath": ".status.mtls.mode"},
+    {"name": "PodSecurity", "type": "string", "jsonPath": ".spec.podSecurity"},
+    {"name": "Degraded", "type": "string", "priority": 1,
+     "jsonPath": '.status.conditions[?(@.type=="Degraded")].reason'},
+    {"name": "Listed", "type": "string", "priority": 1, "jsonPath": ".spec.namespaces"},
+    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+]  # fmt: skip
+
+
 def crd() -> dict[str, Any]:
     """The CustomResourceDefinition object for tenants.tenantguard.io."""
     return {
@@ -227,12 +354,7 @@ def crd() -> dict[str, Any]:
                     "served": True,
                     "storage": True,
                     "subresources": {"status": {}},
-                    "additionalPrinterColumns": [
-                        {"name": "Namespaces", "type": "string", "jsonPath": ".spec.namespaces"},
-                        {"name": "PodSecurity", "type": "string", "jsonPath": ".spec.podSecurity"},
-                        {"name": "mTLS", "type": "string", "jsonPath": ".spec.mtls.mode"},
-                        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-                    ],
+                    "additionalPrinterColumns": PRINTER_COLUMNS,
                     "schema": {
                         "openAPIV3Schema": {
                             "type": "object",
@@ -242,7 +364,7 @@ def crd() -> dict[str, Any]:
                                 "kind": {"type": "string"},
                                 "metadata": {"type": "object"},
                                 "spec": without_doc_keys(SPEC_SCHEMA),
-                                "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                                "status": STATUS_SCHEMA,
                             },
                         }
                     },

@@ -1,16 +1,21 @@
 """The tenantguard demo, on the embedded local control plane (`make demo`).
 
 1. `tenantguard dev-cluster up`: etcd, kube-apiserver, controller-manager, scheduler, KWOK GPU/MIG nodes.
-2. The Tenant CRD, two tenants (acme: restricted, GPUs, native mTLS; globex: baseline, istio), their
-   namespaces and the tenant developers' RBAC.
-3. `tenantguard serve` in cluster mode, registered as mutating and validating webhook (fail closed).
+2. The platform before any tenant exists: the Tenant CRD, Istio's PeerAuthentication CRD (no mesh runs: the
+   API is what globex's istio mode needs from the platform), `tenantguard controller` (the reconciler) and
+   `tenantguard serve` in cluster mode, registered as mutating and validating webhook (fail closed).
+3. Two tenants (acme: restricted, GPUs, native mTLS; globex: baseline, istio), their namespaces and the
+   tenant developers' RBAC — labelled at admission; every tenant namespace gets its baseline NetworkPolicies,
+   GPU quotas, workload certificates (native) or PeerAuthentication (istio); a policy an admin deletes comes
+   back.
 4. As alice (acme-devs): a correct vLLM Deployment is admitted, mutated (tenant label, mTLS sidecar) and runs
-   on a simulated H100; wrong manifests are denied at `kubectl apply` with the rule IDs; a risk is a warning.
+   on a simulated H100; wrong manifests are denied at `kubectl apply` with the rule IDs (a Pod by Pod Security
+   Admission first, which the reconciler's namespace labels turn on); a managed policy cannot be deleted.
 5. The same rules in CI: `tenantguard lint` over the example manifests.
 6. The audit of the live cluster: JSON, Markdown and HTML reports in ./out/.
 
-The cluster keeps running afterwards (`tenantguard dev-cluster down` removes it); the webhook is
-unregistered and stopped so the cluster stays usable.
+The cluster keeps running afterwards (`tenantguard dev-cluster down` removes it), with what the reconciler
+generated; the webhook is unregistered and stopped and the reconciler stopped, so the cluster stays usable.
 """
 
 from __future__ import annotations
@@ -31,9 +36,11 @@ from tenantguard.devcluster.layout import default_state_dir  # noqa: E402
 from tests.corpus import objects  # noqa: E402
 from tests.support import webhook_runner  # noqa: E402
 from tests.support.devcluster import DevCluster, wait_for  # noqa: E402
+from tests.support.reconciler_runner import ControllerProcess  # noqa: E402
 
 EXE = Path(sys.executable).with_name("tenantguard")
 OUT = ROOT / "out"
+ISTIO_CRDS = ROOT / "tests/e2e/crds/istio/istio-security.istio.io_peerauthentications_authorizationpolicies.yaml"
 
 
 def step(title: str) -> None:
@@ -60,7 +67,7 @@ def main() -> int:
     print(f"  ready in {time.monotonic() - started:.1f} s — KUBECONFIG={info.kubeconfig}")
     show("kubectl get nodes -L nvidia.com/gpu.product", dev.kubectl("get", "nodes", "-L", "nvidia.com/gpu.product"))
 
-    step("2. Tenants, namespaces and tenant RBAC")
+    step("2. The platform: the Tenant API, the reconciler and the admission webhook, before any tenant exists")
 
     def wait_namespace(ns: str) -> None:
         wait_for(
@@ -68,17 +75,30 @@ def main() -> int:
             what=f"ServiceAccount {ns}/default",
         )
 
-    webhook_runner.seed_platform(dev.kubectl, wait_namespace)
-    show("kubectl get tenants", dev.kubectl("get", "tenants"))
-
-    step("3. The admission webhook (cluster mode, TLS, fail closed for tenant namespaces)")
+    webhook_runner.install_apis(dev.kubectl)
+    dev.kubectl("apply", "--server-side", "-f", str(ISTIO_CRDS))
+    reconciler = ControllerProcess(
+        kubeconfig=info.kubeconfig, work_dir=info.state_dir / "demo-reconciler", identity="demo", resync=300
+    )
+    reconciler.stop()
+    reconciler.start()
+    print(f"  tenantguard controller (the reconciler) running; logs in {reconciler.log_file}")
     hook = webhook_runner.WebhookProcess(kubeconfig=info.kubeconfig, work_dir=info.state_dir / "demo-webhook")
     hook.stop()
     hook.start()
     dev.kubectl("apply", "-f", "-", input=hook.configurations_yaml())
-    print(f"  serving on {hook.url}; logs in {hook.log_file}")
+    print(f"  tenantguard serve (the webhook, fail closed for tenant namespaces) on {hook.url}")
+    print(f"  logs: {hook.log_file}")
+
     try:
+        step("3. Tenants, namespaces and tenant RBAC: what the reconciler generates for them, and repairs")
+        webhook_runner.seed_tenants(dev.kubectl, wait_namespace)
+        run_reconciler(dev)
         run_admission(dev)
+        proc = dev.kubectl(
+            "delete", "networkpolicy", "tenantguard-default-deny", "-n", "acme-prod", user=True, check=False
+        )
+        show("kubectl delete networkpolicy tenantguard-default-deny -n acme-prod   # as alice", proc)
         step("5. The same rules in CI: tenantguard lint")
         lint = subprocess.run(
             [str(EXE), "lint", str(ROOT / "examples" / "manifests"), "--tenants", str(ROOT / "examples" / "tenants")],
@@ -123,6 +143,8 @@ def main() -> int:
             report = json.loads(report_file.read_text())
             print(f"  {report['summary']}")
             print(f"  reachability: {json.dumps(report['isolation']['reachability']['tenants'])}")
+            uncovered = report["isolation"]["reachability"]["uncoveredPods"]
+            print(f"  pods without a default deny in tenant namespaces: {len(uncovered)}")
             print(f"  reports: {OUT}/audit.json, audit.md, audit.html (open the HTML in a browser)")
     finally:
         dev.kubectl(
@@ -133,11 +155,39 @@ def main() -> int:
             check=False,
         )
         hook.stop()
+        reconciler.stop()
     step("Done")
     print(f"  The cluster keeps running: export KUBECONFIG={info.kubeconfig}")
     print(f"  As alice:                  export KUBECONFIG={info.user_kubeconfig}")
     print("  Remove it:                 .venv/bin/tenantguard dev-cluster down")
     return 0
+
+
+def run_reconciler(dev: DevCluster) -> None:
+    for ns in ("acme-prod", "acme-dev", "globex-prod"):
+        dev.wait_for_baseline(ns)
+    wait_for(
+        lambda: all(t.get("status", {}).get("namespaces", {}).get("summary") for t in dev.get("tenants")["items"]),
+        what="the Tenants' status",
+    )
+    show("kubectl get tenants", dev.kubectl("get", "tenants"))
+    show("kubectl get networkpolicy -n acme-prod", dev.kubectl("get", "networkpolicy", "-n", "acme-prod"))
+    show(
+        "kubectl get resourcequota tenantguard-gpu -n acme-prod",
+        dev.kubectl("get", "resourcequota", "tenantguard-gpu", "-n", "acme-prod"),
+    )
+    show(
+        "kubectl get secret -n acme-prod -l tenantguard.io/managed=true   # the sidecar's certificate",
+        dev.kubectl("get", "secret", "-n", "acme-prod", "-l", "tenantguard.io/managed=true"),
+    )
+    show("kubectl get peerauthentication -n globex-prod", dev.kubectl("get", "peerauthentication", "-n", "globex-prod"))
+    started = time.monotonic()
+    show(
+        "kubectl delete networkpolicy tenantguard-default-deny -n acme-prod   # as admin",
+        dev.kubectl("delete", "networkpolicy", "tenantguard-default-deny", "-n", "acme-prod"),
+    )
+    dev.wait_for_baseline("acme-prod")
+    print(f"  restored by the reconciler {time.monotonic() - started:.1f} s later")
 
 
 def run_admission(dev: DevCluster) -> None:

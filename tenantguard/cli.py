@@ -11,7 +11,15 @@ from collections.abc import Sequence
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("tenantguard.audit.lint_cli", "lint manifests against the tenant policies (CI)"),
     "audit": ("tenantguard.audit.audit_cli", "scan a live cluster or a snapshot: isolation and usage reports"),
+    "reachability": (
+        "tenantguard.audit.reachability_cli",
+        "who can reach whom from manifests, a snapshot or a cluster: diff (CI), explain, matrix",
+    ),
     "serve": ("tenantguard.webhook.serve", "run the admission webhook (TLS)"),
+    "controller": (
+        "tenantguard.webhook.reconciler.cli",
+        "run the reconciler: generated NetworkPolicies, quotas and certificates (one leader writes)",
+    ),
     "certs": ("tenantguard.webhook.certs_cli", "generate, inspect and renew the webhook CA and serving certificate"),
     "dev-cluster": ("tenantguard.devcluster.cli", "local Kubernetes control plane for tests and the demo"),
     "docs": ("tenantguard.docs_cli", "print docs/rules.md or the Tenant CRD generated from the registry"),

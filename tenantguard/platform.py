@@ -1,5 +1,5 @@
-"""The platform's configuration from files: settings, and the Tenants and Namespaces that lint and the
-webhook's static mode take as their cluster.
+"""The platform's configuration from files: settings, and the Tenants, Namespaces and DRA DeviceClasses that lint
+and the webhook's static mode take as their cluster.
 
 One reader for both (`tenantguard.manifests`), so a Tenant file means the same to `tenantguard lint
 --tenants` as to `tenantguard serve --tenants`, with the same errors at the same file and line.
@@ -17,7 +17,7 @@ from tenantguard.policies.registry import unknown_rule_ids
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings, SettingsError, settings_from_yaml
 from tenantguard.policies.tenancy import TenantError, parse_tenant
 
-CONTEXT_KINDS = frozenset({"Tenant", "Namespace"})
+CONTEXT_KINDS = frozenset({"Tenant", "Namespace", "DeviceClass"})
 
 
 def load_settings(path: str | None) -> Settings:
@@ -57,11 +57,13 @@ def tenant_errors(found: Iterable[Manifest]) -> list[InputError]:
 
 
 def cluster_from(found: Iterable[Manifest], settings: Settings = DEFAULT_SETTINGS) -> ClusterState:
-    """The ClusterState of Tenants and Namespaces among `found` (nothing runs: pods are not known)."""
+    """The ClusterState of Tenants, Namespaces and DeviceClasses among `found` (nothing runs: pods are not known;
+    a DeviceClass's selectors weigh its devices, `policies.dra`)."""
     state = ClusterState(settings, pods_known=False)
     context = [m.obj for m in found if m.obj.get("kind") in CONTEXT_KINDS]
     state.replace_tenants(o for o in context if o.get("kind") == "Tenant")
     state.replace_namespaces(o for o in context if o.get("kind") == "Namespace")
+    state.replace_device_classes(o for o in context if o.get("kind") == "DeviceClass")
     return state
 
 

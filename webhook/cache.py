@@ -1,9 +1,13 @@
-"""The cluster cache: list + watch of Tenants, Namespaces and Pods into the engine's one ClusterState.
+"""The cluster cache: list + watch of Tenants, Namespaces, Pods, the managed NetworkPolicies and the DRA objects
+into the engine's one ClusterState.
 
-Enough to judge any request without calling the API server: the tenant index, namespace labels, and the
-GPU-class devices held by each tenant's running pods (`policies.ledger`). What the state keeps and how it
-answers is decided in `policies.cluster`; this module only feeds it from the API server. The one read per
-request, for the rare request that refers to another object (`webhook.related`), is `read_object`.
+Enough to judge any request without calling the API server: the tenant index, namespace labels, the GPU-class
+devices held by each tenant's running pods and ResourceClaims (`policies.ledger`) with the DeviceClasses and
+ResourceClaimTemplates those are weighed and looked up by, and which baseline NetworkPolicies each namespace has
+(NET005; only those with the managed label are watched). The DRA resources (`resource.k8s.io/v1`) are optional: on
+a cluster that does not serve them they read as empty. What the state keeps and how it answers is decided in
+`policies.cluster`; this module only feeds it from the API server. The one read per request, for the rare request
+that refers to another object (`webhook.related`), is `read_object`.
 """
 
 from __future__ import annotations
@@ -26,22 +30,16 @@ log = logging.getLogger("tenantguard.cache")
 
 Obj = dict[str, Any]
 READ_TIMEOUT = 3.0  # seconds; the webhook's own timeout (configuration.py) is 5
+DRA = "/apis/resource.k8s.io/v1"
 
 
-def _handler(put: Callable[[Obj], None], drop: Callable[[Obj], None], after: Callable[[], None]) -> Handler:
-    def on_event(kind: str, obj: Obj) -> None:
-        (drop if kind == "DELETED" else put)(obj)
-        after()
-
-    return on_event
+# Told after the state took a change: (resource, ADDED|MODIFIED|DELETED, object), or (resource, RELISTED, {}).
+Listener = Callable[[str, str, Obj], None]
+RELISTED = "RELISTED"
 
 
-def _replace(replace: Callable[[Iterable[Obj]], None], after: Callable[[], None]) -> Replace:
-    def on_replace(items: Iterable[Obj]) -> None:
-        replace(items)
-        after()
-
-    return on_replace
+def _resource(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
 
 
 class ClusterCache:
@@ -49,30 +47,85 @@ class ClusterCache:
 
     def __init__(self, api: ApiClient, settings: Settings) -> None:
         self.api = api
-        self.state = ClusterState(settings, pods_known=True)
+        self.state = ClusterState(settings, pods_known=True, policies_known=True)
         self._reported: tuple[str, ...] = ()
-        state, nothing = self.state, lambda: None
+        self._listeners: list[Listener] = []
+        state = self.state
         self.reflectors = [
-            Reflector(
-                api,
+            self._reflector(
                 "/apis/tenantguard.io/v1alpha1/tenants",
-                on_event=_handler(state.put_tenant, state.drop_tenant, self._report_tenants),
-                on_replace=_replace(state.replace_tenants, self._report_tenants),
+                state.put_tenant,
+                state.drop_tenant,
+                state.replace_tenants,
+                self._report_tenants,
             ),
-            Reflector(
-                api,
-                "/api/v1/namespaces",
-                on_event=_handler(state.put_namespace, state.drop_namespace, nothing),
-                on_replace=_replace(state.replace_namespaces, nothing),
+            self._reflector("/api/v1/namespaces", state.put_namespace, state.drop_namespace, state.replace_namespaces),
+            self._reflector("/api/v1/pods", state.put_pod, state.drop_pod, state.replace_pods),
+            self._reflector(
+                "/apis/networking.k8s.io/v1/networkpolicies",
+                state.put_network_policy,
+                state.drop_network_policy,
+                state.replace_network_policies,
+                label_selector=f"{settings.managed_label}=true",
             ),
-            Reflector(
-                api,
-                "/api/v1/pods",
-                on_event=_handler(state.put_pod, state.drop_pod, nothing),
-                on_replace=_replace(state.replace_pods, nothing),
+            self._reflector(
+                f"{DRA}/deviceclasses",
+                state.put_device_class,
+                state.drop_device_class,
+                state.replace_device_classes,
+                optional=True,
+            ),
+            self._reflector(
+                f"{DRA}/resourceclaimtemplates",
+                state.put_claim_template,
+                state.drop_claim_template,
+                state.replace_claim_templates,
+                optional=True,
+            ),
+            self._reflector(
+                f"{DRA}/resourceclaims",
+                state.put_claim,
+                state.drop_claim,
+                state.replace_claims,
+                optional=True,
             ),
         ]
         self._stop = threading.Event()
+
+    def _reflector(
+        self,
+        path: str,
+        put: Callable[[Obj], None],
+        drop: Callable[[Obj], None],
+        replace: Callable[[Iterable[Obj]], None],
+        after: Callable[[], None] = lambda: None,
+        *,
+        label_selector: str = "",
+        optional: bool = False,
+    ) -> Reflector:
+        resource = _resource(path)
+
+        def on_event(kind: str, obj: Obj) -> None:
+            (drop if kind == "DELETED" else put)(obj)
+            after()
+            for listener in self._listeners:
+                listener(resource, kind, obj)
+
+        def on_replace(items: Iterable[Obj]) -> None:
+            replace(items)
+            after()
+            for listener in self._listeners:
+                listener(resource, RELISTED, {})
+
+        handler: Handler = on_event
+        replacer: Replace = on_replace
+        return Reflector(
+            self.api, path, on_event=handler, on_replace=replacer, label_selector=label_selector, optional=optional
+        )
+
+    def subscribe(self, listener: Listener) -> None:
+        """Tell `listener` of every change after the state took it (the reconciler's watches; before start())."""
+        self._listeners.append(listener)
 
     def _report_tenants(self) -> None:
         problems = self.state.tenant_problems

@@ -21,6 +21,9 @@ Handler = Callable[[str, dict[str, Any]], None]  # (ADDED|MODIFIED|DELETED, obje
 Replace = Callable[[Iterable[dict[str, Any]]], None]  # every item of a (re)list, streamed
 
 
+NOT_SERVED_RETRY = 60.0  # seconds between lists of an optional API the server does not serve
+
+
 class Gone(Exception):
     pass
 
@@ -40,12 +43,18 @@ class Reflector:
         on_event: Handler,
         on_replace: Replace,
         label_selector: str = "",
+        field_selector: str = "",
         page_size: int = 500,
         watch_timeout: int = 300,
+        optional: bool = False,
     ) -> None:
         self.api, self.path = api, path
+        # optional: the API may not be served (resource.k8s.io/v1 before Kubernetes 1.34): a 404 reads as an empty
+        # list, synced, and the list is retried now and then in case the API appears.
+        self.optional = optional
         self.on_event, self.on_replace = on_event, on_replace
         self.label_selector, self.page_size, self.watch_timeout = label_selector, page_size, watch_timeout
+        self.field_selector = field_selector
         self.synced = threading.Event()
         self.resource_version = ""
         self.relists = 0
@@ -54,6 +63,8 @@ class Reflector:
         """GET the path; the raw urllib3 response, unread. 410 raises Gone, other errors ApiError."""
         if self.label_selector:
             query = [*query, ("labelSelector", self.label_selector)]
+        if self.field_selector:
+            query = [*query, ("fieldSelector", self.field_selector)]
         headers = {"Accept": "application/json"}
         request_timeout = None if stream else timeout
         method, url, hdrs, _, _ = self.api.param_serialize(
@@ -136,6 +147,10 @@ class Reflector:
                 need_list = True
             except Exception as err:  # API server away, TLS, timeouts: retry with backoff
                 status = getattr(err, "status", None)
+                if self.optional and status == 404:
+                    self._not_served(stop)
+                    need_list = True
+                    continue
                 if status == 410:
                     need_list = True
                 log.warning("list/watch %s failed: %s: %s", self.path, type(err).__name__, str(err)[:200])
@@ -144,6 +159,13 @@ class Reflector:
                 if not self.synced.is_set():
                     need_list = True
             time.sleep(0)
+
+    def _not_served(self, stop: threading.Event) -> None:
+        if not self.synced.is_set():
+            log.info("%s is not served; reading it as empty", self.path)
+            self.on_replace(())
+            self.synced.set()
+        stop.wait(NOT_SERVED_RETRY)
 
     def start(self, stop: threading.Event) -> threading.Thread:
         thread = threading.Thread(target=self.run, args=(stop,), name=f"reflector{self.path}", daemon=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from tenantguard.policies.settings import Settings
 from tenantguard.webhook import certs, logs
+from tenantguard.webhook.reconciler.cli import add_lease_arguments, lease_config
 from tenantguard.webhook.settings_file import SettingsFile
 from tenantguard.webhook.static import ConfigError, StaticSource, load_settings
 
@@ -50,6 +51,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context", help="kubeconfig context")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.add_argument("--access-log", action="store_true", help="uvicorn access log (one line per request)")
+    p.add_argument(
+        "--reconcile",
+        action="store_true",
+        help="cluster mode: also run the reconciler (generated objects; leader-elected, see `tenantguard controller`)",
+    )
+    add_lease_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,6 +67,10 @@ def run(args: argparse.Namespace) -> int:
         names = args.dns_name or ["tenantguard-webhook.tenantguard-system.svc", "localhost"]
         if certs.ensure(cert_dir, names):
             log.info("generated a CA and serving certificate", extra={"fields": {"dir": str(cert_dir)}})
+        if args.reconcile and args.tenants:
+            raise ConfigError("--reconcile needs cluster mode (--kubeconfig or in-cluster), not --tenants")
+        if args.reconcile:
+            lease_config(args, settings)  # refuse bad timings before starting anything
         source: ClusterSource = (
             StaticSource(settings, args.tenants) if args.tenants else _cluster_source(args, settings)
         )
@@ -132,11 +143,20 @@ def _serve(args: argparse.Namespace, source: ClusterSource, cert_dir: Path) -> i
         events.start(stop)
     if args.config:
         SettingsFile(Path(args.config), source.cluster().replace_settings).watch(stop)
-    log.info("serving", extra={"fields": {"host": args.host, "port": args.port}})
+    controller = None
+    if args.reconcile:
+        from tenantguard.webhook.cache import ClusterCache
+        from tenantguard.webhook.reconciler.cli import start_controller
+
+        assert isinstance(source, ClusterCache)  # --reconcile with --tenants is refused in run()
+        controller = start_controller(args, source, metrics.registry)
+    log.info("serving", extra={"fields": {"host": args.host, "port": args.port, "reconcile": args.reconcile}})
     try:
         uvicorn.Server(config).run()
     finally:
         stop.set()
+        if controller is not None:
+            controller.stop()
         _stop(source)
     return 0
 

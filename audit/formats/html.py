@@ -5,7 +5,8 @@ the page opens offline and leaks nothing when mailed around. Every string from t
 through `esc`: object names, messages and labels are user-controlled. Sections that are missing or
 empty say so; long lists stop at a cap and say how many more there are. This module holds the page
 itself (CSP, stylesheet, header, summary tiles, section order); the sections are in isolation.py,
-exposure.py (what a new pod would reach), findings.py and gpu_usage.py, the charts in svg.py, the shared
+exposure.py (what a new pod would reach), published.py (what is reachable from outside), findings.py and
+gpu_usage.py, the charts in svg.py, the shared
 building blocks in markup.py.
 """
 
@@ -25,6 +26,7 @@ from tenantguard.audit.formats.isolation import (
     violations_section,
 )
 from tenantguard.audit.formats.markup import esc, fmt, list_of, number, section_of, severity_chip, severity_rank, tile
+from tenantguard.audit.formats.published import published_section
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 CSS = """
@@ -108,6 +110,7 @@ def tiles(report: Mapping[str, Any]) -> str:
                 tile("isolation findings", fmt(findings), tone="bad" if findings else "good", detail=finding_chips),
                 tile("violations", fmt(violations), tone="bad" if violations else "good", detail=chips),
                 counted("cross-tenant paths", "crossTenantPaths"),
+                counted("exposed outside gateway", "exposedOutsideGateway"),
                 counted("uncovered pods", "uncoveredPods"),
                 counted("cross-tenant RBAC", "crossTenantAccess"),
                 coverage,
@@ -124,6 +127,7 @@ def render(report: Mapping[str, Any]) -> str:
         ("GPU usage", usage_section(report)),
         ("Violations", violations_section(report)),
         ("Cross-tenant network paths", paths_section(report)),
+        ("Reachable from outside the cluster", published_section(report)),
         ("RBAC", rbac_section(report)),
         ("mTLS coverage", mtls_section(report)),
         ("Objects without a tenant label", unlabelled_section(report)),

@@ -142,34 +142,65 @@ def violation_row(v: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _end(end: Mapping[str, Any]) -> str:
+    """One end of a path: tenant, namespace, its workloads (its pods when the report names none)."""
+    names = list_of(end, "workloads") or list_of(end, "pods")
+    return (
+        f"<b>{esc(end.get('tenant', ''))}</b> <code>{esc(end.get('namespace', ''))}</code><br>"
+        f"<span class='muted'>{esc(', '.join(map(str, names)))}</span>"
+    )
+
+
+def _opening(path: Mapping[str, Any]) -> str:
+    rules = [
+        f"{r.get('policy', '')} {r.get('rule', '')}"
+        for key in ("ingressRules", "egressRules")
+        for r in list_of(path, key)
+        if isinstance(r, Mapping)
+    ]
+    opening = rules or list_of(path, "ingressPolicies") + list_of(path, "egressPolicies")
+    parts = [f"<code>{esc(x)}</code>" for x in opening]
+    if path.get("viaNode"):
+        parts.append('<span class="muted">a hostNetwork pod on the same node</span>')
+    return "<br>".join(parts) or '<span class="muted">none</span>'
+
+
+def _uncovered_by_workload(reach: Mapping[str, Any]) -> list[list[str]]:
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for u in list_of(reach, "uncoveredPods"):
+        if not isinstance(u, Mapping):
+            continue
+        workload = str(u.get("workload") or f"{u.get('namespace', '')}/{u.get('name', '')}[Pod]")
+        key = (str(u.get("tenant", "")), workload, ", ".join(map(str, list_of(u, "missing"))))
+        groups.setdefault(key, []).append(str(u.get("name", "")))
+    return [
+        [esc(tenant), f"<code>{esc(workload)}</code><br><span class='muted'>{esc(', '.join(pods))}</span>", esc(m)]
+        for (tenant, workload, m), pods in sorted(groups.items())
+    ]
+
+
 def paths_section(report: Mapping[str, Any]) -> str:
     reach = section_of(report, "isolation", "reachability")
-    rows = []
-    for p in list_of(reach, "crossTenantPaths"):
-        src, dst = section_of(p, "from"), section_of(p, "to")
-        policies = list_of(p, "ingressPolicies") + list_of(p, "egressPolicies")
-        rows.append(
-            [
-                f"<b>{esc(src.get('tenant', ''))}</b> <code>{esc(src.get('namespace', ''))}</code><br>"
-                f"<span class='muted'>{esc(', '.join(map(str, list_of(src, 'pods'))))}</span>",
-                f"<b>{esc(dst.get('tenant', ''))}</b> <code>{esc(dst.get('namespace', ''))}</code><br>"
-                f"<span class='muted'>{esc(', '.join(map(str, list_of(dst, 'pods'))))}</span>",
-                " ".join(f"<code>{esc(x)}</code>" for x in list_of(p, "ports")),
-                "<br>".join(f"<code>{esc(x)}</code>" for x in policies) or '<span class="muted">none</span>',
-            ]
-        )
-    uncovered = [
+    rows = [
         [
-            esc(u.get("tenant", "")),
-            f"<code>{esc(u.get('namespace', ''))}/{esc(u.get('name', ''))}</code>",
-            esc(", ".join(map(str, list_of(u, "missing")))),
+            _end(section_of(p, "from")),
+            _end(section_of(p, "to")),
+            " ".join(f"<code>{esc(x)}</code>" for x in list_of(p, "ports")),
+            _opening(p),
         ]
-        for u in list_of(reach, "uncoveredPods")
+        for p in list_of(reach, "crossTenantPaths")
+        if isinstance(p, Mapping)
     ]
     return (
-        table(["from", "to", "ports", "policies allowing it"], rows, empty="No cross-tenant paths.")
-        + "<h3>Pods without a NetworkPolicy</h3>"
-        + table(["tenant", "pod", "not covered for"], uncovered, empty="Every pod is selected by a policy.")
+        table(
+            ["from (workloads)", "to (workloads)", "ports", "rules allowing it"], rows, empty="No cross-tenant paths."
+        )
+        + "<h3>Pods without a NetworkPolicy (by workload)</h3>"
+        + table(
+            ["tenant", "workload", "not covered for"],
+            _uncovered_by_workload(reach),
+            empty="Every pod is selected by a policy.",
+        )
     )
 
 

@@ -51,7 +51,9 @@ def _summary(report: Mapping[str, Any]) -> list[str]:
                 "isolation findings",
                 "violations",
                 "cross-tenant paths",
+                "exposed outside the gateway",
                 "uncovered pods",
+                "hostNetwork pods",
                 "cross-tenant access",
                 "mTLS uncovered",
             ],
@@ -62,7 +64,9 @@ def _summary(report: Mapping[str, Any]) -> list[str]:
                     s.get("findings", 0),
                     s["violations"],
                     s["crossTenantPaths"],
+                    s.get("exposedOutsideGateway", 0),
                     s["uncoveredPods"],
+                    s.get("hostNetworkPods", 0),
                     s["crossTenantAccess"],
                     s["mtlsUncovered"],
                 ]
@@ -86,6 +90,30 @@ def _object(f: Mapping[str, Any]) -> str:
     if f["kind"] == "Namespace" or not f["namespace"]:
         return f"{f['kind']} {f['name']}"
     return f"{f['kind']} {f['namespace']}/{f['name']}"
+
+
+def _opened_by(path: Mapping[str, Any]) -> list[str]:
+    """The rules opening a path (`ns/name spec.ingress[0]`), else its policies; node traffic said as such."""
+    rules = [f"{r['policy']} {r['rule']}" for key in ("ingressRules", "egressRules") for r in path.get(key) or ()]
+    opening = rules or [*path.get("ingressPolicies", ()), *path.get("egressPolicies", ())]
+    return [*opening, *(["hostNetwork pod on the same node"] if path.get("viaNode") else [])]
+
+
+def _by_workload(pods: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
+    """Uncovered pods grouped by workload: tenant, workload, pods, missing directions."""
+    groups: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+    for p in pods:
+        workload = p.get("workload") or f"{p['namespace']}/{p['name']}[Pod]"
+        groups.setdefault((p["tenant"], workload, tuple(p["missing"])), []).append(p["name"])
+    return [[tenant, workload, names, list(missing)] for (tenant, workload, missing), names in sorted(groups.items())]
+
+
+def _published(exposure: Mapping[str, Any], key: str) -> list[list[Any]]:
+    return [
+        [e["tenant"], f"{e['via']['kind']} {e['namespace']}/{e['via']['name']}", e["via"]["how"], e["ports"],
+         e["workloads"]]
+        for e in exposure.get(key, ())
+    ]  # fmt: skip
 
 
 def _isolation(iso: Mapping[str, Any]) -> list[str]:
@@ -131,25 +159,46 @@ def _isolation(iso: Mapping[str, Any]) -> list[str]:
         "### Reachable namespace pairs",
         "",
         *table(["from", "to", "ports"], namespaces),
-        "### Cross-tenant paths",
+        "### Cross-tenant paths (by workload)",
         "",
         *table(
             ["from", "to", "ports", "opened by"],
             [
                 [
-                    f"{p['from']['namespace']} ({p['from']['tenant']})",
-                    f"{p['to']['namespace']} ({p['to']['tenant']})",
+                    f"{p['from']['tenant']}: " + ", ".join(p["from"].get("workloads") or p["from"]["pods"]),
+                    f"{p['to']['tenant']}: " + ", ".join(p["to"].get("workloads") or p["to"]["pods"]),
                     p["ports"],
-                    [*p.get("ingressPolicies", ()), *p.get("egressPolicies", ())],
+                    _opened_by(p),
                 ]
                 for p in reach["crossTenantPaths"]
             ],
         ),
-        "### Pods without a default deny",
+        "### Model endpoints exposed outside the gateway",
         "",
         *table(
-            ["tenant", "pod", "missing"],
-            [[p["tenant"], f"{p['namespace']}/{p['name']}", p["missing"]] for p in reach["uncoveredPods"]],
+            ["tenant", "published by", "how", "ports", "workloads"],
+            _published(iso.get("exposure", {}), "outsideGateway"),
+            empty="Nothing is published outside the platform gateway.",
+        ),
+        "### Published through the gateway",
+        "",
+        *table(
+            ["tenant", "published by", "how", "ports", "workloads"],
+            _published(iso.get("exposure", {}), "throughGateway"),
+            empty="No route or Ingress publishes a tenant workload.",
+        ),
+        "### Pods without a default deny (by workload)",
+        "",
+        *table(["tenant", "workload", "pods", "missing"], _by_workload(reach["uncoveredPods"])),
+        "### hostNetwork pods (no NetworkPolicy applies to them)",
+        "",
+        *table(
+            ["tenant", "pod", "workload", "node", "shares a node with"],
+            [
+                [h["tenant"], f"{h['namespace']}/{h['name']}", h["workload"], h["node"], h["sharesNodeWith"]]
+                for h in reach.get("hostNetworkPods", ())
+            ],
+            empty="No tenant pod runs with hostNetwork.",
         ),
         "### Namespaces without pods: what a new pod there would reach",
         "",

@@ -1,4 +1,5 @@
-"""JSON: `{"summary": {...}, "results": [...], "waived": [...], "notJudged": [...], "errors": [...]}`."""
+"""JSON: `{"summary": {...}, "results": [...], "waived": [...], "notJudged": [...], "errors": [...]}`, and
+`reachability` with `--reachability`."""
 
 from __future__ import annotations
 
@@ -38,4 +39,6 @@ def render(report: LintReport) -> str:
         "notJudged": [n.as_dict() for n in report.not_judged],
         "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in report.errors],
     }
+    if report.reachability is not None:
+        doc["reachability"] = report.reachability
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"

@@ -21,7 +21,21 @@ def render(report: LintReport) -> str:
     for r in sorted(report.waived, key=lambda r: (r.file, r.line, r.rule)):
         waiver = r.waiver.describe(r.rule) if r.waiver is not None else "waived"
         lines.append(f"{r.file}:{r.line}  {r.rule}  waived  {r.object}  {r.path}: {r.message} — {waiver}")
-    return "\n".join([*lines, summary(report)]) + "\n"
+    return "\n".join([*lines, *reachability(report), summary(report)]) + "\n"
+
+
+def reachability(report: LintReport) -> list[str]:
+    """With --reachability: the tenant pairs and workloads that could reach each other, and exposures."""
+    views = report.reachability
+    if views is None:
+        return []
+    pairs = [f"{a} -> {b}" for a, row in views["tenants"].items() for b, reached in row.items() if reached and a != b]
+    lines = [f"reachability: tenants connected: {', '.join(pairs) or 'none'}"]
+    lines += [f"reachability: {w['from']['workload']} -> {w['to']['workload']}  {', '.join(w['ports'])}"
+              for w in views["crossTenantWorkloads"]]  # fmt: skip
+    lines += [f"reachability: exposed  {e['via']['kind']} {e['namespace']}/{e['via']['name']}: {e['via']['how']}"
+              for e in views["exposure"]["outsideGateway"]]  # fmt: skip
+    return lines
 
 
 def summary(report: LintReport) -> str:

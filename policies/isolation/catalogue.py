@@ -5,7 +5,8 @@ objects add up to — who can reach whom under every NetworkPolicy, who may act 
 pods run unprotected — so only the audit, which sees every object, can compute them. Each check is declared
 once here with a stable ID (`ISO` prefix; an ID never changes meaning), a title stating the desired state, a
 severity, what it checks, why it matters and how to fix it; `policies.isolation.findings` computes them and
-docs/rules.md lists them (generated). Checks are ordered by impact: findings sort by severity, then this order.
+docs/rules.md lists them (generated). Checks are ordered by impact: findings sort by severity, then this order
+(so the order is not the IDs': a new check goes where its impact puts it, under the next free ID).
 """
 
 from __future__ import annotations
@@ -140,15 +141,69 @@ EMPTY_NAMESPACE_REACHABLE = IsolationCheck(
     fix="add the namespace's default deny and remove rules that open it to other tenants before pods run there",
 )
 
+GENERATED_BASELINE = IsolationCheck(
+    id="ISO009",
+    slug="generated-baseline",
+    title="Every tenant namespace has the baseline NetworkPolicies the platform generates, unchanged",
+    severity=Severity.WARNING,
+    reported_on="the Namespace",
+    what="A NetworkPolicy the reconciler generates for the namespace (`policies/generated/netpols.py`: default "
+    "deny, same tenant, DNS, ingress from the gateways, egress CIDRs) is missing or differs from what it "
+    "generates, or a managed policy is there that the Tenant no longer asks for.",
+    why="The reconciler restores its objects within seconds, so a difference means it is not running, or "
+    "someone with platform rights edited the baseline: pods may be reachable where the Tenant says they are not, "
+    "or cut off from DNS and the gateways; new pods there are refused (NET005) while a policy is missing.",
+    fix="run the reconciler (`tenantguard controller`, or `serve --reconcile`): it rewrites and prunes them; "
+    "add extra traffic with a policy of your own instead of editing the baseline",
+)
+EXPOSED_OUTSIDE_GATEWAY = IsolationCheck(
+    id="ISO010",
+    slug="exposed-outside-gateway",
+    title="No tenant workload can be reached from outside the cluster except through the platform gateway",
+    severity=Severity.ERROR,
+    reported_on="the publishing object (Service, Ingress, route, NetworkPolicy) or the pod's workload",
+    what="Something publishes a tenant's pods outside the cluster around the platform gateway (settings "
+    "`gatewayNamespaces`): a Service of type NodePort or LoadBalancer or with `externalIPs`; an Ingress whose "
+    "class the gateway does not serve (settings `network.gatewayIngressClasses`); a Gateway API route attached "
+    "to a Gateway outside the gateway namespaces; a NetworkPolicy ingress ipBlock holding addresses outside "
+    "the cluster (settings `network.clusterCIDRs`); a hostNetwork pod or a container `hostPort`, which listen "
+    "on the node's addresses. One finding per publishing object (per rule and CIDR for a NetworkPolicy, per "
+    "workload for pods).",
+    why="The gateway is the single entry point for tenant requests: it authenticates callers, meters tokens and "
+    "keeps one tenant's traffic from another's model. A model endpoint published beside it serves anyone who "
+    "can reach the address, unauthenticated and unmetered.",
+    fix="publish the endpoint with a ClusterIP Service and an HTTPRoute attached to the platform gateway; remove "
+    "NodePort/LoadBalancer/externalIPs, foreign Gateways and Ingress classes, external ipBlocks, hostNetwork "
+    "and hostPort",
+)
+HOST_NETWORK_POD = IsolationCheck(
+    id="ISO011",
+    slug="host-network-pod",
+    title="No tenant pod runs in its node's network namespace",
+    severity=Severity.ERROR,
+    reported_on="the Pod",
+    what="A pod of a tenant namespace sets `hostNetwork: true` (admitted by an exception, or before the policy "
+    "existed). Most network plugins treat its traffic as its node's: no NetworkPolicy selects or isolates it, "
+    "it reaches every pod on its node (traffic between a pod and its node is always allowed) and every pod whose "
+    "policies admit the node's address.",
+    why="NetworkPolicy is what keeps tenants apart on the pod network, and it does not apply to such a pod: "
+    "it can connect to other tenants' model servers on its node and listen on the node's addresses.",
+    fix="run it without hostNetwork, or as a platform component in an exempt namespace; if it must stay, keep "
+    "the exception time-boxed and the workload on nodes no other tenant uses",
+)
+
 CHECKS: tuple[IsolationCheck, ...] = (
     CROSS_TENANT_PATH,
     CROSS_TENANT_RBAC,
     NAMESPACE_POLICED,
     POD_DEFAULT_DENY,
     SERVING_POD_MTLS,
+    EXPOSED_OUTSIDE_GATEWAY,
+    HOST_NETWORK_POD,
     CROSS_TENANT_PATH_UNDECLARED,
     NAMESPACE_DEFAULT_DENY,
     EMPTY_NAMESPACE_REACHABLE,
+    GENERATED_BASELINE,
 )
 BY_ID = {check.id: check for check in CHECKS}
 IMPACT = {check.id: index for index, check in enumerate(CHECKS)}

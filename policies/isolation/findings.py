@@ -16,6 +16,8 @@ from tenantguard.policies.isolation.catalogue import (
     CROSS_TENANT_PATH_UNDECLARED,
     CROSS_TENANT_RBAC,
     EMPTY_NAMESPACE_REACHABLE,
+    EXPOSED_OUTSIDE_GATEWAY,
+    HOST_NETWORK_POD,
     IMPACT,
     NAMESPACE_DEFAULT_DENY,
     NAMESPACE_POLICED,
@@ -61,6 +63,16 @@ def _opens_declared_or_any(ports: Iterable[str], declared: Iterable[ContainerPor
     return False
 
 
+def _opened_by(path: Mapping[str, Any]) -> str:
+    """What opens a path: its rules (`ns/name spec.ingress[0]`), else its policies, and node-local traffic."""
+    rules = [f"{r['policy']} {r['rule']}" for key in ("ingressRules", "egressRules") for r in path.get(key) or ()]
+    opening = rules or [str(p) for key in ("ingressPolicies", "egressPolicies") for p in path.get(key) or ()]
+    parts = [f"opened by {_names(opening)}"] if opening else []
+    if path.get("viaNode"):
+        parts.append("a hostNetwork pod shares a node with the other end, and a pod's node always reaches it")
+    return "; ".join(parts) or "no policy isolates either end"
+
+
 def path_findings(
     paths: Iterable[Mapping[str, Any]], declared: Mapping[tuple[str, str], Iterable[ContainerPort]]
 ) -> Iterator[IsolationFinding]:
@@ -69,10 +81,9 @@ def path_findings(
         src, dst = path["from"], path["to"]
         ports = [str(p) for p in path["ports"]]
         pods = [str(p) for p in dst["pods"]]
-        opening = [str(p) for key in ("ingressPolicies", "egressPolicies") for p in path.get(key) or ()]
         exposed = (declared.get((str(dst["namespace"]), pod), ()) for pod in pods)
         serving = _opens_declared_or_any(ports, (p for found in exposed for p in found))
-        by = f"opened by {_names(opening)}" if opening else "no policy isolates either end"
+        by = _opened_by(path)
         yield IsolationFinding(
             check=CROSS_TENANT_PATH if serving else CROSS_TENANT_PATH_UNDECLARED,
             kind="Namespace",
@@ -198,6 +209,40 @@ def empty_namespace_findings(empty: Iterable[Mapping[str, Any]]) -> Iterator[Iso
             name=namespace,
             tenant=str(entry["tenant"]),
             message=f"{namespace!r} has no pods yet; a pod started there {' and '.join(parts)}",
+        )
+
+
+def exposure_findings(exposed: Iterable[Mapping[str, Any]]) -> Iterator[IsolationFinding]:
+    """ISO010 from the report's `exposure.outsideGateway` entries."""
+    for entry in exposed:
+        via = entry["via"]
+        workloads = [str(w) for w in entry["workloads"]]
+        ports = ", ".join(str(p) for p in entry["ports"]) or "no port"
+        published = f"publishes {_names(workloads)} on {ports}" if workloads else "publishes no pod yet"
+        yield IsolationFinding(
+            check=EXPOSED_OUTSIDE_GATEWAY,
+            kind=str(via["kind"]),
+            namespace=str(entry["namespace"]),
+            name=str(via["name"]),
+            tenant=str(entry["tenant"]),
+            message=f"{via['how']}: {published} outside the platform gateway",
+        )
+
+
+def host_network_findings(pods: Iterable[Mapping[str, Any]]) -> Iterator[IsolationFinding]:
+    """ISO011 from the report's `hostNetworkPods` entries (tenant, namespace, name, workload, node, sharesNodeWith)."""
+    for pod in pods:
+        node = f"node {pod['node']!r}" if pod.get("node") else "its node"
+        others = [str(t) for t in pod.get("sharesNodeWith") or ()]
+        reach = f"; it reaches the pods of tenant{'s' * (len(others) != 1)} {_names(others)} there" if others else ""
+        yield IsolationFinding(
+            check=HOST_NETWORK_POD,
+            kind="Pod",
+            namespace=str(pod["namespace"]),
+            name=str(pod["name"]),
+            tenant=str(pod["tenant"]),
+            message=f"hostNetwork pod of {pod['workload']} on {node}: no NetworkPolicy selects or isolates it, "
+            f"and traffic between it and every pod on {node} is always allowed{reach}",
         )
 
 

@@ -1,7 +1,10 @@
 """IPBlock peers: a CIDR minus its `except` CIDRs, matched against pod IPs and described for external egress.
 
 An address matches when it lies inside `cidr` and inside none of the `except` entries (IPv4 and IPv6 alike; an
-address never matches a block of the other family). A block with an unparsable CIDR matches nothing.
+address never matches a block of the other family). A block with an unparsable CIDR matches nothing. A pod
+that has no address yet (one built from a manifest) has ranges it will get one from: a block matches it when
+some address of those ranges could match (`IpIndex.overlapping`), which never hides a connection it could
+make. `IpBlock.outside` says whether a block admits addresses beyond some ranges (the cluster's own).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import ipaddress
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 Span = tuple[int, int]  # first and last address, as integers
@@ -23,6 +27,7 @@ def _span(cidr: str) -> tuple[int, Span] | None:
     return network.version, (int(network.network_address), int(network.broadcast_address))
 
 
+@lru_cache(maxsize=1 << 16)  # a diff reads every pod's address twice, once per side
 def address(ip: str) -> tuple[int, int] | None:
     """(IP version, integer value) of an address, or None when it is not one."""
     octets = ip.split(".")
@@ -54,6 +59,35 @@ class IpBlock:
 
     def describe(self) -> str:
         return f"{self.cidr} except {', '.join(self.excepts)}" if self.excepts else self.cidr
+
+    def outside(self, ranges: Iterable[str]) -> bool:
+        """Whether the block holds an address that none of the CIDRs `ranges` holds."""
+        if not self.version:
+            return False
+        covered = [span for version, span in spans(ranges) if version == self.version]
+        return bool(_subtract([self.span], [*covered, *self.holes]))
+
+
+def _subtract(spans: list[Span], removed: Iterable[Span]) -> list[Span]:
+    """What remains of `spans` once every span of `removed` is taken out."""
+    remaining = spans
+    for low, high in removed:
+        kept: list[Span] = []
+        for first, last in remaining:
+            if high < first or low > last:
+                kept.append((first, last))
+                continue
+            if first < low:
+                kept.append((first, low - 1))
+            if last > high:
+                kept.append((high + 1, last))
+        remaining = kept
+    return remaining
+
+
+def spans(cidrs: Iterable[str]) -> list[tuple[int, Span]]:
+    """(IP version, span) of each parsable CIDR."""
+    return [parsed for parsed in map(_span, cidrs) if parsed is not None]
 
 
 def ip_block(value: Any) -> IpBlock:
@@ -109,3 +143,17 @@ class IpIndex:
         starts, signatures = table
         position = bisect_right(starts, parsed[1]) - 1
         return signatures[position] if position >= 0 else frozenset()
+
+    def overlapping(self, cidrs: Iterable[str]) -> frozenset[int]:
+        """Indexes of the blocks that contain some address of the CIDRs (a pod's ranges before it has an IP)."""
+        found: set[int] = set()
+        for version, (low, high) in spans(cidrs):
+            table = self._tables.get(version)
+            if table is None:
+                continue
+            starts, signatures = table
+            first = max(bisect_right(starts, low) - 1, 0)
+            last = bisect_right(starts, high) - 1
+            for position in range(first, last + 1):
+                found.update(signatures[position])
+        return frozenset(found)

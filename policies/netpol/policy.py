@@ -15,7 +15,7 @@ The documented semantics (networking.k8s.io/v1), each applied here:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from tenantguard.policies.fields import mapping
 from tenantguard.policies.netpol.ipblocks import IpBlock, ip_block
@@ -30,10 +30,24 @@ class Peer:
     block: int = -1  # index of an ipBlock peer's block in the analysis' block list; -1: a selector peer
 
 
+class RuleRef(NamedTuple):
+    """One rule of one policy: `("globex-prod/allow-acme", "spec.ingress[0]")`."""
+
+    policy: str  # "namespace/name"
+    rule: str  # its field path: "spec.ingress[0]", "spec.egress[2]"
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.rule}"
+
+
+NO_RULE = RuleRef("", "")
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     peers: tuple[Peer, ...] | None  # None: every source (ingress) or destination (egress)
     ports: PortSpec
+    ref: RuleRef = NO_RULE
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +93,18 @@ def _peer(value: Any, blocks: dict[IpBlock, int]) -> Peer | None:
     )
 
 
-def _rules(items: Any, peers_field: str, blocks: dict[IpBlock, int]) -> tuple[Rule, ...]:
+def _rules(items: Any, direction: str, key: str, blocks: dict[IpBlock, int]) -> tuple[Rule, ...]:
     rules: list[Rule] = []
-    for item in items if isinstance(items, list) else ():
+    peers_field = "from" if direction == "ingress" else "to"
+    for index, item in enumerate(items if isinstance(items, list) else ()):
         if not isinstance(item, dict):
             continue
         raw_peers = item.get(peers_field)
         peers: tuple[Peer, ...] | None = None
         if isinstance(raw_peers, list) and raw_peers:
             peers = tuple(peer for peer in (_peer(p, blocks) for p in raw_peers) if peer is not None)
-        rules.append(Rule(peers=peers, ports=rule_ports(item.get("ports"))))
+        ref = RuleRef(key, f"spec.{direction}[{index}]")
+        rules.append(Rule(peers=peers, ports=rule_ports(item.get("ports")), ref=ref))
     return tuple(rules)
 
 
@@ -104,10 +120,11 @@ def compile_policy(obj: dict[str, Any], blocks: dict[IpBlock, int]) -> Policy:
     else:
         egress_rules = spec.get("egress")
         ingress_on, egress_on = True, isinstance(egress_rules, list) and bool(egress_rules)
+    key = f"{namespace}/{metadata.get('name') or ''}"
     return Policy(
-        key=f"{namespace}/{metadata.get('name') or ''}",
+        key=key,
         namespace=namespace,
         pod_selector=selector(spec.get("podSelector")),
-        ingress=_rules(spec.get("ingress"), "from", blocks) if ingress_on else None,
-        egress=_rules(spec.get("egress"), "to", blocks) if egress_on else None,
+        ingress=_rules(spec.get("ingress"), "ingress", key, blocks) if ingress_on else None,
+        egress=_rules(spec.get("egress"), "egress", key, blocks) if egress_on else None,
     )

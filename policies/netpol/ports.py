@@ -87,6 +87,23 @@ class PortSet:
         common = {protocol: _intersect(mine, theirs[protocol]) for protocol, mine in self.ranges if protocol in theirs}
         return PortSet.of(common)
 
+    def difference(self, other: PortSet) -> PortSet:
+        """The ports of self that other lacks. "Everything" counts as every port of TCP, UDP and SCTP here: what
+        it holds of other protocols cannot be told apart in a difference."""
+        if other.everything or not self:
+            return NOTHING
+        if not other:
+            return self
+        mine = dict(FULL.ranges) if self.everything else dict(self.ranges)
+        theirs = dict(other.ranges)
+        remaining: dict[str, list[Interval]] = {}
+        for protocol, intervals in mine.items():
+            kept = list(intervals)
+            for low, high in theirs.get(protocol, ()):
+                kept = [piece for first, last in kept for piece in _cut(first, last, low, high)]
+            remaining[protocol] = kept
+        return PortSet.of(remaining)
+
     def contains(self, port: int, protocol: str = "TCP") -> bool:
         if self.everything:
             return True
@@ -111,6 +128,14 @@ class PortSet:
 
 EVERYTHING = PortSet(everything=True)
 NOTHING = PortSet()
+FULL = PortSet.of({protocol: [(MIN_PORT, MAX_PORT)] for protocol in _PROTOCOL_ORDER})
+
+
+def _cut(first: int, last: int, low: int, high: int) -> list[Interval]:
+    """[first, last] without [low, high]."""
+    if high < first or low > last:
+        return [(first, last)]
+    return [piece for piece in ((first, low - 1), (high + 1, last)) if piece[0] <= piece[1]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tenantguard.policies.netpol.classes import PodClass, Verdict
+from tenantguard.policies.netpol.nodes import PodPairs
+from tenantguard.policies.netpol.policy import RuleRef
 from tenantguard.policies.netpol.ports import NOTHING, PortSet
 from tenantguard.policies.netpol.reachability import Reach, Reachability, Side
 
-MAX_PODS = 20  # pod names listed per end of a cross-tenant path
+MAX_PODS = 20  # pod names (and workload names) listed per end of a cross-tenant path
 
 
 def namespace_ports(reach: list[Reach]) -> dict[str, dict[str, PortSet]]:
@@ -41,8 +43,8 @@ def namespace_ports(reach: list[Reach]) -> dict[str, dict[str, PortSet]]:
 
 
 # One reason a (src namespace, dst namespace) pair is reachable; its parts are shared with other contributions:
-# (sources key, source classes, destination classes by index, ports, ingress policies, egress policies)
-Contribution = tuple[int, list[PodClass], dict[int, PodClass], PortSet, frozenset[str], frozenset[str]]
+# (sources key, source classes, destination classes by index, ports, ingress rules, egress rules)
+Contribution = tuple[int, list[PodClass], dict[int, PodClass], PortSet, frozenset[RuleRef], frozenset[RuleRef]]
 
 
 class _SideReach:
@@ -53,8 +55,23 @@ class _SideReach:
     def __init__(self) -> None:
         self.destinations: dict[int, PodClass] = {}
         self.ports = NOTHING
-        self.ingress: set[str] = set()
-        self.egress: set[str] = set()
+        self.ingress: set[RuleRef] = set()
+        self.egress: set[RuleRef] = set()
+
+
+def rules_json(rules: Iterable[RuleRef]) -> list[dict[str, str]]:
+    """Rules as the report lists them: `{"policy": "ns/name", "rule": "spec.ingress[0]"}`, sorted."""
+    return [{"policy": ref.policy, "rule": ref.rule} for ref in sorted(rules)]
+
+
+def end(tenant: str, namespace: str, pods: Iterable[str], workloads: Iterable[str]) -> dict[str, Any]:
+    """One end of a cross-tenant path: tenant, namespace, the first MAX_PODS pod and workload names."""
+    return {
+        "tenant": tenant,
+        "namespace": namespace,
+        "pods": sorted(set(pods))[:MAX_PODS],
+        "workloads": sorted(set(workloads))[:MAX_PODS],
+    }
 
 
 class _Entries:
@@ -64,20 +81,22 @@ class _Entries:
         self._tenant_of = tenant_of
         self._ends: dict[object, dict[str, Any]] = {}
         self._ports: dict[PortSet, list[str]] = {}
-        self._policies: dict[frozenset[str], list[str]] = {}
+        self._rules: dict[frozenset[RuleRef], tuple[list[str], list[dict[str, str]]]] = {}
 
     def _end(self, key: object, namespace: str, groups: Iterable[list[PodClass]]) -> dict[str, Any]:
         found = self._ends.get(key)
         if found is None:
             unique = {cls.index: cls for group in groups for cls in group}.values()
-            pods = sorted(pod.name for cls in unique for pod in cls.members)[:MAX_PODS]
-            found = self._ends[key] = {"tenant": self._tenant_of[namespace], "namespace": namespace, "pods": pods}
+            members = [pod for cls in unique for pod in cls.members]
+            found = self._ends[key] = end(
+                self._tenant_of[namespace], namespace, (p.name for p in members), (p.owner for p in members)
+            )
         return found
 
-    def _sorted(self, policies: frozenset[str]) -> list[str]:
-        found = self._policies.get(policies)
+    def _described(self, rules: frozenset[RuleRef]) -> tuple[list[str], list[dict[str, str]]]:
+        found = self._rules.get(rules)
         if found is None:
-            found = self._policies[policies] = sorted(policies)
+            found = self._rules[rules] = (sorted({ref.policy for ref in rules}), rules_json(rules))
         return found
 
     def entry(self, src: str, dst: str, found: Contribution | list[Contribution]) -> dict[str, Any]:
@@ -98,12 +117,17 @@ class _Entries:
         described = self._ports.get(ports)
         if described is None:
             described = self._ports[ports] = list(ports.describe())
+        ingress_policies, ingress_rules = self._described(ingress)
+        egress_policies, egress_rules = self._described(egress)
         return {
             "from": source,
             "to": destination,
             "ports": described,
-            "ingressPolicies": self._sorted(ingress),
-            "egressPolicies": self._sorted(egress),
+            "ingressPolicies": ingress_policies,
+            "egressPolicies": egress_policies,
+            "ingressRules": ingress_rules,
+            "egressRules": egress_rules,
+            "viaNode": False,
         }
 
 
@@ -140,7 +164,7 @@ def cross_tenant_paths(
             if src_tenant is not None and src_tenant != dst_tenant:
                 found = verdict(s, d)
                 sources = singles.setdefault(id(s), [s])
-                opening = (frozenset(found.ingress_policies), frozenset(found.egress_policies))
+                opening = (frozenset(found.ingress_rules), frozenset(found.egress_rules))
                 _add(paths, s.namespace, d.namespace, (id(sources), sources, {d.index: d}, found.ports, *opening))
         # every other source of a side gets the side's wild ports: one attribution per (side, destination)
         for side, ports in item.sides:
@@ -151,8 +175,9 @@ def cross_tenant_paths(
             collected = entry[1]
             collected.destinations[d.index] = d
             collected.ports = collected.ports.union(ports)
-            collected.ingress |= reachability.wild_opening(item.inbound, "ingress", d.ports, ports)
-            collected.egress |= reachability.wild_opening(side, "egress", d.ports, ports)
+            inbound, host = item.inbound, side.host
+            collected.ingress |= reachability.wild_opening(inbound, "ingress", d.ports, ports, other_host=host)
+            collected.egress |= reachability.wild_opening(side, "egress", d.ports, ports, other_host=d.host)
     for (_, dst), (side, collected) in side_reach.items():
         dst_tenant = tenant_of[dst]
         ingress, egress = frozenset(collected.ingress), frozenset(collected.egress)
@@ -162,3 +187,30 @@ def cross_tenant_paths(
                 _add(paths, src, dst, (id(classes), classes, collected.destinations, collected.ports, ingress, egress))
     entries = _Entries(tenant_of)
     return [entries.entry(src, dst, paths[src][dst]) for src in sorted(paths) for dst in sorted(paths[src])]
+
+
+def merge_node_local(
+    paths: list[dict[str, Any]], node_pairs: PodPairs, tenant_of: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """The cross-tenant paths with the node-local pairs (`nodes`) merged in: every port, `viaNode` true."""
+    by_key = {(p["from"]["namespace"], p["to"]["namespace"]): p for p in paths}
+    for (src, dst), (sources, destinations) in node_pairs.items():
+        src_tenant, dst_tenant = tenant_of.get(src), tenant_of.get(dst)
+        if src_tenant is None or dst_tenant is None or src_tenant == dst_tenant:
+            continue
+        known = by_key.get((src, dst))
+        old_from = known["from"] if known else {"pods": [], "workloads": []}
+        old_to = known["to"] if known else {"pods": [], "workloads": []}
+        by_key[src, dst] = {
+            "from": end(src_tenant, src, [*old_from["pods"], *(p.name for p in sources)],
+                        [*old_from["workloads"], *(p.owner for p in sources)]),
+            "to": end(dst_tenant, dst, [*old_to["pods"], *(p.name for p in destinations)],
+                      [*old_to["workloads"], *(p.owner for p in destinations)]),
+            "ports": ["*"],
+            "ingressPolicies": known["ingressPolicies"] if known else [],
+            "egressPolicies": known["egressPolicies"] if known else [],
+            "ingressRules": known["ingressRules"] if known else [],
+            "egressRules": known["egressRules"] if known else [],
+            "viaNode": True,
+        }  # fmt: skip
+    return [by_key[key] for key in sorted(by_key)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tenantguard.devcluster import binaries as binaries_module
-from tenantguard.devcluster import components, credentials, processes
+from tenantguard.devcluster import components, credentials, dra, processes
 from tenantguard.devcluster.api import ApiError, Client
 from tenantguard.devcluster.layout import HOST, Layout, Ports, State
 from tenantguard.devcluster.nodes import DEFAULT_NODES
@@ -204,6 +204,10 @@ def up(
             launch(name)
         for node in DEFAULT_NODES:
             client.create(f"{server}/api/v1/nodes", node.manifest())
+        for device_class in dra.device_classes():
+            client.create(f"{server}/apis/{dra.API_VERSION}/deviceclasses", device_class)
+        for resource_slice in dra.resource_slices(DEFAULT_NODES):
+            client.create(f"{server}/apis/{dra.API_VERSION}/resourceslices", resource_slice)
         checks: dict[str, Check] = {
             name: functools.partial(client.probe, plane[name].health_url)
             for name in ("kube-controller-manager", "kube-scheduler", "kwok")

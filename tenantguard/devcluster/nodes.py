@@ -1,7 +1,8 @@
 """The simulated nodes: CPU-only, whole-GPU (H100) and MIG (A100, mixed strategy).
 
 Labels and taints are what GPU feature discovery and the NVIDIA device plugin put on real nodes,
-so node selectors, tolerations and quota in tests mean what they mean in production. Nodes
+so node selectors, tolerations and quota in tests mean what they mean in production. The GPU nodes' devices
+are also published for Dynamic Resource Allocation, as NVIDIA's DRA driver would (`devcluster.dra`). Nodes
 accept a status on create, so capacity is set here and KWOK keeps it.
 """
 
@@ -32,6 +33,7 @@ class SimulatedNode:
     labels: dict[str, str] = field(default_factory=dict)
     extended: dict[str, str] = field(default_factory=dict)
     taints: tuple[dict[str, str], ...] = ()
+    dra_product: str = ""  # NVML's product name: the node's GPUs are also published as DRA devices (devcluster.dra)
 
     def manifest(self) -> dict[str, Any]:
         capacity = {"cpu": self.cpu, "memory": self.memory, "pods": "110", **self.extended}
@@ -81,6 +83,7 @@ DEFAULT_NODES: tuple[SimulatedNode, ...] = (
         },
         extended={"nvidia.com/gpu": "8"},
         taints=(GPU_TAINT,),
+        dra_product="NVIDIA H100 80GB HBM3",
     ),
     SimulatedNode(
         name="kwok-gpu-h100-1",
@@ -93,6 +96,7 @@ DEFAULT_NODES: tuple[SimulatedNode, ...] = (
         },
         extended={"nvidia.com/gpu": "8"},
         taints=(GPU_TAINT,),
+        dra_product="NVIDIA H100 80GB HBM3",
     ),
     SimulatedNode(
         name="kwok-mig-a100-0",
@@ -107,5 +111,6 @@ DEFAULT_NODES: tuple[SimulatedNode, ...] = (
         },
         extended=MIG_CAPACITY,
         taints=(GPU_TAINT,),
+        dra_product="NVIDIA A100-SXM4-80GB",
     ),
 )

@@ -57,7 +57,7 @@ def chart_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevClust
     try:
         dev = DevCluster.from_info(info)
         # The CRDs a value needs (cert-manager, Prometheus operator) and PolicyReports, from their projects.
-        for crd in sorted(CRDS.glob("cert-manager-*.yaml")) + sorted(CRDS.glob("prometheus-operator-*.yaml")):
+        for crd in sorted((CRDS / "cert-manager").glob("*.yaml")) + sorted((CRDS / "prometheus-operator").glob("*.yaml")):
             dev.kubectl("apply", "--server-side", "-f", str(crd))
         dev.kubectl("apply", "--server-side", "-f", str(ROOT / "tests/e2e/manifests/policyreport-crds.yaml"))
         dev.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")

@@ -56,7 +56,7 @@ def sample_report() -> dict[str, Any]:
         "gpuHoursByResource": {"nvidia.com/gpu": 44.0, "nvidia.com/mig-3g.40gb": 4.0},
     }
     return {
-        "schemaVersion": "tenantguard.io/audit/v2",
+        "schemaVersion": "tenantguard.io/audit/v3",
         "generatedAt": "2026-11-27T18:00:00Z",
         "source": {"type": "cluster", "server": "https://127.0.0.1:6443"},
         "window": {"start": "2026-11-26T18:00:00Z", "end": "2026-11-27T18:00:00Z", "hours": 24.0},

@@ -96,6 +96,7 @@ def test_the_onboarding_doc_works_end_to_end(dev_cluster: DevCluster, webhook: W
                 dev_cluster.kubectl("apply", "-f", "-", input=block.text)  # fails with kubectl's own message
             if any(o["kind"] == "Namespace" for o in block.objects):
                 wait_for(partial(_has_default_sa, dev_cluster, namespace), what=f"ServiceAccount {namespace}/default")
+                dev_cluster.wait_for_baseline(namespace)  # the page's step 4: the reconciler's objects
         user, group = members[0].user, members[0].group
         member = credentials.write_user(Layout(dev_cluster.state_dir), dev_cluster.server, user, (group,))
         for block in members:

@@ -46,10 +46,28 @@ def _denied(cluster: DevCluster, obj: dict[str, Any], *rules: str) -> str:
     return out
 
 
+def _as_deployment(pod: dict[str, Any]) -> dict[str, Any]:
+    name, ns = pod["metadata"]["name"], pod["metadata"]["namespace"]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": pod["spec"]},
+        },
+    }
+
+
 def test_privileged_pod_is_denied_with_the_rule_id(dev_cluster: DevCluster, webhook: WebhookProcess) -> None:
+    # The reconciler labels every tenant namespace for kube-apiserver's Pod Security Admission, which runs
+    # before the validating webhooks: a Pod gets PSA's message (same reason), a workload the webhook's rule ID.
     pod = _pod("root", securityContext={"privileged": True, "capabilities": {"drop": ["ALL"]}})
-    out = _denied(dev_cluster, pod, "PSS003")
-    assert "spec.containers[0].securityContext.privileged" in out
+    code, out = _apply(dev_cluster, pod)
+    assert code != 0 and 'violates PodSecurity "restricted:latest": privileged' in out, out
+    out = _denied(dev_cluster, _as_deployment(pod), "PSS003")
+    assert "spec.template.spec.containers[0].securityContext.privileged" in out
 
 
 def test_deployment_with_hostpath_is_denied(dev_cluster: DevCluster, webhook: WebhookProcess) -> None:
@@ -196,7 +214,7 @@ def test_gpu_total_is_enforced_across_the_tenants_namespaces(dev_cluster: DevClu
 
 
 def test_dry_run_gives_the_same_verdicts_and_creates_nothing(dev_cluster: DevCluster, webhook: WebhookProcess) -> None:
-    bad = _pod("dry-bad", securityContext={"privileged": True, "capabilities": {"drop": ["ALL"]}})
+    bad = _as_deployment(_pod("dry-bad", securityContext={"privileged": True, "capabilities": {"drop": ["ALL"]}}))
     code, out = _apply(dev_cluster, bad, "--dry-run=server")
     assert code != 0 and "[PSS003]" in out
     good = _pod("dry-good")
@@ -271,9 +289,9 @@ def test_relabelling_a_gpu_pod_of_a_tenant_at_its_cap_is_allowed(
     tenant = {
         "apiVersion": "tenantguard.io/v1alpha1",
         "kind": "Tenant",
-        "metadata": {"name": "hooli"},
+        "metadata": {"name": "piedpiper"},
         "spec": {
-            "namespaces": ["hooli-a"],
+            "namespaces": ["piedpiper-a"],
             "members": [{"kind": "User", "name": "alice"}],
             "podSecurity": "baseline",
             "mtls": {"mode": "none"},
@@ -281,22 +299,22 @@ def test_relabelling_a_gpu_pod_of_a_tenant_at_its_cap_is_allowed(
         },
     }
     dev_cluster.apply(tenant, user=False)
-    dev_cluster.create_namespace("hooli-a")
+    dev_cluster.create_namespace("piedpiper-a")
     binding = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "RoleBinding",
-        "metadata": {"name": "alice", "namespace": "hooli-a"},
+        "metadata": {"name": "alice", "namespace": "piedpiper-a"},
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "tenant-developer"},
         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"}],
     }
     dev_cluster.apply(binding, user=False)
     gpus = {"nvidia.com/gpu": 2}
-    pod = _pod("at-cap", "hooli-a", resources={"requests": gpus, "limits": gpus})
+    pod = _pod("at-cap", "piedpiper-a", resources={"requests": gpus, "limits": gpus})
     pod["spec"]["tolerations"] = [{"key": "nvidia.com/gpu", "operator": "Exists"}]
     code, out = _apply(dev_cluster, pod)
     assert code == 0, out
     wait_for(
-        lambda: dev_cluster.get("pod", "at-cap", "-n", "hooli-a")["status"].get("phase") == "Running",
+        lambda: dev_cluster.get("pod", "at-cap", "-n", "piedpiper-a")["status"].get("phase") == "Running",
         what="the GPU pod Running",
     )
     # The cache holds the running pod (2 of 2): a second one is refused, a relabel of the first is not.
@@ -308,7 +326,7 @@ def test_relabelling_a_gpu_pod_of_a_tenant_at_its_cap_is_allowed(
         return out if code != 0 else None
 
     assert "[GPU006]" in wait_for(refused, what="the cache to count the running pod", timeout=30)
-    proc = dev_cluster.kubectl("label", "pod", "at-cap", "-n", "hooli-a", "x=y", user=True, check=False)
+    proc = dev_cluster.kubectl("label", "pod", "at-cap", "-n", "piedpiper-a", "x=y", user=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert dev_cluster.get("pod", "at-cap", "-n", "hooli-a")["metadata"]["labels"]["x"] == "y"
-    dev_cluster.kubectl("delete", "pod", "at-cap", "-n", "hooli-a", "--wait=false", check=False)  # frees 2 GPUs
+    assert dev_cluster.get("pod", "at-cap", "-n", "piedpiper-a")["metadata"]["labels"]["x"] == "y"
+    dev_cluster.kubectl("delete", "pod", "at-cap", "-n", "piedpiper-a", "--wait=false", check=False)  # frees 2 GPUs

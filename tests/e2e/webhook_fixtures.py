@@ -8,6 +8,7 @@ import pytest
 
 from tests.support import webhook_runner
 from tests.support.devcluster import DevCluster, wait_for
+from tests.support.reconciler_runner import ControllerProcess
 from tests.support.webhook_runner import WebhookProcess
 
 # The webhook's settings file in the admission tests; lint and the audit are given the same (test_attack_corpus).
@@ -25,8 +26,38 @@ def seed_platform(cluster: DevCluster) -> None:
 
 
 @pytest.fixture(scope="session")
-def webhook(dev_cluster: DevCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebhookProcess]:
+def reconciler(dev_cluster: DevCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControllerProcess]:
+    """The platform's reconciler (`tenantguard controller`), for the whole run: every tenant namespace has its
+    baseline NetworkPolicies, quotas and certificates, as on a real platform. Tests that take the Lease over stop
+    it and start it again (`test_reconciler_leader.py`)."""
     seed_platform(dev_cluster)
+    proc = ControllerProcess(
+        kubeconfig=dev_cluster.kubeconfig, work_dir=tmp_path_factory.mktemp("reconciler"), identity="e2e-shared"
+    )
+    proc.start()
+    try:
+        for ns in ("acme-prod", "acme-dev", "globex-prod"):
+            dev_cluster.wait_for_baseline(ns)
+        yield proc
+    finally:
+        proc.stop()
+
+
+@pytest.fixture(scope="module")
+def reconciler_paused(reconciler: ControllerProcess) -> Iterator[ControllerProcess]:
+    """For a module about what exists without the platform's objects (objects admitted before the policy): the
+    reconciler stops, releasing its Lease, and starts again after the module."""
+    reconciler.stop()
+    try:
+        yield reconciler
+    finally:
+        reconciler.start()
+
+
+@pytest.fixture(scope="session")
+def webhook(
+    dev_cluster: DevCluster, reconciler: ControllerProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WebhookProcess]:
     work = tmp_path_factory.mktemp("webhook")
     config = work / "settings.yaml"
     # Through --config like a deployment's ConfigMap; every rule keeps its default mode, so kube-apiserver's

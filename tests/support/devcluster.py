@@ -70,11 +70,40 @@ class DevCluster:
         return json.loads(self.kubectl("get", *args, "-o", "json", user=user).stdout)
 
     def create_namespace(self, name: str, labels: dict[str, str] | None = None) -> None:
-        """Create a namespace and wait for its default ServiceAccount, without which pods are refused."""
+        """Create a namespace and wait for its default ServiceAccount, without which pods are refused, and — in a
+        tenant namespace the webhook polices — for the baseline NetworkPolicies, without which NET005 refuses them."""
         self.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels or {}}})
         wait_for(
             lambda: self.kubectl("get", "serviceaccount", "default", "-n", name, check=False).returncode == 0,
             what=f"ServiceAccount {name}/default",
+        )
+        if self.policed(name):
+            self.wait_for_baseline(name)
+
+    def policed(self, namespace: str) -> bool:
+        """The namespace carries the tenant label, the webhook is registered (NET005 judges its pods) and a
+        reconciler holds its Lease (it writes the baseline)."""
+        labels = self.get("namespace", namespace)["metadata"].get("labels") or {}
+        if "tenantguard.io/tenant" not in labels:
+            return False
+        hooks = self.kubectl("get", "validatingwebhookconfiguration", "tenantguard", check=False)
+        lease = self.kubectl(
+            "get", "lease", "tenantguard-reconciler", "-n", "tenantguard-system",
+            "-o", "jsonpath={.spec.holderIdentity}", check=False,
+        )  # fmt: skip
+        return hooks.returncode == 0 and lease.returncode == 0 and bool(lease.stdout.strip())
+
+    def wait_for_baseline(self, namespace: str, timeout: float = 30) -> None:
+        """The reconciler writes the default deny last, after the other baseline policies."""
+        wait_for(
+            lambda: (
+                self.kubectl(
+                    "get", "networkpolicy", "tenantguard-default-deny", "-n", namespace, check=False
+                ).returncode
+                == 0
+            ),
+            what=f"the baseline NetworkPolicies of {namespace} (written by the reconciler)",
+            timeout=timeout,
         )
 
 

@@ -28,6 +28,10 @@ ACME_SPEC: dict[str, Any] = {
         "maxPerPod": 2,
         "maxTotal": 8,
         "allowedResources": ["nvidia.com/gpu", "nvidia.com/mig-3g.40gb", "nvidia.com/mig-1g.10gb"],
+        "deviceClasses": [
+            {"name": "gpu.nvidia.com", "maxDevices": 4},
+            {"name": "mig.nvidia.com", "migProfiles": ["1g.10gb", "3g.40gb"]},
+        ],
     },
     "network": {"allowIngressFrom": ["llm-gateway"], "allowEgressCIDRs": ["10.20.0.0/16"]},
     "mtls": {"mode": "native"},
@@ -86,7 +90,11 @@ def judge(example: Example) -> Evaluation:
     req = request(example.operation, example.old, user=example.user, groups=example.groups)
     cluster = cluster_for(example.tenant)
     for obj in example.related:
-        cluster.put_workload(obj)
+        if obj.get("kind") == "NetworkPolicy":  # the cluster's NetworkPolicies are known (the webhook's cache)
+            cluster.policies_known = True
+            cluster.put_network_policy(obj)
+        else:
+            cluster.learn(obj)
     return evaluate(example.object, cluster, req)
 
 

@@ -6,6 +6,7 @@ Starts the webhook as its own process on 127.0.0.1 (cluster mode, watching the A
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -39,12 +40,26 @@ _CRDS = (
 def seed_platform(kubectl: Callable[..., Any], wait_for_namespace: Callable[[str], None]) -> None:
     """The Tenant CRD, stand-in serving CRDs, the example tenants and their namespaces, and the tenant
     developers' RBAC; idempotent. `kubectl(*args, input=...)` runs as cluster-admin."""
+    install_apis(kubectl)
+    seed_tenants(kubectl, wait_for_namespace)
+
+
+def install_apis(kubectl: Callable[..., Any]) -> None:
+    """The Tenant CRD, stand-in serving CRDs, and the platform's own namespaces: what the webhook and the
+    reconciler need before they start (the demo registers them before any tenant object exists)."""
     from tenantguard.docs_cli import render
 
     kubectl("apply", "-f", "-", input=render("crd"))
+    for ns in ("tenantguard-system", "llm-gateway"):  # the reconciler's (tenant CAs, Lease) and the gateway's
+        namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
+        kubectl("apply", "-f", "-", input=json.dumps(namespace))
     kubectl("apply", "-f", str(PLATFORM / "serving-crds.yaml"))
     for crd in _CRDS:
         kubectl("wait", "--for=condition=Established", f"crd/{crd}", "--timeout=60s")
+
+
+def seed_tenants(kubectl: Callable[..., Any], wait_for_namespace: Callable[[str], None]) -> None:
+    """The example tenants, their namespaces and the tenant developers' RBAC (after `install_apis`)."""
     kubectl("apply", "-f", str(TENANTS))
     for ns in ("acme-prod", "acme-dev", "globex-prod"):
         wait_for_namespace(ns)
@@ -71,6 +86,7 @@ class WebhookProcess:
     config: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
     tenants: Path | None = None  # static mode: Tenants from files, no cluster
+    extra_args: tuple[str, ...] = ()  # e.g. ("--reconcile", "--identity", "a")
 
     @property
     def cert_dir(self) -> Path:
@@ -101,6 +117,7 @@ class WebhookProcess:
         ]
         if self.config is not None:
             argv += ["--config", str(self.config)]
+        argv += self.extra_args
         with self.log_file.open("ab") as log:
             self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:

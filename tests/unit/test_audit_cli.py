@@ -9,6 +9,9 @@ import pytest
 import yaml
 
 from tenantguard.cli import main
+from tenantguard.policies.generated.netpols import network_policies
+from tenantguard.policies.settings import DEFAULT_SETTINGS
+from tenantguard.policies.tenancy import parse_tenant
 from tests.support.fixtures import ACME_SPEC, GLOBEX_SPEC, pod, tenant_object
 
 NOW = "2026-11-27T12:00:00Z"
@@ -24,10 +27,9 @@ def _namespace(name: str, tenant: str) -> dict[str, object]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 
-def _default_deny(namespace: str) -> dict[str, object]:
-    meta = {"name": "default-deny", "namespace": namespace, "labels": {LABEL: namespace.split("-")[0]}}
-    spec = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta, "spec": spec}
+def _baseline(namespace: str) -> list[dict[str, object]]:
+    """What the reconciler writes: the default deny and the rest of the baseline (ISO009 finds nothing)."""
+    return network_policies(parse_tenant(tenant_object("acme", ACME_SPEC)), namespace, DEFAULT_SETTINGS)
 
 
 def _snapshot(tmp_path: Path, *, bad_pod: bool, tenants_inside: bool = True, default_deny: bool = True) -> Path:
@@ -35,7 +37,7 @@ def _snapshot(tmp_path: Path, *, bad_pod: bool, tenants_inside: bool = True, def
     snap.mkdir()
     items = [_namespace("acme-prod", "acme"), pod("acme-prod", "ok")]
     if default_deny:
-        items.append(_default_deny("acme-prod"))
+        items.extend(_baseline("acme-prod"))
     if bad_pod:
         items.append(pod("acme-prod", "root", hostNetwork=True))
     (snap / "all.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}))
@@ -52,9 +54,9 @@ def test_clean_snapshot_exits_0_with_a_json_report(tmp_path: Path, capsys: pytes
     snap = _snapshot(tmp_path, bad_pod=False)
     assert _audit("--snapshot", str(snap), "--fail-on", "error") == 0
     doc = orjson.loads(capsys.readouterr().out)
-    assert doc["schemaVersion"] == "tenantguard.io/audit/v2"
+    assert doc["schemaVersion"] == "tenantguard.io/audit/v3"
     assert doc["source"] == {"type": "snapshot", "path": str(snap)}
-    assert doc["summary"]["objects"] == 4 and doc["summary"]["violations"] == 0
+    assert doc["summary"]["objects"] == 8 and doc["summary"]["violations"] == 0
     assert doc["summary"]["findings"] == 0
 
 
@@ -92,7 +94,7 @@ def test_unusable_files_exit_2_and_the_rest_is_reported(tmp_path: Path, capsys: 
     (snap / "broken.yaml").write_text("kind: Pod\nmetadata: {name: [\n")
     assert _audit("--snapshot", str(snap)) == 2
     captured = capsys.readouterr()
-    assert orjson.loads(captured.out)["summary"]["objects"] == 4
+    assert orjson.loads(captured.out)["summary"]["objects"] == 8
     assert "broken.yaml" in captured.err and "invalid YAML" in captured.err
 
 
@@ -167,10 +169,10 @@ def test_open_isolation_fails_the_gate_and_says_why(tmp_path: Path, capsys: pyte
     assert _audit("--snapshot", str(snap)) == 0  # no --fail-on: a report, not a gate
     doc = orjson.loads(capsys.readouterr().out)
     assert doc["summary"]["violations"] == 0 and doc["summary"]["crossTenantPaths"] == 2
-    assert doc["summary"]["findingsByRule"] == {"ISO001": 2, "ISO004": 2, "ISO007": 2}
+    assert doc["summary"]["findingsByRule"] == {"ISO001": 2, "ISO004": 2, "ISO007": 2, "ISO009": 2}
     assert _audit("--snapshot", str(snap), "--fail-on", "warning") == 1
     err = capsys.readouterr().err
-    assert "tenantguard audit: 6 findings at or above warning (2 ISO001, 2 ISO004, 2 ISO007)" in err
+    assert "tenantguard audit: 8 findings at or above warning (2 ISO001, 2 ISO004, 2 ISO007, 2 ISO009)" in err
     assert _audit("--snapshot", str(snap), "--fail-on", "error", "--output", str(tmp_path / "r.json")) == 1
     assert "tenantguard audit: 4 findings at or above error (2 ISO001, 2 ISO004)" in capsys.readouterr().err
 
@@ -179,5 +181,6 @@ def test_rule_violations_and_findings_are_counted_together(tmp_path: Path, capsy
     snap = _snapshot(tmp_path, bad_pod=True, default_deny=False)
     assert _audit("--snapshot", str(snap), "--fail-on", "error", "--output", str(tmp_path / "r.json")) == 1
     err = capsys.readouterr().err
-    # ok and root: no default deny (root is hostNetwork: NetworkPolicy does not apply to it)
-    assert "tenantguard audit: 2 findings at or above error (1 ISO004, 1 PSS002)" in err
+    # ok: no default deny (ISO004); root is hostNetwork: no NetworkPolicy can cover it (ISO011, not ISO004), and
+    # it listens on its node's addresses, outside the gateway (ISO010)
+    assert "tenantguard audit: 4 findings at or above error (1 ISO004, 1 ISO010, 1 ISO011, 1 PSS002)" in err

@@ -173,3 +173,20 @@ def test_a_forbidden_resource_is_left_out_and_named() -> None:
     source = LiveSource(ClusterReader(api))
     assert [o["metadata"]["name"] for o in source.objects()] == ["a"]
     assert source.forbidden == ["deployments.apps", "secrets"]
+
+
+def test_forbidden_dra_context_is_left_out_and_named_but_pods_are_not() -> None:
+    """An audit role without resource.k8s.io still audits; without Pods it cannot (exit 2, as before)."""
+    groups = {"groups": [{"name": "resource.k8s.io", "versions": [{"version": "v1"}]}]}
+    api = FakeApi(
+        {
+            ("/apis", ""): [(200, groups)],
+            ("/api/v1", ""): [(200, {"resources": [{"name": "pods"}]})],
+            ("/apis/resource.k8s.io/v1", ""): [(200, {"resources": [{"name": "resourceclaims"}]})],
+            ("/apis/resource.k8s.io/v1/resourceclaims", ""): [(403, {"kind": "Status", "code": 403})],
+            ("/api/v1/pods", ""): [(200, page(["p"]))],
+        }
+    )
+    source = LiveSource(ClusterReader(api))
+    assert [(o["kind"], o["metadata"]["name"]) for o in source.context()] == [("Pod", "p")]
+    assert source.forbidden == ["resourceclaims.resource.k8s.io"]

@@ -91,7 +91,7 @@ def test_top_level_shape_follows_the_contract(report: dict[str, Any]) -> None:
     assert report["schemaVersion"] == SCHEMA_VERSION
     assert report["generatedAt"] == "2026-11-27T12:00:00Z"
     assert report["window"] == {"start": "2026-11-26T12:00:00Z", "end": "2026-11-27T12:00:00Z", "hours": 24.0}
-    assert SCHEMA_VERSION == "tenantguard.io/audit/v2"
+    assert SCHEMA_VERSION == "tenantguard.io/audit/v3"
     assert set(report["summary"]) == {
         "objects",
         "tenants",
@@ -105,6 +105,8 @@ def test_top_level_shape_follows_the_contract(report: dict[str, Any]) -> None:
         "platformObjects",
         "crossTenantPaths",
         "uncoveredPods",
+        "hostNetworkPods",
+        "exposedOutsideGateway",
         "crossTenantAccess",
         "mtlsUncovered",
     }
@@ -114,6 +116,7 @@ def test_top_level_shape_follows_the_contract(report: dict[str, Any]) -> None:
         "violations",
         "violationsByTenant",
         "reachability",
+        "exposure",
         "rbac",
         "mtls",
         "unlabelled",
@@ -125,6 +128,7 @@ def test_top_level_shape_follows_the_contract(report: dict[str, Any]) -> None:
         "crossTenantPaths",
         "crossTenantPathsOmitted",
         "uncoveredPods",
+        "hostNetworkPods",
         "emptyNamespaces",
         "withoutDefaultDeny",
     }
@@ -250,13 +254,16 @@ def test_open_isolation_is_findings_sorted_by_impact(report: dict[str, Any]) -> 
         ("ISO004", "error", "Pod", "globex-prod", "api"),
         ("ISO005", "error", "Pod", "acme-prod", "vllm"),
         ("ISO007", "warning", "Namespace", "globex-prod", "globex-prod"),
+        # No reconciler ran: neither namespace has the baseline the platform generates.
+        ("ISO009", "warning", "Namespace", "acme-prod", "acme-prod"),
+        ("ISO009", "warning", "Namespace", "globex-prod", "globex-prod"),
     ]
     summary = report["summary"]
-    assert summary["findings"] == 5 and summary["findingsBySeverity"] == {"error": 4, "warning": 1}
-    assert summary["findingsByRule"] == {"ISO001": 1, "ISO002": 1, "ISO004": 1, "ISO005": 1, "ISO007": 1}
+    assert summary["findings"] == 7 and summary["findingsBySeverity"] == {"error": 4, "warning": 3}
+    assert summary["findingsByRule"] == {"ISO001": 1, "ISO002": 1, "ISO004": 1, "ISO005": 1, "ISO007": 1, "ISO009": 2}
     first = report["isolation"]["findings"][0]
     assert (first["category"], first["mode"], first["tenant"]) == ("isolation", "audit", "acme")
-    assert first["message"].endswith("on TCP/8000 (opened by acme-prod/allow-globex)")
+    assert first["message"].endswith("on TCP/8000 (opened by acme-prod/allow-globex spec.ingress[0])")
     assert first["fix"] and first["title"] == "No pod of one tenant can open connections to another tenant's pods"
 
 

@@ -2,7 +2,7 @@ from typing import Any
 
 import yaml
 
-from tenantguard.devcluster import kwok
+from tenantguard.devcluster import dra, kwok
 from tenantguard.devcluster.nodes import DEFAULT_NODES
 
 
@@ -47,3 +47,24 @@ def test_kwok_stages_cover_node_and_pod_lifecycle() -> None:
         "pod-delete",
     ]
     assert {s["kind"] for s in stages} == {"Stage"}
+
+
+def test_gpu_nodes_are_published_as_nvidias_dra_driver_would() -> None:
+    assert [c["metadata"]["name"] for c in dra.device_classes()] == ["gpu.nvidia.com", "mig.nvidia.com"]
+    slices = {s["spec"]["nodeName"]: s for s in dra.resource_slices(DEFAULT_NODES)}
+    assert set(slices) == {"kwok-gpu-h100-0", "kwok-gpu-h100-1", "kwok-mig-a100-0"}, "CPU nodes publish nothing"
+    h100 = slices["kwok-gpu-h100-0"]["spec"]
+    assert h100["driver"] == "gpu.nvidia.com" and h100["pool"] == {
+        "name": "kwok-gpu-h100-0",
+        "generation": 1,
+        "resourceSliceCount": 1,
+    }
+    assert [d["name"] for d in h100["devices"]] == [f"gpu-{i}" for i in range(8)], "the node's 8 extended GPUs"
+    assert h100["devices"][0]["attributes"]["productName"] == {"string": "NVIDIA H100 80GB HBM3"}
+    mig = slices["kwok-mig-a100-0"]["spec"]["devices"]
+    profiles = [d["attributes"]["profile"]["string"] for d in mig]
+    capacity = _by_name()["kwok-mig-a100-0"]["status"]["capacity"]
+    for profile in ("1g.10gb", "2g.20gb", "3g.40gb"):
+        assert profiles.count(profile) == int(capacity[f"nvidia.com/mig-{profile}"]), "the same partitions both ways"
+    assert mig[0]["name"] == "gpu-0-mig-19-0-1" and mig[-1]["name"] == "gpu-7-mig-9-4-4"
+    assert {d["attributes"]["type"]["string"] for d in mig} == {"mig"}

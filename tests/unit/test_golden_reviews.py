@@ -32,7 +32,10 @@ def reviews() -> dict[str, Any]:
         for outcome, examples in (("allowed", rule.allowed), ("denied", rule.denied)):
             for i, ex in enumerate(examples):
                 req = request(ex.operation, ex.old, user=ex.user, groups=ex.groups)
-                out[f"{rule.id}-{outcome}-{i}"] = _shape(review(ex.object, cluster_for(ex.tenant), req))
+                known = cluster_for(ex.tenant)
+                for other in ex.related:  # what the example is judged beside (a claim template, a scale target)
+                    known.learn(other)
+                out[f"{rule.id}-{outcome}-{i}"] = _shape(review(ex.object, known, req))
     state = cluster()
     for name, obj in all_objects():
         out[f"corpus:{name}:{obj['kind']}:{obj['metadata']['name']}"] = _shape(review(obj, state))

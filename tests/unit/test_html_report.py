@@ -38,7 +38,7 @@ def violation(rule: str, tenant: str, *, severity: str = "error", name: str = "w
 
 def report(**isolation: Any) -> dict[str, Any]:
     return {
-        "schemaVersion": "tenantguard.io/audit/v2",
+        "schemaVersion": "tenantguard.io/audit/v3",
         "generatedAt": "2026-11-27T18:00:00Z",
         "source": {"type": "snapshot", "path": "snap"},
         "window": {"start": "2026-11-26T18:00:00Z", "end": "2026-11-27T18:00:00Z", "hours": 24.0},

@@ -30,7 +30,10 @@ DECLARED = {("acme-prod", "vllm-0"): (ContainerPort(port=8000, name="http"),)}
 
 
 def test_the_catalogue_is_complete_and_stable() -> None:
-    assert [c.id for c in CHECKS] == [f"ISO{i:03}" for i in range(1, len(CHECKS) + 1)]
+    ids = [c.id for c in CHECKS]
+    assert all(re.fullmatch(r"ISO\d{3}", i) for i in ids) and len(set(ids)) == len(ids)
+    # IDs never change meaning: the catalogue's order is impact, the IDs are the order checks were added
+    assert {"ISO001", "ISO004", "ISO008", "ISO010", "ISO011"} <= set(ids)
     assert not {c.id for c in CHECKS} & {r.id for r in RULES}
     for check in CHECKS:
         assert check.title and check.what and check.why and check.fix and check.reported_on, check.id

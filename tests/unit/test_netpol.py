@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tenantguard.policies.netpol import ContainerPort, ExternalPath, Path, PodInfo, analyze, pod_info
+from tenantguard.policies.netpol import ContainerPort, ExternalPath, Path, PodInfo, RuleRef, analyze, pod_info
 from tenantguard.policies.netpol.ipblocks import IpIndex, ip_block
 from tenantguard.policies.netpol.ports import rule_ports
 from tenantguard.policies.netpol.selectors import selector as parse
@@ -64,11 +64,19 @@ def analysis() -> Any:
 
 def test_path_lists_the_policies_opening_each_end(analysis: Any) -> None:
     assert analysis.path(VLLM, REDIS) == Path(
-        ports=("TCP/6379",), ingress_policies=("globex-prod/allow-acme",), egress_policies=("acme-prod/to-redis",)
+        ports=("TCP/6379",),
+        ingress_policies=("globex-prod/allow-acme",),
+        egress_policies=("acme-prod/to-redis",),
+        ingress_rules=(RuleRef("globex-prod/allow-acme", "spec.ingress[0]"),),
+        egress_rules=(RuleRef("acme-prod/to-redis", "spec.egress[0]"),),
     )
     assert analysis.path(REDIS, VLLM) is None  # globex egress stays within globex
     assert analysis.path(UI, REDIS) is None  # acme-dev has no egress to globex
-    assert analysis.path(GATEWAY, VLLM) == Path(ports=("*",), ingress_policies=("acme-prod/from-gateway",))
+    assert analysis.path(GATEWAY, VLLM) == Path(
+        ports=("*",),
+        ingress_policies=("acme-prod/from-gateway",),
+        ingress_rules=(RuleRef("acme-prod/from-gateway", "spec.ingress[0]"),),
+    )
 
 
 def test_path_to_self_is_always_open(analysis: Any) -> None:
@@ -97,13 +105,26 @@ def test_tenant_matrix_covers_every_tenant_pair(analysis: Any) -> None:
 def test_cross_tenant_paths_name_pods_ports_and_policies(analysis: Any) -> None:
     assert analysis.cross_tenant_paths(TENANT_OF) == [
         {
-            "from": {"tenant": "acme", "namespace": "acme-prod", "pods": ["vllm-0", "vllm-1"]},
-            "to": {"tenant": "globex", "namespace": "globex-prod", "pods": ["redis-0"]},
+            "from": {
+                "tenant": "acme",
+                "namespace": "acme-prod",
+                "pods": ["vllm-0", "vllm-1"],
+                "workloads": ["acme-prod/vllm-0[Pod]", "acme-prod/vllm-1[Pod]"],
+            },
+            "to": {
+                "tenant": "globex",
+                "namespace": "globex-prod",
+                "pods": ["redis-0"],
+                "workloads": ["globex-prod/redis-0[Pod]"],
+            },
             "ports": ["TCP/6379"],
             "ingressPolicies": ["globex-prod/allow-acme"],
             "egressPolicies": ["acme-prod/to-redis"],
+            "ingressRules": [{"policy": "globex-prod/allow-acme", "rule": "spec.ingress[0]"}],
+            "egressRules": [{"policy": "acme-prod/to-redis", "rule": "spec.egress[0]"}],
+            "viaNode": False,
         }
-    ]
+    ]  # fmt: skip
 
 
 def test_cross_tenant_paths_open_namespace_lists_at_most_twenty_pods() -> None:
@@ -115,12 +136,16 @@ def test_cross_tenant_paths_open_namespace_lists_at_most_twenty_pods() -> None:
     ]
     assert found[0]["to"]["pods"] == found[1]["from"]["pods"] == [f"app-{i:02}" for i in range(20)]
     assert found[1] == {
-        "from": {"tenant": "initech", "namespace": "initech", "pods": [f"app-{i:02}" for i in range(20)]},
-        "to": {"tenant": "acme", "namespace": "acme-dev", "pods": ["ui"]},
+        "from": {"tenant": "initech", "namespace": "initech", "pods": [f"app-{i:02}" for i in range(20)],
+                 "workloads": [f"initech/app-{i:02}[Pod]" for i in range(20)]},
+        "to": {"tenant": "acme", "namespace": "acme-dev", "pods": ["ui"], "workloads": ["acme-dev/ui[Pod]"]},
         "ports": ["*"],
         "ingressPolicies": [],
         "egressPolicies": [],
-    }
+        "ingressRules": [],
+        "egressRules": [],
+        "viaNode": False,
+    }  # fmt: skip
 
 
 def test_uncovered_lists_the_missing_directions(analysis: Any) -> None:
@@ -133,13 +158,21 @@ def test_uncovered_lists_the_missing_directions(analysis: Any) -> None:
     assert [p.name for p, _ in analysis.uncovered()] == ["envoy", "app"]
 
 
-def test_host_network_pods_are_left_out() -> None:
+def test_host_network_pods_are_node_traffic() -> None:
     agent = PodInfo(namespace="acme-prod", name="agent", labels={"app": "vllm"}, host_network=True)
-    found = analyze(NAMESPACES, [agent, VLLM], [])
+    found = analyze(NAMESPACES, [agent, VLLM], [deny_all("acme-prod")])
     assert found.host_network_pods == (agent,)
-    assert found.uncovered() == [(VLLM, ("ingress", "egress"))]
-    assert found.path(agent, VLLM) is None and found.path(VLLM, agent) is None
-    assert found.namespace_matrix() == {} and found.external(agent) == ()
+    assert found.uncovered() == []  # the default deny covers vllm; no policy can cover agent: not listed
+    assert found.missing_isolation(agent) == ("ingress", "egress")
+    assert found.path(agent, VLLM) is None  # vllm is isolated, and agent shares no node with it
+    assert found.path(VLLM, agent) is None  # vllm's egress is isolated too
+    assert found.namespace_matrix() == {}
+    assert found.external(agent) == (ExternalPath(cidr="*", ports=("*",)),)  # nothing isolates it
+    on_node = [PodInfo(namespace="acme-prod", name="agent", labels={}, host_network=True, node="n1"),
+               PodInfo(namespace="acme-prod", name="vllm-0", labels={"app": "vllm"}, node="n1")]  # fmt: skip
+    found = analyze(NAMESPACES, on_node, [deny_all("acme-prod")])
+    assert found.path(*on_node) == Path(ports=("*",), via_node=True)  # its node reaches it, whatever the policy
+    assert found.namespace_matrix() == {"acme-prod": {"acme-prod": ["*"]}}
 
 
 def test_external_egress_is_reported_apart_from_pods() -> None:
@@ -159,8 +192,12 @@ def test_external_egress_is_reported_apart_from_pods() -> None:
         "*": ["UDP/53"], "0.0.0.0/0 except 10.0.0.0/8": ["TCP/443"], "10.0.3.1/32": ["TCP/6379"],
     }  # fmt: skip
     # the pod matrix sees the same rules: redis by its IP (10.0.3.1/32) and DNS everywhere
-    assert found.path(VLLM, REDIS) == Path(ports=("TCP/6379", "UDP/53"), egress_policies=("acme-prod/egress",))
-    assert found.path(VLLM, API) == Path(ports=("UDP/53",), egress_policies=("acme-prod/egress",))
+    opened = (RuleRef("acme-prod/egress", "spec.egress[1]"), RuleRef("acme-prod/egress", "spec.egress[2]"))
+    assert found.path(VLLM, REDIS) == Path(
+        ports=("TCP/6379", "UDP/53"), egress_policies=("acme-prod/egress",), egress_rules=opened
+    )
+    assert found.path(VLLM, API) == Path(ports=("UDP/53",), egress_policies=("acme-prod/egress",),
+                                         egress_rules=opened[1:])  # fmt: skip
 
 
 def test_ports_are_intersected_exactly_and_described() -> None:
@@ -173,9 +210,13 @@ def test_ports_are_intersected_exactly_and_described() -> None:
         ports=("TCP/8050-8100", "TCP/9000", "UDP/53"),
         ingress_policies=("globex-prod/in",),
         egress_policies=("acme-prod/out",),
+        ingress_rules=(RuleRef("globex-prod/in", "spec.ingress[0]"),),
+        egress_rules=(RuleRef("acme-prod/out", "spec.egress[0]"),),
     )
     assert found.path(UI, API) == Path(
-        ports=("TCP/8050-9000", "UDP/53", "SCTP/*"), ingress_policies=("globex-prod/in",)
+        ports=("TCP/8050-9000", "UDP/53", "SCTP/*"),
+        ingress_policies=("globex-prod/in",),
+        ingress_rules=(RuleRef("globex-prod/in", "spec.ingress[0]"),),
     )
     matrix = found.namespace_matrix()
     assert matrix["acme-prod"]["globex-prod"] == ["TCP/8050-8100", "TCP/9000", "UDP/53"]
@@ -210,12 +251,25 @@ def test_pod_info_reads_labels_ip_ports_and_host_network() -> None:
             ContainerPort(port=5353, name="mdns", protocol="UDP"),
         ),
         host_network=True,
+        workload="acme-prod/vllm-0[Pod]",
     )
 
 
 def test_pod_info_of_a_pending_pod() -> None:
     found = pod_info({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c"}]}})
-    assert found == PodInfo(namespace="default", name="p", labels={})
+    assert found == PodInfo(namespace="default", name="p", labels={}, workload="default/p[Pod]")
+
+
+def test_pod_info_reads_node_owner_and_host_ports() -> None:
+    obj = {
+        "metadata": {"namespace": "acme-prod", "name": "agent-x7k2p", "labels": {},
+                     "ownerReferences": [{"kind": "DaemonSet", "name": "agent", "controller": True}]},
+        "spec": {"nodeName": "node-1", "containers": [{"name": "a", "ports": [
+            {"containerPort": 9100, "hostPort": 9100, "name": "metrics"}, {"containerPort": 8080}]}]},
+    }  # fmt: skip
+    found = pod_info(obj)
+    assert (found.node, found.workload, found.owner) == ("node-1", "acme-prod/agent[DaemonSet]", found.workload)
+    assert found.host_ports == (ContainerPort(port=9100, name="metrics"),)
 
 
 def test_pods_not_given_to_analyze_are_judged_too(analysis: Any) -> None:
@@ -225,7 +279,11 @@ def test_pods_not_given_to_analyze_are_judged_too(analysis: Any) -> None:
     # a class of its own: "redis" names 7000 here, which allow-acme (6379) does not open
     moved = pod("globex-prod/redis-x", "redis", "10.0.3.10", (ContainerPort(port=7000, name="redis"),))
     assert analysis.path(VLLM, moved) is None
-    assert analysis.path(GATEWAY, moved) == Path(ports=("*",), ingress_policies=("globex-prod/from-gateway",))
+    assert analysis.path(GATEWAY, moved) == Path(
+        ports=("*",),
+        ingress_policies=("globex-prod/from-gateway",),
+        ingress_rules=(RuleRef("globex-prod/from-gateway", "spec.ingress[0]"),),
+    )
 
 
 def test_namespaces_without_labels_still_have_their_name_label() -> None:
@@ -296,7 +354,11 @@ def test_malformed_pieces_of_a_policy_open_nothing() -> None:
     found = analyze(NAMESPACES, [*PODS, web], [policy, "not-a-policy"])  # type: ignore[list-item]
     assert found.path(UI, VLLM) is None and found.path(GATEWAY, VLLM_1) is None  # isolated, nothing opened
     assert found.path(VLLM, VLLM_1) is None
-    assert found.path(VLLM, web) == Path(ports=("TCP/8080",), egress_policies=("acme-prod/odd",))  # its "http"
+    assert found.path(VLLM, web) == Path(  # its "http"
+        ports=("TCP/8080",),
+        egress_policies=("acme-prod/odd",),
+        egress_rules=(RuleRef("acme-prod/odd", "spec.egress[0]"),),
+    )
     assert found.path(VLLM, GATEWAY) is None  # envoy names no port "http"
     assert found.external(VLLM) == ()  # a named port never matches an external address
     assert {VLLM, VLLM_1, VLLM} == {VLLM_1, VLLM}  # PodInfo hashes by namespace and name despite its labels dict

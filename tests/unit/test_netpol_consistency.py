@@ -1,7 +1,9 @@
 """The matrices come from an indexed enumeration over pod classes; they must equal a pod-by-pod evaluation.
 
-Random (seeded) worlds with every kind of selector, peer, ipBlock and port, compared against `path()` for every
-ordered pair of distinct pods. The expectations of the semantics themselves live in test_netpol_table.py.
+Random (seeded) worlds with every kind of selector, peer, ipBlock and port, hostNetwork pods on a few nodes
+(and pods from manifests, which may land on any node), compared against `path()` for every ordered pair of
+distinct pods. The expectations of the semantics themselves live in test_netpol_table.py and
+test_netpol_host_network.py.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 
 from tenantguard.policies.netpol import ContainerPort, PodInfo, PortSet, analyze
-from tenantguard.policies.netpol.ports import NOTHING
+from tenantguard.policies.netpol.ports import EVERYTHING, NOTHING
 
 TENANTS = {"a1": "a", "a2": "a", "b1": "b", "c1": "c", "free": ""}
 NAMESPACES = {ns: ({"tenant": t} if t else {}) | {"env": random.Random(ns).choice(["prod", "dev"])}
@@ -92,8 +94,14 @@ def world(seed: int) -> tuple[list[PodInfo], list[dict[str, Any]]]:
         labels = {key: rng.choice(values) for key, values in POD_KEYS.items() if rng.random() < 0.7}
         ip = rng.choice(["", f"10.1.0.{i}", f"10.2.0.{i}", "10.2.0.5", f"10.3.{i}.1"])
         ports = tuple(rng.sample(NAMED, rng.randint(0, 2)))
-        pods.append(PodInfo(namespace=ns, name=f"p{i}", labels=labels, ip=ip, ports=ports,
-                            host_network=rng.random() < 0.05))  # fmt: skip
+        node = rng.choice(["n1", "n1", "n2", "n3", "", "*"])
+        host = rng.random() < 0.15
+        if host:
+            ip = {"n1": "10.2.0.5", "n2": "192.168.0.2", "n3": "10.1.0.200"}.get(node, "")
+        addresses = ("10.1.0.0/16",) if not ip and rng.random() < 0.5 else ()
+        workload = f"{ns}/w{rng.randrange(3)}[Deployment]" if rng.random() < 0.7 else ""
+        pods.append(PodInfo(namespace=ns, name=f"p{i}", labels=labels, ip=ip, ports=ports, host_network=host,
+                            node=node, addresses=addresses, workload=workload))  # fmt: skip
     policies = []
     for j in range(rng.randint(0, 7)):
         spec: dict[str, Any] = {"podSelector": _selector(rng, POD_KEYS)}
@@ -107,50 +115,72 @@ def world(seed: int) -> tuple[list[PodInfo], list[dict[str, Any]]]:
     return pods, policies
 
 
-def brute_force(analysis: Any, pods: list[PodInfo]) -> tuple[dict[tuple[str, str], PortSet], dict[Any, Any]]:
-    """(src ns, dst ns) -> ports, and the cross-tenant entries, from one verdict per pair of distinct pods."""
+def brute_force(
+    analysis: Any, pods: list[PodInfo]
+) -> tuple[dict[tuple[str, str], PortSet], dict[Any, Any], dict[tuple[str, str], PortSet]]:
+    """(src ns, dst ns) -> ports, the cross-tenant entries and the workload pairs, from one `path()` per pair of
+    distinct pods (the policies' verdict, or every port when they share a node and one is hostNetwork)."""
     matrix: dict[tuple[str, str], PortSet] = {}
     cross: dict[tuple[str, str], dict[str, Any]] = {}
+    workloads: dict[tuple[str, str], PortSet] = {}
     tenant_of = {ns: t for ns, t in TENANTS.items() if t}
     for src in pods:
         for dst in pods:
-            if src is dst or src.host_network or dst.host_network:
+            if src is dst:
                 continue
-            verdict = analysis._model.verdict(analysis._class(src), analysis._class(dst))
-            if not verdict.ports:
+            path = analysis.path(src, dst)
+            verdict = analysis.model.verdict(analysis.class_of(src), analysis.class_of(dst))
+            if path is None:
+                assert not verdict.ports
                 continue
+            ports = EVERYTHING if path.via_node else verdict.ports
+            assert path.ports == ports.describe()
             key = (src.namespace, dst.namespace)
-            matrix[key] = matrix.get(key, NOTHING).union(verdict.ports)
+            matrix[key] = matrix.get(key, NOTHING).union(ports)
+            pair = (src.owner, dst.owner)
+            workloads[pair] = workloads.get(pair, NOTHING).union(ports)
             src_tenant, dst_tenant = tenant_of.get(src.namespace), tenant_of.get(dst.namespace)
             if src_tenant and dst_tenant and src_tenant != dst_tenant:
-                entry = cross.setdefault(key, {"src": set(), "dst": set(), "ports": NOTHING, "in": set(), "out": set()})
-                entry["src"].add(src.name)
-                entry["dst"].add(dst.name)
-                entry["ports"] = entry["ports"].union(verdict.ports)
-                entry["in"].update(verdict.ingress_policies)
-                entry["out"].update(verdict.egress_policies)
-    return matrix, cross
+                entry = cross.setdefault(key, {"src": set(), "dst": set(), "ports": NOTHING, "in": set(), "out": set(),
+                                               "node": False})  # fmt: skip
+                entry["src"].add(src)
+                entry["dst"].add(dst)
+                entry["ports"] = entry["ports"].union(ports)
+                entry["in"].update(verdict.ingress_rules)
+                entry["out"].update(verdict.egress_rules)
+                entry["node"] |= path.via_node
+    return matrix, cross, workloads
+
+
+def _as_json(refs: set[Any]) -> list[dict[str, str]]:
+    return [{"policy": ref.policy, "rule": ref.rule} for ref in sorted(refs)]
 
 
 @pytest.mark.parametrize("seed", range(150))
 def test_matrices_equal_pairwise_evaluation(seed: int) -> None:
     pods, policies = world(seed)
     analysis = analyze(NAMESPACES, pods, policies)
-    matrix, cross = brute_force(analysis, pods)
+    matrix, cross, workloads = brute_force(analysis, pods)
     expected = {src: {dst: list(p.describe()) for (s, dst), p in sorted(matrix.items()) if s == src}
-                for src, _ in matrix}  # fmt: skip
+                for src, _ in sorted(matrix)}  # fmt: skip
     assert analysis.namespace_matrix() == expected
     tenant_of = {ns: t for ns, t in TENANTS.items() if t}
     assert analysis.cross_tenant_paths(tenant_of) == [
         {
-            "from": {"tenant": tenant_of[src], "namespace": src, "pods": sorted(entry["src"])},
-            "to": {"tenant": tenant_of[dst], "namespace": dst, "pods": sorted(entry["dst"])},
+            "from": {"tenant": tenant_of[src], "namespace": src, "pods": sorted(p.name for p in entry["src"]),
+                     "workloads": sorted({p.owner for p in entry["src"]})},
+            "to": {"tenant": tenant_of[dst], "namespace": dst, "pods": sorted(p.name for p in entry["dst"]),
+                   "workloads": sorted({p.owner for p in entry["dst"]})},
             "ports": list(entry["ports"].describe()),
-            "ingressPolicies": sorted(entry["in"]),
-            "egressPolicies": sorted(entry["out"]),
+            "ingressPolicies": sorted({ref.policy for ref in entry["in"]}),
+            "egressPolicies": sorted({ref.policy for ref in entry["out"]}),
+            "ingressRules": _as_json(entry["in"]),
+            "egressRules": _as_json(entry["out"]),
+            "viaNode": entry["node"],
         }
         for (src, dst), entry in sorted(cross.items())
-    ]
+    ]  # fmt: skip
+    assert analysis.workload_pairs() == workloads
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -166,3 +196,30 @@ def test_allowed_agrees_with_path(seed: int) -> None:
                     assert path is not None
             if path is None:
                 assert not any(analysis.allowed(src, dst, p, "TCP") for p in (53, 80, 5432, 8080, 9090))
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_workload_pairs_of_some_namespaces_are_those_with_an_end_there(seed: int) -> None:
+    pods, policies = world(seed)
+    analysis = analyze(NAMESPACES, pods, policies)
+    every = analysis.workload_pairs()
+    wanted = random.Random(seed).sample(sorted(TENANTS), 2)
+    namespace_of = {p.owner: p.namespace for p in pods}
+    assert analyze(NAMESPACES, pods, policies).workload_pairs(wanted) == {  # enumerates only what touches them
+        pair: ports for pair, ports in every.items() if {namespace_of[pair[0]], namespace_of[pair[1]]} & set(wanted)
+    }
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_explain_agrees_with_allowed(seed: int) -> None:
+    pods, policies = world(seed)
+    analysis = analyze(NAMESPACES, pods, policies)
+    rng = random.Random(seed)
+    for src in pods:
+        for dst in pods:
+            protocol, port = rng.choice(["TCP", "UDP", "SCTP"]), rng.choice([53, 80, 5432, 8080, 9090])
+            explanation = analysis.explain(src, dst, port, protocol)
+            assert explanation.allowed == analysis.allowed(src, dst, port, protocol)
+            if explanation.allowed and explanation.reason == "policies":
+                verdict = analysis.model.verdict(analysis.class_of(src), analysis.class_of(dst))
+                assert set(explanation.opening) <= {*verdict.ingress_rules, *verdict.egress_rules}

@@ -50,7 +50,7 @@ def test_missing_isolation_judges_pods_the_analysis_was_not_given() -> None:
     assert analysis.missing_isolation(pod("acme-dev/new", "other")) == ("ingress", "egress")
     assert analysis.missing_isolation(pod("acme-dev/new", "ui")) == ("egress",)
     host = PodInfo(namespace="acme-dev", name="host", labels={}, host_network=True)
-    assert analysis.missing_isolation(host) == ()
+    assert analysis.missing_isolation(host) == ("ingress", "egress")  # no policy can select it
 
 
 def test_a_hypothetical_pod_must_be_alone_in_its_namespace() -> None:

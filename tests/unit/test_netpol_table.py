@@ -474,14 +474,14 @@ CASES = [
         ],
     ),
     Case(
-        "hostNetwork pods: policies do not apply; treated as ignored, never a source or destination",
+        "hostNetwork pods: no selector matches them and no policy isolates them (their traffic is the node's)",
         ingress_to_db({"from": [{"podSelector": DB_ONLY}]}),
         [
-            ("prod/agent", "prod/db", "TCP", 5432, False),
-            ("prod/db", "prod/agent", "TCP", 22, False),
-            ("other/client", "prod/agent", "TCP", 22, False),
+            ("prod/agent", "prod/db", "TCP", 5432, False),  # labelled app=db, but podSelector ignores it
+            ("prod/db", "prod/agent", "TCP", 22, True),  # agent is never isolated
+            ("other/client", "prod/agent", "TCP", 22, True),
         ],
-    ),
+    ),  # the case test_netpol_host_network.py expands (it read "never a source or destination" before)
 ]
 
 

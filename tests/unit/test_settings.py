@@ -33,12 +33,22 @@ def test_no_file_is_the_defaults() -> None:
         ({"migProfiles": [{"product": "A100(", "profiles": []}]}, "migProfiles[0].product: not a regular expression"),
         ({"mtls": {"port": 0}}, "mtls.port: must be >= 1"),
         ({"surprise": True}, "surprise: unknown field"),
+        ({"network": {"clusterCIDRs": ["10.0.0.0/33"]}}, "network.clusterCIDRs[0]: not a CIDR: '10.0.0.0/33'"),
+        ({"network": {"podRange": []}}, "network.podRange: unknown field"),
     ],
 )
 def test_invalid_settings_name_the_field(raw: dict[str, object], problem: str) -> None:
     with pytest.raises(SettingsError) as err:
         parse_settings(raw)
     assert any(p.startswith(problem) for p in err.value.problems), err.value.problems
+
+
+def test_network_ranges_default_to_the_cluster_ranges() -> None:
+    assert DEFAULT_SETTINGS.network.node_ranges == DEFAULT_SETTINGS.network.cluster_cidrs
+    found = parse_settings({"network": {"clusterCIDRs": ["10.244.0.0/16"], "nodeCIDRs": ["192.168.1.0/24"],
+                                        "gatewayIngressClasses": ["gw"]}}).network  # fmt: skip
+    assert (found.pod_ranges, found.node_ranges, found.gateway_ingress_classes) == (
+        ("10.244.0.0/16",), ("192.168.1.0/24",), ("gw",))  # fmt: skip
 
 
 def test_modes_per_category_per_rule_and_by_severity() -> None:

@@ -48,3 +48,51 @@ def test_the_crd_states_the_unit_and_carries_the_key_rule() -> None:
     assert "GPU-equivalents" in gpu["maxPerPod"]["description"]
     (rule,) = gpu["maxDevices"]["x-kubernetes-validations"]
     assert rule["rule"].startswith("self.all(k, k.matches(r'^nvidia")
+
+
+def test_device_classes_parsed_by_name() -> None:
+    gpu = {
+        "maxTotal": 2,
+        "deviceClasses": [
+            {"name": "gpu.nvidia.com", "maxDevices": 2},
+            {
+                "name": "mig.nvidia.com",
+                "migProfiles": ["1g.10gb", "1g.10gb+me"],
+                "productNames": ["NVIDIA A100-SXM4-80GB"],
+            },
+        ],
+    }
+    allowance = parse_tenant(tenant(gpu)).gpu
+    assert allowance is not None
+    full, mig = allowance.device_classes["gpu.nvidia.com"], allowance.device_classes["mig.nvidia.com"]
+    assert (full.max_devices, full.mig_profiles, full.product_names) == (2, None, None), "absent: no cap, any"
+    assert mig.max_devices is None and mig.mig_profiles == frozenset({"1g.10gb", "1g.10gb+me"})
+    assert mig.product_names == frozenset({"NVIDIA A100-SXM4-80GB"})
+    assert parse_tenant(tenant({"maxTotal": 2})).gpu.device_classes == {}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("classes", "problem"),
+    [
+        pytest.param(
+            [{"name": "a.example.com"}, {"name": "a.example.com"}], "deviceClasses[1]: duplicate entry", id="dup"
+        ),
+        pytest.param([{"maxDevices": 1}], "deviceClasses[0].name: required", id="no-name"),
+        pytest.param([{"name": "GPU"}], "deviceClasses[0].name: 'GPU' does not match", id="not-a-dns-name"),
+        pytest.param([{"name": "a", "migProfiles": ["1g"]}], "migProfiles[0]: '1g' does not match", id="profile"),
+        pytest.param([{"name": "a", "maxDevices": -1}], "maxDevices: must be >= 0", id="negative"),
+        pytest.param([{"name": "a", "count": 1}], "deviceClasses[0].count: unknown field", id="unknown-field"),
+        pytest.param([{"name": f"c{i}"} for i in range(33)], "more than 32 item(s)", id="too-many"),
+    ],
+)
+def test_invalid_device_classes_name_the_field(classes: list[dict[str, Any]], problem: str) -> None:
+    with pytest.raises(TenantError) as err:
+        parse_tenant(tenant({"maxTotal": 1, "deviceClasses": classes}))
+    assert any(problem in p for p in err.value.problems), err.value.problems
+
+
+def test_the_crd_keys_device_classes_by_name() -> None:
+    gpu = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["gpu"]
+    classes = gpu["properties"]["deviceClasses"]
+    assert classes["x-kubernetes-list-type"] == "map" and classes["x-kubernetes-list-map-keys"] == ["name"]
+    assert classes["items"]["required"] == ["name"], "kube-apiserver requires list-map keys to be required"

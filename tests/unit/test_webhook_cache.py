@@ -15,17 +15,21 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from kubernetes.client import ApiClient, Configuration
 
+from tenantguard.webhook import reflector as module
 from tenantguard.webhook.reflector import Reflector
 
 
 class FakeApi:
-    """Serves /api/v1/namespaces: two list pages, then a watch that sends one event and 410 Gone once."""
+    """Serves /api/v1/namespaces: two list pages, then a watch that sends one event and 410 Gone once; 404 for any
+    other path (an API the server does not serve)."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, list[str]]] = []
         self.gone_sent = False
 
     def handle(self, path: str, query: dict[str, list[str]]) -> tuple[int, list[bytes]]:
+        if path != "/api/v1/namespaces":
+            return 404, [json.dumps({"kind": "Status", "code": 404, "reason": "NotFound"}).encode()]
         self.requests.append(query)
         if "watch" not in query:
             if "continue" not in query:
@@ -109,3 +113,37 @@ def test_lists_page_by_page_then_watches_and_relists_on_410(api: tuple[FakeApi, 
     assert first_watch["resourceVersion"] == ["10"], "the watch resumes from the list's resourceVersion"
     assert fake.requests[1]["continue"] == ["page2"] and fake.requests[0]["limit"] == ["500"]
     assert "a" not in seen and "b" in seen, "watch events after the relist are applied"
+
+
+def test_an_optional_api_the_server_does_not_serve_reads_as_empty_and_synced(
+    api: tuple[FakeApi, ApiClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """resource.k8s.io/v1 on a cluster older than 1.34: the cache must still become ready (and not spin)."""
+    monkeypatch.setattr(module, "NOT_SERVED_RETRY", 0.05)
+    _, client = api
+    replaced: list[list[Any]] = []
+    reflector = Reflector(
+        client,
+        "/apis/resource.k8s.io/v1/resourceclaims",
+        on_event=lambda kind, obj: None,
+        on_replace=lambda items: replaced.append(list(items)),
+        optional=True,
+    )
+    stop = threading.Event()
+    reflector.start(stop)
+    assert reflector.synced.wait(5), "an optional API that is not served counts as synced"
+    time.sleep(0.3)
+    stop.set()
+    assert replaced == [[]], "read once as empty; later 404s change nothing"
+    required = Reflector(
+        client,
+        "/apis/resource.k8s.io/v1/resourceclaims",
+        on_event=lambda k, o: None,
+        on_replace=lambda items: replaced.append(list(items)),
+    )
+    stop = threading.Event()
+    required.start(stop)
+    time.sleep(0.3)
+    stop.set()
+    assert not required.synced.is_set(), "a required one keeps retrying and the cache stays unready"
+    assert replaced == [[]], "and never reads as empty"

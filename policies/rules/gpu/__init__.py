@@ -1,4 +1,5 @@
-"""gpu: GPU and MIG resources stay within each tenant's allowance, and GPU nodes stay for GPU pods."""
+"""gpu: GPU and MIG resources — extended resources and DRA devices — stay within each tenant's allowance, and GPU
+nodes stay for GPU pods."""
 
 from tenantguard.policies.rule import Mutator, Rule
 from tenantguard.policies.rules.gpu import (
@@ -16,6 +17,14 @@ from tenantguard.policies.rules.gpu import (
     gpu012_no_nvidia_runtime_requests,
     gpu013_no_node_name,
     gpu014_autoscaler_target_known,
+    gpu015_device_classes_allowed,
+    gpu016_device_counts_bounded,
+    gpu017_no_device_admin_access,
+    gpu018_device_selectors_allowed,
+    gpu019_device_selectors_read,
+    gpu020_device_class_caps,
+    gpu021_named_claims_standalone,
+    gpu022_claim_references_known,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -33,5 +42,13 @@ RULES: tuple[Rule, ...] = (
     gpu012_no_nvidia_runtime_requests.RULE,
     gpu013_no_node_name.RULE,
     gpu014_autoscaler_target_known.RULE,
+    gpu015_device_classes_allowed.RULE,
+    gpu016_device_counts_bounded.RULE,
+    gpu017_no_device_admin_access.RULE,
+    gpu018_device_selectors_allowed.RULE,
+    gpu019_device_selectors_read.RULE,
+    gpu020_device_class_caps.RULE,
+    gpu021_named_claims_standalone.RULE,
+    gpu022_claim_references_known.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()

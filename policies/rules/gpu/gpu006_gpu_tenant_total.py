@@ -1,13 +1,15 @@
 """GPU006 gpu-tenant-total — a tenant's GPUs stay within its `gpu.maxTotal` GPU-equivalents.
 
 What it checks: the GPU-equivalents this object will hold at its worst case (`policies.gpu_demand`: each pod
-template's pod count — replicas, parallelism, LeaderWorkerSet replicas x size, Ray worker groups x hosts,
-KServe's `maxReplicas`, a Ray autoscaler's `maxReplicas`, a HorizontalPodAutoscaler's `maxReplicas` over its
-target, the replicas of a `scale` request — times the pod's devices, a full GPU weighing 1 and a MIG slice
-`<g>g.<mem>gb` g/7), plus what the tenant's other pods already hold in every namespace, do not exceed the
-Tenant's `spec.gpu.maxTotal`. On update the object's own pods (or an autoscaler's target's pods,
-`policies.ownership`) are not counted twice, and an update that does not add GPU-equivalents is never refused.
-Lint sees no running pods, so there it checks the object alone.
+template's pod count — replicas, parallelism, LeaderWorkerSet replicas x size, Ray worker groups x hosts, KServe's
+`maxReplicas`, a Ray autoscaler's `maxReplicas`, a HorizontalPodAutoscaler's `maxReplicas` over its target, the
+replicas of a `scale` request — times the pod's devices, a full GPU weighing 1 and a MIG slice `<g>g.<mem>gb` g/7),
+plus what the tenant's other pods and ResourceClaims already hold in every namespace, do not exceed the Tenant's
+`spec.gpu.maxTotal`. DRA devices count with the extended resources: a pod's claim templates per pod, a ResourceClaim
+once when it is created (however many pods share it), a claim template for the pods already waiting for it; a DRA
+device weighs 1, or g/7 when its selectors pin a MIG profile. On update the object's own pods (or an autoscaler's
+target's pods, `policies.ownership`) are not counted twice, and an update that does not add GPU-equivalents is never
+refused. Lint sees no running pods, so there it checks the object alone.
 
 Why it matters: the cap is the tenant's share of the GPU fleet, in the unit the usage report bills. Judging
 the Deployment, the InferenceService's autoscaling bound or the `kubectl scale` request refuses the user's own
@@ -22,13 +24,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fractions import Fraction
 
+from tenantguard.policies import dra
 from tenantguard.policies.context import Context
 from tenantguard.policies.gpu import format_gpus
 from tenantguard.policies.gpu_demand import before, demand
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
 from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod, isvc
+from tenantguard.policies.rules.gpu.samples import (
+    claim,
+    claim_template,
+    container,
+    deployment,
+    exact,
+    gpu_pod,
+    isvc,
+    template_claim,
+    uses_claim,
+)
 from tenantguard.policies.scaling import HPA_KIND
 from tenantguard.policies.subjects import Subject
 
@@ -79,7 +92,7 @@ RULE = Rule(
     category=Category.GPU,
     severity=Severity.ERROR,
     pod_templates=True,
-    kinds=frozenset({HPA_KIND}),
+    kinds=frozenset({HPA_KIND}) | dra.CLAIM_KINDS,
     scale=True,
     fix="lower replicas, maxReplicas or per-pod GPUs, free GPUs held by the tenant's other workloads, "
     "or raise spec.gpu.maxTotal",
@@ -93,6 +106,7 @@ RULE = Rule(
             note="56 1g slices weigh 56/7 = 8 GPU-equivalents",
         ),
         Example(object=gpu_pod("nvidia.com/gpu", 2)),
+        Example(object=claim("shared", exact("gpu.nvidia.com", 2)), note="a claim counts once, when it is created"),
     ),
     denied=(
         Example(object=deployment(5, container({"nvidia.com/gpu": 2})), note="5 x 2 = 10 > 8"),
@@ -101,6 +115,11 @@ RULE = Rule(
             object=_hpa(9),
             related=(deployment(1, container({"nvidia.com/gpu": 1})),),
             note="an autoscaler's maxReplicas x its target's GPUs",
+        ),
+        Example(
+            object=deployment(5, uses_claim(container({"cpu": "1"})), resourceClaims=[template_claim("two-gpus")]),
+            related=(claim_template("two-gpus", exact("gpu.nvidia.com", 2)),),
+            note="a claim template counts per pod: 5 x 2 DRA GPUs",
         ),
     ),
 )

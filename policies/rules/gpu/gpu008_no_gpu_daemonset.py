@@ -1,7 +1,9 @@
 """GPU008 no-gpu-daemonset — tenant DaemonSets do not request GPUs.
 
 What it checks: the pod template of a DaemonSet in a tenant namespace requests no GPU-class resource
-(`nvidia.com/gpu`, `nvidia.com/mig-*`), counted as the scheduler does.
+(`nvidia.com/gpu`, `nvidia.com/mig-*`), counted as the scheduler does, and names no DRA resource claim
+(`spec.resourceClaims`: a claim template would give every node's pod devices of its own) nor DeviceClass
+resource (`deviceclass.resource.kubernetes.io/<class>`).
 
 Why it matters: a DaemonSet runs one pod on every matching node, so its GPU demand grows with the
 cluster and cannot be checked against the tenant's `spec.gpu.maxTotal` (GPU006 counts it as one pod).
@@ -15,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tenantguard.policies import dra
 from tenantguard.policies.context import Context
 from tenantguard.policies.gpu import pod_gpu_devices
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
 from tenantguard.policies.rule import Example, Rule
-from tenantguard.policies.rules.gpu.samples import container, deployment
+from tenantguard.policies.rules.gpu.samples import container, deployment, template_claim, uses_claim
 from tenantguard.policies.subjects import Subject
 
 
@@ -32,6 +35,19 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
             yield Finding(
                 path=dotted(pod_template.path),
                 message=f"DaemonSet pods request GPUs ({detail} per node); the number of pods "
+                "follows the nodes, so the tenant's GPU cap cannot hold",
+            )
+        for name, n in dra.pod_class_requests(pod_template).items():
+            yield Finding(
+                path=dotted(pod_template.path),
+                message=f"DaemonSet pods request DRA devices ({n} {dra.CLASS_RESOURCE_PREFIX}{name} per node); the "
+                "number of pods follows the nodes, so the tenant's GPU cap cannot hold",
+            )
+        for ref in dra.pod_claims(pod_template.spec, pod_template.path):
+            what = f"claim template {ref.template!r}" if ref.template else f"ResourceClaim {ref.claim!r}"
+            yield Finding(
+                path=dotted(ref.path),
+                message=f"DaemonSet pods claim DRA devices ({what} on every node); the number of pods "
                 "follows the nodes, so the tenant's GPU cap cannot hold",
             )
 
@@ -48,5 +64,13 @@ RULE = Rule(
     check=check,
     doc=__doc__ or "",
     allowed=(Example(object=deployment(1, container({"cpu": "100m"}), kind="DaemonSet")),),
-    denied=(Example(object=deployment(1, container({"nvidia.com/gpu": 1}), kind="DaemonSet")),),
+    denied=(
+        Example(object=deployment(1, container({"nvidia.com/gpu": 1}), kind="DaemonSet")),
+        Example(
+            object=deployment(
+                1, uses_claim(container({"cpu": "1"})), kind="DaemonSet", resourceClaims=[template_claim("one-gpu")]
+            ),
+            note="a DRA claim template: one claim per node",
+        ),
+    ),
 )

@@ -6,6 +6,7 @@ from tenantguard.policies.rules.network import (
     net002_no_all_namespaces_peer,
     net003_peers_stay_in_tenant,
     net004_ipblock_within_egress_cidrs,
+    net005_baseline_policies_present,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -13,5 +14,6 @@ RULES: tuple[Rule, ...] = (
     net002_no_all_namespaces_peer.RULE,
     net003_peers_stay_in_tenant.RULE,
     net004_ipblock_within_egress_cidrs.RULE,
+    net005_baseline_policies_present.RULE,
 )
 MUTATORS: tuple[Mutator, ...] = ()

@@ -1,7 +1,10 @@
 """TEN003 tenant-label-immutable — the tenant label never changes on update.
 
 What it checks: on UPDATE, `metadata.labels[<tenant label>]` equals the old object's value when the old
-object had one. (A pod template's label is held to the namespace's tenant by TEN004 on every write.)
+object had one. (A pod template's label is held to the namespace's tenant by TEN004 on every write.) One change
+is the platform's to make: a platform identity (the reconciler, an administrator) may set a Namespace's label to
+the Tenant that lists the namespace now, or remove it when no Tenant lists it — the Tenants' `spec.namespaces`
+decide who owns a namespace, the label follows.
 
 Why it matters: relabelling an object or namespace is how a workload would hop into another tenant's
 network policies and quota.
@@ -31,6 +34,8 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     if ctx.operation != "UPDATE" or ctx.old is None:
         return
     before, after = _label(ctx.old, ctx.label), subject.labels.get(ctx.label)
+    if subject.kind == "Namespace" and ctx.by_platform and after == ctx.tenants.owner_of.get(subject.name):
+        return  # the label follows the Tenants (TEN001 holds it to them)
     if before is not None and after != before:
         yield Finding(
             path=dotted(("metadata", "labels", ctx.label)),
@@ -55,13 +60,29 @@ RULE = Rule(
     why="Changing the label would move an object into another tenant's policies and quota.",
     check=check,
     doc=__doc__ or "",
-    allowed=(Example(object=_NS, operation="UPDATE", old=_NS, note="UPDATE that keeps the label"),),
+    allowed=(
+        Example(object=_NS, operation="UPDATE", old=_NS, note="UPDATE that keeps the label"),
+        Example(
+            object={**_NS, "metadata": {"name": "acme-dev", "labels": {"tenantguard.io/tenant": "acme"}}},
+            operation="UPDATE",
+            old={**_NS, "metadata": {"name": "acme-dev", "labels": {"tenantguard.io/tenant": "globex"}}},
+            user="system:serviceaccount:tenantguard-system:tenantguard",
+            note="the reconciler relabels a namespace that a Tenant lists now",
+        ),
+    ),
     denied=(
         Example(
             object={**_NS, "metadata": {"name": "acme-dev", "labels": {"tenantguard.io/tenant": "globex"}}},
             operation="UPDATE",
             old=_NS,
             note="UPDATE from acme to globex",
+        ),
+        Example(
+            object={**_NS, "metadata": {"name": "acme-dev", "labels": {"tenantguard.io/tenant": "globex"}}},
+            operation="UPDATE",
+            old=_NS,
+            user="system:serviceaccount:tenantguard-system:tenantguard",
+            note="not even the platform moves a namespace away from the Tenant that lists it",
         ),
     ),
 )

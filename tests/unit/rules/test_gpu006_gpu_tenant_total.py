@@ -10,8 +10,19 @@ from tenantguard.policies.cluster import ClusterState
 from tenantguard.policies.engine import evaluate
 from tenantguard.policies.model import Obj, Violation
 from tenantguard.policies.request import Operation, Origin, Request
-from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod
+from tenantguard.policies.rules.gpu.samples import (
+    claim,
+    claim_template,
+    container,
+    deployment,
+    dra_pod,
+    exact,
+    gpu_pod,
+    template_claim,
+    uses_claim,
+)
 from tests.support.fixtures import cluster_for, request
+from tests.unit.rules.dra_world import running, world
 
 
 def running_pod(name: str, gpus: int, namespace: str = "acme-dev", **meta: Any) -> Obj:
@@ -317,3 +328,70 @@ def test_a_scale_request_is_judged_as_an_update_of_the_replicas() -> None:
     assert ev.violations[0].path == "spec.replicas"
     assert evaluate(deployment(4, container({"nvidia.com/gpu": 2})), cluster_for(), scale_request(stored)).allowed
     assert evaluate(stored, cluster_for(), scale_request(scaled)).allowed, "scaling down is never refused"
+
+
+# DRA: a claim counts once, when it is created; a workload's claim templates per pod.
+
+
+def _rs_pod(name: str, *refs: Obj) -> Obj:
+    """A pod of Deployment vllm (ReplicaSet vllm-5f4688bbc7) using `refs`."""
+    return running(
+        dra_pod(container({"cpu": "1"}), **({"template": refs[0]["resourceClaimTemplateName"]} if refs else {})),
+        name=name,
+    ) | {
+        "metadata": {
+            "name": name,
+            "namespace": "acme-prod",
+            "uid": name,
+            "labels": {"pod-template-hash": "5f4688bbc7"},
+            "ownerReferences": [
+                {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "vllm-5f4688bbc7", "controller": True}
+            ],
+        }
+    }
+
+
+def test_a_shared_claim_is_held_once_however_many_pods_name_it() -> None:
+    share = [running(dra_pod(container({"cpu": "1"}), claim="shared"), name=f"s-{i}") for i in range(3)]
+    cluster = world(claim("shared", exact("gpu.nvidia.com", 4)), *share, running_pod("big", 3))
+    assert cluster.gpu_usage("acme").equivalents == 7
+    assert fired(claim("one", exact("gpu.nvidia.com", 1)), cluster) == [], "7 + 1 = 8, the cap"
+    (v,) = fired(claim("two", exact("gpu.nvidia.com", 2)), cluster)
+    assert v.path == "spec.devices"
+    assert v.message == (
+        "ResourceClaim needs 2 GPU-equivalents (2 gpu.nvidia.com) and tenant 'acme' already holds 7 elsewhere; "
+        "9 exceeds the cap of 8 (spec.gpu.maxTotal; a full GPU counts 1, a MIG slice g/7)"
+    )
+    assert fired(dra_pod(container({"cpu": "1"}), claim="shared"), cluster) == [], "a fourth pod adds nothing"
+
+
+def test_claim_templates_count_per_pod_and_an_update_leaves_out_its_own_pods_claims() -> None:
+    template = claim_template("two", exact("gpu.nvidia.com", 2))
+    pods = [_rs_pod(f"vllm-5f4688bbc7-{i}", template_claim("two")) for i in range(2)]
+    made = [
+        claim(
+            f"vllm-5f4688bbc7-{i}-gpu",
+            exact("gpu.nvidia.com", 2),
+            ownerReferences=[{"apiVersion": "v1", "kind": "Pod", "name": f"vllm-5f4688bbc7-{i}", "controller": True}],
+            annotations={"resource.kubernetes.io/pod-claim-name": "gpu"},
+        )
+        for i in range(1)
+    ]  # pod 0's claim is made; pod 1's template still counts for it
+    cluster = world(template, *pods, *made)
+    assert cluster.gpu_usage("acme").equivalents == 4
+    workload = deployment(4, uses_claim(container({"cpu": "1"})), resourceClaims=[template_claim("two")])
+    assert fired(workload, cluster, "UPDATE", deployment(2, uses_claim(container({"cpu": "1"})))) == [], "8 in all"
+    other = deployment(3, uses_claim(container({"cpu": "1"})), resourceClaims=[template_claim("two")])
+    other["metadata"]["name"] = "other"
+    (v,) = fired(other, cluster)
+    assert (
+        "needs 6 GPU-equivalents (3 pods x 2 gpu.nvidia.com)" in v.message and "already holds 4 elsewhere" in v.message
+    )
+
+
+def test_a_template_demands_for_the_pods_already_waiting_for_it() -> None:
+    waiting = [running(dra_pod(container({"cpu": "1"}), template="later"), name=f"w-{i}") for i in range(5)]
+    cluster = world(*waiting)
+    (v,) = fired(claim_template("later", exact("gpu.nvidia.com", 2)), cluster)
+    assert v.message.startswith("ResourceClaimTemplate needs 10 GPU-equivalents (waiting: 5 pods x 2 gpu.nvidia.com)")
+    assert fired(claim_template("later", exact("gpu.nvidia.com", 1)), cluster) == []

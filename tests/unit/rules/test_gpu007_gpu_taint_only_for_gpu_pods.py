@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from tenantguard.policies.dra import CLASS_RESOURCE_PREFIX
 from tenantguard.policies.model import Obj, Severity, Violation
 from tenantguard.policies.rule import Example
-from tenantguard.policies.rules.gpu.samples import container, deployment, gpu_pod, pod
+from tenantguard.policies.rules.gpu.samples import container, deployment, dra_pod, gpu_pod, pod
 from tests.support.fixtures import judge
 
 CPU = container({"cpu": "1"})
@@ -130,3 +131,11 @@ def test_kserve_model_without_resources_takes_them_from_the_runtime() -> None:
     assert fired(obj) == []
     model["resources"] = {"limits": {"cpu": "4"}}
     assert [v.path for v in fired(obj)] == ["spec.predictor.tolerations[0]"]
+
+
+def test_a_dra_pod_may_tolerate_the_taint_whatever_holds_its_devices() -> None:
+    """Its claims are judged themselves (GPU015: the tenant's GPU classes; GPU016: never a claim of nothing)."""
+    assert fired(dra_pod(CPU, template="one-gpu", tolerations=[GPU_TOLERATION])) == []
+    assert fired(dra_pod(CPU, claim="shared", tolerations=[GPU_TOLERATION])) == []
+    by_class = pod(container({f"{CLASS_RESOURCE_PREFIX}gpu.nvidia.com": 1}), tolerations=[GPU_TOLERATION])
+    assert fired(by_class) == []

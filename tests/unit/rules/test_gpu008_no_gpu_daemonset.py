@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from tenantguard.policies.dra import CLASS_RESOURCE_PREFIX
 from tenantguard.policies.model import Obj, Violation
 from tenantguard.policies.rule import Example
-from tenantguard.policies.rules.gpu.samples import container, deployment
+from tenantguard.policies.rules.gpu.samples import container, deployment, named_claim, template_claim, uses_claim
 from tests.support.fixtures import judge
 
 
@@ -29,3 +30,16 @@ def test_gpu_daemonset_denied() -> None:
 def test_sidecar_gpu_counts() -> None:
     sidecar = {**container({"nvidia.com/gpu": 1}, name="agent"), "restartPolicy": "Always"}
     assert len(fired(deployment(1, container({"cpu": "1"}), kind="DaemonSet", initContainers=[sidecar]))) == 1
+
+
+def test_dra_claims_and_class_resources_in_a_daemonset() -> None:
+    claims = [template_claim("one"), named_claim("shared", name="b")]
+    found = fired(deployment(1, uses_claim(container({"cpu": "1"})), kind="DaemonSet", resourceClaims=claims))
+    assert [v.path for v in found] == ["spec.template.spec.resourceClaims[0]", "spec.template.spec.resourceClaims[1]"]
+    assert found[0].message == (
+        "DaemonSet pods claim DRA devices (claim template 'one' on every node); the number of pods follows the "
+        "nodes, so the tenant's GPU cap cannot hold"
+    )
+    assert "ResourceClaim 'shared' on every node" in found[1].message
+    (v,) = fired(deployment(1, container({f"{CLASS_RESOURCE_PREFIX}gpu.nvidia.com": 1}), kind="DaemonSet"))
+    assert f"1 {CLASS_RESOURCE_PREFIX}gpu.nvidia.com per node" in v.message
