@@ -250,6 +250,27 @@ def webhook_rules() -> list[Rule]:
     ]
 
 
+def reconciler_rules() -> list[Rule]:
+    """The reconciler (webhook/reconciler): the webhook cache's watches (it runs one), the generated kinds it
+    watches, applies and prunes, the Namespaces it labels, Tenant status, Events; its Lease is a Role of the
+    chart's (templates/reconciler.yaml). The istio CRD it watches by name is `reconcilerCrdRules`."""
+    from tenantguard.webhook.reconciler import api as reconciler_api
+    from tenantguard.webhook.reconciler import controller, events, view
+
+    watched = [_api_resource(r.path) for r in ClusterCache(cast("ApiClient", None), DEFAULT_SETTINGS).reflectors]
+    generated = [(controller._API[kind].rpartition("/")[0], reconciler_api.RESOURCES[kind][0]) for kind in view.KINDS]
+    if events.EVENT_NAMESPACE != "default":
+        raise RuntimeError("reconciler Events moved out of `default`: update tenantguard/chart.py")
+    return [
+        *((group, resource, ("list", "watch")) for group, resource in watched),
+        # writes.Pass: server-side apply (patch; create when absent) and prune (delete), watched by label
+        *((group, resource, ("list", "watch", "create", "patch", "delete")) for group, resource in generated),
+        ("", "namespaces", ("patch",)),  # the tenant and Pod Security labels of existing namespaces
+        ("tenantguard.io", "tenants/status", ("patch",)),  # reconcile.py: the Tenant's conditions
+        ("", "events", ("create",)),  # events.Recorder: about Tenants, in `default` (cluster-scoped objects)
+    ]
+
+
 def audit_rules() -> list[Rule]:
     listed = [
         (r.group, r.plural, ("list",))
@@ -274,17 +295,28 @@ def _rules_yaml(rules: list[Rule]) -> str:
 def rbac_template() -> str:
     sections: dict[str, list[Rule]] = {
         "tenantguard.webhookRules": webhook_rules(),
+        "tenantguard.reconcilerRules": reconciler_rules(),
         "tenantguard.auditRules": audit_rules(),
         "tenantguard.auditSecretRules": [("", "secrets", ("list",))],
     }
     body = "".join(
         f'{{{{- define "{name}" -}}}}\n{_rules_yaml(rules)}\n{{{{- end }}}}\n' for name, rules in sections.items()
     )
+    sources = "webhook/cache.py, policies/scaling.py, webhook/denial_events.py, webhook/reconciler/, audit/cluster.py"
+    return _header(sources + ", audit/policyreport.py") + body + _crd_rule()
+
+
+def _crd_rule() -> str:
+    """The one CustomResourceDefinition the reconciler watches (istio's PeerAuthentication: is the mesh there?)."""
+    from tenantguard.webhook.reconciler import controller
+
     return (
-        _header(
-            "webhook/cache.py, policies/scaling.py, webhook/denial_events.py, audit/cluster.py, audit/policyreport.py"
-        )
-        + body
+        '{{- define "tenantguard.reconcilerCrdRules" -}}\n'
+        '- apiGroups: ["apiextensions.k8s.io"]\n'
+        '  resources: ["customresourcedefinitions"]\n'
+        f"  resourceNames: [{json.dumps(controller.MESH_CRD)}]\n"
+        '  verbs: ["get", "list", "watch"]\n'
+        "{{- end }}\n"
     )
 
 

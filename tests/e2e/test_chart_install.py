@@ -30,7 +30,7 @@ from tests.e2e.test_verdicts import _cases, by_apiserver, by_lint, by_webhook
 from tests.e2e.webhook_fixtures import seed_platform
 from tests.support.chart_pods import LocalContainer, local_container
 from tests.support.devcluster import DevCluster
-from tests.support.helm import CHART, MATRIX, helm, queried_metrics, set_args, template
+from tests.support.helm import CHART, MATRIX, METRIC, helm, queried_metrics, set_args, template
 from tests.support.webhook_runner import WebhookProcess, free_port
 
 pytestmark = pytest.mark.e2e
@@ -45,6 +45,7 @@ RELEASE = "tg"
 FULLNAME = "tg-tenantguard"
 WEBHOOK_SA = f"system:serviceaccount:{NS}:{FULLNAME}-webhook"
 AUDIT_SA = f"system:serviceaccount:{NS}:{FULLNAME}-audit"
+RECONCILER_SA = f"system:serviceaccount:{NS}:{FULLNAME}-reconciler"
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +57,10 @@ def chart_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevClust
         pytest.fail(f"dev cluster did not start: {error}", pytrace=False)
     try:
         dev = DevCluster.from_info(info)
-        # The CRDs a value needs (cert-manager, Prometheus operator) and PolicyReports, from their projects.
-        for crd in sorted((CRDS / "cert-manager").glob("*.yaml")) + sorted((CRDS / "prometheus-operator").glob("*.yaml")):
+        # The CRDs a value needs (cert-manager, Prometheus operator), istio's PeerAuthentication (the reconciler
+        # writes it for istio-mode tenants) and PolicyReports, from their projects.
+        folders = ("cert-manager", "prometheus-operator", "istio")
+        for crd in sorted(path for folder in folders for path in (CRDS / folder).glob("*.yaml")):
             dev.kubectl("apply", "--server-side", "-f", str(crd))
         dev.kubectl("apply", "--server-side", "-f", str(ROOT / "tests/e2e/manifests/policyreport-crds.yaml"))
         dev.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
@@ -97,6 +100,7 @@ def installed(chart_cluster: DevCluster, tmp_path_factory: pytest.TempPathFactor
     port = free_port()
     values = {
         "webhook": {"url": f"https://127.0.0.1:{port}", "port": port},
+        "reconciler": {"metricsPort": free_port()},
         "certificates": {"ipAddresses": ["127.0.0.1"]},
         # Reports into a ConfigMap: the audit writes there under its own token (a PVC is only a folder here).
         "audit": {
@@ -110,7 +114,12 @@ def installed(chart_cluster: DevCluster, tmp_path_factory: pytest.TempPathFactor
     kubeconfig = ["--kubeconfig", str(chart_cluster.kubeconfig)]
     helm("install", RELEASE, str(CHART), "--namespace", NS, *kubeconfig, *set_args(values))
     try:
-        yield {"port": port, "values": values, "kubeconfig": kubeconfig}
+        yield {
+            "port": port,
+            "values": values,
+            "kubeconfig": kubeconfig,
+            "metrics_port": values["reconciler"]["metricsPort"],
+        }
     finally:
         helm("uninstall", RELEASE, "--namespace", NS, *kubeconfig, check=False)
 
@@ -148,6 +157,46 @@ def chart_webhook(
         hook.stop()
 
 
+@pytest.fixture(scope="module")
+def chart_reconciler(
+    chart_cluster: DevCluster,
+    installed: dict[str, Any],
+    chart_webhook: WebhookProcess,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """The reconciler Deployment's container as a local process under its ServiceAccount's token; its metrics URL,
+    once every tenant namespace has its baseline NetworkPolicies (as on a real platform: the webhook's NET005 expects
+    them, as in tests/e2e/webhook_fixtures.py)."""
+    work = tmp_path_factory.mktemp("chart-reconciler")
+    pod = _pod(chart_cluster, "deployment", f"{FULLNAME}-reconciler")
+    (container,) = pod["containers"]
+    local = local_container(chart_cluster, NS, pod, container, work)
+    log_path = work / "reconciler.log"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(local.argv, env=local.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{installed['metrics_port']}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/readyz", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"reconciler not ready: {log_path.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.3)
+        for ns in ("acme-prod", "acme-dev", "globex-prod"):
+            chart_cluster.wait_for_baseline(ns)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log = log_path.read_text(errors="replace")
+        assert "Forbidden" not in log and "HTTP 403" not in log, log[-3000:]
+
+
 def test_helm_install_created_what_the_chart_renders(chart_cluster: DevCluster, installed: dict[str, Any]) -> None:
     status = helm("status", RELEASE, "--namespace", NS, "-o", "json", *installed["kubeconfig"]).stdout
     assert json.loads(status)["info"]["status"] == "deployed"
@@ -159,6 +208,9 @@ def test_helm_install_created_what_the_chart_renders(chart_cluster: DevCluster, 
     for kind, name in [
         ("crd", "tenants.tenantguard.io"),
         ("deployment", f"{FULLNAME}-webhook"),
+        ("deployment", f"{FULLNAME}-reconciler"),
+        ("role", f"{FULLNAME}-reconciler"),
+        ("clusterrole", f"{FULLNAME}-reconciler"),
         ("cronjob", f"{FULLNAME}-audit"),
         ("configmap", f"{FULLNAME}-settings"),
         ("secret", f"{FULLNAME}-tls"),
@@ -174,7 +226,9 @@ def test_helm_install_created_what_the_chart_renders(chart_cluster: DevCluster, 
         chart_cluster.kubectl("get", kind, name, "-n", NS)
 
 
-def test_verdicts_through_the_chart_webhook(chart_cluster: DevCluster, chart_webhook: WebhookProcess) -> None:
+def test_verdicts_through_the_chart_webhook(
+    chart_cluster: DevCluster, chart_webhook: WebhookProcess, chart_reconciler: str
+) -> None:
     """tests/e2e/test_verdicts.py's cases: lint, /validate and kube-apiserver (calling the chart's webhook
     configurations) agree on every corpus object and breakage."""
     disagreements = []
@@ -195,7 +249,9 @@ def _corpus_cluster() -> Any:
     return cluster()
 
 
-def test_kube_apiserver_calls_the_chart_webhook(chart_cluster: DevCluster, chart_webhook: WebhookProcess) -> None:
+def test_kube_apiserver_calls_the_chart_webhook(
+    chart_cluster: DevCluster, chart_webhook: WebhookProcess, chart_reconciler: str
+) -> None:
     """A denial in a tenant namespace comes from the chart's configuration, through kube-apiserver."""
     hop = {
         "apiVersion": "v1",
@@ -214,19 +270,32 @@ def _scrape(hook: WebhookProcess) -> str:
         return str(resp.read().decode())
 
 
-def test_every_metric_the_dashboard_and_alerts_query_is_exported(chart_webhook: WebhookProcess) -> None:
+def _families(page: str) -> tuple[set[str], set[str]]:
+    """(series names with samples, names declared by `# HELP`) of a /metrics page."""
+    sampled = {line.split("{")[0].split(" ")[0] for line in page.splitlines() if line[:1].isalpha()}
+    declared = {line.split()[2] for line in page.splitlines() if line.startswith("# HELP ")}
+    return sampled, declared
+
+
+def _reconciler_page(url: str) -> str:
+    with urllib.request.urlopen(f"{url}/metrics", timeout=10) as resp:
+        return str(resp.read().decode())
+
+
+def test_every_metric_the_dashboard_and_alerts_query_is_exported(
+    chart_webhook: WebhookProcess, chart_reconciler: str
+) -> None:
     ctx = ssl.create_default_context(cafile=str(chart_webhook.cert_dir / "ca.crt"))
     bad = urllib.request.Request(chart_webhook.url + "/validate", data=b"", headers={"content-type": "text/plain"})
     with pytest.raises(urllib.error.HTTPError):  # one refused request, so the bad-requests counter has a sample
         urllib.request.urlopen(bad, context=ctx, timeout=10)
-    exported = {line.split("{")[0].split(" ")[0] for line in _scrape(chart_webhook).splitlines() if line[:1].isalpha()}
+    webhook_sampled, webhook_declared = _families(_scrape(chart_webhook))
+    reconciler_sampled, reconciler_declared = _families(_reconciler_page(chart_reconciler))
+    exported = webhook_sampled | reconciler_sampled | webhook_declared | reconciler_declared
     missing = queried_metrics() - exported - {"up"}  # `up` is Prometheus's own, per scrape target
     assert not missing, f"queried but not exported: {sorted(missing)}"
-
-
-_CAN_I_ROW = re.compile(r"^(\S*)\s+\[(.*?)\]\s+\[(.*?)\]\s+\[(.*?)\]\s*$")
-# Every authenticated identity's own (system:basic-user): asking what it may do.
-_SELF = ("selfsubjectreviews.", "selfsubjectaccessreviews.", "selfsubjectrulesreviews.")
+    # Counted only when something fails: declared (a family without samples yet), never misnamed.
+    assert "tenantguard_reconcile_errors_total" in reconciler_declared
 
 
 # Grafana's variables, replaced by values Prometheus parses, so promtool can check each dashboard query.
@@ -248,7 +317,8 @@ def test_alerts_and_dashboard_queries_are_valid_promql(tmp_path: Path) -> None:
     rules.write_text(json.dumps({"groups": [*rule["spec"]["groups"], recording]}))
     proc = subprocess.run(["promtool", "check", "rules", str(rules)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert f"SUCCESS: {len(rule['spec']['groups'][0]['rules']) + len(queries)} rules found" in proc.stdout
+    alerts = sum(len(group["rules"]) for group in rule["spec"]["groups"])
+    assert f"SUCCESS: {alerts + len(queries)} rules found" in proc.stdout
 
 
 def _prometheus_query(url: str, expr: str) -> list[dict[str, Any]]:
@@ -261,7 +331,9 @@ def _prometheus_query(url: str, expr: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def prometheus(chart_cluster: DevCluster, chart_webhook: WebhookProcess, tmp_path: Path) -> Iterator[str]:
+def prometheus(
+    chart_cluster: DevCluster, chart_webhook: WebhookProcess, chart_reconciler: str, tmp_path: Path
+) -> Iterator[str]:
     """Debian's Prometheus scraping the chart's webhook as its ServiceMonitor says (https, /metrics, the chart's
     CA, the Service's name as TLS server name; job and namespace labels as the Prometheus operator sets them),
     every second, with the chart's PrometheusRule loaded."""
@@ -279,10 +351,18 @@ def prometheus(chart_cluster: DevCluster, chart_webhook: WebhookProcess, tmp_pat
         },
         "static_configs": [{"targets": [f"127.0.0.1:{chart_webhook.port}"], "labels": {"namespace": NS}}],
     }
+    reconciler = chart_cluster.get("servicemonitor", f"{FULLNAME}-reconciler", "-n", NS)
+    (reconciler_endpoint,) = reconciler["spec"]["endpoints"]
+    scrape_reconciler = {
+        "job_name": f"{FULLNAME}-reconciler",
+        "scheme": reconciler_endpoint["scheme"],
+        "metrics_path": reconciler_endpoint["path"],
+        "static_configs": [{"targets": [chart_reconciler.removeprefix("http://")], "labels": {"namespace": NS}}],
+    }
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(tmp_path / "rules.yaml")],
-        "scrape_configs": [scrape],
+        "scrape_configs": [scrape, scrape_reconciler],
     }
     (tmp_path / "prometheus.yml").write_text(json.dumps(config))
     port = free_port()
@@ -318,7 +398,7 @@ def prometheus(chart_cluster: DevCluster, chart_webhook: WebhookProcess, tmp_pat
 
 
 def test_prometheus_answers_every_dashboard_query_and_no_alert_fires(
-    prometheus: str, chart_webhook: WebhookProcess
+    prometheus: str, chart_webhook: WebhookProcess, chart_reconciler: str
 ) -> None:
     """Real scrapes of the chart's webhook while it judges requests: each dashboard query returns series, each
     alert rule loads and evaluates, and none fires for a healthy webhook."""
@@ -343,6 +423,11 @@ def test_prometheus_answers_every_dashboard_query_and_no_alert_fires(
         time.sleep(0.5)
     dashboard = json.loads((CHART / "dashboards" / "tenantguard.json").read_text())
     variables = {"$__rate_interval": "10s", "$__range": "1m", "$namespace": NS}
+    # A query may be empty only when each series it names is declared but has counted nothing (failed writes).
+    sampled, declared = set(), set()
+    for page in (_scrape(chart_webhook), _reconciler_page(chart_reconciler)):
+        page_sampled, page_declared = _families(page)
+        sampled, declared = sampled | page_sampled, declared | page_declared
     empty = []
     for panel in dashboard["panels"]:
         for target in panel["targets"]:
@@ -350,13 +435,20 @@ def test_prometheus_answers_every_dashboard_query_and_no_alert_fires(
             for name, value in variables.items():
                 expr = expr.replace(name, value)
             if not _prometheus_query(prometheus, expr):
-                empty.append(f"{panel['title']}: {expr}")
+                names = set(METRIC.findall(expr))
+                if not names <= declared or names & sampled:
+                    empty.append(f"{panel['title']}: {expr}")
     assert not empty, "dashboard queries without data:\n" + "\n".join(empty)
     with urllib.request.urlopen(f"{prometheus}/api/v1/rules", timeout=10) as resp:
         groups = json.loads(resp.read())["data"]["groups"]
     rules = [r for g in groups for r in g["rules"]]
-    assert len(rules) == 6 and all(r["health"] == "ok" for r in rules), rules
+    assert len(rules) == 9 and all(r["health"] == "ok" for r in rules), rules
     assert [r["name"] for r in rules if r["state"] != "inactive"] == []
+
+
+_CAN_I_ROW = re.compile(r"^(\S*)\s+\[(.*?)\]\s+\[(.*?)\]\s+\[(.*?)\]\s*$")
+# Every authenticated identity's own (system:basic-user): asking what it may do.
+_SELF = ("selfsubjectreviews.", "selfsubjectaccessreviews.", "selfsubjectrulesreviews.")
 
 
 def _can_i(chart_cluster: DevCluster, user: str) -> set[str]:
@@ -383,6 +475,10 @@ def test_webhook_rbac_is_what_it_needs(chart_cluster: DevCluster, chart_webhook:
         "tenants.tenantguard.io [list watch]",
         "namespaces [list watch]",
         "pods [list watch]",
+        "networkpolicies.networking.k8s.io [list watch]",  # the managed ones (label-selected watch)
+        "deviceclasses.resource.k8s.io [list watch]",  # DRA: GPU claims count like device requests
+        "resourceclaimtemplates.resource.k8s.io [list watch]",
+        "resourceclaims.resource.k8s.io [list watch]",
         # what a scale request or an autoscaler refers to, and the owners a denied controller write's Event names
         "deployments.apps [get]",
         "statefulsets.apps [get]",
@@ -400,6 +496,55 @@ def test_webhook_rbac_is_what_it_needs(chart_cluster: DevCluster, chart_webhook:
         "events [create patch]",
     }
     assert "tenantguard_cache_synced 1.0" in _scrape(chart_webhook)
+
+
+def _condition(tenant: dict[str, Any], kind: str) -> str:
+    return next((c["status"] for c in tenant.get("status", {}).get("conditions", []) if c["type"] == kind), "")
+
+
+def test_the_reconciler_writes_the_generated_objects_under_its_token(
+    chart_cluster: DevCluster, chart_reconciler: str
+) -> None:
+    """Baseline NetworkPolicies, GPU quota, the workload certificate (native mTLS) and PeerAuthentication (istio),
+    the Tenants Ready, the Lease held: every write it needs, with only the chart's RBAC."""
+    deadline = time.monotonic() + 90
+    while True:
+        tenants = {t["metadata"]["name"]: t for t in chart_cluster.get("tenants")["items"]}
+        if all(_condition(tenants[name], "Ready") == "True" for name in ("acme", "globex")):
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(json.dumps({n: t.get("status") for n, t in tenants.items()}, indent=1))
+        time.sleep(1)
+    managed = "tenantguard.io/managed=true"
+    for ns in ("acme-prod", "acme-dev", "globex-prod"):
+        assert chart_cluster.get("networkpolicies", "-n", ns, "-l", managed)["items"], ns
+    assert chart_cluster.get("resourcequotas", "-n", "acme-prod", "-l", managed)["items"]
+    assert chart_cluster.get("secret", "tenantguard-workload-cert", "-n", "acme-prod")["type"] == "kubernetes.io/tls"
+    assert chart_cluster.get("peerauthentications.security.istio.io", "-n", "globex-prod", "-l", managed)["items"]
+    lease = chart_cluster.get("lease", f"{FULLNAME}-reconciler", "-n", NS)
+    assert lease["spec"]["holderIdentity"]
+
+
+def test_reconciler_rbac_is_what_it_needs(chart_cluster: DevCluster, chart_reconciler: str) -> None:
+    rules = _can_i(chart_cluster, RECONCILER_SA)
+    print("\n".join(sorted(rules)))
+    assert rules == {
+        "tenants.tenantguard.io [list watch]",
+        "tenants.tenantguard.io/status [patch]",
+        "namespaces [list watch patch]",
+        "pods [list watch]",
+        "networkpolicies.networking.k8s.io [list watch create patch delete]",
+        "resourcequotas [list watch create patch delete]",
+        "secrets [list watch create patch delete]",
+        "peerauthentications.security.istio.io [list watch create patch delete]",
+        "deviceclasses.resource.k8s.io [list watch]",
+        "resourceclaimtemplates.resource.k8s.io [list watch]",
+        "resourceclaims.resource.k8s.io [list watch]",
+        "customresourcedefinitions.apiextensions.k8s.io/peerauthentications.security.istio.io [get list watch]",
+        "events [create]",
+        "leases.coordination.k8s.io [create]",
+        f"leases.coordination.k8s.io/{FULLNAME}-reconciler [get update]",
+    }
 
 
 def _run_audit(chart_cluster: DevCluster, work: Path) -> list[tuple[LocalContainer, subprocess.CompletedProcess[str]]]:

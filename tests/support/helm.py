@@ -111,6 +111,8 @@ MATRIX: dict[str, dict[str, Any]] = {
         "settings": {"exemptNamespaces": ["kube-system", "monitoring", "argocd"], "tenantLabel": "platform.io/tenant"},
         "webhook": {"failurePolicy": "Ignore", "timeoutSeconds": 10},
     },
+    "reconciler-in-webhook": {"reconciler": {"mode": "webhook"}},
+    "reconciler-off": {"reconciler": {"enabled": False}},
     "everything-off": {
         "networkPolicy": {"enabled": False},
         "metrics": {"dashboard": {"enabled": False}},

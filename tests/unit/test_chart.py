@@ -67,6 +67,8 @@ def test_default_values_render_the_webhook_and_nothing_optional() -> None:
         "ServiceAccount",
         "ClusterRole",
         "ClusterRoleBinding",
+        "Role",
+        "RoleBinding",
         "ConfigMap",
         "Secret",
         "Service",
@@ -76,8 +78,9 @@ def test_default_values_render_the_webhook_and_nothing_optional() -> None:
         "MutatingWebhookConfiguration",
         "ValidatingWebhookConfiguration",
     }
-    deploy = find(objs, "Deployment")
+    deploy = find(objs, "Deployment", f"{FULLNAME}-webhook")
     assert deploy["spec"]["replicas"] == 2
+    assert find(objs, "Deployment", f"{FULLNAME}-reconciler")["spec"]["replicas"] == 2
     pod = deploy["spec"]["template"]["spec"]
     assert pod["priorityClassName"] == "system-cluster-critical"
     assert [c["topologyKey"] for c in pod["topologySpreadConstraints"]] == [
@@ -174,12 +177,52 @@ def test_the_release_namespace_is_exempt_and_the_webhook_namespace() -> None:
         assert exempt["values"] == ["kube-system", "platform-policy"]
 
 
-def test_the_webhook_service_account_is_a_platform_user() -> None:
-    """It is the identity that writes managed objects (TEN005/NET001 let it), in whatever namespace."""
-    objs = template({}, release=RELEASE, namespace="platform-policy")
+@pytest.mark.parametrize(
+    ("reconciler", "writer"),
+    [
+        pytest.param({}, "tg-tenantguard-reconciler", id="own-deployment"),
+        pytest.param({"mode": "webhook"}, "tg-tenantguard-webhook", id="in-the-webhook"),
+        pytest.param({"enabled": False}, None, id="off"),
+    ],
+)
+def test_the_reconcilers_service_account_is_the_platform_user(reconciler: dict[str, Any], writer: str | None) -> None:
+    """The identity that writes managed objects (TEN005/NET001 let it), in whatever namespace; no other."""
+    objs = template({"reconciler": reconciler}, release=RELEASE, namespace="platform-policy")
     settings = settings_from_yaml(find(objs, "ConfigMap", "tg-tenantguard-settings")["data"]["settings.yaml"], "chart")
-    assert "system:serviceaccount:platform-policy:tg-tenantguard-webhook" in settings.platform_users
+    ours = {u for u in settings.platform_users if u.startswith("system:serviceaccount:platform-policy:")}
+    assert ours == ({f"system:serviceaccount:platform-policy:{writer}"} if writer else set())
     assert "system:kube-controller-manager" in settings.platform_users
+
+
+def test_the_reconciler_in_the_webhook_pods_gets_its_powers_there() -> None:
+    objs = render(MATRIX["reconciler-in-webhook"])
+    assert [o["metadata"]["name"] for o in objs if o["kind"] == "Deployment"] == [f"{FULLNAME}-webhook"]
+    (container,) = find(objs, "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert container["args"][-4:] == [
+        "--reconcile",
+        f"--lease-namespace={NS}",
+        f"--lease-name={FULLNAME}-reconciler",
+        "--resync=300",
+    ]
+    for kind in ("ClusterRoleBinding", "RoleBinding"):
+        binding = find(objs, kind, f"{FULLNAME}-reconciler")
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": f"{FULLNAME}-webhook", "namespace": NS}]
+
+
+def test_the_reconciler_deployment_runs_the_controller() -> None:
+    objs = render({})
+    pod = find(objs, "Deployment", f"{FULLNAME}-reconciler")["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["args"][0] == "controller" and f"--lease-name={FULLNAME}-reconciler" in container["args"]
+    assert pod["serviceAccountName"] == f"{FULLNAME}-reconciler"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert (
+        "--reconcile"
+        not in find(objs, "Deployment", f"{FULLNAME}-webhook")["spec"]["template"]["spec"]["containers"][0]["args"]
+    )
+    assert "Deployment" not in {
+        o["kind"] for o in render(MATRIX["reconciler-off"]) if "reconciler" in o["metadata"]["name"]
+    }
 
 
 def test_cert_manager_injects_the_ca_instead_of_a_bundle() -> None:
@@ -285,7 +328,8 @@ def test_audit_cronjob_runs_one_audit_per_format_the_first_writes_policy_reports
 
 def test_every_pod_runs_restricted_with_a_read_only_root() -> None:
     objs = render(MATRIX["audit"])
-    specs = [find(objs, "Deployment")["spec"]["template"]["spec"]]
+    specs = [o["spec"]["template"]["spec"] for o in objs if o["kind"] == "Deployment"]
+    assert len(specs) == 2
     specs.append(find(objs, "CronJob")["spec"]["jobTemplate"]["spec"]["template"]["spec"])
     for spec in specs:
         assert spec["securityContext"]["runAsNonRoot"] is True
@@ -299,7 +343,12 @@ def test_every_pod_runs_restricted_with_a_read_only_root() -> None:
 
 def test_the_dashboard_and_alerts_query_tenantguard_series() -> None:
     names = queried_metrics()
-    assert {"tenantguard_admission_violations_total", "tenantguard_tenant_gpu_equivalents", "up"} <= names
+    assert {
+        "tenantguard_admission_violations_total",
+        "tenantguard_tenant_gpu_equivalents",
+        "tenantguard_reconciler_leader",
+        "up",
+    } <= names
 
 
 def test_webhook_template_is_generated_from_configuration_py() -> None:

@@ -97,3 +97,20 @@ Secret with lookup); the serving certificate is issued anew on every install and
 {{- end }}
 {{- .Values._certs }}
 {{- end }}
+
+{{/* The reconciler's Lease: in the release namespace, named after the release (two releases never share one). */}}
+{{- define "tenantguard.leaseName" -}}
+{{- include "tenantguard.componentName" (list . "reconciler") }}
+{{- end }}
+
+{{- define "tenantguard.leaseArgs" -}}
+- --lease-namespace={{ .Release.Namespace }}
+- --lease-name={{ include "tenantguard.leaseName" . }}
+- --resync={{ .Values.reconciler.resyncSeconds }}
+{{- end }}
+
+{{/* The identity that writes managed objects: the reconciler's ServiceAccount, wherever it runs. */}}
+{{- define "tenantguard.writerServiceAccount" -}}
+{{- $component := eq .Values.reconciler.mode "deployment" | ternary "reconciler" "webhook" }}
+{{- printf "system:serviceaccount:%s:%s" .Release.Namespace (include "tenantguard.componentName" (list . $component)) }}
+{{- end }}
