@@ -97,10 +97,10 @@ def test_every_rendered_object_is_accepted_by_the_api_server(name: str, chart_cl
 def installed(chart_cluster: DevCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The chart installed for real, the webhook configurations pointing at a port on 127.0.0.1 where
     `chart_webhook` runs the Deployment's container."""
-    port = free_port()
-    values = {
+    port, metrics_port = free_port(), free_port()
+    values: dict[str, Any] = {
         "webhook": {"url": f"https://127.0.0.1:{port}", "port": port},
-        "reconciler": {"metricsPort": free_port()},
+        "reconciler": {"metricsPort": metrics_port},
         "certificates": {"ipAddresses": ["127.0.0.1"]},
         # Reports into a ConfigMap: the audit writes there under its own token (a PVC is only a folder here).
         "audit": {
@@ -118,7 +118,7 @@ def installed(chart_cluster: DevCluster, tmp_path_factory: pytest.TempPathFactor
             "port": port,
             "values": values,
             "kubeconfig": kubeconfig,
-            "metrics_port": values["reconciler"]["metricsPort"],
+            "metrics_port": metrics_port,
         }
     finally:
         helm("uninstall", RELEASE, "--namespace", NS, *kubeconfig, check=False)
@@ -193,8 +193,8 @@ def chart_reconciler(
     finally:
         proc.terminate()
         proc.wait(20)
-        log = log_path.read_text(errors="replace")
-        assert "Forbidden" not in log and "HTTP 403" not in log, log[-3000:]
+        text = log_path.read_text(errors="replace")
+        assert "Forbidden" not in text and "HTTP 403" not in text, text[-3000:]
 
 
 def test_helm_install_created_what_the_chart_renders(chart_cluster: DevCluster, installed: dict[str, Any]) -> None:
