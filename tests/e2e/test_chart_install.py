@@ -424,7 +424,8 @@ def test_prometheus_answers_every_dashboard_query_and_no_alert_fires(
     dashboard = json.loads((CHART / "dashboards" / "tenantguard.json").read_text())
     variables = {"$__rate_interval": "10s", "$__range": "1m", "$namespace": NS}
     # A query may be empty only when each series it names is declared but has counted nothing (failed writes).
-    sampled, declared = set(), set()
+    sampled: set[str] = set()
+    declared: set[str] = set()
     for page in (_scrape(chart_webhook), _reconciler_page(chart_reconciler)):
         page_sampled, page_declared = _families(page)
         sampled, declared = sampled | page_sampled, declared | page_declared
