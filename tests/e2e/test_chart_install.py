@@ -562,7 +562,7 @@ def _run_audit(chart_cluster: DevCluster, work: Path) -> list[tuple[LocalContain
 
 
 def test_audit_cronjob_writes_reports_and_policy_reports(
-    chart_cluster: DevCluster, chart_webhook: WebhookProcess, tmp_path: Path
+    chart_cluster: DevCluster, chart_webhook: WebhookProcess, chart_reconciler: str, tmp_path: Path
 ) -> None:
     runs = _run_audit(chart_cluster, tmp_path)
     for _, proc in runs:
