@@ -26,6 +26,7 @@ def _samples(metrics: Metrics, name: str) -> dict[str, float]:
 
 def test_gpu_equivalents_per_tenant_and_their_cap() -> None:
     state = cluster_for()
+    state.pods_known = True  # as the webhook's watch cache knows them
     state.put_pod(_gpu_pod("a", {"nvidia.com/gpu": 2}))
     state.put_pod(_gpu_pod("b", {"nvidia.com/mig-3g.40gb": 1}))  # a 3g slice weighs 3/7
     metrics = Metrics(cluster=lambda: state)
