@@ -10,7 +10,7 @@ import pytest
 from tenantguard.policies.generated import labels, netpols
 from tenantguard.policies.generated.netpols import ALLOW_EGRESS, DEFAULT_DENY
 from tenantguard.policies.settings import DEFAULT_SETTINGS
-from tenantguard.webhook import tenant_ca, workload_pki
+from tenantguard.webhook import tenant_ca
 from tenantguard.webhook.reconciler.events import Recorder
 from tenantguard.webhook.reconciler.reconcile import Reconciler
 from tenantguard.webhook.reconciler.writes import NotLeader, Pass

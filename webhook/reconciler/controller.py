@@ -173,6 +173,10 @@ class Controller:
         if resource == "tenants":
             self.queue.add(str(meta.get("name") or ""))
         elif resource == "namespaces":
+            settings = self.view.settings
+            if meta.get("name") in (*settings.gateway_namespaces, settings.webhook_namespace):
+                self.queue.add(RESYNC)  # a gateway's identities, or the tenants' CAs, can be written now
+                return
             found = (meta.get("labels") or {}).get(self.view.settings.tenant_label)
             for tenant in self._tenants_of(str(meta.get("name") or ""), found if isinstance(found, str) else None):
                 self.queue.add(tenant)
