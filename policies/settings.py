@@ -15,6 +15,7 @@ from tenantguard.policies.mig_profiles import DEFAULT_MIG_PROFILES
 from tenantguard.policies.model import Category, Mode, Severity, Waiver
 from tenantguard.policies.ownership import OwnerKey
 from tenantguard.policies.podsecurity import LATEST, VERSION_PATTERN, Version, parse_version
+from tenantguard.policies.pricing import PRICING_SCHEMA, Pricing, parse_pricing, pricing_problems
 from tenantguard.policies.schema import validate
 
 _MODE = {"type": "string", "enum": [m.value for m in Mode]}
@@ -89,6 +90,7 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             },
         },
         "podSecurityVersion": {"type": "string", "pattern": VERSION_PATTERN},
+        "pricing": PRICING_SCHEMA,
     },
 }
 
@@ -193,6 +195,8 @@ class Settings:
     platform_groups: frozenset[str] = frozenset({"system:masters", "system:serviceaccounts:kube-system"})
     # Pod Security version for Tenants that pin none (PSA's AdmissionConfiguration default enforce-version).
     pod_security_version: Version = LATEST
+    # Prices for the usage report's showback (policies.pricing); None: nothing is priced.
+    pricing: Pricing | None = None
 
     def is_platform(self, username: str, groups: Iterable[str]) -> bool:
         return username in self.platform_users or not self.platform_groups.isdisjoint(groups)
@@ -285,6 +289,7 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
         pod_security_version=parse_version(raw["podSecurityVersion"])
         if "podSecurityVersion" in raw
         else d.pod_security_version,
+        pricing=parse_pricing(raw["pricing"]) if "pricing" in raw else d.pricing,
     )
 
 
@@ -325,4 +330,6 @@ def _semantic_problems(raw: Mapping[str, Any]) -> list[str]:
             parse_version(raw["podSecurityVersion"])
         except ValueError as err:
             problems.append(f"podSecurityVersion: {err}")
+    if "pricing" in raw:
+        problems.extend(pricing_problems(raw["pricing"]))
     return problems
