@@ -9,6 +9,9 @@ Workloads an autoscaler can target are kept for judging HorizontalPodAutoscalers
 workload among its inputs; the audit keeps those with GPU pods and then sets `workloads_complete` (an absent one
 holds none). The webhook keeps none: it reads an autoscaler's target per request (`Request.related`).
 
+The GPU product of each node (its `nvidia.com/gpu.product` label) is kept where Nodes are read (the webhook's
+cache, the audit's scan): the allocation gauges and the usage report price GPU-hours by product.
+
 Rules read it through `Context.cluster`; they never see how it was filled. One writer at a time (a watch
 thread, the scan) and any number of readers: every replacement swaps a whole value, never edits one in place.
 """
@@ -16,14 +19,28 @@ thread, the scan) and any number of readers: every replacement swaps a whole val
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from tenantguard.policies.gpu import PRODUCT_LABEL
 from tenantguard.policies.ledger import GpuLedger, GpuUsage
 from tenantguard.policies.ownership import OwnerKey
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 from tenantguard.policies.tenancy import EMPTY_INDEX, Tenant, TenantError, TenantIndex, parse_tenant
 
 NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Allocation:
+    """Devices of one resource held by a namespace's pods on one GPU product, in one phase."""
+
+    tenant: str  # "" for a namespace no Tenant owns
+    namespace: str
+    resource: str
+    product: str  # the nodes' nvidia.com/gpu.product; "" when unscheduled or unknown
+    phase: str  # Running, Pending or Unknown
+    devices: int
 
 
 def _name(obj: Mapping[str, Any]) -> str:
@@ -50,6 +67,7 @@ class ClusterState:
         self._tenant_objs: dict[str, Mapping[str, Any]] = {}
         self._namespaces: dict[str, dict[str, str]] = {}
         self._config_maps: dict[tuple[str, str], dict[str, str]] = {}
+        self._products: dict[str, str] = {}  # node name -> nvidia.com/gpu.product, for GPU nodes only
 
     def replace_settings(self, settings: Settings) -> None:
         """New settings for every later evaluation (`serve` reloads its --config file)."""
@@ -128,6 +146,39 @@ class ClusterState:
         t = self.tenants.by_name.get(tenant)
         return self.gpu.usage(frozenset(t.namespaces), exclude=exclude) if t else GpuUsage()
 
+    # Nodes: only the GPU product of those that have one.
+    def replace_nodes(self, objs: Iterable[Mapping[str, Any]]) -> None:
+        found = ((_name(o), _labels(o).get(PRODUCT_LABEL)) for o in objs)
+        self._products = {name: product for name, product in found if product}
+
+    def put_node(self, obj: Mapping[str, Any]) -> None:
+        product = _labels(obj).get(PRODUCT_LABEL)
+        others = {k: v for k, v in self._products.items() if k != _name(obj)}
+        self._products = {**others, _name(obj): product} if product else others
+
+    def drop_node(self, obj: Mapping[str, Any]) -> None:
+        self._products = {k: v for k, v in self._products.items() if k != _name(obj)}
+
+    def gpu_product(self, node: str) -> str | None:
+        return self._products.get(node)
+
+    @property
+    def gpu_products(self) -> Mapping[str, str]:
+        return self._products
+
+    def gpu_allocation(self) -> list[Allocation]:
+        """Devices held now per tenant, namespace, resource, GPU product and phase (what the allocation gauges
+        export: bounded by namespaces x resources x products, however many pods)."""
+        owner_of = self.tenants.owner_of
+        counts: dict[tuple[str, str, str, str], int] = {}
+        for (ns, node, phase, resource), n in self.gpu.allocation().items():
+            key = (ns, resource, self._products.get(node, ""), phase)
+            counts[key] = counts.get(key, 0) + n
+        return [
+            Allocation(tenant=owner_of.get(ns, ""), namespace=ns, resource=r, product=p, phase=ph, devices=n)
+            for (ns, r, p, ph), n in sorted(counts.items())
+        ]
+
     # Workloads: scale targets of autoscalers, by (kind, namespace, name).
     def put_workload(self, obj: Mapping[str, Any], namespace: str | None = None) -> None:
         """Keep a workload an autoscaler may target (`namespace`: for an object that names none, as lint's -n)."""
@@ -145,6 +196,7 @@ class ClusterState:
             "tenants": len(self.tenants.by_name),
             "namespaces": len(self._namespaces),
             "gpu_pods": len(self.gpu),
+            "gpu_nodes": len(self._products),
         }
 
 
@@ -162,6 +214,8 @@ def state_from_objects(
             namespaces.append(obj)
         elif kind == "ConfigMap":
             state.put_config_map(obj)
+        elif kind == "Node":
+            state.put_node(obj)
         elif kind == "Pod" and pods_known:
             pods.append(obj)
     state.replace_tenants(tenants)

@@ -5,6 +5,8 @@ GPU006 asks it what a tenant already holds, leaving out the pods of the object b
 replaces them; see `policies.ownership`). Only pods that hold devices are kept, as small frozen records,
 so memory grows with GPUs in use rather than with pods. Finished pods (Succeeded, Failed) hold nothing.
 What a tenant holds is reported per resource (for per-resource caps) and in GPU-equivalents (`policies.gpu`).
+Each holding also records the pod's node and phase: what the allocation gauges export (`allocation`) — devices
+per namespace, node, phase and resource, a handful of numbers per namespace however many pods hold them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tenantguard.policies.ownership import OwnerKey, owners
 from tenantguard.policies.subjects import pod_templates
 
 FINISHED = frozenset({"Succeeded", "Failed"})
+AllocationKey = tuple[str, str, str, str]  # (namespace, node, phase, resource)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,6 +31,8 @@ class GpuHolding:
     name: str
     devices: tuple[tuple[str, int], ...]  # (resource, count), sorted
     owners: frozenset[OwnerKey]
+    node: str = ""  # spec.nodeName: "" until the pod is scheduled
+    phase: str = "Pending"  # status.phase (Pending, Running or Unknown: finished pods hold nothing)
 
     @property
     def total(self) -> int:
@@ -69,11 +74,16 @@ def holding(pod: Mapping[str, Any]) -> GpuHolding | None:
         return None
     meta = _meta(pod)
     ns = str(meta.get("namespace") or "")
+    spec = pod.get("spec")
+    node = spec.get("nodeName") if isinstance(spec, dict) else None
+    phase = status.get("phase") if isinstance(status, dict) else None
     return GpuHolding(
         namespace=ns,
         name=str(meta.get("name") or ""),
         devices=tuple(sorted(devices.items())),
         owners=owners(as_pod, ns),
+        node=node if isinstance(node, str) else "",
+        phase=phase if isinstance(phase, str) and phase else "Pending",
     )
 
 
@@ -118,6 +128,15 @@ class GpuLedger:
                 for name, n in h.devices:
                     devices[name] = devices.get(name, 0) + n
         return GpuUsage(devices=dict(sorted(devices.items())))
+
+    def allocation(self) -> dict[AllocationKey, int]:
+        """Devices held per (namespace, node, phase, resource), summed over the pods that hold them."""
+        counts: dict[AllocationKey, int] = {}
+        for h in self.holdings():
+            for name, n in h.devices:
+                key = (h.namespace, h.node, h.phase, name)
+                counts[key] = counts.get(key, 0) + n
+        return counts
 
     def __len__(self) -> int:
         return len(self._held)

@@ -1,7 +1,8 @@
-"""The cluster cache: list + watch of Tenants, Namespaces and Pods into the engine's one ClusterState.
+"""The cluster cache: list + watch of Tenants, Namespaces, Pods and Nodes into the engine's one ClusterState.
 
 Enough to judge any request without calling the API server: the tenant index, namespace labels, and the
-GPU-class devices held by each tenant's running pods (`policies.ledger`). What the state keeps and how it
+GPU-class devices held by each tenant's running pods (`policies.ledger`); and, for the allocation gauges
+(`webhook.allocation`), the GPU product of each node the pods run on. What the state keeps and how it
 answers is decided in `policies.cluster`; this module only feeds it from the API server. The one read per
 request, for the rare request that refers to another object (`webhook.related`), is `read_object`.
 """
@@ -70,6 +71,12 @@ class ClusterCache:
                 "/api/v1/pods",
                 on_event=_handler(state.put_pod, state.drop_pod, nothing),
                 on_replace=_replace(state.replace_pods, nothing),
+            ),
+            Reflector(
+                api,
+                "/api/v1/nodes",
+                on_event=_handler(state.put_node, state.drop_node, nothing),
+                on_replace=_replace(state.replace_nodes, nothing),
             ),
         ]
         self._stop = threading.Event()

@@ -42,12 +42,18 @@ def namespace(name: str, **labels: str) -> Obj:
     }
 
 
-def gpu_pod(name: str, ns: str, gpus: int, phase: str = "Running", **meta: Any) -> Obj:
+def gpu_pod(name: str, ns: str, gpus: int, phase: str = "Running", node: str = "h100-0", **meta: Any) -> Obj:
     p = pod(ns, name)
     p["metadata"].update(uid=f"uid-{ns}-{name}", **meta)
     p["spec"]["containers"][0]["resources"] = {"limits": {"nvidia.com/gpu": gpus}}
+    if node:
+        p["spec"]["nodeName"] = node
     p["status"] = {"phase": phase}
     return p
+
+
+def node(name: str, **labels: str) -> Obj:
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": labels}}
 
 
 TENANTS = [tenant_object("acme", ACME_SPEC), tenant_object("globex", GLOBEX_SPEC)]
@@ -67,10 +73,16 @@ PODS = [
             {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "vllm-5f4688bbc7", "controller": True}
         ],
     ),
-    gpu_pod("train", "acme-dev", 3),
+    gpu_pod("train", "acme-dev", 3, node="a100-0"),
     gpu_pod("done", "acme-dev", 4, phase="Succeeded"),
     gpu_pod("cpu", "acme-dev", 0),
     gpu_pod("globex-gpu", "globex-prod", 1),
+    gpu_pod("queued", "globex-prod", 1, phase="Pending", node=""),
+]
+NODES = [
+    node("h100-0", **{"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}),
+    node("a100-0", **{"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"}),
+    node("cpu-0"),
 ]
 
 
@@ -79,8 +91,9 @@ def world(tmp_path: Path) -> dict[str, Path]:
         "tenants": tmp_path / "tenants.yaml",
         "namespaces": tmp_path / "namespaces.yaml",
         "pods": tmp_path / "pods.yaml",
+        "nodes": tmp_path / "nodes.yaml",
     }
-    for key, objs in (("tenants", TENANTS), ("namespaces", NAMESPACES), ("pods", PODS)):
+    for key, objs in (("tenants", TENANTS), ("namespaces", NAMESPACES), ("pods", PODS), ("nodes", NODES)):
         files[key].write_text(yaml.safe_dump_all(objs, sort_keys=False))
     return files
 
@@ -100,7 +113,7 @@ def _listed(objs: list[Obj]) -> list[Obj]:
 def via_cache(files: dict[str, Path]) -> ClusterState:
     """The watch cache, fed through the handlers its reflectors call: a list of each resource, then events."""
     cache = ClusterCache(ApiClient(Configuration(host="http://127.0.0.1:9")), DEFAULT_SETTINGS)
-    tenants, namespaces, pods = cache.reflectors
+    tenants, namespaces, pods, nodes = cache.reflectors
     tenants.on_replace(_listed([m.obj for m in _read(files["tenants"])]))
     namespaces.on_replace(_listed([m.obj for m in _read(files["namespaces"])][:2]))
     for obj in [m.obj for m in _read(files["namespaces"])][2:]:
@@ -109,6 +122,11 @@ def via_cache(files: dict[str, Path]) -> ClusterState:
     pods.on_replace(_listed(everything[:2]))
     for obj in everything[2:]:
         pods.on_event("ADDED", obj)
+    listed = [m.obj for m in _read(files["nodes"])]
+    nodes.on_replace(_listed(listed[:1]))
+    for obj in [*listed[1:], node("gone-0", **{"nvidia.com/gpu.product": "X"})]:
+        nodes.on_event("ADDED", obj)
+    nodes.on_event("DELETED", node("gone-0"))
     return cache.cluster()
 
 
@@ -162,12 +180,29 @@ def test_gpu_usage_and_the_exclusion_of_an_updated_workloads_own_pods(
         assert cluster.gpu_usage("acme").equivalents == 0 and len(cluster.gpu) == 0
         return
     assert cluster.gpu_usage("acme").devices == {"nvidia.com/gpu": 5}, "2 + 3 running; the finished pod holds nothing"
-    assert cluster.gpu_usage("globex").equivalents == 1
+    assert cluster.gpu_usage("globex").equivalents == 2, "running and pending: GPU006 counts what will run"
     assert cluster.gpu_usage("acme", exclude=("Deployment", "acme-prod", "vllm")).equivalents == 3
     assert cluster.gpu_usage("acme", exclude=("Pod", "acme-dev", "train")).equivalents == 2, (
         "a pod's update excludes itself"
     )
     assert cluster.gpu_usage("nobody").devices == {}
+
+
+@pytest.mark.parametrize(("build", "knows_pods"), PARAMS)
+def test_gpu_products_and_the_allocation_the_gauges_export(
+    build: Callable[[dict[str, Path]], ClusterState], knows_pods: bool, tmp_path: Path
+) -> None:
+    cluster = build(world(tmp_path))
+    if not knows_pods:
+        assert cluster.gpu_allocation() == []
+        return
+    assert dict(cluster.gpu_products) == {"h100-0": "NVIDIA-H100-80GB-HBM3", "a100-0": "NVIDIA-A100-SXM4-80GB"}
+    assert [(a.tenant, a.namespace, a.resource, a.product, a.phase, a.devices) for a in cluster.gpu_allocation()] == [
+        ("acme", "acme-dev", "nvidia.com/gpu", "NVIDIA-A100-SXM4-80GB", "Running", 3),
+        ("acme", "acme-prod", "nvidia.com/gpu", "NVIDIA-H100-80GB-HBM3", "Running", 2),
+        ("globex", "globex-prod", "nvidia.com/gpu", "", "Pending", 1),
+        ("globex", "globex-prod", "nvidia.com/gpu", "NVIDIA-H100-80GB-HBM3", "Running", 1),
+    ]
 
 
 @pytest.mark.parametrize(("build", "knows_pods"), PARAMS)
