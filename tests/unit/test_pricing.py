@@ -26,7 +26,7 @@ def test_a_gpu_costs_its_products_price_and_a_slice_its_compute_share() -> None:
     assert pricing.unit_price("nvidia.com/gpu", H100) == 2.4
     assert pricing.unit_price("nvidia.com/gpu", A100) == 1.75
     assert pricing.unit_price("nvidia.com/mig-3g.40gb", A100) == pytest.approx(1.75 * 3 / 7)
-    assert pricing.unit_price("nvidia.com/mig-1g.10gb", H100) * 7 == pytest.approx(2.4), "seven 1g slices, one GPU"
+    assert pricing.unit_price("nvidia.com/mig-1g.10gb", H100) == pytest.approx(2.4 / 7), "seven 1g slices, one GPU"
     assert pricing.unit_price("nvidia.com/gpu.shared", H100) == 2.4, "a time-sliced share counts whole, as in caps"
 
 
