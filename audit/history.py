@@ -6,8 +6,11 @@ Two sources, both integrated over the window with subqueries at a fixed step (`-
   (`kube_pod_container_resource_requests{unit="integer",node!=""}`, the resources named as kube-state-metrics
   sanitises them: `nvidia.com/gpu` is `nvidia_com_gpu`, `nvidia.com/mig-3g.40gb` is `nvidia_com_mig_3g_40gb`)
   times the number of steps at which the pod was Running (`kube_pod_status_phase{phase="Running"}`), summed by
-  namespace, node and resource. Only the tenants' namespaces are asked for. Requests of init containers are
-  not in that series (tenantguard's own gauges count them as the scheduler does).
+  namespace, node and resource. Only the tenants' namespaces are asked for. Each phase series is integrated on
+  its own and a pod's series added up (a kube-state-metrics redeploy splits them in time): several times faster
+  than merging them at every step, which is done only when several instances export the same pods at the
+  window's end (`duplicated_query`). Requests of init containers are not in that series (tenantguard's own
+  gauges count them as the scheduler does).
 - **tenantguard** (`tenantguard`): the allocation gauge the webhook exports (`webhook.allocation`:
   `tenantguard_gpu_allocated_devices{tenant,namespace,resource,product,phase}`), its Running devices summed per
   step; the maximum is taken across replicas that export the same figures.
@@ -98,20 +101,36 @@ def _namespaces(names: Iterable[str]) -> str:
     return "|".join(n for n in sorted(names) if _DNS_LABEL.match(n))
 
 
-def running_steps(length_ms: int, step_ms: int, namespaces: str) -> str:
-    """Per pod uid: the steps in the bucket at which its last phase sample said Running."""
-    phase = f'{PHASE}{{phase="Running",namespace=~"{namespaces}"}}'
-    return f"sum_over_time((max by (uid) (last_over_time({phase}[{step_ms - 1}ms])))[{length_ms - 1}ms:{step_ms}ms])"
+def running_steps(length_ms: int, step_ms: int, namespaces: str, *, duplicated: bool = False) -> str:
+    """Per pod uid: the steps in the bucket at which its last phase sample said Running.
+
+    Each series is integrated on its own and the pod's series are then added up: exact when one kube-state-metrics
+    exports the pod at a time (a redeploy changes `instance` and splits the pod's series in time; a rollout that
+    scrapes old and new for a moment counts that moment twice). With `duplicated` — several instances export the
+    same pods side by side — the series are merged per step first (`max by (uid)`), exact but several times slower
+    (Prometheus aggregates at every step)."""
+    phase = f'last_over_time({PHASE}{{phase="Running",namespace=~"{namespaces}"}}[{step_ms - 1}ms])'
+    if duplicated:
+        return f"sum_over_time((max by (uid) ({phase}))[{length_ms - 1}ms:{step_ms}ms])"
+    return f"sum by (uid) (sum_over_time(({phase})[{length_ms - 1}ms:{step_ms}ms]))"
 
 
-def ksm_query(resources: str, unit: str, by: str, namespaces: str, length_ms: int, step_ms: int) -> str:
+def duplicated_query(namespaces: str) -> str:
+    """How many pods more than one kube-state-metrics exports at an instant (several unsharded replicas)."""
+    return f'count(count by (uid) ({PHASE}{{phase="Running",namespace=~"{namespaces}"}}) > 1)'
+
+
+def ksm_query(
+    resources: str, unit: str, by: str, namespaces: str, length_ms: int, step_ms: int, *, duplicated: bool = False
+) -> str:
     """Request x Running steps, summed `by` (namespace, and node for GPUs); duplicate series of one container
     (several kube-state-metrics instances) count once."""
     selector = f'{REQUESTS}{{unit="{unit}",node!="",resource=~"{resources}",namespace=~"{namespaces}"}}'
     requested = (
         f"sum by (uid, {by}) (max by (uid, container, {by}) (max_over_time({selector}[{length_ms + step_ms}ms])))"
     )
-    return f"sum by ({by}) ({requested} * on (uid) group_left () {running_steps(length_ms, step_ms, namespaces)})"
+    running = running_steps(length_ms, step_ms, namespaces, duplicated=duplicated)
+    return f"sum by ({by}) ({requested} * on (uid) group_left () {running})"
 
 
 def gauge_query(length_ms: int, step_ms: int) -> str:
@@ -168,17 +187,26 @@ def from_kube_state_metrics(
     products: Mapping[str, str],
     known_resources: Iterable[str] = (),
     cpu_memory: bool = False,
+    duplicated: bool | None = None,
     timeout: float = TIMEOUT,
 ) -> History:
-    """GPU device-hours (and CPU core-hours and memory GiB-hours with `cpu_memory`) of the tenants' namespaces."""
+    """GPU device-hours (and CPU core-hours and memory GiB-hours with `cpu_memory`) of the tenants' namespaces.
+    `duplicated`: whether several kube-state-metrics export the same pods; None asks Prometheus at the window's
+    end (`duplicated_query`)."""
     step_ms = step_seconds * 1000
     namespaces = _namespaces(namespace_tenant)
+    if not namespaces:
+        return History(source=KSM, step_seconds=step_seconds, rows=())
     known = tuple(known_resources)
-    products = {**products, **node_products(url, window, timeout=timeout)} if namespaces else dict(products)
+    products = {**products, **node_products(url, window, timeout=timeout)}
+    if duplicated is None:
+        duplicated = any(v > 0 for _, v in samples(url, duplicated_query(namespaces), at=window.end, timeout=timeout))
 
     def ask(day: Day) -> list[UsageRow]:
         length = _ms(day.start, day.end)
-        gpu = ksm_query(KSM_GPU, "integer", "namespace, node, resource", namespaces, length, step_ms)
+        gpu = ksm_query(
+            KSM_GPU, "integer", "namespace, node, resource", namespaces, length, step_ms, duplicated=duplicated
+        )
         rows = [
             UsageRow(
                 tenant=namespace_tenant[labels["namespace"]],
@@ -193,7 +221,7 @@ def from_kube_state_metrics(
         ]
         if cpu_memory:
             for resource, unit, scale in ((CPU, "core", 1.0), (MEMORY, "byte", 1 / GIB)):
-                expr = ksm_query(resource, unit, "namespace", namespaces, length, step_ms)
+                expr = ksm_query(resource, unit, "namespace", namespaces, length, step_ms, duplicated=duplicated)
                 rows.extend(
                     UsageRow(
                         tenant=namespace_tenant[labels["namespace"]],
@@ -208,8 +236,7 @@ def from_kube_state_metrics(
                 )
         return rows
 
-    rows = _per_day(window, ask) if namespaces else ()
-    return History(source=KSM, step_seconds=step_seconds, rows=rows)
+    return History(source=KSM, step_seconds=step_seconds, rows=_per_day(window, ask))
 
 
 def from_tenantguard(url: str, window: Window, *, step_seconds: int, timeout: float = TIMEOUT) -> History:

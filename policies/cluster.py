@@ -152,9 +152,11 @@ class ClusterState:
         self._products = {name: product for name, product in found if product}
 
     def put_node(self, obj: Mapping[str, Any]) -> None:
-        product = _labels(obj).get(PRODUCT_LABEL)
-        others = {k: v for k, v in self._products.items() if k != _name(obj)}
-        self._products = {**others, _name(obj): product} if product else others
+        name, product = _name(obj), _labels(obj).get(PRODUCT_LABEL)
+        if self._products.get(name) == product:
+            return  # most node updates change no label: nothing to copy
+        others = {k: v for k, v in self._products.items() if k != name}
+        self._products = {**others, name: product} if product else others
 
     def drop_node(self, obj: Mapping[str, Any]) -> None:
         self._products = {k: v for k, v in self._products.items() if k != _name(obj)}

@@ -77,6 +77,7 @@ class ClusterCache:
                 "/api/v1/nodes",
                 on_event=_handler(state.put_node, state.drop_node, nothing),
                 on_replace=_replace(state.replace_nodes, nothing),
+                metadata_only=True,  # labels are all it needs, never a node's status or images
             ),
         ]
         self._stop = threading.Event()

@@ -42,8 +42,10 @@ class Reflector:
         label_selector: str = "",
         page_size: int = 500,
         watch_timeout: int = 300,
+        metadata_only: bool = False,
     ) -> None:
         self.api, self.path = api, path
+        self.metadata_only = metadata_only  # PartialObjectMetadata: only metadata crosses the wire (Nodes)
         self.on_event, self.on_replace = on_event, on_replace
         self.label_selector, self.page_size, self.watch_timeout = label_selector, page_size, watch_timeout
         self.synced = threading.Event()
@@ -54,7 +56,11 @@ class Reflector:
         """GET the path; the raw urllib3 response, unread. 410 raises Gone, other errors ApiError."""
         if self.label_selector:
             query = [*query, ("labelSelector", self.label_selector)]
-        headers = {"Accept": "application/json"}
+        accept = "application/json"
+        if self.metadata_only:  # a list answers a PartialObjectMetadataList, a watch PartialObjectMetadata events
+            kind = "PartialObjectMetadata" if stream else "PartialObjectMetadataList"
+            accept = f"application/json;as={kind};g=meta.k8s.io;v=v1, application/json"
+        headers = {"Accept": accept}
         request_timeout = None if stream else timeout
         method, url, hdrs, _, _ = self.api.param_serialize(
             "GET", self.path, query_params=query, header_params=headers, auth_settings=["BearerToken"]

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +38,7 @@ SLACK = 2 * STEP + 0.5 + 1.0  # per run: two steps, a scrape interval, the watch
 SECURE = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
 POD_SECURE = {"runAsNonRoot": True, "runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"}}
 GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
+PRODUCT = "nvidia.com/gpu.product"
 
 
 def gpu_pod(name: str, resource: str, **spec: Any) -> dict[str, Any]:
@@ -156,3 +159,35 @@ def test_the_webhooks_gauge_bills_a_deleted_pod_and_a_slice_but_not_a_pending_po
     products = {line["resource"]: line["product"] for line in usage["tenants"][TENANT]["lines"]}
     assert products == {"nvidia.com/gpu": "NVIDIA-H100-80GB-HBM3", "nvidia.com/mig-1g.10gb": "NVIDIA-A100-SXM4-80GB"}
     hooli.kubectl("delete", "pod", "slice", "stuck", "-n", NS, "--grace-period=0", "--force", check=False)
+
+
+def gpu_nodes(hook: WebhookProcess) -> float:
+    context = ssl.create_default_context(cafile=str(hook.cert_dir / "ca.crt"))
+    with urllib.request.urlopen(f"{hook.url}/metrics", context=context, timeout=5) as response:
+        text = response.read().decode()
+    (line,) = [x for x in text.splitlines() if x.startswith('tenantguard_cache_objects{kind="gpu_nodes"}')]
+    return float(line.split()[-1])
+
+
+def test_the_cache_follows_node_products_from_metadata_only_watch_events(
+    dev_cluster: DevCluster, webhook: WebhookProcess
+) -> None:
+    """Nodes are watched as PartialObjectMetadata (labels, no status): added, relabelled and deleted alike."""
+    before = gpu_nodes(webhook)
+    name = "usage-e2e-gpu-node"
+    node = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {PRODUCT: "TEST-GPU"}},
+        "spec": {"unschedulable": True, "taints": [{"key": "usage-e2e", "effect": "NoSchedule"}]},  # no pod lands
+    }
+    try:
+        dev_cluster.apply(node)
+        wait_for(lambda: gpu_nodes(webhook) == before + 1, what="the new GPU node in the cache")
+        dev_cluster.kubectl("label", "node", name, f"{PRODUCT}-")
+        wait_for(lambda: gpu_nodes(webhook) == before, what="the relabelled node out of the GPU products")
+        dev_cluster.kubectl("label", "node", name, f"{PRODUCT}=TEST-GPU-2")
+        wait_for(lambda: gpu_nodes(webhook) == before + 1, what="the product back")
+    finally:
+        dev_cluster.kubectl("delete", "node", name, "--ignore-not-found", check=False)
+    wait_for(lambda: gpu_nodes(webhook) == before, what="the deleted node gone from the cache")

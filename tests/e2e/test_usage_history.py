@@ -17,7 +17,8 @@ Timelines (window 2026-11-24T12:00Z .. 2026-11-27T12:00Z, scrapes every 30 s at 
 - kube-system/validator: a GPU for two hours in a namespace no tenant owns: billed to nobody;
 - initech-prod/batch: 1 H100 until 11-26 00:00, when tenant initech was deleted: 36 GPU-h that only
   tenantguard's gauge, which names the tenant at the time, can bill.
-kube-state-metrics was replaced on 11-25 at 12:00 (`instance` changes; both were scraped for five minutes).
+kube-state-metrics was redeployed on 11-25 at 12:00 (`instance` changes; old and new were both scraped for 30 s, as
+in a rolling update).
 vllm-0's token counters restart at 11-26 00:00 (a counter reset); globex's chat server counts without one.
 """
 
@@ -35,6 +36,8 @@ import orjson
 import pytest
 import yaml
 
+from tenantguard.audit import history
+from tenantguard.audit.usage import Window
 from tests.support import prometheus
 from tests.support.fixtures import tenant_object
 from tests.support.history import OpenMetrics, PodLife, Sample, backfill, scrapes, write_ksm
@@ -101,7 +104,7 @@ PODS = (
 
 def ksm_instances(t: datetime) -> list[str]:
     switch = at(25, 12)
-    return [i for i, live in (("ksm-a:8080", t < switch + timedelta(minutes=5)), ("ksm-b:8080", t >= switch)) if live]
+    return [i for i, live in (("ksm-a:8080", t < switch + timedelta(seconds=30)), ("ksm-b:8080", t >= switch)) if live]
 
 
 def webhook_replicas(t: datetime) -> list[str]:
@@ -381,3 +384,25 @@ def test_no_history_in_the_window_falls_back_to_a_marked_lower_bound(world: Worl
     code, out, err = audit(world, "--history-source", "tenantguard", now=long_before)
     assert code == 2 and out == ""
     assert "no tenantguard_gpu_allocated_devices series between" in err and "no report written" in err
+
+
+def test_merging_duplicate_series_per_step_bills_the_same(world: World) -> None:
+    """The fast path integrates each kube-state-metrics series on its own; the path for several unsharded replicas
+    merges them at every step. On this history (one redeploy, 30 s of overlap) both bill the same hours, within a
+    step for each pod the overlap counted twice."""
+    window = Window.ending(END, timedelta(days=3))
+    args: dict[str, Any] = {"step_seconds": 60, "namespace_tenant": OWNER, "products": PRODUCTS}
+    fast = history.from_kube_state_metrics(world.url, window, duplicated=False, **args)
+    merged = history.from_kube_state_metrics(world.url, window, duplicated=True, **args)
+
+    def by_day(found: history.History) -> dict[tuple[str, str, str], float]:
+        out: dict[tuple[str, str, str], float] = {}
+        for r in found.rows:
+            out[(r.tenant, r.resource, r.day)] = out.get((r.tenant, r.resource, r.day), 0.0) + r.hours
+        return out
+
+    fast_hours, merged_hours = by_day(fast), by_day(merged)
+    assert fast_hours.keys() == merged_hours.keys()
+    for key, hours in merged_hours.items():
+        assert 0 <= fast_hours[key] - hours <= 2 * STEP_HOURS * 2, key  # vllm-0: 2 GPUs through the redeploy
+    assert merged_hours[("acme", "nvidia.com/gpu", "2026-11-25")] == pytest.approx(54, abs=2 * STEP_HOURS)

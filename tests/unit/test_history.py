@@ -89,6 +89,8 @@ def prometheus_with(present: tuple[str, ...]) -> Handler:
         if path.endswith("/label/__name__/values"):
             return 200, names(*present)
         expr = form["query"]
+        if expr.startswith("count(count by (uid)"):
+            return 200, vector()  # no pod exported twice: each phase series is integrated on its own
         if expr.startswith("max by (node, label_nvidia_com_gpu_product)"):
             return 200, vector(({"node": "h100-a", "label_nvidia_com_gpu_product": H100}, 1))
         if "nvidia_com_gpu" in expr:
@@ -129,6 +131,9 @@ def test_the_queries_sum_in_prometheus_at_the_step_over_exactly_the_bucket() -> 
     assert 'last_over_time(kube_pod_status_phase{phase="Running",namespace=~"acme-dev|acme-prod"}[59999ms])' in gpu
     assert "[86399999ms:60000ms]" in gpu, "(start, end]: buckets share no step"
     assert gpu.startswith("sum by (namespace, node, resource) (") and "* on (uid) group_left ()" in gpu
+    assert "group_left () sum by (uid) (sum_over_time((last_over_time(" in gpu, "series integrated one by one"
+    merged = history.ksm_query(history.KSM_GPU, "integer", "namespace", "a", 3_600_000, 60_000, duplicated=True)
+    assert "group_left () sum_over_time((max by (uid) (last_over_time(" in merged, "duplicates merged per step"
     gauge = history.gauge_query(3_600_000, 30_000)
     assert 'tenantguard_gpu_allocated_devices{phase="Running",tenant!=""}[29999ms]' in gauge
     assert gauge.startswith("sum_over_time((max by (tenant, namespace, resource, product) (")
@@ -225,3 +230,21 @@ def test_a_bad_step_is_refused(step: str, message: str, tmp_path: Path, capsys: 
     args = ["audit", "--snapshot", str(_snapshot(tmp_path)), "--now", "2026-11-27T12:00:00Z", "--window", "36h"]
     assert main([*args, "--prometheus-step", step]) == 2
     assert f"tenantguard audit: --prometheus-step: {message}" in capsys.readouterr().err
+
+
+def test_pods_exported_twice_are_merged_per_step(
+    fake: tuple[list[tuple[str, dict[str, str]]], Callable[[Handler], str]],
+) -> None:
+    seen, serve = fake
+    plain = prometheus_with(("kube_pod_container_resource_requests", "kube_pod_status_phase"))
+
+    def twice(path: str, form: dict[str, str]) -> tuple[int, Any]:
+        if form.get("query", "").startswith("count(count by (uid)"):
+            return 200, vector(({}, 3.0))  # three pods have two series now: two unsharded replicas
+        return plain(path, form)
+
+    url = serve(twice)
+    found = history.from_kube_state_metrics(url, WINDOW, step_seconds=60, namespace_tenant=OWNER, products={})
+    assert len(found.rows) == 4
+    gpu = [form["query"] for _, form in seen if "nvidia_com_gpu|" in form.get("query", "")]
+    assert len(gpu) == 2 and all("sum_over_time((max by (uid) (" in q for q in gpu)

@@ -23,6 +23,7 @@ class FakeApi:
 
     def __init__(self) -> None:
         self.requests: list[dict[str, list[str]]] = []
+        self.accepts: list[str] = []
         self.gone_sent = False
 
     def handle(self, path: str, query: dict[str, list[str]]) -> tuple[int, list[bytes]]:
@@ -53,6 +54,7 @@ def api() -> Iterator[tuple[FakeApi, ApiClient]]:
 
         def do_GET(self) -> None:
             url = urlparse(self.path)
+            fake.accepts.append(self.headers.get("Accept", ""))
             status, chunks = fake.handle(url.path, parse_qs(url.query))
             body = b"".join(chunks)
             self.send_response(status)
@@ -109,3 +111,24 @@ def test_lists_page_by_page_then_watches_and_relists_on_410(api: tuple[FakeApi, 
     assert first_watch["resourceVersion"] == ["10"], "the watch resumes from the list's resourceVersion"
     assert fake.requests[1]["continue"] == ["page2"] and fake.requests[0]["limit"] == ["500"]
     assert "a" not in seen and "b" in seen, "watch events after the relist are applied"
+
+
+def test_a_metadata_only_reflector_asks_for_partial_object_metadata(api: tuple[FakeApi, ApiClient]) -> None:
+    """Nodes: only their labels are needed, so neither a list nor a watch carries their status."""
+    fake, client = api
+
+    def replace(items: Any) -> None:
+        list(items)
+
+    reflector = Reflector(
+        client, "/api/v1/nodes", on_event=lambda *_: None, on_replace=replace, watch_timeout=1, metadata_only=True
+    )
+    stop = threading.Event()
+    reflector.start(stop)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any("watch" in q for q in fake.requests):
+        time.sleep(0.05)
+    stop.set()
+    kinds = {("watch" in q, a) for q, a in zip(fake.requests, fake.accepts, strict=True)}
+    assert (False, "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json") in kinds
+    assert (True, "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json") in kinds
