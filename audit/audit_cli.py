@@ -237,7 +237,9 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             past = _history(args, chosen, result, window, step) if chosen is not None else None
-            metrics = usage_metrics(args.prometheus_url, ns_tenant, start=window.start, end=window.end)
+            metrics = usage_metrics(
+                args.prometheus_url, ns_tenant, start=window.start, end=window.end, timeout=history.TIMEOUT
+            )
         except PrometheusError as err:
             return _prometheus_failed(err)
     audit = report.assemble(result, source=origin, window=window, generated=now, metrics=metrics, history=past)
