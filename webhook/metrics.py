@@ -1,4 +1,5 @@
-"""Prometheus metrics: decisions by tenant, rule and outcome; latency; cache sync; certificate expiry."""
+"""Prometheus metrics: decisions by tenant, rule and outcome; latency; cache sync; certificate expiry; the GPU
+devices tenants hold (`webhook.allocation`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Callable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from tenantguard.policies.cluster import ClusterState
+from tenantguard.webhook import allocation
 from tenantguard.webhook.handlers import Decision
 
 # kube-apiserver's own webhook histogram buckets start at 5 ms; finer ones show where our budget goes.
@@ -13,9 +16,15 @@ _BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class Metrics:
-    def __init__(self, cache_counts: Callable[[], Mapping[str, int]] | None = None) -> None:
+    def __init__(
+        self,
+        cache_counts: Callable[[], Mapping[str, int]] | None = None,
+        cluster: Callable[[], ClusterState] | None = None,
+    ) -> None:
         self._cache_counts = cache_counts
         self.registry = CollectorRegistry()
+        if cluster is not None:
+            allocation.register(self.registry, cluster)
         self.requests = Counter(
             "tenantguard_admission_requests",
             "Admission requests by endpoint and outcome",
@@ -46,7 +55,7 @@ class Metrics:
         )
         self.cache_objects = Gauge(
             "tenantguard_cache_objects",
-            "Objects held by the cluster cache: tenants, namespaces, GPU pods",
+            "Objects held by the cluster cache: tenants, namespaces, GPU pods, GPU nodes",
             ["kind"],
             registry=self.registry,
         )

@@ -109,7 +109,7 @@ def _serve(args: argparse.Namespace, source: ClusterSource, cert_dir: Path) -> i
     from tenantguard.webhook.tls import ReloadingContext
 
     tls = ReloadingContext(cert_dir / "tls.crt", cert_dir / "tls.key")
-    metrics = Metrics(cache_counts=source.counts)
+    metrics = Metrics(cache_counts=source.counts, cluster=source.cluster)
     metrics.cert_expiry.set_function(lambda: tls.not_after)
     metrics.cache_synced.set_function(lambda: 1.0 if source.ready()[0] else 0.0)
     events = _denial_events(source, metrics)
