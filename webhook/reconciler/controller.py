@@ -90,6 +90,9 @@ class LiveView:
     def mesh_served(self) -> bool:
         return self._mesh_ready.is_set()
 
+    def device_classes(self) -> list[str]:
+        return sorted(self.cache.state.device_classes)
+
 
 def _store_reflector(api: ApiClient, kind: str, store: Store, selector: str, notify: Any) -> Reflector:
     def on_event(event: str, obj: Obj) -> None:
