@@ -399,7 +399,7 @@ def test_without_the_webhook_the_quota_refuses_claims_over_the_cap(
 
     def zero_for_vfio() -> bool:
         denied = initech.get("resourcequota", DENIED_QUOTA_NAME, "-n", NS)["spec"]["hard"]
-        return denied.get("vfio.nvidia.com.deviceclass.resource.k8s.io/devices") == "0"
+        return bool(denied.get("vfio.nvidia.com.deviceclass.resource.k8s.io/devices") == "0")
 
     wait_for(zero_for_vfio, what="the reconciler's 0 for a DeviceClass the tenant is not given")
     initech.kubectl("delete", "mutatingwebhookconfiguration,validatingwebhookconfiguration", "tenantguard")
