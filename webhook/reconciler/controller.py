@@ -173,6 +173,9 @@ class Controller:
             self.queue.add(RESYNC)
             return
         meta = obj.get("metadata") or {}
+        if resource == "deviceclasses":  # every tenant's quota has a line per class of the cluster
+            self.queue.add(RESYNC)
+            return
         if resource == "tenants":
             self.queue.add(str(meta.get("name") or ""))
         elif resource == "namespaces":
