@@ -67,6 +67,7 @@ bench: $(STAMP) control-plane
 	$(BIN)/python tests/bench/bench_reconciler.py
 	$(BIN)/python tests/bench/bench_audit.py
 	$(BIN)/python tests/bench/bench_audit_live.py
+	$(BIN)/python tests/bench/bench_usage_history.py
 	$(BIN)/python tests/bench/bench_devcluster.py --runs 5
 
 docs: $(STAMP)

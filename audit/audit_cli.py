@@ -2,8 +2,9 @@
 
 Exit codes: 0 report written (and nothing at or above `--fail-on`), 1 rule violations or isolation findings
 at or above `--fail-on` (counted by rule ID on stderr), 2 unusable input — settings, snapshot files, Tenants,
-an unreachable cluster — said on stderr, never as a traceback. The report is still written when some snapshot
-files were unusable.
+an unreachable cluster, a Prometheus given by `--prometheus-url` that does not answer — said on stderr, never as a
+traceback. The report is still written when some snapshot files were unusable; it is not written when Prometheus
+fails, since GPU-hours without it would be a lower bound passed off as a bill.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from tenantguard import platform
-from tenantguard.audit import options, policyreport, report, report_configmap
+from tenantguard.audit import history, options, policyreport, report, report_configmap
 from tenantguard.audit.cluster import ClusterError, ClusterReader, LiveSource, connect
-from tenantguard.audit.scan import Source, scan
+from tenantguard.audit.prometheus import PrometheusError
+from tenantguard.audit.scan import ScanResult, Source, scan
 from tenantguard.audit.snapshot import SnapshotReader
 from tenantguard.audit.usage import Window, parse_duration, parse_time
 from tenantguard.platform import load_settings
@@ -29,7 +31,7 @@ from tenantguard.policies.model import Severity
 from tenantguard.policies.settings import SettingsError
 
 EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
-FORMATS = ("json", "markdown", "html")
+FORMATS = ("json", "markdown", "html", "csv")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -46,7 +48,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="also keep the report in this ConfigMap, under audit.<ext> (live only; at most 1 MiB)",
     )
     p.add_argument("--window", default="24h", help="usage window ending now, e.g. 24h, 7d (default: 24h)")
-    p.add_argument("--prometheus-url", metavar="URL", help="Prometheus for GPU utilisation and token counts")
+    p.add_argument(
+        "--prometheus-url",
+        metavar="URL",
+        help="Prometheus: GPU-hours from history (pods deleted in the window included), GPU utilisation, tokens",
+    )
+    p.add_argument(
+        "--prometheus-step",
+        default="1m",
+        metavar="DURATION",
+        help="integration step of GPU-hours from history; at least the scrape interval (default: 1m)",
+    )
+    p.add_argument(
+        "--history-source",
+        choices=history.SOURCES,
+        default=history.AUTO,
+        help="where GPU-hours history comes from; auto: kube-state-metrics where Prometheus has it, else "
+        "tenantguard's own gauges (default: auto)",
+    )
     p.add_argument(
         "--write-policy-reports",
         action="store_true",
@@ -96,6 +115,10 @@ def _extra_context(paths: list[str], problems: list[str]) -> list[dict[str, Any]
 
 
 def _render(doc: dict[str, Any], fmt: str) -> str:
+    if fmt == "csv":
+        from tenantguard.audit.formats import showback_csv
+
+        return showback_csv.render(doc)
     if fmt == "markdown":
         from tenantguard.audit.formats import markdown
 
@@ -109,14 +132,39 @@ def _render(doc: dict[str, Any], fmt: str) -> str:
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
-def _metrics(args: argparse.Namespace, doc_tenants: dict[str, str], window: Window) -> Any:
-    from tenantguard.audit.prometheus import PrometheusError, usage_metrics
+def _prometheus_failed(err: PrometheusError) -> int:
+    return _error(
+        f"Prometheus: {err}; no report written — GPU-hours and metrics without it would be incomplete (without "
+        "--prometheus-url the report counts only the pods that exist now, a lower bound)"
+    )
 
-    try:
-        return usage_metrics(args.prometheus_url, doc_tenants, start=window.start, end=window.end)
-    except PrometheusError as err:
-        print(f"tenantguard audit: Prometheus: {err}; metrics left out", file=sys.stderr)
-        return None
+
+def _step(text: str, window: Window) -> int:
+    seconds = parse_duration(text).total_seconds()
+    if seconds != int(seconds) or seconds < 1:
+        raise ValueError(f"must be whole seconds, at least 1s: {text!r}")
+    if seconds > window.hours * 3600:
+        raise ValueError(f"longer than the window ({text!r})")
+    return int(seconds)
+
+
+def _history(args: argparse.Namespace, source: str, result: ScanResult, window: Window, step: int) -> history.History:
+    ns_tenant = report.namespace_tenant(result)
+    if source == history.TENANTGUARD:
+        return history.from_tenantguard(args.prometheus_url, window, step_seconds=step)
+    pricing = result.settings.pricing
+    known = {r for u in result.usage for r, _ in u.devices} | {
+        r for t in result.cluster.tenants.by_name.values() if t.gpu for r in t.gpu.allowed_resources
+    }
+    return history.from_kube_state_metrics(
+        args.prometheus_url,
+        window,
+        step_seconds=step,
+        namespace_tenant=ns_tenant,
+        products=result.cluster.gpu_products,
+        known_resources=known,
+        cpu_memory=pricing is not None and pricing.prices_cpu_or_memory,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -134,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
     now = parse_time(args.now) if args.now else datetime.now(UTC)
     if now is None:
         return _error(f"--now: not an RFC 3339 time: {args.now!r}")
+    now = now.replace(microsecond=0)  # whole seconds: the windows of Prometheus queries are exact in ms
     if args.snapshot and args.write_policy_reports:
         return _error("--write-policy-reports needs a live cluster, not --snapshot")
     target = None
@@ -145,6 +194,23 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as err:
             return _error(str(err))
     window = Window.ending(now, length)
+    try:
+        step = _step(args.prometheus_step, window)
+    except ValueError as err:
+        return _error(f"--prometheus-step: {err}")
+    chosen: str | None = None
+    if args.prometheus_url:  # before the scan: an audit that cannot finish should fail in seconds
+        try:
+            chosen = history.choose(args.prometheus_url, args.history_source, window)
+        except PrometheusError as err:
+            return _prometheus_failed(err)
+        if chosen is None:
+            print(
+                f"tenantguard audit: Prometheus at {args.prometheus_url} has neither kube-state-metrics' pod series "
+                "nor tenantguard's allocation gauge in the window; GPU-hours count only the pods that exist now "
+                "(a lower bound)",
+                file=sys.stderr,
+            )
     problems: list[str] = []
     context = _extra_context(args.tenants, problems)
     reader: ClusterReader | None = None
@@ -178,8 +244,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"tenantguard audit: not allowed to list {', '.join(live.forbidden)}; left out", file=sys.stderr)
     problems.extend(result.problems)
     ns_tenant = report.namespace_tenant(result)
-    metrics = _metrics(args, ns_tenant, window) if args.prometheus_url else None
-    audit = report.assemble(result, source=origin, window=window, generated=now, metrics=metrics)
+    metrics, past = None, None
+    if args.prometheus_url:
+        from tenantguard.audit.prometheus import usage_metrics
+
+        try:
+            past = _history(args, chosen, result, window, step) if chosen is not None else None
+            metrics = usage_metrics(
+                args.prometheus_url, ns_tenant, start=window.start, end=window.end, timeout=history.TIMEOUT
+            )
+        except PrometheusError as err:
+            return _prometheus_failed(err)
+    audit = report.assemble(result, source=origin, window=window, generated=now, metrics=metrics, history=past)
     rendered = _render(audit.doc, args.format)
     if args.output:
         Path(args.output).write_text(rendered, encoding="utf-8")

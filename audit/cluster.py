@@ -91,6 +91,7 @@ COVERED: tuple[Resource, ...] = (
     Resource("gateway.networking.k8s.io", ("v1",), "listenersets", "ListenerSet"),
     Resource("discovery.k8s.io", ("v1",), "endpointslices", "EndpointSlice"),
     Resource("", ("v1",), "endpoints", "Endpoints"),
+    Resource("", ("v1",), "nodes", "Node", metadata_only=True),  # not judged: their GPU product prices GPU-hours
 )
 
 

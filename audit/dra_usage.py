@@ -276,6 +276,8 @@ def merge(gpu: dict[str, Any], totals: ClaimTotals, cap: GpuAllowance | None) ->
     """Fold a tenant's DRA figures into its `usage.tenants[].gpu` entry (as `audit.usage` renders it)."""
     gpu["dra"] = totals.as_dict()
     gpu["allocatedGpuEquivalents"] = round(gpu["allocatedGpuEquivalents"] + float(totals.equivalents), 3)
-    gpu["gpuHours"] = round(gpu["gpuHours"] + sum(totals.hours.values()), 3)
+    hours = sum(totals.hours.values())
+    if hours:  # keep the extended resources' figure as it was rendered (4 decimals) when no claim ran
+        gpu["gpuHours"] = round(gpu["gpuHours"] + hours, 4)
     if gpu.get("cap") is not None and cap is not None:
         gpu["cap"]["deviceClasses"] = device_class_caps(cap)

@@ -36,7 +36,7 @@ import math
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,23 +86,63 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def query(url: str, expr: str, *, at: datetime, timeout: float) -> dict[str, float]:
-    """One instant query; returns ``{namespace: value}`` for a vector summed by namespace."""
-    endpoint = url.rstrip("/") + "/api/v1/query"
-    body = urllib.parse.urlencode({"query": expr, "time": f"{utc(at).timestamp():.3f}"}).encode()
-    request = urllib.request.Request(
-        endpoint, data=body, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
+def _post(endpoint: str, form: Mapping[str, str], timeout: float) -> bytes:
+    body = urllib.parse.urlencode(form).encode()
+    return _call(
+        urllib.request.Request(
+            endpoint, data=body, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        ),
+        endpoint,
+        timeout,
     )
+
+
+def _call(request: urllib.request.Request, endpoint: str, timeout: float) -> bytes:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            raw = response.read()
+            raw: bytes = response.read()
+            return raw
     except urllib.error.HTTPError as error:
         detail = answer_error(error.read()) or error.reason
         raise PrometheusError(f"{endpoint}: HTTP {error.code}: {detail}") from error
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise PrometheusError(f"{endpoint}: unreachable: {reason}") from error
-    return vector(endpoint, raw)
+
+
+def samples(url: str, expr: str, *, at: datetime, timeout: float) -> list[tuple[dict[str, str], float]]:
+    """One instant query: (labels, value) of each sample of the vector it answers."""
+    endpoint = url.rstrip("/") + "/api/v1/query"
+    form = {"query": expr, "time": f"{utc(at).timestamp():.3f}", "timeout": f"{max(timeout, 1):.0f}s"}
+    return vector(endpoint, _post(endpoint, form, timeout))
+
+
+def query(url: str, expr: str, *, at: datetime, timeout: float) -> dict[str, float]:
+    """One instant query; returns ``{namespace: value}`` for a vector summed by namespace."""
+    return {
+        labels.get("namespace", ""): value
+        for labels, value in samples(url, expr, at=at, timeout=timeout)
+        if labels.get("namespace") and math.isfinite(value)
+    }
+
+
+def names_present(url: str, names: Iterable[str], *, start: datetime, end: datetime, timeout: float) -> set[str]:
+    """Which of these metric names have samples between `start` and `end` (an index lookup, no samples read)."""
+    endpoint = url.rstrip("/") + "/api/v1/label/__name__/values"
+    wanted = sorted(names)
+    params = urllib.parse.urlencode(
+        {
+            "match[]": '{__name__=~"' + "|".join(wanted) + '"}',
+            "start": f"{utc(start).timestamp():.3f}",
+            "end": f"{utc(end).timestamp():.3f}",
+        }
+    )
+    raw = _call(urllib.request.Request(f"{endpoint}?{params}", method="GET"), endpoint, timeout)
+    doc = _document(endpoint, raw)
+    found = doc.get("data")
+    if not isinstance(found, list):
+        raise PrometheusError(f"{endpoint}: expected a list of names, got {str(found)[:200]}")
+    return {n for n in found if isinstance(n, str)} & set(wanted)
 
 
 def answer_error(raw: bytes) -> str:
@@ -115,7 +155,7 @@ def answer_error(raw: bytes) -> str:
     return ""
 
 
-def vector(endpoint: str, raw: bytes) -> dict[str, float]:
+def _document(endpoint: str, raw: bytes) -> dict[str, Any]:
     try:
         doc: Any = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
@@ -124,19 +164,22 @@ def vector(endpoint: str, raw: bytes) -> dict[str, float]:
         raise PrometheusError(f"{endpoint}: the answer is not a JSON object")
     if doc.get("status") != "success":
         raise PrometheusError(f"{endpoint}: query failed: {doc.get('errorType', 'error')}: {doc.get('error', '')}")
-    data = doc.get("data")
+    return doc
+
+
+def vector(endpoint: str, raw: bytes) -> list[tuple[dict[str, str], float]]:
+    data = _document(endpoint, raw).get("data")
     if not isinstance(data, dict) or data.get("resultType") != "vector" or not isinstance(data.get("result"), list):
         raise PrometheusError(f"{endpoint}: expected a vector result, got {str(data)[:200]}")
-    values: dict[str, float] = {}
+    found: list[tuple[dict[str, str], float]] = []
     for sample in data["result"]:
         try:
-            namespace = sample["metric"].get("namespace", "")
+            labels = {str(k): str(v) for k, v in sample["metric"].items()}
             value = float(sample["value"][1])
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
             raise PrometheusError(f"{endpoint}: malformed sample {str(sample)[:200]}") from error
-        if namespace and math.isfinite(value):
-            values[namespace] = value
-    return values
+        found.append((labels, value))
+    return found
 
 
 def usage_metrics(

@@ -1,7 +1,8 @@
-"""The audit report document (`tenantguard.io/audit/v3`, docs/audit-report.md) from a finished scan.
+"""The audit report document (`tenantguard.io/audit/v4`, docs/audit-report.md) from a finished scan.
 
 `assemble` returns the document with the isolation findings as Results (for PolicyReports and `--fail-on`);
-the document lists at most MAX_FINDINGS of them, and its summary counts all.
+the document lists at most MAX_FINDINGS of them, and its summary counts all. Its usage part bills GPU-hours from
+Prometheus history when the audit had it (`audit.history`), else from the pods that exist now, and says which.
 """
 
 from __future__ import annotations
@@ -13,13 +14,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tenantguard.audit.dra_usage import ClaimTotals, claim_users, merge
+from tenantguard.audit.history import KSM, History
 from tenantguard.audit.isolation import assess
 from tenantguard.audit.results import Result
 from tenantguard.audit.scan import ScanResult
+from tenantguard.audit.showback import UsageRow, pod_rows, tenant_showback
 from tenantguard.audit.usage import TenantUsage, Window, isoformat
 from tenantguard.policies.model import Severity
 
-SCHEMA_VERSION = "tenantguard.io/audit/v3"
+SCHEMA_VERSION = "tenantguard.io/audit/v4"
+PODS = "pods"  # usage.gpuHours.source without history: the pods that exist now
+LOWER_BOUND = (
+    "GPU-hours are a lower bound: they count only the pods that exist now, from their start time, and miss every "
+    "pod deleted in the window (Jobs cleaned up, replicas scaled away, servers rolled). Give --prometheus-url for "
+    "GPU-hours from history."
+)
 MAX_FINDINGS = 2000
 NO_TENANT = "(none)"  # violationsByTenant key for objects no tenant owns (cluster-scoped, unclaimed namespaces)
 
@@ -43,20 +52,82 @@ def violations(results: Sequence[Result]) -> tuple[list[dict[str, Any]], dict[st
     return listed, {t: dict(sorted(c.items())) for t, c in sorted(by_tenant.items())}
 
 
-def usage(scan: ScanResult, ns_tenant: Mapping[str, str], window: Window, metrics: Metrics | None) -> dict[str, Any]:
+def _rows(scan: ScanResult, ns_tenant: Mapping[str, str], window: Window) -> list[UsageRow]:
+    products = scan.cluster.gpu_products
+    return [
+        row
+        for record in scan.usage
+        if record.namespace in ns_tenant
+        for row in pod_rows(record, window, tenant=ns_tenant[record.namespace], product=products.get(record.node, ""))
+    ]
+
+
+def _gpu_hours(history: History | None, window: Window) -> dict[str, Any]:
+    step = history.step_seconds if history is not None else None
+    return {
+        "source": history.source if history is not None else PODS,
+        "lowerBound": history is None,
+        "stepSeconds": step,
+        "maxErrorPerRunHours": round(2 * step / 3600, 4) if step else None,
+        "days": [d.label for d in window.days()],
+    }
+
+
+def usage(
+    scan: ScanResult,
+    ns_tenant: Mapping[str, str],
+    window: Window,
+    metrics: Metrics | None,
+    history: History | None = None,
+) -> dict[str, Any]:
+    """`usage`: what each tenant holds now, its GPU-hours from `history` (else from the pods now: a lower
+    bound), per day, and with settings `pricing` its lines and cost."""
+    pricing = scan.settings.pricing
     tenants = {name: TenantUsage(cap=t.gpu) for name, t in scan.cluster.tenants.by_name.items()}
     for record in scan.usage:
         tenant = ns_tenant.get(record.namespace)
         if tenant is not None:
-            tenants[tenant].add_pod(record, window)
-    for row in scan.quotas:
-        tenants[ns_tenant[row["namespace"]]].quota.append(row)
-    for found in scan.endpoints:
-        tenants[ns_tenant[found["namespace"]]].endpoints.append(found)
-    out = {name: u.as_dict(metrics.get(name) if metrics is not None else None) for name, u in sorted(tenants.items())}
-    for name, totals in claim_totals(scan, ns_tenant, window).items():
-        merge(out[name]["gpu"], totals, tenants[name].cap)
-    return out
+            tenants[tenant].add_pod(record)
+    for quota in scan.quotas:
+        tenants[ns_tenant[quota["namespace"]]].quota.append(quota)
+    for endpoint in scan.endpoints:
+        tenants[ns_tenant[endpoint["namespace"]]].endpoints.append(endpoint)
+    rows: dict[str, list[UsageRow]] = {}
+    for row in history.rows if history is not None else _rows(scan, ns_tenant, window):
+        rows.setdefault(row.tenant, []).append(row)
+    for name in rows.keys() - tenants.keys():  # billed from history, deleted since
+        tenants[name] = TenantUsage(current=False)
+    days = [d.label for d in window.days()]
+    notes = [LOWER_BOUND] if history is None else []
+    from_ksm = history is not None and history.source == KSM
+    if pricing is not None and pricing.prices_cpu_or_memory and not from_ksm:
+        notes.append("CPU and memory are priced only from kube-state-metrics' history: not priced in this report.")
+    doc = {}
+    for name, u in sorted(tenants.items()):
+        measured = metrics.get(name) if metrics is not None else None
+        figures = tenant_showback(rows.get(name, ()), days=days, pricing=pricing, metrics=measured, cpu_memory=from_ksm)
+        doc[name] = u.as_dict(figures, measured)
+    claims = claim_totals(scan, ns_tenant, window)
+    for name, totals in claims.items():
+        if name in doc:
+            merge(doc[name]["gpu"], totals, tenants[name].cap)
+    if history is not None and any(t.hours for t in claims.values()):
+        notes.append(
+            "GPU-hours of DRA ResourceClaims count the claims that exist now (a lower bound); the history covers "
+            "devices requested as extended resources."
+        )
+    unpriced = sum(t["cost"]["unpricedGpuHours"] for t in doc.values() if t["cost"] is not None)
+    if unpriced:
+        notes.append(
+            f"{unpriced:,.2f} GPU-hours have no price (a GPU product no pricing.gpuHour entry matches and no "
+            "defaultGpuHour, or a MIG profile without migSliceHour): their lines show no cost."
+        )
+    return {
+        "gpuHours": _gpu_hours(history, window),
+        "pricing": None if pricing is None else {"currency": pricing.currency, "mig": pricing.mig.value},
+        "notes": notes,
+        "tenants": doc,
+    }
 
 
 def claim_totals(scan: ScanResult, ns_tenant: Mapping[str, str], window: Window) -> dict[str, ClaimTotals]:
@@ -87,8 +158,9 @@ def assemble(
     window: Window,
     generated: datetime,
     metrics: Metrics | None = None,
+    history: History | None = None,
 ) -> Audit:
-    """The whole report; `metrics` is None when Prometheus was not asked (or did not answer)."""
+    """The whole report; `metrics` and `history` are None when Prometheus was not asked."""
     ns_tenant = namespace_tenant(scan)
     listed, by_tenant = violations(scan.results)
     isolation = assess(scan, ns_tenant, now=generated.astimezone(UTC).replace(tzinfo=None))
@@ -133,7 +205,7 @@ def assemble(
             "unlabelled": unlabelled,
             "platform": platform,
         },
-        "usage": {"tenants": usage(scan, ns_tenant, window, metrics)},
+        "usage": usage(scan, ns_tenant, window, metrics, history),
     }
     return Audit(doc=doc, findings=found)
 
@@ -145,9 +217,10 @@ def build(
     window: Window,
     generated: datetime,
     metrics: Metrics | None = None,
+    history: History | None = None,
 ) -> dict[str, Any]:
     """The report document alone."""
-    return assemble(scan, source=source, window=window, generated=generated, metrics=metrics).doc
+    return assemble(scan, source=source, window=window, generated=generated, metrics=metrics, history=history).doc
 
 
 def failing(scan: ScanResult, audit: Audit, threshold: Severity) -> Counter[str]:

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 LIMIT = 1024 * 1024  # bytes: kube-apiserver's cap on a ConfigMap's data
-EXTENSIONS = {"json": "json", "markdown": "md", "html": "html"}
+EXTENSIONS = {"json": "json", "markdown": "md", "html": "html", "csv": "csv"}
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 

@@ -17,8 +17,9 @@ ServiceAccount; `policies.provenance`) is not a tenant's violation: it is kept a
 
 Kept per object, and nothing else: a violation list, the pod's network identity (`policies.netpol`), a
 compact usage record for GPU pods, the models of serving pods, NetworkPolicies, RBAC objects and what publishes
-pods (Services, Ingresses, Gateway API routes) with their metadata trimmed, quota rows and endpoints. `scan()`
-returns them as one immutable ScanResult.
+pods (Services, Ingresses, Gateway API routes) with their metadata trimmed, quota rows and endpoints; of Nodes,
+which no rule judges, only their GPU product (ClusterState, for pricing GPU-hours). `scan()` returns them as one
+immutable ScanResult.
 """
 
 from __future__ import annotations
@@ -371,6 +372,9 @@ def scan(
         start()
     scanner.pods_done()
     for obj in source.objects():
+        if obj.get("kind") == "Node":
+            scanner.cluster.put_node(obj)  # no rule judges a Node; its GPU product prices the usage report
+            continue
         scanner.judge(obj)
         if tick is not None:
             tick(obj)

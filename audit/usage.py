@@ -1,12 +1,13 @@
-"""The usage report's arithmetic: GPU devices now, GPU-hours over a window, quotas, model endpoints.
+"""The usage report's view of the pods that exist now: GPU devices, when each ran, quotas, model endpoints.
 
 Devices are counted as the scheduler counts them (`policies.gpu.pod_gpu_devices`), and weighed in the unit
 of the Tenant's GPU caps (`policies.gpu.device_weight`: a full GPU 1, a MIG slice g/7) — the same function
-GPU005/GPU006 and the webhook's ledger use. GPU-hours are a pod's GPU-equivalents times the hours it ran inside
-the window; `allocatedGpuEquivalents` is what GPU006 compares with `spec.gpu.maxTotal`. A pod runs from
-`status.startTime` until the latest `containerStatuses[].state.terminated.finishedAt` once Succeeded or
-Failed, else until the window's end; a finished pod that records no finish time is not counted (it cannot be
-told how long it ran).
+GPU005/GPU006 and the webhook's ledger use; `allocatedGpuEquivalents` is what GPU006 compares with
+`spec.gpu.maxTotal`. A pod runs from `status.startTime` until the latest
+`containerStatuses[].state.terminated.finishedAt` once Succeeded or Failed, else until the window's end; a
+finished pod that records no finish time is not counted (it cannot be told how long it ran). These intervals
+are the GPU-hours of last resort (`audit.showback.pod_rows`): a lower bound, blind to pods deleted in the
+window — Prometheus history (`audit.history`) is the complete account.
 """
 
 from __future__ import annotations
@@ -85,6 +86,28 @@ class Window:
     def as_dict(self) -> dict[str, Any]:
         return {"start": isoformat(self.start), "end": isoformat(self.end), "hours": round(self.hours, 3)}
 
+    def days(self) -> tuple[Day, ...]:
+        """The window cut at each UTC midnight: the buckets of GPU-hours per day (the first and last partial)."""
+        out: list[Day] = []
+        start = self.start
+        while start < self.end:
+            midnight = datetime.combine(start.astimezone(UTC).date(), datetime.min.time(), UTC) + timedelta(days=1)
+            end = min(midnight, self.end)
+            out.append(Day(label=start.astimezone(UTC).strftime("%Y-%m-%d"), start=start, end=end))
+            start = end
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Day:
+    label: str  # YYYY-MM-DD (UTC)
+    start: datetime
+    end: datetime
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start).total_seconds() / 3600
+
 
 def isoformat(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -100,6 +123,7 @@ class PodUsage:
     devices: tuple[tuple[str, int], ...]
     start: datetime | None
     end: datetime | None  # the latest container finish, for Succeeded/Failed pods
+    node: str = ""  # spec.nodeName: its GPU product prices the pod's hours
 
 
 def pod_usage(pod: Mapping[str, Any]) -> PodUsage | None:
@@ -115,6 +139,7 @@ def pod_usage(pod: Mapping[str, Any]) -> PodUsage | None:
         if isinstance(s, dict)
     ]
     ends = [t for t in finished if t is not None]
+    node = (pod.get("spec") or {}).get("nodeName")
     return PodUsage(
         namespace=str(meta.get("namespace") or ""),
         name=str(meta.get("name") or ""),
@@ -122,17 +147,25 @@ def pod_usage(pod: Mapping[str, Any]) -> PodUsage | None:
         devices=tuple(sorted(devices.items())),
         start=parse_time(status.get("startTime")),
         end=max(ends) if ends and phase in TERMINAL else None,
+        node=node if isinstance(node, str) else "",
     )
+
+
+def ran(usage: PodUsage, window: Window) -> tuple[datetime, datetime] | None:
+    """When the pod ran inside the window; None when it did not, or when that cannot be told."""
+    if usage.start is None or (usage.phase in TERMINAL and usage.end is None):
+        return None
+    end = usage.end if usage.phase in TERMINAL and usage.end is not None else window.end
+    start, end = max(usage.start, window.start), min(end, window.end)
+    return (start, end) if end > start else None
 
 
 def gpu_hours(usage: PodUsage, window: Window) -> dict[str, float]:
     """Full-GPU-equivalent hours per resource that the pod held inside the window."""
-    if usage.start is None or (usage.phase in TERMINAL and usage.end is None):
+    interval = ran(usage, window)
+    if interval is None:
         return {}
-    end = usage.end if usage.phase in TERMINAL and usage.end is not None else window.end
-    seconds = (min(end, window.end) - max(usage.start, window.start)).total_seconds()
-    if seconds <= 0:
-        return {}
+    seconds = (interval[1] - interval[0]).total_seconds()
     return {name: float(n * device_weight(name)) * seconds / 3600 for name, n in usage.devices}
 
 
@@ -217,32 +250,34 @@ def service_endpoint(
 
 @dataclass(slots=True)
 class TenantUsage:
+    """What a tenant holds now (devices, quotas, endpoints); its GPU-hours and costs are `audit.showback`'s."""
+
     cap: GpuAllowance | None = None  # the Tenant's spec.gpu: GPU006's tenant-wide cap, GPU005's per-pod cap
     allocated: dict[str, int] = field(default_factory=dict)
     running: dict[str, int] = field(default_factory=dict)
     pending: dict[str, int] = field(default_factory=dict)
-    hours: dict[str, float] = field(default_factory=dict)
     quota: list[dict[str, Any]] = field(default_factory=list)
     endpoints: list[dict[str, Any]] = field(default_factory=list)
+    current: bool = True  # False: a tenant known only from history (deleted within the window)
 
-    def add_pod(self, usage: PodUsage, window: Window) -> None:
+    def add_pod(self, usage: PodUsage) -> None:
         if usage.phase in ("Running", "Pending"):
             now = self.running if usage.phase == "Running" else self.pending
             for name, n in usage.devices:
                 _add(self.allocated, name, n)
                 _add(now, name, n)
-        for name, h in gpu_hours(usage, window).items():
-            _add(self.hours, name, h)
 
-    def as_dict(self, metrics: Mapping[str, Any] | None) -> dict[str, Any]:
+    def as_dict(self, showback: Mapping[str, Any], metrics: Mapping[str, Any] | None) -> dict[str, Any]:
+        """`showback`: `audit.showback.tenant_showback`'s figures (GPU-hours, per day, lines, cost)."""
+        hours = {k: v for k, v in showback.items() if k not in ("lines", "cost")}
         return {
+            "current": self.current,
             "gpu": {
                 "allocated": dict(sorted(self.allocated.items())),
                 "allocatedGpuEquivalents": round(float(gpu_equivalents(self.allocated)), 3),
                 "running": dict(sorted(self.running.items())),
                 "pending": dict(sorted(self.pending.items())),
-                "gpuHours": round(sum(self.hours.values()), 3),
-                "gpuHoursByResource": {k: round(v, 3) for k, v in sorted(self.hours.items())},
+                **hours,
                 "cap": None
                 if self.cap is None
                 else {
@@ -251,6 +286,8 @@ class TenantUsage:
                     "allowedResources": sorted(self.cap.allowed_resources),
                 },
             },
+            "lines": showback.get("lines", []),
+            "cost": showback.get("cost"),
             "quota": sorted(self.quota, key=lambda r: (r["namespace"], r["name"], not r["gpu"], r["resource"])),
             "endpoints": sorted(self.endpoints, key=lambda e: (e["namespace"], e["kind"], e["name"])),
             "metrics": dict(metrics) if metrics is not None else None,

@@ -18,6 +18,9 @@ Workloads an autoscaler can target are kept for judging HorizontalPodAutoscalers
 workload among its inputs; the audit keeps those with GPU pods and then sets `workloads_complete` (an absent one
 holds none). The webhook keeps none: it reads an autoscaler's target per request (`Request.related`).
 
+The GPU product of each node (its `nvidia.com/gpu.product` label) is kept where Nodes are read (the webhook's
+cache, the audit's scan): the allocation gauges and the usage report price GPU-hours by product.
+
 Rules read it through `Context.cluster`; they never see how it was filled. One writer at a time (a watch
 thread, the scan) and any number of readers: every replacement swaps a whole value, never edits one in place.
 """
@@ -25,9 +28,11 @@ thread, the scan) and any number of readers: every replacement swaps a whole val
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from tenantguard.policies import cel, dra
+from tenantguard.policies.gpu import PRODUCT_LABEL
 from tenantguard.policies.ledger import ClaimHolding, GpuLedger, GpuUsage
 from tenantguard.policies.ownership import OwnerKey
 from tenantguard.policies.scaling import BY_KIND as SCALABLE_KINDS
@@ -35,6 +40,18 @@ from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 from tenantguard.policies.tenancy import EMPTY_INDEX, Tenant, TenantError, TenantIndex, parse_tenant
 
 NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Allocation:
+    """Devices of one resource held by a namespace's pods on one GPU product, in one phase."""
+
+    tenant: str  # "" for a namespace no Tenant owns
+    namespace: str
+    resource: str
+    product: str  # the nodes' nvidia.com/gpu.product; "" when unscheduled or unknown
+    phase: str  # Running, Pending or Unknown
+    devices: int
 
 
 def _name(obj: Mapping[str, Any]) -> str:
@@ -72,6 +89,7 @@ class ClusterState:
         self._config_maps: dict[tuple[str, str], dict[str, str]] = {}
         self._classes: dict[str, cel.Facts] = {}
         self._managed_policies: dict[str, frozenset[str]] = {}
+        self._products: dict[str, str] = {}  # node name -> nvidia.com/gpu.product, for GPU nodes only
 
     def replace_settings(self, settings: Settings) -> None:
         """New settings for every later evaluation (`serve` reloads its --config file)."""
@@ -232,6 +250,51 @@ class ClusterState:
     def _is_managed(self, obj: Mapping[str, Any]) -> bool:
         return _labels(obj).get(self.settings.managed_label) == "true"
 
+    # Nodes: only the GPU product of those that have one.
+    def replace_nodes(self, objs: Iterable[Mapping[str, Any]]) -> None:
+        found = ((_name(o), _labels(o).get(PRODUCT_LABEL)) for o in objs)
+        self._products = {name: product for name, product in found if product}
+
+    def put_node(self, obj: Mapping[str, Any]) -> None:
+        name, product = _name(obj), _labels(obj).get(PRODUCT_LABEL)
+        if self._products.get(name) == product:
+            return  # most node updates change no label: nothing to copy
+        others = {k: v for k, v in self._products.items() if k != name}
+        self._products = {**others, name: product} if product else others
+
+    def drop_node(self, obj: Mapping[str, Any]) -> None:
+        self._products = {k: v for k, v in self._products.items() if k != _name(obj)}
+
+    def gpu_product(self, node: str) -> str | None:
+        return self._products.get(node)
+
+    @property
+    def gpu_products(self) -> Mapping[str, str]:
+        return self._products
+
+    def gpu_allocation(self) -> list[Allocation]:
+        """Devices held now per tenant, namespace, resource, GPU product and phase (what the allocation gauges
+        export: bounded by namespaces x resources x products, however many pods)."""
+        if not self.pods_known:  # lint and static mode: nothing runs there, nothing is held
+            return []
+        owner_of = self.tenants.owner_of
+        counts: dict[tuple[str, str, str, str], int] = {}
+        for (ns, node, phase, resource), n in self.gpu.allocation().items():
+            key = (ns, resource, self._products.get(node, ""), phase)
+            counts[key] = counts.get(key, 0) + n
+        # DRA claims, as ResourceQuota counts them (per DeviceClass, from creation): the scheduler's claims for a
+        # pod's extended resources are the pod's, counted above.
+        for claim in self.gpu.claims():
+            if claim.extended:
+                continue
+            for device_class, n in dra.devices(claim.spec, self._classes).classes:
+                key = (claim.namespace, dra.quota_key(device_class), "", "Claimed")
+                counts[key] = counts.get(key, 0) + n
+        return [
+            Allocation(tenant=owner_of.get(ns, ""), namespace=ns, resource=r, product=p, phase=ph, devices=n)
+            for (ns, r, p, ph), n in sorted(counts.items())
+        ]
+
     # Workloads: scale targets of autoscalers, by (kind, namespace, name).
     def put_workload(self, obj: Mapping[str, Any], namespace: str | None = None) -> None:
         """Keep a workload an autoscaler may target (`namespace`: for an object that names none, as lint's -n)."""
@@ -269,6 +332,7 @@ class ClusterState:
             "resource_claims": len(self.gpu.claims()),
             "device_classes": len(self._classes),
             "managed_network_policies": sum(len(names) for names in self._managed_policies.values()),
+            "gpu_nodes": len(self._products),
         }
 
 
@@ -287,6 +351,8 @@ def state_from_objects(
             namespaces.append(obj)
         elif kind in ("ConfigMap", dra.DEVICE_CLASS, dra.TEMPLATE) or (kind == dra.CLAIM and pods_known):
             state.learn(obj)
+        elif kind == "Node":
+            state.put_node(obj)
         elif kind == "Pod" and pods_known:
             pods.append(obj)
     state.replace_tenants(tenants)

@@ -17,6 +17,9 @@ What a tenant holds, per resource (extended resources), per DeviceClass (DRA) an
 - for a pod whose claim template has not yet been turned into its claim, the template's devices: the claim the
   resourceclaim controller is about to make (a claim made for a pod names the pod as its controller and the
   pod's entry in `resource.kubernetes.io/pod-claim-name`).
+
+Each holding also records the pod's node and phase: what the allocation gauges export (`allocation`) — devices
+per namespace, node, phase and resource, a handful of numbers per namespace however many pods hold them.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from tenantguard.policies.subjects import pod_templates
 
 FINISHED = frozenset({"Succeeded", "Failed"})
 NamespacedName = tuple[str, str]
+AllocationKey = tuple[str, str, str, str]  # (namespace, node, phase, resource)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +61,8 @@ class GpuHolding:
     owners: frozenset[OwnerKey]
     claims: tuple[PodClaim, ...] = ()  # its spec.resourceClaims
     class_requests: tuple[tuple[str, int], ...] = ()  # DRA devices per DeviceClass through class resources
+    node: str = ""  # spec.nodeName: "" until the pod is scheduled
+    phase: str = "Pending"  # status.phase (Pending, Running or Unknown: finished pods hold nothing)
 
     @property
     def total(self) -> int:
@@ -116,6 +122,9 @@ def holding(pod: Mapping[str, Any]) -> GpuHolding | None:
         return None
     meta = _meta(pod)
     ns = str(meta.get("namespace") or "")
+    spec = pod.get("spec")
+    node = spec.get("nodeName") if isinstance(spec, dict) else None
+    phase = status.get("phase") if isinstance(status, dict) else None
     return GpuHolding(
         namespace=ns,
         name=str(meta.get("name") or ""),
@@ -123,6 +132,8 @@ def holding(pod: Mapping[str, Any]) -> GpuHolding | None:
         owners=owners(as_pod, ns),
         claims=claims,
         class_requests=tuple(sorted(by_class.items())),
+        node=node if isinstance(node, str) else "",
+        phase=phase if isinstance(phase, str) and phase else "Pending",
     )
 
 
@@ -288,6 +299,15 @@ class GpuLedger:
                 continue
             dra += devices(c.spec, classes)
         return GpuUsage(devices=dict(sorted(extended.items())), classes=dict(dra.classes), claim_sevenths=dra.sevenths)
+
+    def allocation(self) -> dict[AllocationKey, int]:
+        """Devices held per (namespace, node, phase, resource), summed over the pods that hold them."""
+        counts: dict[AllocationKey, int] = {}
+        for h in self.holdings():
+            for name, n in h.devices:
+                key = (h.namespace, h.node, h.phase, name)
+                counts[key] = counts.get(key, 0) + n
+        return counts
 
     def __len__(self) -> int:
         return len(self._held)

@@ -16,6 +16,7 @@ from tenantguard.policies.mig_profiles import DEFAULT_MIG_PROFILES
 from tenantguard.policies.model import Category, Mode, Severity, Waiver
 from tenantguard.policies.ownership import OwnerKey
 from tenantguard.policies.podsecurity import LATEST, VERSION_PATTERN, Version, parse_version
+from tenantguard.policies.pricing import PRICING_SCHEMA, Pricing, parse_pricing, pricing_problems
 from tenantguard.policies.schema import validate
 
 _MODE = {"type": "string", "enum": [m.value for m in Mode]}
@@ -108,6 +109,7 @@ SETTINGS_SCHEMA: dict[str, Any] = {
                 "gatewayIngressClasses": {"type": "array", "items": {"type": "string", "minLength": 1}},
             },
         },
+        "pricing": PRICING_SCHEMA,
     },
 }
 
@@ -253,6 +255,9 @@ class Settings:
     pod_security_version: Version = LATEST
     network: NetworkSettings = NetworkSettings()
 
+    # Prices for the usage report's showback (policies.pricing); None: nothing is priced.
+    pricing: Pricing | None = None
+
     def is_platform(self, username: str, groups: Iterable[str]) -> bool:
         return username in self.platform_users or not self.platform_groups.isdisjoint(groups)
 
@@ -350,6 +355,7 @@ def parse_settings(raw: Mapping[str, Any] | None) -> Settings:
         if "podSecurityVersion" in raw
         else d.pod_security_version,
         network=_network(raw.get("network", {}), d.network),
+        pricing=parse_pricing(raw["pricing"]) if "pricing" in raw else d.pricing,
     )
 
 
@@ -405,4 +411,6 @@ def _semantic_problems(raw: Mapping[str, Any]) -> list[str]:
                 ipaddress.ip_network(cidr, strict=False)
             except ValueError:
                 problems.append(f"network.{key}[{i}]: not a CIDR: {cidr!r} (e.g. 10.244.0.0/16)")
+    if "pricing" in raw:
+        problems.extend(pricing_problems(raw["pricing"]))
     return problems

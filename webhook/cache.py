@@ -1,11 +1,12 @@
-"""The cluster cache: list + watch of Tenants, Namespaces, Pods, the managed NetworkPolicies and the DRA objects
-into the engine's one ClusterState.
+"""The cluster cache: list + watch of Tenants, Namespaces, Pods, Nodes, the managed NetworkPolicies and the DRA
+objects into the engine's one ClusterState.
 
 Enough to judge any request without calling the API server: the tenant index, namespace labels, the GPU-class
 devices held by each tenant's running pods and ResourceClaims (`policies.ledger`) with the DeviceClasses and
-ResourceClaimTemplates those are weighed and looked up by, and which baseline NetworkPolicies each namespace has
-(NET005; only those with the managed label are watched). The DRA resources (`resource.k8s.io/v1`) are optional: on
-a cluster that does not serve them they read as empty. What the state keeps and how it answers is decided in
+ResourceClaimTemplates those are weighed and looked up by, which baseline NetworkPolicies each namespace has
+(NET005; only those with the managed label are watched), and, for the allocation gauges (`webhook.allocation`),
+the GPU product of each node the pods run on. The DRA resources (`resource.k8s.io/v1`) are optional: on a cluster
+that does not serve them they read as empty. What the state keeps and how it answers is decided in
 `policies.cluster`; this module only feeds it from the API server. The one read per request, for the rare request
 that refers to another object (`webhook.related`), is `read_object`.
 """
@@ -89,6 +90,13 @@ class ClusterCache:
                 state.replace_claims,
                 optional=True,
             ),
+            self._reflector(
+                "/api/v1/nodes",
+                state.put_node,
+                state.drop_node,
+                state.replace_nodes,
+                metadata_only=True,  # labels are all it needs, never a node's status or images
+            ),
         ]
         self._stop = threading.Event()
 
@@ -102,6 +110,7 @@ class ClusterCache:
         *,
         label_selector: str = "",
         optional: bool = False,
+        metadata_only: bool = False,
     ) -> Reflector:
         resource = _resource(path)
 
@@ -120,7 +129,13 @@ class ClusterCache:
         handler: Handler = on_event
         replacer: Replace = on_replace
         return Reflector(
-            self.api, path, on_event=handler, on_replace=replacer, label_selector=label_selector, optional=optional
+            self.api,
+            path,
+            on_event=handler,
+            on_replace=replacer,
+            label_selector=label_selector,
+            optional=optional,
+            metadata_only=metadata_only,
         )
 
     def subscribe(self, listener: Listener) -> None:

@@ -1,4 +1,5 @@
-"""Prometheus metrics: decisions by tenant, rule and outcome; latency; cache sync; certificate expiry; GPU use.
+"""Prometheus metrics: decisions by tenant, rule and outcome; latency; cache sync; certificate expiry; the GPU
+devices tenants hold (`webhook.allocation`) and their GPU-equivalents against the cap.
 
 The chart's dashboard and alert rules query these names (a test holds them to a real scrape).
 """
@@ -10,6 +11,7 @@ from collections.abc import Callable, Mapping
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from tenantguard.policies.cluster import ClusterState
+from tenantguard.webhook import allocation
 from tenantguard.webhook.handlers import Decision
 
 # kube-apiserver's own webhook histogram buckets start at 5 ms; finer ones show where our budget goes.
@@ -25,6 +27,8 @@ class Metrics:
         self._cache_counts = cache_counts
         self._cluster = cluster
         self.registry = CollectorRegistry()
+        if cluster is not None:
+            allocation.register(self.registry, cluster)
         self.requests = Counter(
             "tenantguard_admission_requests",
             "Admission requests by endpoint and outcome",
@@ -55,7 +59,7 @@ class Metrics:
         )
         self.cache_objects = Gauge(
             "tenantguard_cache_objects",
-            "Objects held by the cluster cache: tenants, namespaces, GPU pods",
+            "Objects held by the cluster cache: tenants, namespaces, GPU pods, GPU nodes",
             ["kind"],
             registry=self.registry,
         )

@@ -47,11 +47,13 @@ class Reflector:
         page_size: int = 500,
         watch_timeout: int = 300,
         optional: bool = False,
+        metadata_only: bool = False,
     ) -> None:
         self.api, self.path = api, path
         # optional: the API may not be served (resource.k8s.io/v1 before Kubernetes 1.34): a 404 reads as an empty
         # list, synced, and the list is retried now and then in case the API appears.
         self.optional = optional
+        self.metadata_only = metadata_only  # PartialObjectMetadata: only metadata crosses the wire (Nodes)
         self.on_event, self.on_replace = on_event, on_replace
         self.label_selector, self.page_size, self.watch_timeout = label_selector, page_size, watch_timeout
         self.field_selector = field_selector
@@ -65,7 +67,11 @@ class Reflector:
             query = [*query, ("labelSelector", self.label_selector)]
         if self.field_selector:
             query = [*query, ("fieldSelector", self.field_selector)]
-        headers = {"Accept": "application/json"}
+        accept = "application/json"
+        if self.metadata_only:  # a list answers a PartialObjectMetadataList, a watch PartialObjectMetadata events
+            kind = "PartialObjectMetadata" if stream else "PartialObjectMetadataList"
+            accept = f"application/json;as={kind};g=meta.k8s.io;v=v1, application/json"
+        headers = {"Accept": accept}
         request_timeout = None if stream else timeout
         method, url, hdrs, _, _ = self.api.param_serialize(
             "GET", self.path, query_params=query, header_params=headers, auth_settings=["BearerToken"]

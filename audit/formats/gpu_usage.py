@@ -1,7 +1,9 @@
-"""The GPU usage section of the HTML report: GPU-hours by tenant and a card per tenant.
+"""The GPU usage section of the HTML report: where the GPU-hours come from, GPU-hours per tenant per day and by
+tenant, and a card per tenant with its cost.
 
 It renders the report's `usage` object for whoever pays for or plans GPU capacity. Tenants are ranked by
-GPU-hours so that, past the caps, the ones left out are the ones using least.
+GPU-hours so that, past the caps, the ones left out are the ones using least; the per-day chart stacks the
+busiest tenants and sums the rest as "other tenants".
 """
 
 from __future__ import annotations
@@ -10,10 +12,50 @@ from collections.abc import Mapping
 from typing import Any
 
 from tenantguard.audit.formats.markup import ROWS, esc, fmt, list_of, number, quantity, section_of, table
-from tenantguard.audit.formats.svg import GREEN, PALETTE, RED, bars
+from tenantguard.audit.formats.svg import GREEN, NEUTRAL, PALETTE, RED, bars, columns
 
 CHART_TENANTS = 40  # rows of the GPU-hours chart
 CARD_TENANTS = 60  # per-tenant usage cards
+DAY_TENANTS = len(PALETTE)  # tenants with their own colour in the per-day chart
+
+
+def source_note(usage: Mapping[str, Any]) -> str:
+    """Where the GPU-hours come from, and every note the report carries (a lower bound, unpriced hours)."""
+    hours = section_of(usage, "gpuHours")
+    if hours.get("lowerBound", True):
+        where = "the pods that exist now — a lower bound"
+    else:
+        step = number(hours.get("stepSeconds"))
+        where = f"Prometheus history ({esc(hours.get('source'))}, {fmt(step)} s step)"
+    pricing = section_of(usage, "pricing")
+    priced = f"priced in {esc(pricing.get('currency'))}" if pricing else "not priced"
+    notes = "".join(f'<p class="note">{esc(n)}</p>' for n in list_of(usage, "notes"))
+    return f'<p class="muted">GPU-hours from {where}; {priced}.</p>{notes}'
+
+
+def per_day(tenants: Mapping[str, Any], days: list[str]) -> str:
+    """GPU-hours per tenant per day: a column per day, the busiest tenants stacked in their colours."""
+    ranked = [n for n in by_gpu_hours(tenants) if (number(section_of(tenants, n, "gpu").get("gpuHours")) or 0) > 0]
+    if not days or not ranked:
+        return '<h3>GPU-hours per day</h3><p class="muted">No GPU-hours in the window.</p>'
+    shown, rest = ranked[:DAY_TENANTS], ranked[DAY_TENANTS:]
+    colour = {n: PALETTE[i] for i, n in enumerate(shown)}
+
+    def hours(name: str, day: str) -> float:
+        return number(section_of(tenants, name, "gpu", "gpuHoursByDay").get(day)) or 0.0
+
+    stacks = []
+    for day in days:
+        stack = [(f"{n} {day}: {fmt(hours(n, day), 2)} GPU-h", hours(n, day), colour[n]) for n in shown]
+        if rest:
+            other = sum(hours(n, day) for n in rest)
+            stack.append((f"{len(rest):,} other tenants {day}: {fmt(other, 2)} GPU-h", other, NEUTRAL))
+        stacks.append(stack)
+    legend = " ".join(f'<span style="color:{colour[n]}">■</span> {esc(n)}' for n in shown)
+    if rest:
+        legend += f' <span style="color:{NEUTRAL}">■</span> {len(rest):,} other tenants'
+    chart = columns(days, stacks, unit="GPU-hours (UTC days)")
+    return f"<h3>GPU-hours per tenant per day</h3>{chart}<p>{legend}</p>"
 
 
 def gpu_overview(tenants: Mapping[str, Any]) -> str:
@@ -89,6 +131,28 @@ def quota_bars(gpu: Mapping[str, Any], quotas: list[Any]) -> str:
     return out
 
 
+def cost_figures(cost: object) -> str:
+    """What the tenant's window cost, the idle share of it and per million tokens; unpriced GPU-hours if any."""
+    if not isinstance(cost, Mapping):
+        return ""
+    currency = esc(cost.get("currency"))
+
+    def money(value: object) -> str:
+        n = number(value)
+        return "—" if n is None else f"{n:,.2f} {currency}"
+
+    shown = [
+        (money(cost.get("total")), "cost in the window"),
+        (money(cost.get("idle")), "of it idle GPUs"),
+        (money(cost.get("perMillionTokens")), "per million tokens"),
+    ]
+    unpriced = number(cost.get("unpricedGpuHours")) or 0.0
+    if unpriced:
+        shown.append((fmt(unpriced, 2), "GPU-hours unpriced"))
+    figures = "".join(f'<div class="fig"><div class="n">{v}</div><div class="l">{lbl}</div></div>' for v, lbl in shown)
+    return f'<div class="figs">{figures}</div>'
+
+
 def tenant_card(name: str, usage: Mapping[str, Any]) -> str:
     gpu = section_of(usage, "gpu")
     running, pending = section_of(gpu, "running"), section_of(gpu, "pending")
@@ -107,6 +171,7 @@ def tenant_card(name: str, usage: Mapping[str, Any]) -> str:
     alloc = bars(rows, width=540, label=44) if rows else '<p class="muted">No GPUs allocated.</p>'
     quota = quota_bars(gpu, list_of(usage, "quota"))
     metrics = usage.get("metrics")
+    money = cost_figures(usage.get("cost"))
     if isinstance(metrics, Mapping):
         util = number(metrics.get("gpuUtilizationPercent"))
         util_text = f"{util:.1f} %" if util is not None else "—"
@@ -136,10 +201,11 @@ def tenant_card(name: str, usage: Mapping[str, Any]) -> str:
         if isinstance(e, Mapping)
     ]
     weight = number(section_of(usage, "gpu").get("allocatedGpuEquivalents")) or 0.0
+    gone = "" if usage.get("current", True) is not False else ' <span class="muted">(deleted: from history)</span>'
     return (
-        f'<div class="card"><h3>{esc(name)}</h3><div class="muted">GPUs allocated (running + pending): '
+        f'<div class="card"><h3>{esc(name)}{gone}</h3><div class="muted">GPUs allocated (running + pending): '
         f"{weight:,.2f} GPU-equivalents (a MIG slice counts g/7)</div>"
-        f"{alloc}{quota}{figures}"
+        f"{alloc}{quota}{money}{figures}"
         + (table(["kind", "endpoint", "model"], endpoint_rows, empty="") if endpoint_rows else "")
         + "</div>"
     )
@@ -153,4 +219,6 @@ def usage_section(report: Mapping[str, Any]) -> str:
     cards = "".join(tenant_card(str(n), section_of(tenants, n)) for n in sorted(shown))
     more = len(tenants) - len(shown)
     note = f'<div class="more">… and {more:,} more tenants with fewer GPU-hours not shown</div>' if more > 0 else ""
-    return gpu_overview(tenants) + f'<h3>Per tenant</h3><div class="grid2">{cards}</div>{note}'
+    days = [str(d) for d in list_of(section_of(report, "usage", "gpuHours"), "days")]
+    head = source_note(section_of(report, "usage")) + per_day(tenants, days)
+    return head + gpu_overview(tenants) + f'<h3>Per tenant</h3><div class="grid2">{cards}</div>{note}'

@@ -54,6 +54,7 @@ font-weight:600;margin:10px 0 6px}svg text{font-family:system-ui,-apple-system,"
 .ok{color:#2f9e5f;font-weight:600}header code{background:#2c3646;color:#dfe5ee}
 .split{display:flex;gap:28px;flex-wrap:wrap;align-items:flex-start}.split>div{flex:1;min-width:300px}
 ul.holes{margin:0;padding-left:18px}ul.holes li{margin:4px 0}
+.note{background:#fff6e0;border-left:4px solid #e0a31e;padding:6px 10px;margin:6px 0}
 """
 
 

@@ -263,12 +263,74 @@ def _isolation(iso: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _tenant_usage(name: str, u: Mapping[str, Any]) -> list[str]:
+def _money(value: Any, currency: str) -> str:
+    return "—" if value is None else f"{value:,.2f} {currency}"
+
+
+def _price(value: Any, currency: str) -> str:
+    """A unit price as written in the settings: 2.4, 0.003 (money is rounded to cents, prices are not)."""
+    return "—" if value is None else f"{f'{value:,.4f}'.rstrip('0').rstrip('.')} {currency}"
+
+
+def _usage_header(usage: Mapping[str, Any]) -> list[str]:
+    hours = usage.get("gpuHours") or {}
+    source = hours.get("source", "pods")
+    if hours.get("lowerBound", True):
+        where = "the pods that exist now (a lower bound)"
+    else:
+        step = hours.get("stepSeconds")
+        where = f"Prometheus history ({source}, a {step} s step: within two steps per run of a pod)"
+    pricing = usage.get("pricing")
+    priced = f"priced in {pricing['currency']} (MIG by {pricing['mig']})" if pricing else "not priced (no `pricing`)"
+    lines = [f"GPU-hours from {where}; {priced}.", ""]
+    lines += [f"> {note}" for note in usage.get("notes") or ()]
+    return [*lines, ""] if usage.get("notes") else lines
+
+
+def _showback(usage: Mapping[str, Any]) -> list[str]:
+    """GPU-hours per tenant per day, and the cost per tenant."""
+    days = list((usage.get("gpuHours") or {}).get("days") or ())
+    tenants = usage["tenants"]
+    currency = (usage.get("pricing") or {}).get("currency", "")
+    per_day = [
+        [name, *(u["gpu"].get("gpuHoursByDay", {}).get(d, 0.0) for d in days), u["gpu"]["gpuHours"]]
+        for name, u in tenants.items()
+    ]
+    out = ["### GPU-hours per tenant per day (UTC)", "", *table(["tenant", *days, "total"], per_day)]
+    if usage.get("pricing"):
+        out += [
+            "### Cost per tenant",
+            "",
+            *table(
+                ["tenant", "GPU", "CPU", "memory", "total", "unpriced GPU-hours", "idle GPUs", "per 1M tokens"],
+                [
+                    [
+                        name,
+                        _money(c["gpu"], currency),
+                        _money(c["cpu"], currency),
+                        _money(c["memory"], currency),
+                        _money(c["total"], currency),
+                        c["unpricedGpuHours"],
+                        _money(c["idle"], currency),
+                        _money(c["perMillionTokens"], currency),
+                    ]
+                    for name, u in tenants.items()
+                    if (c := u.get("cost"))
+                ],
+            ),
+        ]
+    return out
+
+
+def _tenant_usage(name: str, u: Mapping[str, Any], currency: str) -> list[str]:
     gpu = u["gpu"]
     resources = sorted({*gpu["allocated"], *gpu["gpuHoursByResource"]})
     metrics = u.get("metrics")
+    gone = "" if u.get("current", True) else " (deleted: known from history only)"
+    idle = gpu.get("idleShare")
+    idle_text = f"; idle share of its full GPUs {idle:.0%} ({gpu['idleGpuHours']:,.2f} GPU-hours)" if idle else ""
     lines = [
-        f"### {name}",
+        f"### {name}{gone}",
         "",
         *table(
             ["resource", "running", "pending", "GPU-hours (GPU-equivalents)"],
@@ -279,8 +341,25 @@ def _tenant_usage(name: str, u: Mapping[str, Any]) -> list[str]:
             empty="No GPU devices in use.",
         ),
         f"Allocated now: **{gpu.get('allocatedGpuEquivalents', 0):,.2f}** GPU-equivalents (the unit of "
-        f"`spec.gpu.maxTotal`: a full GPU 1, a MIG slice g/7). GPU-hours in the window: **{gpu['gpuHours']:,.2f}**.",
+        f"`spec.gpu.maxTotal`: a full GPU 1, a MIG slice g/7). GPU-hours in the window: **{gpu['gpuHours']:,.2f}**"
+        f"{idle_text}.",
         "",
+        *table(
+            ["resource", "GPU product", "quantity", "unit", "GPU-hours", "unit price", "cost"],
+            [
+                [
+                    line["resource"],
+                    line["product"] or ("—" if line["unit"] in ("core-hour", "GiB-hour") else "unknown"),
+                    line["quantity"],
+                    line["unit"],
+                    line["gpuHours"],
+                    _price(line["unitPrice"], currency),
+                    _money(line["cost"], currency),
+                ]
+                for line in u.get("lines") or ()
+            ],
+            empty="No usage in the window.",
+        ),
         *table(
             ["namespace", "quota", "resource", "hard", "used"],
             [[q["namespace"], q["name"], q["resource"], q["hard"], q["used"]] for q in u["quota"]],
@@ -302,7 +381,10 @@ def _tenant_usage(name: str, u: Mapping[str, Any]) -> list[str]:
 
 
 def render(report: Mapping[str, Any]) -> str:
-    lines = [*_summary(report), *_isolation(report["isolation"]), "## Usage", ""]
-    for name, u in report["usage"]["tenants"].items():
-        lines += _tenant_usage(name, u)
+    usage = report["usage"]
+    currency = (usage.get("pricing") or {}).get("currency", "")
+    lines = [*_summary(report), *_isolation(report["isolation"]), "## Usage", "", *_usage_header(usage)]
+    lines += _showback(usage)
+    for name, u in usage["tenants"].items():
+        lines += _tenant_usage(name, u, currency)
     return "\n".join(lines).rstrip() + "\n"

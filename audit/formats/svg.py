@@ -8,6 +8,7 @@ truncated labels and small cells still show their full text on hover.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 
 from tenantguard.audit.formats.markup import esc
@@ -103,5 +104,56 @@ def bars(rows: list[tuple[str, list[tuple[str, float, str]], str]], *, width: in
             )
             x += w
         parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 14}" font-size="12">{esc(text)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def columns(
+    labels: list[str],
+    stacks: list[list[tuple[str, float, str]]],
+    *,
+    width: int = 760,
+    height: int = 260,
+    unit: str = "",
+) -> str:
+    """Vertical stacked columns, one per label (a day), segments (tooltip, value, colour) from the bottom up, with
+    the column's total above it and a scale on the left."""
+    if not labels:
+        return ""
+    biggest = max((sum(v for _, v, _ in stack) for stack in stacks), default=0.0) or 1.0
+    left, top, bottom = 56, 18, 34
+    plot_h = height - top - bottom
+    slot = (width - left - 8) / len(labels)
+    col_w = max(min(slot * 0.7, 64), 2)
+    every = max(1, math.ceil(44 / slot))  # label every n-th column when they would overlap
+    parts = [f'<svg viewBox="0 0 {width} {height}" width="{width}" style="max-width:100%;height:auto" role="img">']
+    for frac in (0.0, 0.5, 1.0):
+        y = top + plot_h * (1 - frac)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - 8}" y2="{y:.1f}" stroke="#e6e9ee"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{biggest * frac:,.0f}</text>'
+        )
+    for i, (label, stack) in enumerate(zip(labels, stacks, strict=True)):
+        x = left + slot * i + (slot - col_w) / 2
+        y = float(top + plot_h)
+        for tip, value, colour in stack:
+            h = plot_h * max(value, 0.0) / biggest
+            y -= h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{col_w:.1f}" height="{h:.1f}" fill="{colour}">'
+                f"<title>{esc(tip)}</title></rect>"
+            )
+        total = sum(v for _, v, _ in stack)
+        mid = x + col_w / 2
+        if slot >= 40:
+            parts.append(f'<text x="{mid:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11">{total:,.1f}</text>')
+        if i % every == 0:
+            shown = label if slot >= 70 else label[5:]  # 2026-11-26 -> 11-26
+            parts.append(
+                f'<text x="{mid:.1f}" y="{height - 14}" text-anchor="middle" font-size="11">'
+                f"<title>{esc(label)}: {total:,.2f}</title>{esc(shown)}</text>"
+            )
+    if unit:
+        parts.append(f'<text x="4" y="{top - 6}" font-size="11">{esc(unit)}</text>')
     parts.append("</svg>")
     return "".join(parts)

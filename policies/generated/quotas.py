@@ -14,6 +14,10 @@ in two quotas per namespace:
 
 The weighted sum across resources (4 GPUs and 8 `3g` slices together) stays the webhook's (GPU006).
 
+DRA: the same two quotas carry the DeviceClass lines `policies.dra_quota.device_class_quota` computes — a capped
+class's `maxDevices` less what the other namespaces hold, `0` for every class of the cluster the Tenant is not
+given (docs/gpu.md#quota-backstop).
+
 Tenant-wide, as Capsule does: each namespace's hard limit is the cap minus what the tenant's other namespaces
 use, recomputed by the reconciler whenever a namespace's use changes. The sum of what the namespaces hold can
 pass the cap only when pods in two namespaces are admitted before the reconciler has lowered the other
@@ -81,11 +85,28 @@ def _quota(name: str, tenant: Tenant, namespace: str, settings: Settings, hard: 
     }
 
 
-def resource_quotas(tenant: Tenant, namespace: str, settings: Settings, hard: Mapping[str, int]) -> list[Obj]:
-    """The namespace's quotas: `hard` (from `namespace_hard`) for the allowed resources, 0 for the others."""
-    quotas = [_quota(QUOTA_NAME, tenant, namespace, settings, hard)] if hard else []
-    denied = dict.fromkeys(denied_resources(tenant, settings), 0)
-    return [*quotas, _quota(DENIED_QUOTA_NAME, tenant, namespace, settings, denied)]
+def resource_quotas(
+    tenant: Tenant,
+    namespace: str,
+    settings: Settings,
+    hard: Mapping[str, int],
+    dra_hard: Mapping[str, str] | None = None,
+) -> list[Obj]:
+    """The namespace's quotas: `hard` (from `namespace_hard`) for the allowed resources, 0 for the others; and
+    `dra_hard` (from `policies.dra_quota.device_class_quota`: full ResourceQuota keys) — a DeviceClass's cap in the
+    first quota, `"0"` for the classes the Tenant is not given in the second."""
+    capped = {k: v for k, v in (dra_hard or {}).items() if v != "0"}
+    zeros = {k: v for k, v in (dra_hard or {}).items() if v == "0"}
+    quotas = []
+    if hard or capped:
+        quota = _quota(QUOTA_NAME, tenant, namespace, settings, hard)
+        quota["spec"]["hard"].update(capped)
+        quotas.append(quota)
+    denied = _quota(
+        DENIED_QUOTA_NAME, tenant, namespace, settings, dict.fromkeys(denied_resources(tenant, settings), 0)
+    )
+    denied["spec"]["hard"].update(zeros)
+    return [*quotas, denied]
 
 
 def quota_devices(values: Mapping[str, object] | None, resources: Iterable[str]) -> dict[str, int]:

@@ -33,4 +33,4 @@ def dev_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevCluster
         cluster.down(state_dir)
 
 
-from tests.e2e.webhook_fixtures import reconciler, reconciler_paused, webhook  # noqa: E402,F401 - kept apart
+from tests.e2e.webhook_fixtures import platform_settings, reconciler, reconciler_paused, webhook  # noqa: E402,F401 - kept apart

@@ -476,6 +476,7 @@ def test_webhook_rbac_is_what_it_needs(chart_cluster: DevCluster, chart_webhook:
         "tenants.tenantguard.io [list watch]",
         "namespaces [list watch]",
         "pods [list watch]",
+        "nodes [list watch]",  # their GPU product label (metadata only)
         "networkpolicies.networking.k8s.io [list watch]",  # the managed ones (label-selected watch)
         "deviceclasses.resource.k8s.io [list watch]",  # DRA: GPU claims count like device requests
         "resourceclaimtemplates.resource.k8s.io [list watch]",
@@ -534,6 +535,7 @@ def test_reconciler_rbac_is_what_it_needs(chart_cluster: DevCluster, chart_recon
         "tenants.tenantguard.io/status [patch]",
         "namespaces [list watch patch]",
         "pods [list watch]",
+        "nodes [list watch]",
         "networkpolicies.networking.k8s.io [list watch create patch delete]",
         "resourcequotas [list watch create patch delete]",
         "secrets [list watch create patch delete]",

@@ -6,8 +6,8 @@ on the A100 node), so the real kube-scheduler allocates devices to claims and KW
 (alice is a member) may use both classes: at most 2 gpu.nvidia.com devices, MIG 1g.10gb slices only, 2
 GPU-equivalents per pod and 3 in all. Each way around the caps is refused with its rule named; a legitimate DRA GPU
 pod is admitted, scheduled and counted in the audit from its claim's allocation; lint and the audit agree on the
-same manifests; and with the webhook's configurations removed, the ResourceQuota `policies.dra_quota` computes
-refuses claims over the cap (the reconciler that will write it is not on main yet: the test writes it).
+same manifests; and with the webhook's configurations removed, the reconciler's ResourceQuota (`policies.dra_quota`)
+refuses claims over the cap.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import yaml
 
 from tenantguard.devcluster import dra as simulated
 from tenantguard.policies.dra_quota import device_class_quota
+from tenantguard.policies.generated.labels import DENIED_QUOTA_NAME, QUOTA_NAME
 from tenantguard.policies.tenancy import parse_tenant
 from tests.support.devcluster import DevCluster, wait_for
 from tests.support.webhook_runner import WebhookProcess
@@ -371,50 +372,54 @@ def test_the_audit_counts_dra_devices_from_the_claims_allocation(initech: DevClu
 def test_without_the_webhook_the_quota_refuses_claims_over_the_cap(
     initech: DevCluster, webhook: WebhookProcess
 ) -> None:
-    """The reconciler is to write this quota (issue 13); until it is on main the test writes what
-    `device_class_quota` computes. With the webhook's configurations deleted, kube-apiserver alone refuses a
-    third gpu.nvidia.com device, any device of a class the tenant is not given, and a pod asking for the class as
-    a resource; objects that no quota counts (claim templates) get in — the audit and lint judge them next."""
+    """The session's reconciler writes the tenant's quotas with the DRA lines `device_class_quota` computes: the
+    capped class's devices less what other namespaces hold, 0 for every class the tenant is not given. With the
+    webhook's configurations deleted, kube-apiserver alone refuses a third gpu.nvidia.com device, any device of a
+    class the tenant is not given, and a pod asking for the class as a resource; objects that no quota counts
+    (claim templates) get in — the audit and lint judge them next."""
     hard = device_class_quota(
         parse_tenant(TENANT), device_classes=["gpu.nvidia.com", "mig.nvidia.com", "vfio.nvidia.com"]
     )
     assert hard["gpu.nvidia.com.deviceclass.resource.k8s.io/devices"] == "2"
     assert hard["vfio.nvidia.com.deviceclass.resource.k8s.io/devices"] == "0"
-    quota = {
-        "apiVersion": "v1",
-        "kind": "ResourceQuota",
-        "metadata": {"name": "dra", "namespace": NS},
-        "spec": {"hard": hard},
-    }
-    initech.apply(quota)
-    wait_for(
-        lambda: (
-            initech.get("resourcequota", "dra", "-n", NS)["status"]
-            .get("used", {})
-            .get("gpu.nvidia.com.deviceclass.resource.k8s.io/devices")
-            == "1"
-        ),
-        what="the quota counting the shared claim",
-    )
+
+    def counted() -> bool:
+        quota = initech.get("resourcequota", QUOTA_NAME, "-n", NS)
+        used = quota.get("status", {}).get("used", {})
+        return bool(
+            quota["spec"]["hard"].get("gpu.nvidia.com.deviceclass.resource.k8s.io/devices") == "2"
+            and used.get("gpu.nvidia.com.deviceclass.resource.k8s.io/devices") == "1"
+        )
+
+    wait_for(counted, what="the reconciler's quota carrying the DRA cap and counting the shared claim")
+    # A class of the cluster the tenant is not given (a passthrough driver's): the reconciler writes 0 for it.
+    vfio = {"apiVersion": "resource.k8s.io/v1", "kind": "DeviceClass", "metadata": {"name": "vfio.nvidia.com"},
+            "spec": {"selectors": [{"cel": {"expression": "device.driver == 'vfio.gpu.nvidia.com'"}}]}}  # fmt: skip
+    initech.kubectl("apply", "-f", "-", input=json.dumps(vfio))
+
+    def zero_for_vfio() -> bool:
+        denied = initech.get("resourcequota", DENIED_QUOTA_NAME, "-n", NS)["spec"]["hard"]
+        return bool(denied.get("vfio.nvidia.com.deviceclass.resource.k8s.io/devices") == "0")
+
+    wait_for(zero_for_vfio, what="the reconciler's 0 for a DeviceClass the tenant is not given")
     initech.kubectl("delete", "mutatingwebhookconfiguration,validatingwebhookconfiguration", "tenantguard")
     try:
         code, out = apply(initech, claim("two-more", request("gpu.nvidia.com", 2)))
-        assert (
-            code != 0 and "exceeded quota: dra" in out and "gpu.nvidia.com.deviceclass.resource.k8s.io/devices" in out
-        )
+        assert code != 0 and "exceeded quota" in out and "gpu.nvidia.com.deviceclass.resource.k8s.io/devices" in out
         code, out = apply(initech, claim("passthrough", request("vfio.nvidia.com", 1)))
-        assert code != 0 and "exceeded quota: dra" in out, out
+        assert code != 0 and "exceeded quota" in out, out
         extended = pod("by-resource")
         extended["spec"]["containers"][0]["resources"] = {
             "limits": {"deviceclass.resource.kubernetes.io/gpu.nvidia.com": 2}
         }
         code, out = apply(initech, extended)
-        assert code != 0 and "exceeded quota: dra" in out, out
+        assert code != 0 and "exceeded quota" in out, out
         for obj in UNQUOTED:
             code, out = apply(initech, obj)
             assert code == 0, out
     finally:
         initech.kubectl("apply", "-f", "-", input=webhook.configurations_yaml())
+        initech.kubectl("delete", "deviceclass", "vfio.nvidia.com", "--ignore-not-found", check=False)
     code, out = apply(initech, template("whole-node-2", request("gpu.nvidia.com", None, allocationMode="All")))
     assert code != 0 and "[GPU016]" in out, "the webhook is back"
 

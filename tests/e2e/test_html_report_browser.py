@@ -21,7 +21,7 @@ import orjson
 import pytest
 
 from tenantguard.audit.formats.html import CSP, render
-from tenantguard.audit.formats.svg import GREEN, RED
+from tenantguard.audit.formats.svg import GREEN, PALETTE, RED
 
 pytestmark = pytest.mark.e2e
 
@@ -54,9 +54,10 @@ def sample_report() -> dict[str, Any]:
         "pending": {"nvidia.com/mig-3g.40gb": 1},
         "gpuHours": 48.0,
         "gpuHoursByResource": {"nvidia.com/gpu": 44.0, "nvidia.com/mig-3g.40gb": 4.0},
+        "gpuHoursByDay": {"2026-11-26": 20.0, "2026-11-27": 28.0},
     }
     return {
-        "schemaVersion": "tenantguard.io/audit/v3",
+        "schemaVersion": "tenantguard.io/audit/v4",
         "generatedAt": "2026-11-27T18:00:00Z",
         "source": {"type": "cluster", "server": "https://127.0.0.1:6443"},
         "window": {"start": "2026-11-26T18:00:00Z", "end": "2026-11-27T18:00:00Z", "hours": 24.0},
@@ -143,9 +144,18 @@ def sample_report() -> dict[str, Any]:
             "unlabelled": [],
         },
         "usage": {
+            "gpuHours": {
+                "source": "kube-state-metrics",
+                "lowerBound": False,
+                "stepSeconds": 60,
+                "days": ["2026-11-26", "2026-11-27"],
+            },
+            "pricing": {"currency": "EUR", "mig": "computeShare"},
+            "notes": [],
             "tenants": {
                 "acme": {
                     "gpu": gpu,
+                    "cost": {"currency": "EUR", "total": 105.6, "idle": 38.9, "perMillionTokens": 640.0},
                     "quota": [
                         {
                             "namespace": "acme-prod",
@@ -172,12 +182,13 @@ def sample_report() -> dict[str, Any]:
                         "pending": {},
                         "gpuHours": 20.5,
                         "gpuHoursByResource": {"nvidia.com/gpu": 20.5},
+                        "gpuHoursByDay": {"2026-11-26": 8.5, "2026-11-27": 12.0},
                     },
                     "quota": [],
                     "endpoints": [],
                     "metrics": None,
                 },
-            }
+            },
         },
     }
 
@@ -292,6 +303,21 @@ def test_the_report_paints_its_heatmap_and_fetches_nothing(tmp_path: Path) -> No
     # A heatmap cell is the only solid square of its colour at least 40 px wide and tall (bars are 18 px).
     assert block_rows(rows, RED) >= 40, f"no red heatmap cell ({RED}) painted"
     assert block_rows(rows, GREEN) >= 40, f"no green heatmap cell ({GREEN}) painted"
+    # The per-day chart's columns are the only marks of a tenant's colour taller than a bar (18 px): acme's is ~140.
+    assert tallest_block(rows, PALETTE[0]) >= 60, f"no GPU-hours-per-day column ({PALETTE[0]}) painted"
+
+
+def tallest_block(rows: list[bytes], colour: str, run: int = 30) -> int:
+    """The most consecutive pixel rows that each hold `run` pixels of exactly `colour`: the height of a solid mark."""
+    needle = bytes.fromhex(colour.removeprefix("#")) * run
+    best = streak = 0
+    for row in rows:
+        at = row.find(needle)
+        while at > 0 and at % 3:
+            at = row.find(needle, at + 1)
+        streak = streak + 1 if at >= 0 else 0
+        best = max(best, streak)
+    return best
 
 
 def block_rows(rows: list[bytes], colour: str, run: int = 40) -> int:

@@ -6,10 +6,10 @@ binary locally with those args — the certificate mount rewritten to a director
 files (written as kubelet writes a Secret volume), the listen and target ports rewritten to free loopback ports,
 every other flag as injected — in front of a small HTTP app, and sends real TLS handshakes at it.
 
-The certificate material is what the API server stores: `_write_as_the_reconciler` computes the Secrets with
-`webhook.workload_pki` and applies them as the reconciler will (CA Secrets in the webhook's namespace, workload
-Secrets in the tenants' namespaces, the gateway's in its namespace); the tests read them back. Once the
-reconciler runs beside the webhook in these tests, the `pki` fixture reads the Secrets it wrote instead.
+The certificate material is what the API server stores: the session's reconciler writes acme's Secrets (its CA
+in the webhook's namespace, a workload certificate in each acme namespace, the gateway's identity in the gateway
+namespace) and the tests read them back; other identities (tenant B, expired, self-signed) are made with the same
+`webhook.workload_pki` functions.
 """
 
 from __future__ import annotations
@@ -120,18 +120,6 @@ def _ensure_namespace(cluster: DevCluster, name: str) -> bool:
     return True
 
 
-def _write_as_the_reconciler(cluster: DevCluster, secret: dict[str, Any]) -> dict[str, Any]:
-    """Server-side apply with its own field manager (no last-applied annotation copying the keys); read back."""
-    meta = secret["metadata"]
-    secret = {**secret, "metadata": {**meta, "labels": {DEFAULT_SETTINGS.managed_label: "true"}}}
-    cluster.kubectl(
-        "apply", "--server-side", "--force-conflicts", "--field-manager=tenantguard-e2e", "-f", "-",
-        input=json.dumps(secret),
-    )  # fmt: skip
-    stored: dict[str, Any] = cluster.get("secret", meta["name"], "-n", meta["namespace"])
-    return stored
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Pki:
     acme_ca: dict[str, Any]
@@ -141,33 +129,33 @@ class Pki:
     gateway: dict[str, Any]  # the gateway's identity towards acme
 
 
+def _written(cluster: DevCluster, namespace: str, name: str) -> dict[str, Any]:
+    """A Secret the session's reconciler writes, once it is there."""
+
+    def read() -> dict[str, Any] | None:
+        proc = cluster.kubectl("get", "secret", name, "-n", namespace, "-o", "json", check=False)
+        return json.loads(proc.stdout) if proc.returncode == 0 else None
+
+    return wait_for(read, what=f"the reconciler's Secret {namespace}/{name}", timeout=60)
+
+
 @pytest.fixture(scope="module")
 def pki(dev_cluster: DevCluster, webhook: WebhookProcess) -> Iterator[Pki]:
+    """acme's certificates as the session's reconciler wrote them (CA in the webhook's namespace, a workload
+    certificate per namespace, the gateway's identity in the gateway namespace). Tenant B's are computed with the
+    same functions: globex, the other example tenant, is in istio mode and gets no workload certificate."""
     now = dt.datetime.now(dt.UTC)
     created = [ns for ns in (CA_NAMESPACE, GATEWAY) if _ensure_namespace(dev_cluster, ns)]
-    written: list[tuple[str, str]] = []
-
-    def write(secret: dict[str, Any]) -> dict[str, Any]:
-        written.append((secret["metadata"]["namespace"], secret["metadata"]["name"]))
-        return _write_as_the_reconciler(dev_cluster, secret)
-
     try:
-        ca_a = write(
-            workload_pki.tenant_ca_secret("acme", None, namespace=CA_NAMESPACE, now=now - dt.timedelta(days=3))
-        )
-        ca_b = write(workload_pki.tenant_ca_secret("globex", None, namespace=CA_NAMESPACE, now=now))
-        # Issued 17 h ago: past 2/3 of its 24 h, so the renewal test finds it due, as the reconciler would.
-        old = now - dt.timedelta(hours=17)
+        ca_b = workload_pki.tenant_ca_secret("globex", None, namespace=CA_NAMESPACE, now=now)
         yield Pki(
-            acme_ca=ca_a,
-            workload=write(workload_pki.workload_secret("acme", NAMESPACE, ca_a, None, name=SECRET, now=old)),
-            peer=write(workload_pki.workload_secret("acme", OTHER_NAMESPACE, ca_a, None, name=SECRET, now=now)),
-            tenant_b=write(workload_pki.workload_secret("globex", "globex-prod", ca_b, None, name=SECRET, now=now)),
-            gateway=write(workload_pki.gateway_secret("acme", GATEWAY, ca_a, None, now=now)),
+            acme_ca=_written(dev_cluster, CA_NAMESPACE, "tenantguard-ca-acme"),
+            workload=_written(dev_cluster, NAMESPACE, SECRET),
+            peer=_written(dev_cluster, OTHER_NAMESPACE, SECRET),
+            tenant_b=workload_pki.workload_secret("globex", "globex-prod", ca_b, None, name=SECRET, now=now),
+            gateway=_written(dev_cluster, GATEWAY, "tenantguard-gateway-acme"),
         )
     finally:
-        for ns, name in written:
-            dev_cluster.kubectl("delete", "secret", name, "-n", ns, "--ignore-not-found", check=False)
         for ns in created:  # gone before the next module runs: a terminating namespace refuses new objects
             dev_cluster.kubectl("delete", "namespace", ns, "--timeout=90s", check=False, timeout=120)
 
@@ -377,9 +365,9 @@ def test_renewal_replaces_the_files_and_no_client_is_refused(
 ) -> None:
     sidecar = run_sidecar(pki.workload)
     now = dt.datetime.now(dt.UTC)
-    renewed = workload_pki.workload_secret("acme", NAMESPACE, pki.acme_ca, pki.workload, name=SECRET, now=now)
-    assert renewed is not pki.workload, "issued 17 h ago, the leaf is past 2/3 of its lifetime"
-    renewed = _write_as_the_reconciler(dev_cluster, renewed)
+    # The reconciler issued the served leaf moments ago; what it writes at 2/3 of the lifetime is a new leaf from
+    # the same CA, as here (issued now so that it is valid now).
+    renewed = workload_pki.workload_secret("acme", NAMESPACE, pki.acme_ca, None, name=SECRET, now=now)
     old, new = _serial(pki.workload), _serial(renewed)
     peer = _files(tmp_path, "peer", pki.peer)
     caller = Caller.start(lambda: _as(sidecar, peer))

@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -85,7 +86,8 @@ DEFAULT_DENY = {
     "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
 }
 OPENING = """\
-# the pull request: initrode lets hooli's pods in
+# the pull request: initrode lets hooli's pods in (and, below, hooli lets its pods out to initrode: the platform's
+# baseline denies every tenant's egress to other tenants, so one side alone opens nothing)
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
@@ -97,6 +99,20 @@ spec:
   - from:
     - namespaceSelector:
         matchLabels: {tenantguard.io/tenant: hooli}
+    ports: [{port: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: to-initrode
+  namespace: hooli-a
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector:
+        matchLabels: {tenantguard.io/tenant: initrode}
     ports: [{port: 8080}]
 """
 
@@ -146,13 +162,29 @@ def seeded(dev_cluster: DevCluster, webhook: WebhookProcess) -> Iterator[dict[st
             lambda: c.kubectl("get", "serviceaccount", "default", "-n", AGENT, check=False).returncode == 0,
             what="ServiceAccount default",
         )
+
         # the admin's half of the exception: kube-apiserver's Pod Security admission must let hostNetwork in
-        # (refused by PSS020 until the webhook has reloaded its settings with the waiver)
-        wait_for(
-            lambda: c.kubectl("label", "namespace", AGENT, "pod-security.kubernetes.io/enforce=privileged",
-                              "--overwrite", check=False).returncode == 0,
-            what="the webhook's settings reload (PSS020 waived for hooli-a)", timeout=30,
-        )  # fmt: skip
+        # (refused by PSS020 until the webhook has reloaded its settings with the waiver, and put back by the
+        # reconciler until it has: the label must stay)
+        def privileged_and_kept() -> bool:
+            if (
+                c.kubectl(
+                    "label",
+                    "namespace",
+                    AGENT,
+                    "pod-security.kubernetes.io/enforce=privileged",
+                    "--overwrite",
+                    check=False,
+                ).returncode
+                != 0
+            ):
+                return False
+            time.sleep(3)  # longer than the reconciler takes to revert a label it still thinks is wrong
+            labels = c.get("namespace", AGENT)["metadata"]["labels"]
+            return bool(labels.get("pod-security.kubernetes.io/enforce") == "privileged")
+
+        wait_for(privileged_and_kept, what="the settings reload (PSS020 waived for hooli-a) in webhook and reconciler",
+                 timeout=60)  # fmt: skip
         c.apply(DAEMONSET)
         c.apply(LOAD_BALANCER)
         c.apply(DEFAULT_DENY)
@@ -248,14 +280,18 @@ def test_a_pull_request_opening_initrode_to_hooli_fails_and_names_the_rule(
     opened = [o for o in doc["opened"] if o["to"]["workload"] == f"{VICTIM}/api[Pod]"]
     assert [(o["from"]["workload"], o["ports"], o["crossTenant"]) for o in opened] == [
         (f"{AGENT}/client[Pod]", ["TCP/8080"], True)]  # fmt: skip  # the agent reached api already, by its node
-    assert opened[0]["rules"] == [{"policy": f"{VICTIM}/allow-hooli", "rule": "spec.ingress[0]", "changed": True,
-                                   "file": str(change / "allow-hooli.yaml"), "line": 10}]  # fmt: skip
+    assert opened[0]["rules"] == [
+        {"policy": f"{AGENT}/to-initrode", "rule": "spec.egress[0]", "changed": True,
+         "file": str(change / "allow-hooli.yaml"), "line": 25},
+        {"policy": f"{VICTIM}/allow-hooli", "rule": "spec.ingress[0]", "changed": True,
+         "file": str(change / "allow-hooli.yaml"), "line": 11},
+    ]  # fmt: skip
     assert doc["tenants"]["opened"] == []  # hooli reached initrode before, through the node
     text = _tenantguard(c, "reachability", "diff", str(change))
     assert text.returncode == 1
-    assert f"by {VICTIM}/allow-hooli spec.ingress[0] (changed)  {change / 'allow-hooli.yaml'}:10" in text.stdout
+    assert f"{VICTIM}/allow-hooli spec.ingress[0] (changed)  {change / 'allow-hooli.yaml'}:11" in text.stdout
     github = _tenantguard(c, "reachability", "diff", str(change), "--format", "github")
-    assert f"::error file={change / 'allow-hooli.yaml'},line=10,title=Opens a path from tenant hooli to tenant " \
+    assert f"::error file={change / 'allow-hooli.yaml'},line=25,title=Opens a path from tenant hooli to tenant " \
            "initrode::" in github.stdout  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,13 +27,29 @@ def seed_platform(cluster: DevCluster) -> None:
 
 
 @pytest.fixture(scope="session")
-def reconciler(dev_cluster: DevCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControllerProcess]:
+def platform_settings(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The platform's one settings file, as the chart mounts one ConfigMap into the webhook and the reconciler:
+    both read it and reload it when a test changes it (an exception, a mode)."""
+    path = tmp_path_factory.mktemp("platform") / "settings.yaml"
+    # Every rule keeps its default mode, so kube-apiserver's verdicts are lint's (test_verdicts) and the
+    # cross-tenant routes are denied (test_cross_tenant_references).
+    path.write_text(SETTINGS_YAML)
+    return path
+
+
+@pytest.fixture(scope="session")
+def reconciler(
+    dev_cluster: DevCluster, platform_settings: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ControllerProcess]:
     """The platform's reconciler (`tenantguard controller`), for the whole run: every tenant namespace has its
     baseline NetworkPolicies, quotas and certificates, as on a real platform. Tests that take the Lease over stop
     it and start it again (`test_reconciler_leader.py`)."""
     seed_platform(dev_cluster)
     proc = ControllerProcess(
-        kubeconfig=dev_cluster.kubeconfig, work_dir=tmp_path_factory.mktemp("reconciler"), identity="e2e-shared"
+        kubeconfig=dev_cluster.kubeconfig,
+        work_dir=tmp_path_factory.mktemp("reconciler"),
+        identity="e2e-shared",
+        config=platform_settings,
     )
     proc.start()
     try:
@@ -56,14 +73,13 @@ def reconciler_paused(reconciler: ControllerProcess) -> Iterator[ControllerProce
 
 @pytest.fixture(scope="session")
 def webhook(
-    dev_cluster: DevCluster, reconciler: ControllerProcess, tmp_path_factory: pytest.TempPathFactory
+    dev_cluster: DevCluster,
+    reconciler: ControllerProcess,
+    platform_settings: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[WebhookProcess]:
     work = tmp_path_factory.mktemp("webhook")
-    config = work / "settings.yaml"
-    # Through --config like a deployment's ConfigMap; every rule keeps its default mode, so kube-apiserver's
-    # verdicts are lint's (test_verdicts) and the cross-tenant routes are denied (test_cross_tenant_references).
-    config.write_text(SETTINGS_YAML)
-    hook = WebhookProcess(kubeconfig=dev_cluster.kubeconfig, work_dir=work, config=config)
+    hook = WebhookProcess(kubeconfig=dev_cluster.kubeconfig, work_dir=work, config=platform_settings)
     hook.start()
     dev_cluster.kubectl("apply", "-f", "-", input=hook.configurations_yaml())
     try:

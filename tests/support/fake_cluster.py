@@ -30,6 +30,7 @@ class FakeCluster:
         self.stores = {kind: Store() for kind in KINDS}
         self.gpu: dict[str, dict[str, int]] = {}
         self.mesh = False
+        self.classes: set[str] = set()  # the cluster's DRA DeviceClasses
         self.events: list[Obj] = []
         self.writes: list[tuple[str, str, str, str]] = []
         self.fail: set[tuple[str, str]] = set()  # (kind, name) whose writes fail
@@ -70,6 +71,9 @@ class FakeCluster:
 
     def gpu_devices(self, namespace: str) -> Mapping[str, int]:
         return self.gpu.get(namespace, {})
+
+    def device_classes(self) -> list[str]:
+        return sorted(self.classes)
 
     def mesh_served(self) -> bool:
         return self.mesh

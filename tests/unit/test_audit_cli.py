@@ -54,7 +54,7 @@ def test_clean_snapshot_exits_0_with_a_json_report(tmp_path: Path, capsys: pytes
     snap = _snapshot(tmp_path, bad_pod=False)
     assert _audit("--snapshot", str(snap), "--fail-on", "error") == 0
     doc = orjson.loads(capsys.readouterr().out)
-    assert doc["schemaVersion"] == "tenantguard.io/audit/v3"
+    assert doc["schemaVersion"] == "tenantguard.io/audit/v4"
     assert doc["source"] == {"type": "snapshot", "path": str(snap)}
     assert doc["summary"]["objects"] == 8 and doc["summary"]["violations"] == 0
     assert doc["summary"]["findings"] == 0
@@ -143,14 +143,28 @@ def test_unreachable_cluster_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "cannot reach the API server at https://127.0.0.1:1" in err and "Traceback" not in err
 
 
-def test_prometheus_failure_is_reported_and_metrics_left_out(
+def test_an_unreachable_prometheus_exits_2_and_writes_no_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     snap = _snapshot(tmp_path, bad_pod=False)
-    assert _audit("--snapshot", str(snap), "--prometheus-url", "http://127.0.0.1:1") == 0
+    out = tmp_path / "report.json"
+    assert _audit("--snapshot", str(snap), "--prometheus-url", "http://127.0.0.1:1", "-o", str(out)) == 2
     captured = capsys.readouterr()
-    assert "Prometheus" in captured.err and "metrics left out" in captured.err
-    assert orjson.loads(captured.out)["usage"]["tenants"]["acme"]["metrics"] is None
+    assert "tenantguard audit: Prometheus: http://127.0.0.1:1/api/v1/label/__name__/values: unreachable" in captured.err
+    assert "no report written" in captured.err and "Traceback" not in captured.err
+    assert captured.out == "" and not out.exists(), "never a report whose GPU-hours silently fell back"
+
+
+def test_without_prometheus_the_report_says_its_gpu_hours_are_a_lower_bound(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snap = _snapshot(tmp_path, bad_pod=False)
+    assert _audit("--snapshot", str(snap)) == 0
+    usage = orjson.loads(capsys.readouterr().out)["usage"]
+    assert usage["gpuHours"]["source"] == "pods" and usage["gpuHours"]["lowerBound"] is True
+    assert any("lower bound" in note and "deleted" in note for note in usage["notes"])
+    assert _audit("--snapshot", str(snap), "--format", "markdown") == 0
+    assert "GPU-hours are a lower bound" in capsys.readouterr().out
 
 
 def test_open_isolation_fails_the_gate_and_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

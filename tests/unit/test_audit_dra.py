@@ -173,7 +173,7 @@ def test_devices_now_and_gpu_hours_come_from_the_allocation(scanned: ScanResult)
     assert usage["gpu"]["allocatedGpuEquivalents"] == round(1 + 2 + 1 / 7, 3), "both paths in the unit of maxTotal"
     # shared: a from 2 h ago, b from 1 h to 0.5 h ago — held 2 h once; the slice 3 h x 1/7; ext's class device 1 h.
     assert dra["gpuHoursByDeviceClass"] == {"gpu.nvidia.com": 3.0, "mig.nvidia.com": round(3 / 7, 3)}
-    assert usage["gpu"]["gpuHours"] == round(1 + 3 + 3 / 7, 3), "ext's extended GPU for 1 h besides"
+    assert usage["gpu"]["gpuHours"] == round(1 + 3 + 3 / 7, 4), "ext's extended GPU for 1 h besides"
     shared = next(c for c in dra["claims"] if c["name"] == "shared")
     assert shared == {
         "namespace": "acme-prod",

@@ -91,7 +91,17 @@ def test_top_level_shape_follows_the_contract(report: dict[str, Any]) -> None:
     assert report["schemaVersion"] == SCHEMA_VERSION
     assert report["generatedAt"] == "2026-11-27T12:00:00Z"
     assert report["window"] == {"start": "2026-11-26T12:00:00Z", "end": "2026-11-27T12:00:00Z", "hours": 24.0}
-    assert SCHEMA_VERSION == "tenantguard.io/audit/v3"
+    assert SCHEMA_VERSION == "tenantguard.io/audit/v4"
+    assert list(report["usage"]) == ["gpuHours", "pricing", "notes", "tenants"]
+    assert set(report["usage"]["tenants"]["acme"]) == {
+        "current",
+        "gpu",
+        "lines",
+        "cost",
+        "quota",
+        "endpoints",
+        "metrics",
+    }
     assert set(report["summary"]) == {
         "objects",
         "tenants",
@@ -182,6 +192,28 @@ def test_usage(report: dict[str, Any]) -> None:
     assert acme["gpu"]["running"] == {"nvidia.com/gpu": 6}
     # 3 running pods x 2 GPUs since 10:00 = 12 h; the Succeeded pod has no finish time: not counted.
     assert acme["gpu"]["gpuHours"] == 12.0
+    assert acme["gpu"]["gpuHoursByDay"] == {"2026-11-26": 0.0, "2026-11-27": 12.0}
+    assert acme["lines"] == [
+        {
+            "resource": "nvidia.com/gpu",
+            "product": "",
+            "unit": "GPU-hour",
+            "quantity": 12.0,
+            "gpuHours": 12.0,
+            "unitPrice": None,
+            "cost": None,
+        }
+    ]
+    assert acme["cost"] is None and acme["current"] is True
+    hours = report["usage"]["gpuHours"]
+    assert hours == {
+        "source": "pods",
+        "lowerBound": True,
+        "stepSeconds": None,
+        "maxErrorPerRunHours": None,
+        "days": ["2026-11-26", "2026-11-27"],
+    }
+    assert report["usage"]["notes"][0].startswith("GPU-hours are a lower bound")
     assert [(q["resource"], q["hard"], q["used"]) for q in acme["quota"]] == [("requests.nvidia.com/gpu", "8", "6")]
     assert acme["metrics"] is None
     assert report["usage"]["tenants"]["globex"]["gpu"]["allocated"] == {}

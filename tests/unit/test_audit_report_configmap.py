@@ -46,11 +46,9 @@ def test_a_malformed_target_is_refused(text: str) -> None:
 
 
 def test_format_keys() -> None:
-    assert [report_configmap.key_for(f) for f in ("json", "markdown", "html")] == [
-        "audit.json",
-        "audit.md",
-        "audit.html",
-    ]
+    from tenantguard.audit.audit_cli import FORMATS
+
+    assert [report_configmap.key_for(f) for f in FORMATS] == [f"audit.{e}" for e in ("json", "md", "html", "csv")]
 
 
 def test_the_cli_refuses_it_for_a_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

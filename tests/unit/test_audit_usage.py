@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tenantguard.audit.showback import UsageRow, pod_rows, tenant_showback
 from tenantguard.audit.usage import (
     PodUsage,
     TenantUsage,
@@ -28,6 +29,7 @@ from tenantguard.policies.subjects import Subject
 
 NOW = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
 DAY = Window.ending(NOW, timedelta(hours=24))
+DAYS = [d.label for d in DAY.days()]
 
 
 def _ts(hours_ago: float) -> str:
@@ -102,6 +104,7 @@ def test_pod_without_gpus_has_no_usage() -> None:
 
 def test_tenant_usage_separates_running_and_pending() -> None:
     usage = TenantUsage()
+    rows: list[UsageRow] = []
     for pod in (
         gpu_pod({"nvidia.com/gpu": 2}, started=1),
         gpu_pod({"nvidia.com/mig-1g.10gb": 1}, phase="Pending", started=None),
@@ -109,8 +112,9 @@ def test_tenant_usage_separates_running_and_pending() -> None:
     ):
         record = pod_usage(pod)
         assert record is not None
-        usage.add_pod(record, DAY)
-    gpu = usage.as_dict(None)["gpu"]
+        usage.add_pod(record)
+        rows.extend(pod_rows(record, DAY, tenant="acme", product=""))
+    gpu = usage.as_dict(tenant_showback(rows, days=DAYS, pricing=None, metrics=None), None)["gpu"]
     assert gpu["allocated"] == {"nvidia.com/gpu": 2, "nvidia.com/mig-1g.10gb": 1}
     assert gpu["running"] == {"nvidia.com/gpu": 2}
     assert gpu["pending"] == {"nvidia.com/mig-1g.10gb": 1}
@@ -126,14 +130,17 @@ def test_the_report_weighs_devices_as_admission_does() -> None:
     usage = TenantUsage()
     record = pod_usage(pod)
     assert record is not None
-    usage.add_pod(record, DAY)
+    usage.add_pod(record)
+    doc = usage.as_dict(
+        tenant_showback(pod_rows(record, DAY, tenant="acme", product=""), days=DAYS, pricing=None, metrics=None), None
+    )
     ledger = GpuLedger()
     ledger.put(pod)
     (template,) = Subject.of(pod).pods
     admission = pod_gpu_equivalents(template)
     assert admission == ledger.usage({pod["metadata"]["namespace"]}).equivalents
-    assert usage.as_dict(None)["gpu"]["allocatedGpuEquivalents"] == round(float(admission), 3) == 0.857
-    assert usage.as_dict(None)["gpu"]["gpuHours"] == round(float(admission), 3), "one hour at 6/7 of a GPU"
+    assert doc["gpu"]["allocatedGpuEquivalents"] == round(float(admission), 3) == 0.857
+    assert doc["gpu"]["gpuHours"] == round(float(admission), 4), "one hour at 6/7 of a GPU"
 
 
 def test_window_in_the_future_of_a_pod_counts_nothing() -> None:

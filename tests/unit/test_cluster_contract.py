@@ -47,10 +47,12 @@ def namespace(name: str, **labels: str) -> Obj:
     }
 
 
-def gpu_pod(name: str, ns: str, gpus: int, phase: str = "Running", **meta: Any) -> Obj:
+def gpu_pod(name: str, ns: str, gpus: int, phase: str = "Running", node: str = "h100-0", **meta: Any) -> Obj:
     p = pod(ns, name)
     p["metadata"].update(uid=f"uid-{ns}-{name}", **meta)
     p["spec"]["containers"][0]["resources"] = {"limits": {"nvidia.com/gpu": gpus}}
+    if node:
+        p["spec"]["nodeName"] = node
     p["status"] = {"phase": phase}
     return p
 
@@ -127,6 +129,12 @@ DRA_PODS = [
     claim_pod("dra-1", "acme-dev", {"name": "gpu", "resourceClaimTemplateName": "slices"}),
     claim_pod("ext", "acme-dev", **{"deviceclass.resource.kubernetes.io/gpu.nvidia.com": 1}),
 ]
+
+
+def node(name: str, **labels: str) -> Obj:
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": labels}}
+
+
 TENANTS = [tenant_object("acme", ACME_SPEC), tenant_object("globex", GLOBEX_SPEC)]
 NAMESPACES = [
     namespace("acme-prod", **{"tenantguard.io/tenant": "acme"}),
@@ -144,10 +152,16 @@ PODS = [
             {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "vllm-5f4688bbc7", "controller": True}
         ],
     ),
-    gpu_pod("train", "acme-dev", 3),
+    gpu_pod("train", "acme-dev", 3, node="a100-0"),
     gpu_pod("done", "acme-dev", 4, phase="Succeeded"),
     gpu_pod("cpu", "acme-dev", 0),
     gpu_pod("globex-gpu", "globex-prod", 1),
+    gpu_pod("queued", "globex-prod", 1, phase="Pending", node=""),
+]
+NODES = [
+    node("h100-0", **{"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}),
+    node("a100-0", **{"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"}),
+    node("cpu-0"),
 ]
 
 
@@ -180,9 +194,10 @@ def world(tmp_path: Path) -> dict[str, Path]:
         "claims": tmp_path / "claims.yaml",
         "pods": tmp_path / "pods.yaml",
         "netpols": tmp_path / "netpols.yaml",
+        "nodes": tmp_path / "nodes.yaml",
     }
     everything = {"tenants": TENANTS, "namespaces": NAMESPACES, "classes": CLASSES, "claims": CLAIMS}
-    for key, objs in (*everything.items(), ("pods", [*PODS, *DRA_PODS]), ("netpols", NETPOLS)):
+    for key, objs in (*everything.items(), ("pods", [*PODS, *DRA_PODS]), ("netpols", NETPOLS), ("nodes", NODES)):
         files[key].write_text(yaml.safe_dump_all(objs, sort_keys=False))
     return files
 
@@ -202,7 +217,7 @@ def _listed(objs: list[Obj]) -> list[Obj]:
 def via_cache(files: dict[str, Path]) -> ClusterState:
     """The watch cache, fed through the handlers its reflectors call: a list of each resource, then events."""
     cache = ClusterCache(ApiClient(Configuration(host="http://127.0.0.1:9")), DEFAULT_SETTINGS)
-    tenants, namespaces, pods, netpols, classes, templates, claims = cache.reflectors
+    tenants, namespaces, pods, netpols, classes, templates, claims, nodes = cache.reflectors
     classes.on_replace(_listed([m.obj for m in _read(files["classes"])]))
     dra = [m.obj for m in _read(files["claims"])]
     templates.on_replace(_listed([o for o in dra if o["kind"] == "ResourceClaimTemplate"]))
@@ -222,6 +237,11 @@ def via_cache(files: dict[str, Path]) -> ClusterState:
     netpols.on_replace(_listed(policies[:3]))
     for obj in policies[3:]:
         netpols.on_event("ADDED", obj)
+    listed = [m.obj for m in _read(files["nodes"])]
+    nodes.on_replace(_listed(listed[:1]))
+    for obj in [*listed[1:], node("gone-0", **{"nvidia.com/gpu.product": "X"})]:
+        nodes.on_event("ADDED", obj)
+    nodes.on_event("DELETED", node("gone-0"))
     return cache.cluster()
 
 
@@ -275,7 +295,7 @@ def test_gpu_usage_and_the_exclusion_of_an_updated_workloads_own_pods(
         assert cluster.gpu_usage("acme").equivalents == 0 and len(cluster.gpu) == 0
         return
     assert cluster.gpu_usage("acme").devices == {"nvidia.com/gpu": 5}, "2 + 3 running; the finished pod holds nothing"
-    assert cluster.gpu_usage("globex").equivalents == 1
+    assert cluster.gpu_usage("globex").equivalents == 2, "running and pending: GPU006 counts what will run"
     dra = Fraction(2) + Fraction(4, 7)  # shared once, ext's class resource; dra-0's template, dra-1's claim (1g: 1/7)
     assert cluster.gpu_usage("acme", exclude=("Deployment", "acme-prod", "vllm")).equivalents == 3 + dra
     assert cluster.gpu_usage("acme", exclude=("Pod", "acme-dev", "train")).equivalents == 2 + dra, (
@@ -367,6 +387,26 @@ def test_a_pod_in_a_namespace_without_its_baseline(name: str, tmp_path: Path) ->
     assert "NET005" not in {v.rule for v in evaluate(new, cluster, Request.existing(NOW)).violations}
     in_acme = {v.rule for v in evaluate(pod("acme-prod", "tokenizer"), cluster, admission).violations}
     assert "NET005" not in in_acme
+
+
+@pytest.mark.parametrize(("build", "knows_pods"), PARAMS)
+def test_gpu_products_and_the_allocation_the_gauges_export(
+    build: Callable[[dict[str, Path]], ClusterState], knows_pods: bool, tmp_path: Path
+) -> None:
+    cluster = build(world(tmp_path))
+    if not knows_pods:
+        assert cluster.gpu_allocation() == []
+        return
+    assert dict(cluster.gpu_products) == {"h100-0": "NVIDIA-H100-80GB-HBM3", "a100-0": "NVIDIA-A100-SXM4-80GB"}
+    claimed = "Claimed"  # DRA claims, per DeviceClass as ResourceQuota counts them (the shared claim once)
+    assert [(a.tenant, a.namespace, a.resource, a.product, a.phase, a.devices) for a in cluster.gpu_allocation()] == [
+        ("acme", "acme-dev", f"{SLICE_CLASS}.deviceclass.resource.k8s.io/devices", "", claimed, 2),
+        ("acme", "acme-dev", "nvidia.com/gpu", "NVIDIA-A100-SXM4-80GB", "Running", 3),
+        ("acme", "acme-prod", "gpu.nvidia.com.deviceclass.resource.k8s.io/devices", "", claimed, 1),
+        ("acme", "acme-prod", "nvidia.com/gpu", "NVIDIA-H100-80GB-HBM3", "Running", 2),
+        ("globex", "globex-prod", "nvidia.com/gpu", "", "Pending", 1),
+        ("globex", "globex-prod", "nvidia.com/gpu", "NVIDIA-H100-80GB-HBM3", "Running", 1),
+    ]
 
 
 @pytest.mark.parametrize(("build", "knows_pods"), PARAMS)

@@ -38,7 +38,7 @@ def violation(rule: str, tenant: str, *, severity: str = "error", name: str = "w
 
 def report(**isolation: Any) -> dict[str, Any]:
     return {
-        "schemaVersion": "tenantguard.io/audit/v3",
+        "schemaVersion": "tenantguard.io/audit/v4",
         "generatedAt": "2026-11-27T18:00:00Z",
         "source": {"type": "snapshot", "path": "snap"},
         "window": {"start": "2026-11-26T18:00:00Z", "end": "2026-11-27T18:00:00Z", "hours": 24.0},
@@ -372,4 +372,76 @@ def test_new_sections_escape_every_string() -> None:
     evil["usage"]["tenants"]["acme"]["gpu"]["cap"] = {"maxTotal": EVIL}
     evil["usage"]["tenants"]["acme"]["quota"] = [{"namespace": EVIL, "resource": EVIL, "hard": EVIL, "used": EVIL}]
     page = render(evil)
+    assert "<script" not in page and "<img" not in page and balanced(page)
+
+
+def showback_report() -> dict[str, Any]:
+    doc = report()
+    doc["usage"]["gpuHours"] = {
+        "source": "kube-state-metrics",
+        "lowerBound": False,
+        "stepSeconds": 60,
+        "days": ["2026-11-26", "2026-11-27"],
+    }
+    doc["usage"]["pricing"] = {"currency": "EUR", "mig": "computeShare"}
+    doc["usage"]["notes"] = ["3.00 GPU-hours have no price"]
+    acme = doc["usage"]["tenants"]["acme"]
+    acme["gpu"]["gpuHoursByDay"] = {"2026-11-26": 12.0, "2026-11-27": 36.0}
+    acme["cost"] = {"currency": "EUR", "total": 115.2, "idle": 42.4, "perMillionTokens": 960.0, "unpricedGpuHours": 3.0}
+    doc["usage"]["tenants"]["globex"]["gpu"]["gpuHoursByDay"] = {"2026-11-26": 0.0, "2026-11-27": 0.0}
+    return doc
+
+
+def test_gpu_hours_per_tenant_per_day_and_what_they_cost() -> None:
+    page = render(showback_report())
+    usage = page[page.index("<h2>GPU usage</h2>") :]
+    assert "GPU-hours from Prometheus history (kube-state-metrics, 60 s step); priced in EUR." in usage
+    assert '<p class="note">3.00 GPU-hours have no price</p>' in usage
+    chart = usage[usage.index("<h3>GPU-hours per tenant per day</h3>") : usage.index("<h3>GPU-hours by tenant</h3>")]
+    assert "<title>acme 2026-11-26: 12 GPU-h</title>" in chart and "<title>acme 2026-11-27: 36 GPU-h</title>" in chart
+    assert "globex" not in chart, "a tenant without GPU-hours gets no colour"
+    card = usage[usage.index("<h3>acme</h3>") :]
+    assert '<div class="n">115.20 EUR</div><div class="l">cost in the window</div>' in card
+    assert '<div class="n">960.00 EUR</div><div class="l">per million tokens</div>' in card
+    assert '<div class="n">3</div><div class="l">GPU-hours unpriced</div>' in card
+    assert balanced(page)
+
+
+def test_the_per_day_chart_stacks_the_busiest_tenants_and_sums_the_rest() -> None:
+    doc = showback_report()
+    template = doc["usage"]["tenants"]["acme"]
+    days = [f"2026-11-{d:02d}" for d in range(1, 31)]
+    doc["usage"]["gpuHours"]["days"] = days
+    doc["usage"]["tenants"] = {
+        f"t{i:02d}": {
+            **template,
+            "gpu": {**template["gpu"], "gpuHours": 30.0 * i, "gpuHoursByDay": dict.fromkeys(days, i)},
+        }
+        for i in range(1, 13)
+    }
+    page = render(doc)
+    chart = page[page.index("<h3>GPU-hours per tenant per day</h3>") : page.index("<h3>GPU-hours by tenant</h3>")]
+    assert "<title>t12 2026-11-30: 12 GPU-h</title>" in chart
+    assert "<title>5 other tenants 2026-11-30: 15 GPU-h</title>" in chart, "t01..t05 together"
+    assert "t05 2026" not in chart
+    assert ">11-01</text>" in chart and "2026-11-30: " in chart, "many days: short labels, full dates on hover"
+
+
+def test_a_lower_bound_is_said_above_the_charts() -> None:
+    doc = report()
+    doc["usage"]["notes"] = ["GPU-hours are a lower bound: they count only the pods that exist now"]
+    page = render(doc)
+    assert "GPU-hours from the pods that exist now — a lower bound; not priced." in page
+    assert '<p class="note">GPU-hours are a lower bound' in page
+
+
+def test_showback_strings_are_escaped() -> None:
+    doc = showback_report()
+    doc["usage"]["notes"] = [EVIL]
+    doc["usage"]["pricing"] = {"currency": EVIL}
+    doc["usage"]["tenants"][EVIL] = doc["usage"]["tenants"].pop("acme")
+    doc["usage"]["tenants"][EVIL]["cost"]["currency"] = EVIL
+    doc["usage"]["gpuHours"]["days"] = [EVIL]
+    doc["usage"]["tenants"][EVIL]["gpu"]["gpuHoursByDay"] = {EVIL: 5.0}
+    page = render(doc)
     assert "<script" not in page and "<img" not in page and balanced(page)

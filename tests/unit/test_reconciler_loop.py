@@ -292,3 +292,32 @@ def test_a_namespace_claimed_by_two_tenants_is_reported_by_the_one_that_does_not
     assert cluster.labels["acme-dev"][LABEL] == "acme", "the first claimant by name owns it"
     degraded = cluster.condition("globex", "Degraded")
     assert degraded["reason"] == "NamespaceConflict" and "acme-dev" in degraded["message"]
+
+
+def test_dra_device_classes_are_in_the_quota_backstop() -> None:
+    """A capped DeviceClass: its `maxDevices` less what the other namespaces' claims hold; every other class of the
+    cluster: 0 — so kube-apiserver refuses claims over the cap even with the webhook removed (issue 16)."""
+    cluster = world()
+    cluster.classes = {"gpu.nvidia.com", "mig.nvidia.com", "other.example.com"}
+    spec = {
+        **ACME_SPEC,
+        "gpu": {
+            **ACME_SPEC["gpu"],
+            "deviceClasses": [{"name": "gpu.nvidia.com", "maxDevices": 4}, {"name": "mig.nvidia.com"}],
+        },
+    }
+    cluster.add_tenant("acme", spec)
+    converge(cluster, "acme")
+    prod = cluster.get("ResourceQuota", "acme-prod", labels.QUOTA_NAME)
+    assert prod is not None
+    prod["status"] = {"used": {"gpu.nvidia.com.deviceclass.resource.k8s.io/devices": "3"}}
+    converge(cluster, "acme")
+    dev = cluster.get("ResourceQuota", "acme-dev", labels.QUOTA_NAME)
+    assert dev is not None
+    assert dev["spec"]["hard"]["gpu.nvidia.com.deviceclass.resource.k8s.io/devices"] == "1", "4 less 3 in acme-prod"
+    assert dev["spec"]["hard"]["requests.deviceclass.resource.kubernetes.io/gpu.nvidia.com"] == "1"
+    assert "mig.nvidia.com.deviceclass.resource.k8s.io/devices" not in dev["spec"]["hard"], "listed, not capped"
+    denied = cluster.get("ResourceQuota", "acme-dev", labels.DENIED_QUOTA_NAME)
+    assert denied is not None
+    assert denied["spec"]["hard"]["other.example.com.deviceclass.resource.k8s.io/devices"] == "0"
+    assert denied["spec"]["hard"]["requests.deviceclass.resource.kubernetes.io/other.example.com"] == "0"

@@ -25,6 +25,7 @@ class FakeApi:
 
     def __init__(self) -> None:
         self.requests: list[dict[str, list[str]]] = []
+        self.accepts: list[str] = []
         self.gone_sent = False
 
     def handle(self, path: str, query: dict[str, list[str]]) -> tuple[int, list[bytes]]:
@@ -57,6 +58,7 @@ def api() -> Iterator[tuple[FakeApi, ApiClient]]:
 
         def do_GET(self) -> None:
             url = urlparse(self.path)
+            fake.accepts.append(self.headers.get("Accept", ""))
             status, chunks = fake.handle(url.path, parse_qs(url.query))
             body = b"".join(chunks)
             self.send_response(status)
@@ -147,3 +149,30 @@ def test_an_optional_api_the_server_does_not_serve_reads_as_empty_and_synced(
     stop.set()
     assert not required.synced.is_set(), "a required one keeps retrying and the cache stays unready"
     assert replaced == [[]], "and never reads as empty"
+
+
+def test_a_metadata_only_reflector_asks_for_partial_object_metadata(api: tuple[FakeApi, ApiClient]) -> None:
+    """Nodes: only their labels are needed, so neither a list nor a watch carries their status."""
+    fake, client = api
+
+    def replace(items: Any) -> None:
+        list(items)
+
+    reflector = Reflector(
+        # The fake serves namespaces: what matters is the Accept header a metadata-only reflector sends.
+        client,
+        "/api/v1/namespaces",
+        on_event=lambda *_: None,
+        on_replace=replace,
+        watch_timeout=1,
+        metadata_only=True,
+    )
+    stop = threading.Event()
+    reflector.start(stop)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any("watch" in q for q in fake.requests):
+        time.sleep(0.05)
+    stop.set()
+    kinds = {("watch" in q, a) for q, a in zip(fake.requests, fake.accepts, strict=True)}
+    assert (False, "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json") in kinds
+    assert (True, "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json") in kinds

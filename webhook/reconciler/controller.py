@@ -90,6 +90,9 @@ class LiveView:
     def mesh_served(self) -> bool:
         return self._mesh_ready.is_set()
 
+    def device_classes(self) -> list[str]:
+        return sorted(self.cache.state.device_classes)
+
 
 def _store_reflector(api: ApiClient, kind: str, store: Store, selector: str, notify: Any) -> Reflector:
     def on_event(event: str, obj: Obj) -> None:
@@ -170,9 +173,16 @@ class Controller:
             self.queue.add(RESYNC)
             return
         meta = obj.get("metadata") or {}
+        if resource == "deviceclasses":  # every tenant's quota has a line per class of the cluster
+            self.queue.add(RESYNC)
+            return
         if resource == "tenants":
             self.queue.add(str(meta.get("name") or ""))
         elif resource == "namespaces":
+            settings = self.view.settings
+            if meta.get("name") in (*settings.gateway_namespaces, settings.webhook_namespace):
+                self.queue.add(RESYNC)  # a gateway's identities, or the tenants' CAs, can be written now
+                return
             found = (meta.get("labels") or {}).get(self.view.settings.tenant_label)
             for tenant in self._tenants_of(str(meta.get("name") or ""), found if isinstance(found, str) else None):
                 self.queue.add(tenant)

@@ -19,17 +19,19 @@ repaired at the next pass. It returns when it must run again at the latest (a ce
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from fractions import Fraction
 from types import ModuleType
 from typing import Any
 
+from tenantguard.policies import dra
+from tenantguard.policies.dra_quota import device_class_quota
 from tenantguard.policies.generated import labels, mesh, netpols, quotas
 from tenantguard.policies.generated.compare import differences
 from tenantguard.policies.generated.namespaces import namespace_labels
 from tenantguard.policies.generated.status import Observation, Problem, tenant_status
-from tenantguard.policies.gpu import gpu_equivalents
+from tenantguard.policies.gpu import gpu_equivalents, quantity
 from tenantguard.policies.tenancy import Tenant, TenantError, parse_tenant
 from tenantguard.webhook import workload_pki
 from tenantguard.webhook.reconciler.events import Recorder
@@ -143,13 +145,30 @@ class Reconciler:
         running = self.view.gpu_devices(ns)
         return {r: max(counted.get(r, 0), running.get(r, 0)) for r in resources}
 
+    def _used_classes(self, ns: str, classes: Iterable[str]) -> dict[str, int]:
+        """DRA devices per DeviceClass a namespace holds, as its quota counts them (claims, from creation)."""
+        quota = self.view.managed("ResourceQuota").get(ns, labels.QUOTA_NAME) or {}
+        used = (quota.get("status") or {}).get("used") or {}
+        found: dict[str, int] = {}
+        for name in classes:
+            n = quantity(used.get(dra.quota_key(name)))
+            if n:
+                found[name] = n
+        return found
+
     def _quotas(self, run: Pass, tenant: Tenant, live: list[str]) -> None:
         store = self.view.managed("ResourceQuota")
         caps = quotas.gpu_caps(tenant)
         used = {ns: self._used(ns, caps) for ns in live}
+        cluster_classes = self.view.device_classes()
+        given = sorted(tenant.gpu.device_classes) if tenant.gpu is not None else []
+        used_classes = {ns: self._used_classes(ns, given) for ns in live}
         for ns in live:
             hard = quotas.namespace_hard(caps, quotas.used_elsewhere(ns, used))
-            desired = quotas.resource_quotas(tenant, ns, run.settings, hard)
+            dra_hard = device_class_quota(
+                tenant, device_classes=cluster_classes, used_elsewhere=quotas.used_elsewhere(ns, used_classes)
+            )
+            desired = quotas.resource_quotas(tenant, ns, run.settings, hard, dra_hard)
             for quota in desired:
                 run.write(quota, store.get(ns, quota["metadata"]["name"]))
             wanted = {q["metadata"]["name"] for q in desired}

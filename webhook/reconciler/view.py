@@ -113,6 +113,10 @@ class View(Protocol):
         """Whether istio's PeerAuthentication API is served."""
         ...
 
+    def device_classes(self) -> list[str]:
+        """The cluster's DRA DeviceClasses (their quota lines: `0` for those a Tenant is not given)."""
+        ...
+
 
 class Writer(Protocol):
     def apply(self, obj: Mapping[str, Any], *, subresource: str = "") -> dict[str, Any]: ...

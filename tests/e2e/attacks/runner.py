@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,5 +159,22 @@ def by_audit(stored: Obj, settings: Settings) -> Judged:
     )
 
 
-def pod_security_rules(verdict: Verdict, linted: Judged) -> frozenset[str]:
-    return _pod_security_rules(verdict.pod_security, iter(linted.messages))
+def pod_security_rules(verdict: Verdict, linted: Judged | None, expected: frozenset[str]) -> frozenset[str]:
+    """The pod-security rules Pod Security Admission's refusal names: by lint's exact `reason (detail)` where the
+    object can be linted, else (a `kubectl debug`, which has no manifest) by each expected rule's PSA reason."""
+    if linted is not None:
+        return _pod_security_rules(verdict.pod_security, iter(linted.messages))
+    return frozenset(r for r in expected if r.startswith("PSS") and _psa_reason(r) in verdict.pod_security)
+
+
+def _psa_reason(rule: str) -> str:
+    """PSA's short reason for a pod-security rule (`privileged`, `host namespaces`, …), read from its module."""
+    from tenantguard.policies.registry import BY_ID
+
+    module = sys.modules[BY_ID[rule].check.__module__]
+    reason = getattr(module, "REASON", None)
+    if reason is None:  # the checks that share a module for their reason
+        reason = {"PSS009": "procMount", "PSS019": "procMount", "PSS010": "seccompProfile", "PSS017": "seccompProfile"}[
+            rule
+        ]
+    return str(reason)

@@ -71,8 +71,8 @@ CASES = [
         act=Act.RAW,
         args=("replace", "--raw", f"/api/v1/namespaces/{NS}/finalize?dryRun=All", "-f", "-"),
         manifest=FINALIZE_UNLABELLED,
-        rules=frozenset({"TEN001", "TEN003"}),
-        unless_psa_labelled=frozenset({"PSS020"}),
+        # the PUT replaces every label: the Pod Security labels go too, labelled namespace or not
+        rules=frozenset({"TEN001", "TEN003", "PSS020"}),
         needs=Needs.GRANTED,
     ),
     Case(
