@@ -90,10 +90,11 @@ class WebhookProcess:
     extra_args: tuple[str, ...] = ()  # e.g. ("--reconcile", "--identity", "a")
     client_ca: Path | None = None  # `serve --client-ca`: every connection must present a certificate of this CA
     client_cert: tuple[Path, Path] | None = None  # (cert, key) this runner presents on its own probes
+    shared_cert_dir: Path | None = None  # replicas behind a load balancer serve one pair (one Secret, many pods)
 
     @property
     def cert_dir(self) -> Path:
-        return self.work_dir / "certs"
+        return self.shared_cert_dir or self.work_dir / "certs"
 
     @property
     def url(self) -> str:
