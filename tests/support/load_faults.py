@@ -361,6 +361,7 @@ class Rig:
             self.pids[name].append(replica.proc.pid)
         self.haproxy.start()
         self.haproxy.wait_up(list(self.replicas))
+        self.haproxy.watch(time.monotonic)
         docs = configurations(
             DEFAULT_SETTINGS,
             ca_bundle=(self.cert_dir / "ca.crt").read_bytes(),
@@ -580,6 +581,7 @@ class Report:
     generated_before: dict[str, list[str]]
     generated_after: dict[str, list[str]]
     leaked: dict[str, list[str]]  # log name -> the test values found in it
+    rotation: list[tuple[float, str, str]] = field(default_factory=list)  # HAProxy's (time, server, state) changes
 
     @property
     def wrong_allows(self) -> list[Record]:
@@ -650,6 +652,8 @@ class Report:
                 f"fault {fault.name:17s} at {fault.at:6.2f}s  recovered in {fault.recovered:5.2f}s  "
                 f"errors {len(errs)}{' (sent at ' + when + ' from the fault)' if errs else ''}  {notes}"
             )
+        changes = ", ".join(f"{at:.2f}s {server} {state}" for at, server, state in self.rotation)
+        lines.append(f"HAProxy server states during the load: {changes or 'no change'}")
         for r in self.unexplained_errors()[:5]:
             lines.append(f"  unexplained: {r.sent:.2f}s {r.case} {r.outcome} {r.status}: {r.message[:200]}")
         for name in sorted(self.rss_before):
@@ -726,5 +730,10 @@ def run(
         generated_after=r.generated(),
         leaked={name: [v for v in (r.secret, r.content) if v in text] for name, text in r.logs().items()},
     )
+    report.rotation = [
+        (t.at - load.origin, t.server, t.state)
+        for t in list(r.haproxy.transitions)
+        if load.origin <= t.at <= load.origin + elapsed
+    ]
     report.service_recovery()
     return report
