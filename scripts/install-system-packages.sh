@@ -3,6 +3,7 @@
 #
 #   chromium     headless screenshots of the HTML audit report (tests/e2e/test_html_report_browser.py)
 #   prometheus   real Prometheus and promtool for the usage reports' metrics and history tests
+#   haproxy      the load balancer in front of two webhook replicas (tests/e2e/test_load_faults.py, bench_faults)
 #   util-linux   flock (serialises builds into the shared cache) and taskset (benchmarks)
 #
 # Installs with apt-get as root, or through `sudo -n` when that works; otherwise it says exactly what to run
@@ -13,6 +14,7 @@ set -euo pipefail
 declare -A NEED=(
   [chromium]=chromium
   [prometheus]=prometheus
+  [haproxy]=haproxy
   [promtool]=prometheus
   [flock]=util-linux
   [taskset]=util-linux

@@ -250,7 +250,15 @@ def _shape_problem(obj: dict[str, Any]) -> str:
     meta = obj.get("metadata")
     if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):
         return f"{obj['kind']} has no metadata.name"
+    for key in ("name", "generateName", "namespace"):
+        value = meta.get(key)
+        if value is not None and not isinstance(value, str):  # kube-apiserver refuses them too
+            got = _TYPE_NAMES.get(type(value), type(value).__name__)
+            return f"{obj['kind']} metadata.{key} must be a string, not {got}"
     return ""
+
+
+_TYPE_NAMES = {dict: "a mapping", list: "a list", bool: "a boolean", int: "a number", float: "a number"}
 
 
 def read(paths: Iterable[str]) -> Iterator[Manifest | InputError]:

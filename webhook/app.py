@@ -2,7 +2,10 @@
 
 Empty bodies, wrong content types and oversized bodies are refused before parsing; anything that is not
 an AdmissionReview gets HTTP 400 with a JSON error; an unexpected exception becomes an errored response
-that still carries the request's UID, and the server keeps serving.
+that still carries the request's UID, and the server keeps serving. Until the cluster view has synced, every
+review gets HTTP 503: an empty cache knows no Tenant, and judging with it would admit everything. kube-apiserver
+applies the failurePolicy to a 503 (Fail: refused), and a load balancer's health check on `/readyz` keeps
+traffic away meanwhile.
 
 `POST /validate` and `/mutate` are served by a bare ASGI path in front of FastAPI: kube-apiserver calls them
 thousands of times a second and they need no routing, dependency injection or request objects (a third of
@@ -87,6 +90,17 @@ class Admission:
         self, source: ClusterSource, metrics: Metrics, max_body: int, events: DenialEvents | None = None
     ) -> None:
         self.source, self.metrics, self.max_body, self.events = source, metrics, max_body, events
+        self._synced = False  # latched: a synced cache stays synced (its watches resume or relist in place)
+
+    def unready(self) -> tuple[int, bytes] | None:
+        """HTTP 503 while the cluster view has not synced; None once it has."""
+        if self._synced:
+            return None
+        ok, reason = self.source.ready()
+        if not ok:
+            return self.refuse(503, "not-ready", f"not ready to judge: {reason}")
+        self._synced = True
+        return None
 
     def refuse(self, status: int, reason: str, message: str) -> tuple[int, bytes]:
         self.metrics.bad_requests.labels(reason).inc()
@@ -199,6 +213,9 @@ class AdmissionApp:
         self, endpoint: str, handle: Handle, content_type: str, body: bytes, started: float
     ) -> tuple[int, bytes]:
         admission = self.admission
+        refused = admission.unready()
+        if refused is not None:
+            return refused
         req = admission.read(content_type, body)
         if not isinstance(req, AdmissionRequest):
             return req

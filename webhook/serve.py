@@ -39,6 +39,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=[],
         help="DNS name for a generated serving certificate (repeatable; 127.0.0.1 is always added)",
     )
+    p.add_argument(
+        "--client-ca",
+        metavar="FILE",
+        help="require a client certificate signed by this CA (PEM) on every connection: kube-apiserver's, configured "
+        "with --admission-control-config-file (docs/webhook.md); reloaded with the serving pair",
+    )
     p.add_argument("--config", help="global settings YAML (every field has a default)")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--kubeconfig", help="cluster mode with this kubeconfig (default: in-cluster or ~/.kube)")
@@ -108,15 +114,17 @@ def _serve(args: argparse.Namespace, source: ClusterSource, cert_dir: Path) -> i
     from tenantguard.webhook.metrics import Metrics
     from tenantguard.webhook.tls import ReloadingContext
 
-    tls = ReloadingContext(cert_dir / "tls.crt", cert_dir / "tls.key")
+    client_ca = Path(args.client_ca) if args.client_ca else None
+    tls = ReloadingContext(cert_dir / "tls.crt", cert_dir / "tls.key", client_ca)
     metrics = Metrics(cache_counts=source.counts, cluster=source.cluster)
     metrics.cert_expiry.set_function(lambda: tls.not_after)
     metrics.cache_synced.set_function(lambda: 1.0 if source.ready()[0] else 0.0)
     events = _denial_events(source, metrics)
     app = create_app(source, metrics, tls_ready=lambda: tls.loaded, events=events)
-    if not tls.loaded:  # the reason is in the log line above
+    if not tls.loaded:
         _stop(source)
-        print(f"tenantguard serve: cannot load the serving certificate from {cert_dir}", file=sys.stderr)
+        what = f"the serving certificate from {cert_dir}" + (f" with the client CA {client_ca}" if client_ca else "")
+        print(f"tenantguard serve: cannot load {what}: {tls.problem}", file=sys.stderr)
         return 2
     config = uvicorn.Config(
         app,

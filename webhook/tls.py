@@ -9,6 +9,12 @@ uvicorn serves with `ReloadingContext.context`, which holds no certificate of it
 hands every new handshake the current pair's context (`ssl_object.context = ...`). OpenSSL calls it for every
 ClientHello, with or without SNI, on plain sockets and on the SSLObjects of asyncio's and uvloop's transports.
 A handshake under way and an open connection keep the context they started with.
+
+With a client CA (`serve --client-ca`), every handshake must present a certificate that CA signed. The CA file is
+part of the pair: it is read with the certificate and key, its digest is in the pair's, and each pair's context
+verifies with the CA read beside it, so a rotated CA is picked up like a rotated certificate. OpenSSL verifies with
+the store of the context the callback selected, but takes the verify mode from the context the connection began
+with: both require a certificate.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ log = logging.getLogger("tenantguard.tls")
 TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
 
 
-def server_context() -> ssl.SSLContext:
+def server_context(*, client_auth: bool = False) -> ssl.SSLContext:
     """Every serving setting, in one place: the dispatching context and each pair's context get the same."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -36,6 +42,8 @@ def server_context() -> ssl.SSLContext:
     # exchange, no SHA-1 MACs. TLS 1.3's suites are all AEAD and not set here.
     context.set_ciphers(TLS12_CIPHERS)
     context.set_alpn_protocols(["http/1.1"])
+    if client_auth:
+        context.verify_mode = ssl.CERT_REQUIRED  # no certificate, or one the CA did not sign: no handshake
     return context
 
 
@@ -49,21 +57,22 @@ class ServedPair:
     not_after: float
 
 
-def _digest(cert_pem: bytes, key_pem: bytes) -> str:
+def _digest(*parts: bytes) -> str:
     h = hashlib.sha256()
-    for data in (cert_pem, key_pem):
+    for data in parts:
         h.update(len(data).to_bytes(8, "big"))
         h.update(data)
     return h.hexdigest()
 
 
 class ReloadingContext:
-    def __init__(self, cert_file: Path, key_file: Path) -> None:
-        self.cert_file, self.key_file = cert_file, key_file
-        self.context = server_context()
+    def __init__(self, cert_file: Path, key_file: Path, client_ca: Path | None = None) -> None:
+        self.cert_file, self.key_file, self.client_ca = cert_file, key_file, client_ca
+        self.context = server_context(client_auth=client_ca is not None)
         self.context.sni_callback = self._select
         self._served: ServedPair | None = None
         self._reported = ""  # the last failure logged: each bad pair is logged once, not at every poll
+        self.problem = ""  # why the files on disk are not served (empty when they are)
         self._lock = threading.Lock()
         self.reload()
 
@@ -95,15 +104,15 @@ class ReloadingContext:
         """
         with self._lock:
             try:
-                cert_pem, key_pem = self.cert_file.read_bytes(), self.key_file.read_bytes()
+                files = self._read()
             except OSError as err:
                 self._report(f"unreadable: {err}", err)
                 return False
-            digest = _digest(cert_pem, key_pem)
+            digest = _digest(*files)
             if self._served is not None and self._served.digest == digest:
                 return False
             try:
-                pair = self._load(cert_pem, digest)
+                pair = self._load(files, digest)
                 unchanged = self._unchanged(digest)
             except (OSError, ssl.SSLError, ValueError) as err:
                 if self._unchanged(digest):  # otherwise a file changed while loading: judge the new one next
@@ -112,17 +121,27 @@ class ReloadingContext:
             if not unchanged:
                 return False
             self._served = pair
-            self._reported = ""
-        log.info(
-            "serving certificate loaded",
-            extra={"fields": {"serial": f"{pair.serial:x}", "notAfter": pair.not_after}},
-        )
+            self._reported = self.problem = ""
+        fields: dict[str, object] = {"serial": f"{pair.serial:x}", "notAfter": pair.not_after}
+        if self.client_ca is not None:
+            fields["clientCA"] = str(self.client_ca)
+        log.info("serving certificate loaded", extra={"fields": fields})
         return True
 
-    def _load(self, cert_pem: bytes, digest: str) -> ServedPair:
-        context = server_context()
+    def _read(self) -> tuple[bytes, ...]:
+        """The certificate, the key and (with client authentication) the client CA, as they are now."""
+        files = (self.cert_file, self.key_file, *((self.client_ca,) if self.client_ca is not None else ()))
+        return tuple(path.read_bytes() for path in files)
+
+    def _load(self, files: tuple[bytes, ...], digest: str) -> ServedPair:
+        context = server_context(client_auth=self.client_ca is not None)
         context.load_cert_chain(self.cert_file, self.key_file)  # checks that the key matches the certificate
-        cert = x509.load_pem_x509_certificate(cert_pem)
+        if self.client_ca is not None:
+            try:  # the bytes the digest covers, not the file again
+                context.load_verify_locations(cadata=files[2].decode("ascii", errors="replace"))
+            except (ssl.SSLError, ValueError) as err:
+                raise ValueError(f"client CA {self.client_ca}: {err}") from err
+        cert = x509.load_pem_x509_certificate(files[0])
         return ServedPair(
             context=context, digest=digest, serial=cert.serial_number, not_after=cert.not_valid_after_utc.timestamp()
         )
@@ -130,11 +149,12 @@ class ReloadingContext:
     def _unchanged(self, digest: str) -> bool:
         """The files still hold the pair whose digest was taken, so what loaded is what was judged."""
         try:
-            return _digest(self.cert_file.read_bytes(), self.key_file.read_bytes()) == digest
+            return _digest(*self._read()) == digest
         except OSError:
             return False
 
     def _report(self, problem: str, err: Exception) -> None:
+        self.problem = str(err)
         if problem == self._reported:
             return
         self._reported = problem
@@ -145,6 +165,7 @@ class ReloadingContext:
                 "fields": {
                     "cert": str(self.cert_file),
                     "key": str(self.key_file),
+                    "clientCA": str(self.client_ca) if self.client_ca is not None else None,
                     "error": str(err),  # OpenSSL's reason or the OS error: never file contents
                     "serving": f"{served.serial:x}" if served is not None else None,
                 }

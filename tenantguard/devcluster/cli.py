@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -61,6 +62,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     user.add_argument(
         "--group", action="append", default=[], help="a group the user is in (the certificate's O); repeatable"
     )
+    restart = sub.add_parser(
+        "restart", parents=[common], help="stop one component and start it again (fault drills: watches are cut)"
+    )
+    restart.add_argument("component", help="etcd, kube-apiserver, kube-controller-manager, kube-scheduler or kwok")
+    restart.add_argument("--crash", action="store_true", help="SIGKILL instead of SIGTERM: no graceful shutdown")
 
 
 def _err(message: str) -> None:
@@ -143,11 +149,19 @@ def _user(args: argparse.Namespace, state_dir: Path) -> int:
     return 0
 
 
+def _restart(args: argparse.Namespace, state_dir: Path) -> int:
+    started = time.monotonic()
+    cluster.restart(state_dir, args.component, crash=args.crash)
+    how = "killed" if args.crash else "stopped"
+    _err(f"{args.component} {how} and healthy again in {time.monotonic() - started:.1f}s")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     state_dir = (args.state_dir or default_state_dir()).expanduser().resolve()
-    actions = {"up": _up, "down": _down, "status": _status, "env": _env, "user": _user}
+    actions = {"up": _up, "down": _down, "status": _status, "env": _env, "user": _user, "restart": _restart}
     try:
         return actions[args.action](args, state_dir)
-    except (BinariesError, ComponentError, kind.KindError, RuntimeError) as error:
+    except (BinariesError, ComponentError, kind.KindError, RuntimeError, ValueError) as error:
         _err(str(error))
         return 1

@@ -34,6 +34,8 @@ class ClusterInfo:
     server: str
     ca_file: Path
     bin_dir: Path
+    webhook_port: int  # kube-apiserver presents its client certificate to a webhook here (webhook_client.py)
+    webhook_client_ca: Path  # which signed it: what such a webhook trusts (`serve --client-ca`)
 
     @property
     def kubectl(self) -> Path:
@@ -61,6 +63,8 @@ def _info(layout: Layout, state: State) -> ClusterInfo:
         server=state.server,
         ca_file=layout.ca_file,
         bin_dir=Path(state.bin_dir),
+        webhook_port=state.ports.get("webhook", 0),
+        webhook_client_ca=layout.webhook_client_ca,
     )
 
 
@@ -174,7 +178,7 @@ def up(
     bins = binaries_module.resolve(bin_dir=bin_dir)
     ports = Ports.allocate()
     server = f"https://{HOST}:{ports.apiserver}"
-    credentials.write_all(layout, server)
+    credentials.write_all(layout, server, ports.webhook)
     state = State(
         provider=PROVIDER,
         server=server,
@@ -224,6 +228,28 @@ def up(
         raise
     log(f"ready: {server}")
     return _info(layout, state)
+
+
+def restart(
+    state_dir: Path, name: str, *, crash: bool = False, timeout: float = 120.0, die_with_parent: bool = False
+) -> None:
+    """Stop one component — SIGTERM as a rolling upgrade does, or SIGKILL with ``crash`` — and start it again with
+    the command line its state gives, then wait until it answers its health check: control-plane faults for tests.
+    With ``die_with_parent`` call it from a long-lived thread (see ``processes.start``)."""
+    layout = Layout(state_dir)
+    state = State.load(layout.state_file)
+    if state is None or state.provider != PROVIDER:
+        raise RuntimeError(f"no {PROVIDER} cluster in {layout.root}")
+    plane = {c.name: c for c in _components(layout, state)}
+    if name not in plane:
+        raise ValueError(f"unknown component {name!r}; one of {', '.join(plane)}")
+    component = plane[name]
+    pid = processes.running_pid(layout, name, component.argv[0])
+    if pid is not None:
+        processes.stop(pid, crash=crash)
+    pid = processes.start(layout, name, component.argv, die_with_parent=die_with_parent)
+    client = _admin_client(layout)
+    _wait(layout, {name: lambda: client.probe(component.health_url)}, {name: (pid, component.argv[0])}, timeout)
 
 
 def down(state_dir: Path) -> list[str]:

@@ -111,6 +111,8 @@ def kube_apiserver(binaries: Binaries, layout: Layout, ports: Ports) -> Componen
             f"--service-cluster-ip-range={SERVICE_CIDR}",
             "--authorization-mode=Node,RBAC",
             f"--enable-admission-plugins={','.join(ADMISSION_PLUGINS)}",
+            # kube-apiserver's client certificate for the webhook on Ports.webhook (webhook_client.py)
+            f"--admission-control-config-file={layout.admission_config}",
             "--allow-privileged=true",
             "--profiling=false",
             # The "kubernetes" Service's endpoint would be 127.0.0.1, which Endpoints validation rejects

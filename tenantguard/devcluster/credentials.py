@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tenantguard.devcluster import kubeconfig, kwok
+from tenantguard.devcluster import kubeconfig, kwok, webhook_client
 from tenantguard.devcluster.layout import HOST, Layout
 from tenantguard.webhook import pki
 
@@ -43,7 +43,7 @@ COMPONENT_IDENTITIES = {
 }
 
 
-def write_all(layout: Layout, server: str) -> None:
+def write_all(layout: Layout, server: str, webhook_port: int) -> None:
     layout.root.mkdir(parents=True, exist_ok=True)
     layout.root.chmod(0o700)
     ca = pki.new_authority("tenantguard-dev-cluster-ca")
@@ -77,6 +77,7 @@ def write_all(layout: Layout, server: str) -> None:
     for component, identity in COMPONENT_IDENTITIES.items():
         write_kubeconfig(component, identity)
     kwok.write_config(layout.kwok_config)
+    webhook_client.write(layout, webhook_port)
 
 
 def write_user(layout: Layout, server: str, user: str, groups: tuple[str, ...]) -> Path:

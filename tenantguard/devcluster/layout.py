@@ -34,6 +34,9 @@ class Ports:
     controller_manager: int
     scheduler: int
     kwok: int
+    # Not a component's: the port of the webhook kube-apiserver presents its client certificate to (an admission
+    # configuration names a webhook by host:port, read once at start; webhook_client.py).
+    webhook: int = 0  # 0 in the state of a cluster started before there was one
 
     @classmethod
     def allocate(cls, env: Mapping[str, str] | None = None) -> Ports:
@@ -111,6 +114,21 @@ class Layout:
     @property
     def kwok_config(self) -> Path:
         return self.root / "kwok.yaml"
+
+    @property
+    def admission_config(self) -> Path:
+        """kube-apiserver's --admission-control-config-file."""
+        return self.root / "admission.yaml"
+
+    @property
+    def webhook_client_kubeconfig(self) -> Path:
+        """The credentials kube-apiserver presents to webhooks (named by the admission configuration)."""
+        return self.root / "webhook-client.kubeconfig"
+
+    @property
+    def webhook_client_ca(self) -> Path:
+        """The CA a webhook trusts for kube-apiserver's client certificate (`serve --client-ca`)."""
+        return self.pki / "webhook-client-ca.crt"
 
     def component_kubeconfig(self, component: str) -> Path:
         return self.root / f"{component}.kubeconfig"

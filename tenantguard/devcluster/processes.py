@@ -127,10 +127,11 @@ def running_pid(layout: Layout, name: str, binary: str) -> int | None:
     return pid if pid is not None and is_running(pid, binary) else None
 
 
-def stop(pid: int, *, timeout: float = 10.0) -> None:
-    """SIGTERM the process group, SIGKILL it after ``timeout``; reap it if it is our child."""
+def stop(pid: int, *, timeout: float = 10.0, crash: bool = False) -> None:
+    """SIGTERM the process group, SIGKILL it after ``timeout``; reap it if it is our child. ``crash`` sends
+    SIGKILL at once: the process gets no chance to close its connections (fault tests)."""
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
+        os.killpg(pid, signal.SIGKILL if crash else signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and is_running(pid):
         time.sleep(0.05)

@@ -36,7 +36,7 @@ def main() -> int:
         r"- during generate phase \(([\d.]+) seconds\):\s+- Typical runtimes: [^\n]*\n\s+- (\d+) passing", proc.stdout
     )
     print(proc.stdout[-3000:])
-    print(f"examples per property: {args.examples:,}; properties: 6; wall time {elapsed:.0f} s")
+    print(f"examples per property: {args.examples:,}; properties: {len(tried)}; wall time {elapsed:.0f} s")
     print(f"generated and passed: {sum(int(n) for _, n in tried):,} examples" if tried else "")
     print("outcome:", "no crash, no unexpected 5xx, no traceback" if proc.returncode == 0 else "FAILURES above")
     return proc.returncode

@@ -32,6 +32,8 @@ class DevCluster:
     ca_file: Path  # the cluster CA (PEM): signs the apiserver's serving cert and client certs
     bin_dir: Path
     state_dir: Path
+    webhook_port: int  # kube-apiserver presents its client certificate to the webhook on this port
+    webhook_client_ca: Path  # ... signed by this CA (`serve --client-ca`); its key is beside it
 
     @classmethod
     def from_info(cls, info: ClusterInfo) -> DevCluster:
@@ -43,6 +45,8 @@ class DevCluster:
             ca_file=info.ca_file,
             bin_dir=info.bin_dir,
             state_dir=info.state_dir,
+            webhook_port=info.webhook_port,
+            webhook_client_ca=info.webhook_client_ca,
         )
 
     def kubectl(

@@ -27,6 +27,12 @@ class TcpRelay:
     def port(self) -> int:
         return int(self._listener.getsockname()[1])
 
+    @property
+    def open_connections(self) -> int:
+        """Relayed connections open now (each is a client socket and an upstream socket)."""
+        with self._lock:
+            return len(self._open) // 2
+
     def start(self) -> None:
         self._thread.start()
 

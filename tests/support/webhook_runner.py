@@ -14,6 +14,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,10 +88,13 @@ class WebhookProcess:
     proc: subprocess.Popen[bytes] | None = None
     tenants: Path | None = None  # static mode: Tenants from files, no cluster
     extra_args: tuple[str, ...] = ()  # e.g. ("--reconcile", "--identity", "a")
+    client_ca: Path | None = None  # `serve --client-ca`: every connection must present a certificate of this CA
+    client_cert: tuple[Path, Path] | None = None  # (cert, key) this runner presents on its own probes
+    shared_cert_dir: Path | None = None  # replicas behind a load balancer serve one pair (one Secret, many pods)
 
     @property
     def cert_dir(self) -> Path:
-        return self.work_dir / "certs"
+        return self.shared_cert_dir or self.work_dir / "certs"
 
     @property
     def url(self) -> str:
@@ -117,6 +121,8 @@ class WebhookProcess:
         ]
         if self.config is not None:
             argv += ["--config", str(self.config)]
+        if self.client_ca is not None:
+            argv += ["--client-ca", str(self.client_ca)]
         argv += self.extra_args
         with self.log_file.open("ab") as log:
             self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -126,8 +132,23 @@ class WebhookProcess:
             self.stop()  # a webhook that never became ready must not outlive its caller
             raise
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def tls_context(self) -> ssl.SSLContext:
+        """A client context that trusts the webhook's CA and presents `client_cert` when there is one."""
         ctx = ssl.create_default_context(cafile=str(self.cert_dir / "ca.crt"))
+        if self.client_cert is not None:
+            ctx.load_cert_chain(*self.client_cert)
+        return ctx
+
+    def get(self, path: str, timeout: float = 5) -> tuple[int, bytes]:
+        """GET /healthz, /readyz or /metrics: (status, body)."""
+        try:
+            with urllib.request.urlopen(f"{self.url}{path}", context=self.tls_context(), timeout=timeout) as resp:
+                return int(resp.status), bytes(resp.read())
+        except urllib.error.HTTPError as err:
+            return int(err.code), bytes(err.read())
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        ctx = self.tls_context()
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:
@@ -147,6 +168,13 @@ class WebhookProcess:
             return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+    def kill(self) -> None:
+        """A crash: SIGKILL, no chance to finish requests, close connections or release the reconciler's Lease."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        self.proc = None
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

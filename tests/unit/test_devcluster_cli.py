@@ -1,5 +1,6 @@
 import argparse
 import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def test_env_prints_the_export(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_user_issues_a_kubeconfig_signed_by_the_cluster_ca(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    credentials.write_all(Layout(tmp_path), "https://127.0.0.1:6443")
+    credentials.write_all(Layout(tmp_path), "https://127.0.0.1:6443", 6444)
     (tmp_path / "cluster.json").write_text(
         '{"provider": "kwok", "server": "https://127.0.0.1:6443", "bin_dir": "b", "ports": {}}'
     )
@@ -61,3 +62,13 @@ def test_user_issues_a_kubeconfig_signed_by_the_cluster_ca(tmp_path: Path, capsy
 def test_user_without_cluster_fails_with_a_hint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.run(_parse("user", "carol", "--state-dir", str(tmp_path / "none"))) == 1
     assert "run `tenantguard dev-cluster up`" in capsys.readouterr().err
+
+
+def test_restart_names_what_is_wrong(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.run(_parse("restart", "kube-apiserver", "--state-dir", str(tmp_path / "none"))) == 1
+    assert f"no kwok cluster in {tmp_path / 'none'}" in capsys.readouterr().err
+    ports = dict.fromkeys(("etcd_client", "etcd_peer", "apiserver", "controller_manager", "scheduler", "kwok"), 1)
+    state = {"provider": "kwok", "server": "s", "bin_dir": "/b", "ports": ports}
+    (tmp_path / "cluster.json").write_text(json.dumps(state))
+    assert cli.run(_parse("restart", "kubelet", "--crash", "--state-dir", str(tmp_path))) == 1
+    assert "unknown component 'kubelet'; one of etcd, kube-apiserver," in capsys.readouterr().err

@@ -8,7 +8,9 @@ from tenantguard.devcluster.layout import Layout, Ports
 
 BINS = Binaries(directory=Path("/opt/k8s"), source="test")
 LAYOUT = Layout(Path("/state"))
-PORTS = Ports(etcd_client=2001, etcd_peer=2002, apiserver=2003, controller_manager=2004, scheduler=2005, kwok=2006)
+PORTS = Ports(
+    etcd_client=2001, etcd_peer=2002, apiserver=2003, controller_manager=2004, scheduler=2005, kwok=2006, webhook=2007
+)
 
 
 def _flags(component: components.Component) -> dict[str, str]:
@@ -25,6 +27,7 @@ def test_apiserver_serves_securely_on_loopback_with_node_and_rbac() -> None:
     assert flags["authorization-mode"] == "Node,RBAC"
     assert flags["client-ca-file"] == "/state/pki/ca.crt"
     assert flags["service-account-signing-key-file"] == "/state/pki/sa.key"
+    assert flags["admission-control-config-file"] == "/state/admission.yaml"
     assert not any(arg.startswith("--insecure") for arg in apiserver.argv)
     assert apiserver.health_url == "https://127.0.0.1:2003/readyz"
 

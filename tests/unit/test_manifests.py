@@ -123,6 +123,16 @@ def test_yaml_errors_point_at_the_line_to_fix(text: str, line: int) -> None:
         ("kind: ConfigMap\nmetadata: {name: a}\n", "ConfigMap has no apiVersion"),
         ("apiVersion: v1\nmetadata: {name: a}\n", "object has no kind"),
         ("apiVersion: v1\nkind: Pod\n", "Pod has no metadata.name"),
+        # found by tests/bench/fuzz.py: a mapping as the namespace reached the tenant lookup and raised TypeError
+        (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: {app: x}}\n",
+            "Deployment metadata.namespace must be a string, not a mapping",
+        ),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: [a]}\n", "Pod metadata.name must be a string, not a list"),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {generateName: 7}\n",
+            "Pod metadata.generateName must be a string, not a number",
+        ),
         ("- a\n- b\n", "expected a Kubernetes object, got list"),
     ],
 )

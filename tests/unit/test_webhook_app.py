@@ -290,10 +290,28 @@ def test_a_handler_error_is_an_errored_response_with_the_uid(
     assert "internal error" in resp["status"]["message"] and "denied" not in resp["status"]["message"]
 
 
+def test_nothing_is_judged_before_the_cluster_view_has_synced() -> None:
+    """An unsynced cache knows no Tenant: judged with it, every request would be allowed. A 503 is a call failure
+    for kube-apiserver, so the failurePolicy (Fail) refuses the request instead."""
+    source = Source(cluster_for(), ready=False)
+    client = TestClient(create_app(source))
+    for path in ("/validate", "/mutate"):
+        resp = client.post(
+            path, content=json.dumps(review(pod(hostNetwork=True))), headers={"content-type": "application/json"}
+        )
+        assert resp.status_code == 503 and resp.json() == {"error": "not ready to judge: test"}
+    assert 'tenantguard_admission_bad_requests_total{reason="not-ready"} 2.0' in client.get("/metrics").text
+    source._ready = True
+    assert _post(client, "/validate", review(pod(hostNetwork=True)))["allowed"] is False
+
+
 def test_health_readiness_and_metrics() -> None:
-    client = TestClient(create_app(Source(cluster_for(), ready=False)))
+    source = Source(cluster_for(), ready=False)
+    client = TestClient(create_app(source))
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 503
+    source._ready = True
+    assert client.get("/readyz").status_code == 200
     _post(client, "/validate", review(pod(hostNetwork=True)))
     metrics = client.get("/metrics").text
     assert 'tenantguard_admission_requests_total{endpoint="validate",outcome="denied"} 1.0' in metrics
