@@ -419,7 +419,7 @@ backend workers
 """
 
 
-def admission_workload(args: argparse.Namespace, report: dict[str, Any], tmp: Path) -> None:
+def admission_workload(args: argparse.Namespace, bin_dir: Path | None, report: dict[str, Any], tmp: Path) -> None:
     import yaml
 
     from tenantguard.devcluster import cluster
@@ -438,6 +438,7 @@ def admission_workload(args: argparse.Namespace, report: dict[str, Any], tmp: Pa
     api = Api(info.server, info.ca_file, layout.pki / "admin.crt", layout.pki / "admin.key")
     hooks = [webhook_runner.WebhookProcess(kubeconfig=info.kubeconfig, work_dir=tmp / f"webhook-{i}") for i in range(2)]
     haproxy: subprocess.Popen[bytes] | None = None
+    kyverno: subprocess.Popen[bytes] | None = None
     try:
 
         def wait_namespace(ns: str) -> None:
@@ -482,7 +483,29 @@ def admission_workload(args: argparse.Namespace, report: dict[str, Any], tmp: Pa
         body = tmp / "pod.json"
         body.write_text(json.dumps(bench_pod()))
 
+        if args.kyverno_admission:
+            try:
+                kyverno = start_kyverno(dev, info.kubeconfig, bin_dir, tmp)
+                wait_for(
+                    lambda: (
+                        dev.kubectl(
+                            "get",
+                            "validatingwebhookconfiguration",
+                            "kyverno-resource-validating-webhook-cfg",
+                            check=False,
+                        ).returncode
+                        == 0
+                    ),
+                    what="Kyverno's webhook configurations",
+                    timeout=180,
+                )
+            except Exception as err:  # a peer that does not start is recorded, the others still run
+                report["skipped"].append(f"Kyverno's admission controller: {type(err).__name__}: {err}"[:600])
+                kyverno = None
+
         def no_policy() -> None:
+            if kyverno is not None:
+                dev.kubectl("delete", "clusterpolicy", "pss-restricted", "--ignore-not-found")
             dev.kubectl("label", "namespace", NS, f"{PSA_LABEL}-", "--overwrite")
             dev.kubectl(
                 "delete",
@@ -507,6 +530,18 @@ def admission_workload(args: argparse.Namespace, report: dict[str, Any], tmp: Pa
             no_policy()
             dev.kubectl("apply", "-f", str(PEERS_DIR / "vap-restricted.yaml"))
 
+        def kyverno_policy() -> None:
+            no_policy()
+            dev.kubectl("apply", "-f", str(PEERS_DIR / "kyverno-restricted.yaml"))
+            wait_for(
+                lambda: dev.kubectl(
+                    "get", "validatingwebhookconfiguration", "kyverno-resource-validating-webhook-cfg",
+                    "-o", "jsonpath={.webhooks[*].name}", check=False,
+                ).stdout.strip(),
+                what="Kyverno's resource webhook for the policy",
+                timeout=60,
+            )  # fmt: skip
+
         def webhook(url: str) -> Callable[[], None]:
             def setup() -> None:
                 no_policy()
@@ -518,6 +553,7 @@ def admission_workload(args: argparse.Namespace, report: dict[str, Any], tmp: Pa
             ("no policy", no_policy),
             ("Pod Security Admission (enforce=restricted)", psa),
             ("ValidatingAdmissionPolicy (CEL, restricted)", vap),
+            *([("Kyverno admission controller (podSecurity restricted)", kyverno_policy)] if kyverno else []),
             ("tenantguard webhook, 1 worker", webhook(hooks[0].url)),
             ("tenantguard webhook, 2 workers (haproxy)", webhook(f"https://127.0.0.1:{proxy_port}")),
         ]
@@ -585,12 +621,91 @@ def admission_workload(args: argparse.Namespace, report: dict[str, Any], tmp: Pa
             f"{args.rounds} rounds, peers interleaved"
         )
     finally:
+        if kyverno is not None:
+            os.killpg(kyverno.pid, 15)
+            kyverno.wait(30)
         if haproxy is not None:
             haproxy.terminate()
             haproxy.wait(10)
         for h in hooks:
             h.stop()
         cluster.down(state)
+
+
+def _helm() -> Path | None:
+    found = shutil.which("helm")
+    if found:
+        return Path(found)
+    cached = sorted((Path.home() / ".cache" / "tenantguard").glob("helm-v3*/bin/helm"))
+    return cached[-1] if cached else None
+
+
+def start_kyverno(dev: Any, kubeconfig: Path, bin_dir: Path | None, tmp: Path) -> subprocess.Popen[bytes]:
+    """Kyverno's admission controller as a local process against the dev cluster, as Kyverno's DEVELOPMENT.md
+    describes: its CRDs and the chart's manifests without the Deployments (`global.templating.debug`), then the
+    binary with --kubeconfig and --serverIP so that it registers its webhooks by URL."""
+    server = bin_dir / "kyverno-server" if bin_dir else None
+    helm = _helm()
+    if server is None or not server.exists():
+        raise RuntimeError("kyverno-server is not built")
+    if helm is None:
+        raise RuntimeError("no helm to render Kyverno's chart")
+    module = Path(
+        subprocess.run(
+            ["go", "mod", "download", "-json", f"github.com/kyverno/kyverno@{KYVERNO_VERSION}"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT / "tests" / "bench" / "loadgen",
+        )
+        .stdout.split('"Dir": "')[1]
+        .split('"')[0]
+    )
+    chart = tmp / "kyverno-chart"
+    shutil.copytree(module / "charts" / "kyverno", chart)
+    for f in chart.rglob("*"):
+        f.chmod(0o755 if f.is_dir() else 0o644)
+    # The chart's remote dependencies (kyverno-api, openreports, reports-server) are not in the module; the CRDs
+    # come from the module's config/crds instead.
+    meta = (chart / "Chart.yaml").read_text()
+    meta = re.sub(r"  - name: (kyverno-api|openreports|reports-server)\n(    .*\n)+?(?=  - name|\Z)", "", meta)
+    (chart / "Chart.yaml").write_text(meta)
+    (chart / "Chart.lock").unlink(missing_ok=True)
+    rendered = subprocess.run(
+        [str(helm), "template", "kyverno", "--namespace", "kyverno", "--skip-tests", str(chart),
+         "--set", "crds.install=false", "--set", "global.templating.enabled=true",
+         "--set", "global.templating.version=latest", "--set", "global.templating.debug=true"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    for crd in sorted((module / "config" / "crds").rglob("*.yaml")):
+        dev.kubectl("apply", "--server-side", "-f", str(crd))
+    dev.kubectl("apply", "--server-side", "-f", "-", input=rendered)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "KYVERNO_NAMESPACE": "kyverno",
+        "KYVERNO_SERVICEACCOUNT_NAME": "kyverno-admission-controller",
+        "KYVERNO_DEPLOYMENT": "dummy",
+        "KYVERNO_POD_NAME": "dummy",
+        "INIT_CONFIG": "kyverno",
+        "METRICS_CONFIG": "kyverno-metrics",
+    }
+    log_file = (tmp / "kyverno-server.log").open("wb")
+    proc = subprocess.Popen(
+        [str(server), f"--kubeconfig={kubeconfig}", f"--serverIP=127.0.0.1:{port}", f"--webhookServerPort={port}",
+         "--backgroundServiceAccountName=system:serviceaccount:kyverno:kyverno-background-controller",
+         "--reportsServiceAccountName=system:serviceaccount:kyverno:kyverno-reports-controller",
+         "--caSecretName=kyverno-svc.kyverno.svc.kyverno-tls-ca",
+         "--tlsSecretName=kyverno-svc.kyverno.svc.kyverno-tls-pair"],
+        stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )  # fmt: skip
+    return proc
+
+
+def _free_port() -> int:
+    from tests.support.webhook_runner import free_port
+
+    return free_port()
 
 
 def run_loadgen(loadgen: Path, info: Any, layout: Any, body: Path, conc: int, duration: int) -> dict[str, Any]:
@@ -695,6 +810,9 @@ def audit_workload(args: argparse.Namespace, report: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------------------------------------------- main
 
+SECTIONS = {"lint": ("lint", "lintTargets"), "admission": ("admission", "admissionChecks"), "webhook": ("webhook",),
+            "audit": ("audit",)}  # fmt: skip
+
 
 def lint_step(args: argparse.Namespace, bin_dir: Path | None, report: dict[str, Any], tmp: Path) -> None:
     lint_workload(args, bin_dir, report, tmp)
@@ -716,12 +834,18 @@ def main() -> int:
     parser.add_argument("--md", type=Path, default=ROOT / "docs" / "performance.md")
     parser.add_argument("--json", type=Path, default=ROOT / "docs" / "performance.json")
     parser.add_argument("--render", action="store_true", help="only rewrite --md from --json (current notes)")
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the sections of the existing --json that this run does not measure"
+    )
+    parser.add_argument(
+        "--no-kyverno-admission", dest="kyverno_admission", action="store_false", help="leave Kyverno's server out"
+    )
     args = parser.parse_args()
     if args.render:
-        saved = json.loads(args.json.read_text())
-        saved["notes"] = NOTES
-        args.json.write_text(render_json(saved))
-        args.md.write_text(render_markdown(saved))
+        last = json.loads(args.json.read_text())
+        last["notes"] = NOTES
+        args.json.write_text(render_json(last))
+        args.md.write_text(render_markdown(last))
         return 0
     only = set(args.only.split(","))
     report: dict[str, Any] = {
@@ -737,26 +861,25 @@ def main() -> int:
         "commands": [f"python tests/bench/bench_peers.py {' '.join(sys.argv[1:])}".strip()],
     }
     bin_dir, report["peers"] = build_peers(["gator", "kyverno", "kyverno-server"])
-    report["skipped"].append(
-        "Kyverno's admission controller as a local process: "
-        + (
-            "built, not yet wired into the admission workload (it needs its CRDs, a kubeconfig and its own "
-            "webhook registration)"
-            if report["peers"]["kyverno-server"]["status"] == "built"
-            else "its binary did not build here (see Peers)"
-        )
-    )
+    saved: dict[str, Any] = json.loads(args.json.read_text()) if args.merge and args.json.exists() else {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         steps: list[tuple[str, Callable[[], None]]] = [
             ("lint", lambda: lint_step(args, bin_dir, report, tmp)),
-            ("admission", lambda: admission_workload(args, report, tmp)),
+            ("admission", lambda: admission_workload(args, bin_dir, report, tmp)),
             ("webhook", lambda: webhook_workload(args, report, tmp)),
             ("audit", lambda: audit_workload(args, report)),
         ]
         for name, step in steps:
             if name not in only:
-                report["skipped"].append(f"{name}: not selected (--only)")
+                if saved:  # --merge: this section as the earlier run measured it
+                    for key in SECTIONS[name]:
+                        if key in saved:
+                            report[key] = saved[key]
+                    report["commands"] += [c for c in saved.get("commands", []) if c not in report["commands"]]
+                    report["generated"] = f"{saved.get('generated')} ({name}), {report['generated']} (the rest)"
+                else:
+                    report["skipped"].append(f"{name}: not selected (--only)")
                 continue
             try:
                 step()
