@@ -7,9 +7,12 @@
 #   kyverno-server   <- github.com/kyverno/kyverno/cmd/kyverno                (the admission controller)
 #   gator            <- github.com/open-policy-agent/gatekeeper/v3/cmd/gator  (`gator test`)
 #
-# kube-linter (github.com/stackrox/kube-linter, golang.stackrox.io/kube-linter) and Polaris
-# (github.com/fairwindsops/polaris) are refused by the module proxy used here (403 "This module version is not
-# available", for the version list and for exact versions alike); the benchmark records that and compares the rest.
+# kube-linter and Polaris are refused by the module proxy used here, for the version list and exact versions alike
+# (checked 2026-12-06 with `go list -m -versions` and `GOFLAGS=-mod=mod go mod download`):
+#   go: module golang.stackrox.io/kube-linter: reading https://proxy.golang.org/golang.stackrox.io/kube-linter/@v/list: 403 Forbidden
+#   go: module github.com/stackrox/kube-linter: reading .../@v/list: 403 Forbidden / server response: This module version is not available.
+#   go: module github.com/fairwindsops/polaris (and /v9, /v10): reading .../@v/list: 403 Forbidden / server response: This module version is not available.
+# bench_peers.py asks again on every run and records the answer; it compares the rest.
 #
 # Each wrapper module requires the peer and carries the peer's own replace directives (Kyverno replaces
 # k8s.io/pod-security-admission with its fork), so `go build` resolves what the peer's release resolves.
