@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test unit e2e check bench control-plane helm system-packages ghostunnel docs clean
+.PHONY: demo test unit e2e check bench bench-peers control-plane helm system-packages ghostunnel docs clean
 
 # The official SARIF 2.1.0 JSON schema, for validating `lint --format sarif` in the tests.
 SARIF_SCHEMA := tests/.tools/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json
@@ -69,6 +69,12 @@ bench: $(STAMP) control-plane
 	$(BIN)/python tests/bench/bench_audit_live.py
 	$(BIN)/python tests/bench/bench_usage_history.py
 	$(BIN)/python tests/bench/bench_devcluster.py --runs 5
+
+## tenantguard next to Kyverno, Gatekeeper's gator, Pod Security Admission and a ValidatingAdmissionPolicy, in one
+## run: writes docs/performance.md and docs/performance.json. Builds the peers first (scripts/build-peers.sh;
+## the first Kyverno build takes ~15 min on 2 cores). BENCH_PEERS_ARGS for e.g. `--objects 10000 50000`.
+bench-peers: system-packages $(STAMP) control-plane
+	$(BIN)/python tests/bench/bench_peers.py $(BENCH_PEERS_ARGS)
 
 docs: $(STAMP)
 	$(BIN)/tenantguard docs rules > docs/rules.md

@@ -116,14 +116,8 @@ def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
     scale = ctx.request.subresource == SCALE_SUBRESOURCE
     found: list[Violation] = []
     waived: list[Violation] = []
-    pod_security = _pod_security_checks(policy_for(ctx.tenant, settings))
     owned_by: frozenset[OwnerKey] | None = None  # computed once, and only when an exception could apply
-    for rule in _rules(subject.kind):
-        if operation not in rule.operations or (platform_own and not rule.guards_managed) or (scale and not rule.scale):
-            continue
-        check = rule.check if rule.level is None else pod_security.get(rule.id)
-        if check is None:  # a pod-security rule that the tenant's level and version do not include
-            continue
+    for rule, check in _plan(subject.kind, operation, platform_own, scale, policy_for(ctx.tenant, settings)):
         mode: Mode | None = None
         for f in check(subject, ctx):
             mode = mode or settings.mode_for(rule.id, rule.category, rule.severity)
@@ -149,6 +143,26 @@ def _evaluate(subject: Subject, ctx: Context) -> Evaluation:
 @lru_cache(maxsize=256)
 def _rules(kind: str) -> tuple[Rule, ...]:
     return rules_for(kind)
+
+
+@lru_cache(maxsize=1024)
+def _plan(
+    kind: str, operation: Operation, platform_own: bool, scale: bool, policy: LevelVersion | None
+) -> tuple[tuple[Rule, Check], ...]:
+    """The rules that run for this kind and request, each with the function it runs, in registry order.
+
+    Which rules run depends on nothing else, so the choice is made once per combination rather than once per
+    object: the operation, the platform's own managed objects (only rules that guard them), a scale request
+    (only rules that judge replica counts), and the tenant's Pod Security level and version."""
+    pod_security = _pod_security_checks(policy)
+    plan: list[tuple[Rule, Check]] = []
+    for rule in _rules(kind):
+        if operation not in rule.operations or (platform_own and not rule.guards_managed) or (scale and not rule.scale):
+            continue
+        check = rule.check if rule.level is None else pod_security.get(rule.id)
+        if check is not None:  # None: a pod-security rule that the tenant's level and version do not include
+            plan.append((rule, check))
+    return tuple(plan)
 
 
 @lru_cache(maxsize=64)

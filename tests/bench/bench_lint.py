@@ -61,22 +61,47 @@ def _light(i: int) -> dict[str, Any]:
     }
 
 
-def generate(target: Path, count: int) -> int:
+def break_pod_security(obj: Any) -> bool:
+    """Make every container of every pod spec in `obj` ask for privilege escalation (a Pod Security restricted
+    violation), wherever the kind keeps its pod specs (Deployments, KServe, LeaderWorkerSet, Ray...). True when
+    there was a container to break."""
+    broken = False
+    if isinstance(obj, dict):
+        containers = obj.get("containers")
+        if isinstance(containers, list):
+            for c in containers:
+                if isinstance(c, dict) and "image" in c:
+                    c.setdefault("securityContext", {})["allowPrivilegeEscalation"] = True
+                    broken = True
+        for value in obj.values():
+            broken = break_pod_security(value) or broken
+    elif isinstance(obj, list):
+        for value in obj:
+            broken = break_pod_security(value) or broken
+    return broken
+
+
+def generate(target: Path, count: int, *, broken_every: int = 0, json_every: int = 4) -> int:
     """A rendered-chart mix in both acme namespaces: 40% the LLM-serving corpus (workloads, KServe, LWS, Ray,
     NetworkPolicies, RBAC), 60% config/services/accounts/secrets/claims. YAML streams of 100 objects a file,
-    every fourth file a JSON List."""
+    every `json_every`th file a JSON List (0: none). With `broken_every` N, every Nth heavy object asks for
+    privilege escalation (`break_pod_security`), so that tools can be compared on the objects they find."""
     heavy = [obj for _, obj in all_objects()]
     written = 0
     batch: list[dict[str, Any]] = []
     file_no = 0
     while written < count:
-        obj = copy.deepcopy(heavy[written % len(heavy)]) if written % 5 < 2 else _light(written)
+        # Two heavy objects in five, cycling through every corpus object; three light ones cycling every light kind.
+        group, slot = divmod(written, 5)
+        obj = copy.deepcopy(heavy[(group * 2 + slot) % len(heavy)]) if slot < 2 else _light(group * 3 + slot - 2)
+        if broken_every and slot < 2 and (group * 2 + slot) % broken_every == 0:
+            break_pod_security(obj)
         obj["metadata"]["name"] = f"{obj['metadata']['name']}-{written}"
         obj["metadata"]["namespace"] = ("acme-prod", "acme-dev")[written % 2]
         batch.append(obj)
         written += 1
         if len(batch) == 100 or written == count:
-            if file_no % 4 == 3:
+            if json_every and file_no % json_every == json_every - 1:
                 (target / f"batch-{file_no:04d}.json").write_text(
                     json.dumps({"apiVersion": "v1", "kind": "List", "items": batch})
                 )
@@ -106,16 +131,36 @@ n = sum(1 for m in manifests.read([sys.argv[1]]) if not isinstance(m, manifests.
 print(n, time.perf_counter() - t0)
 """
 
+# The bare parse the target is stated against: yaml_rs on every document of the same files (JSON is YAML; the
+# List files go through yaml_rs too), no 1.1 checks, no file:line, no judging.
+_BARE = """
+import re, sys, time
+from pathlib import Path
+import yaml_rs
+files = sorted(Path(sys.argv[1]).iterdir())
+split = re.compile(r"^---(?:\\s|$)", re.MULTILINE)
+t0 = time.perf_counter()
+n = 0
+for f in files:
+    text = f.read_text(encoding="utf-8")
+    for doc in split.split(text) if f.suffix == ".yaml" else [text]:
+        if doc.strip():
+            data = yaml_rs.loads(doc, parse_datetime=False)
+            n += len(data["items"]) if data.get("kind") == "List" else 1
+print(n, time.perf_counter() - t0)
+"""
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--objects", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--profile", metavar="FILE", help="also write a cProfile of one lint run to FILE")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp)
         n = generate(corpus, args.objects)
-        rates, rss, parse_times = [], [], []
+        rates, rss, parse_times, bare_times = [], [], [], []
         for _ in range(args.runs):
             out = subprocess.run(
                 [sys.executable, "-c", _CHILD, str(corpus), str(TENANTS)],
@@ -138,6 +183,20 @@ def main() -> int:
                 [sys.executable, "-c", _BASELINE, str(corpus)], capture_output=True, text=True, check=True
             ).stdout.split()
             parse_times.append(float(base[1]))
+            bare = subprocess.run(
+                [sys.executable, "-c", _BARE, str(corpus)], capture_output=True, text=True, check=True
+            ).stdout.split()
+            assert int(bare[0]) == n, bare
+            bare_times.append(float(bare[1]))
+        if args.profile:
+            script = Path(args.profile).with_suffix(".child.py")
+            script.write_text(_CHILD)
+            subprocess.run(
+                [sys.executable, "-m", "cProfile", "-o", args.profile, str(script), str(corpus), str(TENANTS)],
+                capture_output=True,
+                check=True,
+                cwd=ROOT,
+            )
         small = corpus / "batch-0000.yaml"
         starts = []
         for _ in range(args.runs):
@@ -153,6 +212,12 @@ def main() -> int:
         print(
             f"baseline, lint's own reader, parse only: {statistics.median(parse_times):.2f} s "
             f"-> lint costs {lint_s / statistics.median(parse_times):.2f}x parsing alone"
+        )
+        ratios = [(n / r) / b for r, b in zip(rates, bare_times, strict=True)]
+        print(
+            f"baseline, bare yaml_rs parse of the same documents: {statistics.median(bare_times):.2f} s "
+            f"-> lint costs {lint_s / statistics.median(bare_times):.2f}x a bare parse "
+            f"(same-run ratios: {', '.join(f'{x:.2f}' for x in ratios)}; median {statistics.median(ratios):.2f})"
         )
         print(f"peak RSS: {statistics.median(rss):.0f} MiB median")
         print(

@@ -14,6 +14,7 @@ Medians over the runs; figures only, never a pass or fail on a timing.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -34,13 +35,16 @@ from tests.corpus import objects  # noqa: E402
 from tests.support.webhook_runner import free_port  # noqa: E402
 
 CACHE = Path(os.environ.get("TENANTGUARD_CACHE", Path.home() / ".cache" / "tenantguard"))
-LOADGEN = CACHE / "tools" / "loadgen"
+LOADGEN_SRC = ROOT / "tests" / "bench" / "loadgen"
+# Keyed by the source, so that a change to the load generator is built rather than an old binary reused.
+LOADGEN = CACHE / "tools" / f"loadgen-{hashlib.sha256((LOADGEN_SRC / 'main.go').read_bytes()).hexdigest()[:12]}"
 
 
 def build_loadgen() -> Path:
     if not LOADGEN.exists():
         LOADGEN.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["go", "build", "-o", str(LOADGEN), "."], cwd=ROOT / "tests" / "bench" / "loadgen", check=True)
+        subprocess.run(["go", "build", "-o", f"{LOADGEN}.tmp", "."], cwd=LOADGEN_SRC, check=True)
+        Path(f"{LOADGEN}.tmp").rename(LOADGEN)
     return LOADGEN
 
 

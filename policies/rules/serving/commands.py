@@ -14,6 +14,7 @@ import re
 import shlex
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from tenantguard.policies.paths import Path
@@ -150,14 +151,21 @@ def _is_c_flag(word: str) -> bool:
     return word.startswith("-") and not word.startswith("--") and "c" in word
 
 
-def _script(item: Word, env: Env) -> Iterator[list[Word]]:
-    text = item.text.replace("\n", ";")
+@lru_cache(maxsize=1024)
+def _tokens(script: str) -> tuple[str, ...]:
+    """The shell words and operators of a script (newlines end commands). Charts repeat the same scripts in
+    every replica's template, and shlex reads a character at a time: tokenised once per text."""
+    text = script.replace("\n", ";")
     try:
         lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
         lexer.whitespace_split = True
-        tokens = list(lexer)
+        return tuple(lexer)
     except ValueError:
-        tokens = text.split()
+        return tuple(text.split())
+
+
+def _script(item: Word, env: Env) -> Iterator[list[Word]]:
+    tokens = _tokens(item.text)
     local: dict[str, str] = {}
     command: list[str] = []
     for token in [*tokens, ";"]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -238,13 +239,18 @@ def _storage(node: dict[str, Any], path: Path) -> Iterator[Found]:
 def _ray(spec: dict[str, Any]) -> Iterator[Found]:
     """RayService `serveConfigV2`: Ray Serve LLM's `model_loading_config` (model_source, else model_id)."""
     text = spec.get("serveConfigV2")
-    if not isinstance(text, str):
-        return
+    if isinstance(text, str):
+        yield from _serve_config_sources(text)
+
+
+@lru_cache(maxsize=256)
+def _serve_config_sources(text: str) -> tuple[Found, ...]:
+    """The models a serveConfigV2 text names; read once per text (a chart repeats it, mutation copies it)."""
     try:
         config = yaml.safe_load(text)
     except yaml.YAMLError:
-        yield Undetermined(("spec", "serveConfigV2"), "serveConfigV2 is not valid YAML")
-        return
+        return (Undetermined(("spec", "serveConfigV2"), "serveConfigV2 is not valid YAML"),)
+    found: list[Found] = []
     stack: list[Any] = [config]
     while stack:
         node = stack.pop()
@@ -256,8 +262,9 @@ def _ray(spec: dict[str, Any]) -> Iterator[Found]:
                 value = loading.get("model_source") or loading.get("model_id")
                 source = normalise_model(value) if isinstance(value, str) else None
                 if source:
-                    yield Source(("spec", "serveConfigV2"), source, "serveConfigV2 model_loading_config")
+                    found.append(Source(("spec", "serveConfigV2"), source, "serveConfigV2 model_loading_config"))
             stack.extend(node.values())
+    return tuple(found)
 
 
 def sources(subject: Subject, ctx: Context) -> Iterator[Found]:

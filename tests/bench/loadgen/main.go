@@ -26,6 +26,7 @@ type result struct {
 	PerSecond  float64 `json:"perSecond"`
 	P50Ms      float64 `json:"p50Ms"`
 	P90Ms      float64 `json:"p90Ms"`
+	P95Ms      float64 `json:"p95Ms"`
 	P99Ms      float64 `json:"p99Ms"`
 	MaxMs      float64 `json:"maxMs"`
 	FirstError string  `json:"firstError,omitempty"`
@@ -38,6 +39,9 @@ func main() {
 	concurrency := flag.Int("concurrency", 4, "closed loop: parallel connections")
 	rate := flag.Float64("rate", 0, "open loop: requests per second (0: closed loop)")
 	duration := flag.Duration("duration", 10*time.Second, "how long to send")
+	certFile := flag.String("cert", "", "client certificate (kube-apiserver's x509 authentication)")
+	keyFile := flag.String("key", "", "client key for -cert")
+	status := flag.Int("status", 200, "the HTTP status a successful request returns (201: a create)")
 	flag.Parse()
 
 	var body []byte
@@ -55,12 +59,20 @@ func main() {
 		}
 		pool.AppendCertsFromPEM(pem)
 	}
+	tlsConfig := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if *certFile != "" {
+		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			fail(err)
+		}
+		tlsConfig.Certificates = []tls.Certificate{cert}
+	}
 	conns := *concurrency
 	if *rate > 0 {
 		conns = 64
 	}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+		TLSClientConfig:     tlsConfig,
 		MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, ForceAttemptHTTP2: false,
 		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}, // HTTP/1.1, as kube-apiserver
 	}}
@@ -82,7 +94,7 @@ func main() {
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 {
+		if resp.StatusCode != *status {
 			return fmt.Errorf("HTTP %d", resp.StatusCode)
 		}
 		return nil
@@ -148,7 +160,7 @@ func main() {
 		return float64(lat[int(p*float64(len(lat)-1))]) / 1e6
 	}
 	out := result{Requests: len(lat), Errors: errors, Seconds: elapsed, PerSecond: float64(len(lat)) / elapsed,
-		P50Ms: pct(0.50), P90Ms: pct(0.90), P99Ms: pct(0.99), MaxMs: pct(1.0), FirstError: firstErr}
+		P50Ms: pct(0.50), P90Ms: pct(0.90), P95Ms: pct(0.95), P99Ms: pct(0.99), MaxMs: pct(1.0), FirstError: firstErr}
 	_ = json.NewEncoder(os.Stdout).Encode(out)
 }
 

@@ -1,0 +1,906 @@
+"""tenantguard against the tools people would pick instead, the same work timed side by side in one run.
+
+    make bench-peers
+    python tests/bench/bench_peers.py [--objects 10000 ...] [--runs 7] [--only lint,admission,webhook,audit]
+
+Writes docs/performance.md (tables) and docs/performance.json (every sample). Builds the peers first
+(`scripts/build-peers.sh`, pinned versions, into the cache); a peer that cannot be built is skipped with the
+build's own error recorded. Workloads:
+
+- lint: the generated corpus of `bench_lint.py` (the realistic mix with the LLM-serving kinds), YAML streams only,
+  every 7th heavy object made to ask for privilege escalation. tenantguard on the Pod Security restricted checks
+  and on its full rule set; `kyverno apply` with a ClusterPolicy using its built-in `podSecurity` rule at
+  restricted (tests/bench/peers/kyverno-restricted.yaml); `gator test` with a restricted ConstraintTemplate
+  (tests/bench/peers/gator-restricted.yaml). Rounds interleave the tools; wall time and peak RSS of each process
+  (os.wait4), and each tool's set of violating objects against tenantguard's.
+- admission: pod creates through a dev cluster's kube-apiserver at concurrency 1, 8, 32 with no policy, Pod
+  Security Admission enforce=restricted, a ValidatingAdmissionPolicy (tests/bench/peers/vap-restricted.yaml),
+  tenantguard's webhook (1 process, and 2 behind haproxy in TCP mode, as a Service spreads connections).
+- webhook: `tenantguard serve` alone, a latency/throughput curve from concurrency 1 to 256.
+- audit: `bench_audit.py`'s snapshot run (100k objects / 200 tenants), its figures parsed.
+
+Figures, never assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.bench import bench_lint, bench_webhook  # noqa: E402
+from tests.bench.peers_report import (  # noqa: E402
+    ObjectKey,
+    agreement,
+    paired_ratios,
+    render_json,
+    render_markdown,
+    summary,
+)
+
+PEERS_DIR = ROOT / "tests" / "bench" / "peers"
+TENANTS = ROOT / "examples" / "tenants"
+EXE = Path(sys.executable).with_name("tenantguard")
+KYVERNO_VERSION = os.environ.get("TENANTGUARD_KYVERNO_VERSION", "v1.19.1")
+GATEKEEPER_VERSION = os.environ.get("TENANTGUARD_GATEKEEPER_VERSION", "v3.23.1")
+BROKEN_EVERY = 7
+
+# How to read the tables; written into every report (and re-rendered with --render).
+NOTES = [
+    "The machine is shared (2 cores; other test runs were going on): absolute figures move between runs by 2-3x, "
+    "the same-round ratios much less. Compare ratios, not figures from different runs.",
+    "Lint corpus: `tests/bench/bench_lint.py`'s generator (40% LLM-serving objects: Deployments, StatefulSets, "
+    "KServe InferenceServices, LeaderWorkerSets, RayServices, NetworkPolicies, RBAC; 60% ConfigMaps, Services, "
+    "ServiceAccounts, Secrets, PVCs) in YAML streams of 100 objects. Every 7th LLM-serving object asks for "
+    "privilege escalation in every container. JSON `kind: List` files are left out here: `gator test` reads a "
+    'List as one object named "" and drops the rest as duplicates, which would make it skip a quarter of the '
+    "corpus for a reason other than the checks.",
+    "tenantguard lint mutates before it judges, as admission does (the Pod Security defaults are filled in), so "
+    "an object that only omits a restricted field is not a violation for it but is one for kyverno and gator; the "
+    "generated breakage sets the field explicitly, which every tool must report.",
+    "Admission: the benchmark pod is restricted-compliant and admitted by every peer; a pod asking for privilege "
+    "escalation is checked to be refused by each (PSA and the webhook answer 403, the VAP 422, Kyverno 400) before "
+    "its cells. "
+    "The pods are never scheduled (an unknown schedulerName), so the scheduler and kwok add no load. The "
+    "webhook runs in cluster mode without the reconciler (which would put the Pod Security labels back).",
+    "Kyverno's admission controller runs as a local process (`kyverno-server --kubeconfig --serverIP`, its CRDs and "
+    "the chart's manifests without Deployments applied first) for the whole admission workload; its informers and "
+    "background controllers share the 2 cores with the other peers' cells. Only its cells have the ClusterPolicy, "
+    "so only then does kube-apiserver call it for pods.",
+]
+
+
+def log(message: str) -> None:
+    print(f"[bench-peers {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": mem,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------- peers
+
+
+def build_peers(names: list[str]) -> tuple[Path | None, dict[str, dict[str, Any]]]:
+    """Build what is missing (scripts/build-peers.sh, one peer at a time so that one failure spares the rest);
+    the bin directory and, for each peer, built or the build's own error."""
+    status: dict[str, dict[str, Any]] = {}
+    bin_dir: Path | None = None
+    for name in names:
+        version = GATEKEEPER_VERSION if name == "gator" else KYVERNO_VERSION
+        log(f"build-peers.sh {name} (cached after the first build)")
+        proc = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "build-peers.sh"), name], capture_output=True, text=True, check=False
+        )
+        if proc.returncode == 0:
+            bin_dir = Path(proc.stdout.strip().splitlines()[-1])
+            status[name] = {"version": version, "status": "built", "detail": str(bin_dir / name)}
+        else:
+            tail = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()][-6:]
+            status[name] = {"version": version, "status": "not built", "detail": " / ".join(tail)}
+    for name, module in (
+        ("kube-linter", "golang.stackrox.io/kube-linter"),
+        ("polaris", "github.com/fairwindsops/polaris"),
+    ):
+        status[name] = {"version": "latest", "status": "refused", "detail": module_refusal(module)}
+    return bin_dir, status
+
+
+def module_refusal(module: str) -> str:
+    """What the module proxy answers for a module's version list (kube-linter and Polaris are refused here)."""
+    if not shutil.which("go"):
+        return "no Go toolchain"
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run(
+            ["go", "list", "-m", "-versions", "-json", module],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp,
+            env={**os.environ, "GOFLAGS": "-mod=mod", "GO111MODULE": "on"},
+            timeout=120,
+        )
+    text = (proc.stderr or proc.stdout).strip()
+    if proc.returncode == 0:
+        versions = json.loads(proc.stdout).get("Versions") or []
+        return f"listed {len(versions)} versions (latest {versions[-1] if versions else 'none'}); not benchmarked yet"
+    return " ".join(text.split())[:400]
+
+
+# ---------------------------------------------------------------------------------------------------- lint
+
+
+def measured(argv: list[str], *, cwd: Path = ROOT, stdout: Path | None = None) -> tuple[float, float, int]:
+    """Run a command to its end: (wall seconds, peak RSS MiB of that process, exit status)."""
+    out = stdout.open("wb") if stdout is not None else subprocess.DEVNULL
+    try:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.returncode not in (0, 1):  # 1: violations found (gator, tenantguard lint, kyverno)
+            raise RuntimeError(f"{argv[0]} exited {proc.returncode}: {err[-2000:]}")
+    finally:
+        if stdout is not None and hasattr(out, "close"):
+            out.close()
+    return seconds, usage.ru_maxrss / 1024, proc.returncode
+
+
+def _key(obj: dict[str, Any]) -> ObjectKey:
+    meta = obj.get("metadata") or {}
+    return (str(obj.get("kind", "")), str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+
+
+def tg_violating(out: Path) -> set[ObjectKey]:
+    return {(k, ns, name) for k, ns, name in json.loads(out.read_text())["violating"]}
+
+
+def tg_cli_violating(out: Path) -> set[ObjectKey]:
+    return {(r["kind"], r["namespace"], r["name"]) for r in json.loads(out.read_text())["results"]}
+
+
+def gator_violating(out: Path) -> set[ObjectKey]:
+    text = out.read_text().strip()
+    return {_key(v["violatingObject"]) for v in (json.loads(text) if text else [])}
+
+
+def kyverno_violating(out: Path) -> set[ObjectKey]:
+    """Kyverno's policy report (`--policy-report --output-format json`, or YAML): results that failed."""
+    import yaml
+
+    found: set[ObjectKey] = set()
+    text = out.read_text()
+    start = min((i for i in (text.find("{"), text.find("apiVersion")) if i >= 0), default=-1)
+    if start < 0:
+        return found
+    body = text[start:]
+    docs = [json.loads(body)] if body.startswith("{") else list(yaml.safe_load_all(body))
+    for doc in docs:
+        for item in (doc or {}).get("items", [doc]) if isinstance(doc, dict) else []:
+            for result in item.get("results") or []:
+                if result.get("result") not in ("fail", "error"):
+                    continue
+                for res in result.get("resources") or []:
+                    found.add((res.get("kind", ""), res.get("namespace", ""), res.get("name", "")))
+    return found
+
+
+def lint_workload(args: argparse.Namespace, bin_dir: Path | None, report: dict[str, Any], tmp: Path) -> None:
+    gator = bin_dir / "gator" if bin_dir else None
+    kyverno = bin_dir / "kyverno" if bin_dir else None
+    for n in args.objects:
+        corpus = tmp / f"corpus-{n}"
+        corpus.mkdir()
+        bench_lint.generate(corpus, n, broken_every=BROKEN_EVERY, json_every=0)
+        out = tmp / "out"
+        out.mkdir(exist_ok=True)
+        tools: list[tuple[str, str, list[str], Callable[[Path], set[ObjectKey]], str]] = [
+            (
+                "tenantguard",
+                "Pod Security restricted",
+                [sys.executable, str(PEERS_DIR / "tg_lint.py"), "--restricted", str(corpus), str(TENANTS)],
+                tg_violating,
+                "rule set narrowed to PSS001-PSS019 (tests/bench/peers/tg_lint.py); every kind with a pod template",
+            ),
+            (
+                "tenantguard",
+                "full rule set",
+                [str(EXE), "lint", str(corpus), "--tenants", str(TENANTS), "--format", "json", "-o"],
+                tg_cli_violating,
+                "`tenantguard lint` as CI runs it",
+            ),
+        ]
+        if gator is not None and gator.exists():
+            tools.append(
+                (
+                    "gator test",
+                    "Pod Security restricted",
+                    [
+                        str(gator),
+                        "test",
+                        "-f",
+                        str(corpus),
+                        "-f",
+                        str(PEERS_DIR / "gator-restricted.yaml"),
+                        "-o",
+                        "json",
+                    ],
+                    gator_violating,
+                    "ConstraintTemplate written for restricted; matches Pod and the built-in controllers only",
+                )
+            )
+        if kyverno is not None and kyverno.exists():
+            tools.append(
+                (
+                    "kyverno apply",
+                    "Pod Security restricted",
+                    [
+                        str(kyverno),
+                        "apply",
+                        str(PEERS_DIR / "kyverno-restricted.yaml"),
+                        "--resource",
+                        str(corpus),
+                        "--policy-report",
+                        "--output-format",
+                        "json",
+                    ],
+                    kyverno_violating,
+                    "built-in podSecurity rule, level restricted; autogen for the built-in controllers",
+                )
+            )
+        samples: dict[int, dict[str, list[float]]] = {i: {"s": [], "rss": []} for i in range(len(tools))}
+        violating: dict[int, set[ObjectKey]] = {}
+        for rnd in range(args.runs):
+            for i, (name, checks, argv, parse, _) in enumerate(tools):
+                result = out / f"{i}.json"
+                if argv[-1] == "-o" or "tg_lint.py" in argv[1]:  # the tenantguard CLI writes its report with -o
+                    seconds, rss, _rc = measured([*argv, str(result)])
+                else:
+                    seconds, rss, _rc = measured(argv, stdout=result)
+                samples[i]["s"].append(seconds)
+                samples[i]["rss"].append(rss)
+                if rnd == 0:
+                    violating[i] = parse(result)
+                log(f"lint {n}: round {rnd + 1}/{args.runs} {name} ({checks}): {seconds:.2f} s, {rss:.0f} MiB")
+        ours = samples[0]["s"]
+        for i, (name, checks, argv, _, note) in enumerate(tools):
+            secs = samples[i]["s"]
+            row: dict[str, Any] = {
+                "objects": n,
+                "tool": name,
+                "checks": checks,
+                "command": " ".join(Path(a).name if a.startswith(str(tmp)) else a for a in argv),
+                "seconds": summary(secs),
+                "objectsPerSecond": summary([n / s for s in secs]),
+                "rssMiB": summary(samples[i]["rss"]),
+                "ratio": paired_ratios(secs, ours) if i else None,  # their time over ours = our speed over theirs
+                "agreement": agreement(violating[0], violating[i]) if checks == "Pod Security restricted" else None,
+                "note": note,
+            }
+            if checks != "Pod Security restricted":
+                row["agreement"] = {
+                    "violating": len(violating[i]),
+                    "same": violating[0] <= violating[i],
+                    "missed": len(violating[0] - violating[i]),
+                    "extra": 0,
+                    "missedKinds": {},
+                    "extraKinds": {},
+                }
+                row["note"] += f"; {len(violating[i])} objects violate some rule (the restricted ones included)"
+            report["lint"].append(row)
+        report["commands"].append(
+            f"# lint corpus: bench_lint.generate(dir, {n}, broken_every={BROKEN_EVERY}, json_every=0)"
+        )
+        for _, _, argv, _, _ in tools:
+            report["commands"].append(" ".join(argv).replace(str(tmp), "$TMP").replace(str(ROOT) + "/", ""))
+
+
+def own_lint_targets(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    """bench_lint.py's median of 7 and its same-run ratio to a bare yaml_rs parse."""
+    runs = args.target_runs
+    argv = [sys.executable, str(ROOT / "tests" / "bench" / "bench_lint.py"), "--objects", "10000", "--runs", str(runs)]
+    log(f"bench_lint.py --objects 10000 --runs {runs}")
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    rates_m = re.search(r"\(runs: ([^)]*)\)", out)
+    bare_m = re.search(r"same-run ratios: ([^;]*);", out)
+    assert rates_m and bare_m, out
+    rates = [float(x.replace(",", "")) for x in rates_m.group(1).split(", ")]
+    bare = [float(x) for x in bare_m.group(1).split(", ")]
+    report["lintTargets"] = {
+        "objects": 10000,
+        "runs": runs,
+        "objectsPerSecond": summary(rates),
+        "bareRatio": summary(bare),
+        "output": out.strip().splitlines(),
+    }
+    report["commands"].append(f"python tests/bench/bench_lint.py --objects 10000 --runs {runs}")
+
+
+# ---------------------------------------------------------------------------------------------------- admission
+
+NS = "acme-dev"
+PSA_LABEL = "pod-security.kubernetes.io/enforce"
+
+
+def bench_pod() -> dict[str, Any]:
+    """A pod every peer admits: restricted-compliant, from the tenant's registry; generateName so that a load
+    generator can send the same body again and again."""
+    pod: dict[str, Any] = json.loads(bench_admission_pod())
+    pod["metadata"] = {"generateName": "peer-", "namespace": NS}
+    pod["spec"]["schedulerName"] = "tenantguard-bench-none"  # never scheduled: no scheduler or kwok work per pod
+    return pod
+
+
+def bench_admission_pod() -> bytes:
+    from tests.bench import bench_admission_latency
+
+    return bench_admission_latency.pod(0)
+
+
+class Api:
+    """kube-apiserver with the admin client certificate."""
+
+    def __init__(self, server: str, ca: Path, cert: Path, key: Path) -> None:
+        self.host, port = server.removeprefix("https://").rsplit(":", 1)
+        self.port = int(port)
+        self.ctx = ssl.create_default_context(cafile=str(ca))
+        self.ctx.load_cert_chain(str(cert), str(key))
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+        conn = http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=120)
+        try:
+            data = json.dumps(body).encode() if body is not None else None
+            conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def webhook_seconds(self) -> tuple[float, float]:
+        """kube-apiserver's apiserver_admission_webhook_admission_duration_seconds: (sum, count) over CREATEs."""
+        _, text = self.call("GET", "/metrics")
+        total = count = 0.0
+        for line in text.decode().splitlines():
+            if (
+                line.startswith("apiserver_admission_webhook_admission_duration_seconds_")
+                and 'operation="CREATE"' in line
+            ):
+                value = float(line.rsplit(" ", 1)[1])
+                if line.startswith("apiserver_admission_webhook_admission_duration_seconds_sum"):
+                    total += value
+                elif line.startswith("apiserver_admission_webhook_admission_duration_seconds_count"):
+                    count += value
+        return total, count
+
+
+HAPROXY_CFG = """global
+    maxconn 4096
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend webhook
+    bind 127.0.0.1:{port}
+    default_backend workers
+backend workers
+    balance leastconn
+{servers}
+"""
+
+
+def admission_workload(args: argparse.Namespace, bin_dir: Path | None, report: dict[str, Any], tmp: Path) -> None:
+    import yaml
+
+    from tenantguard.devcluster import cluster
+    from tenantguard.devcluster.layout import Layout
+    from tenantguard.policies.settings import DEFAULT_SETTINGS
+    from tenantguard.webhook.configuration import configurations
+    from tests.support import webhook_runner
+    from tests.support.devcluster import DevCluster, wait_for
+
+    loadgen = bench_webhook.build_loadgen()
+    state = tmp / "cluster"
+    log("dev cluster up")
+    info = cluster.up(state, timeout=300)
+    dev = DevCluster.from_info(info)
+    layout = Layout(state)
+    api = Api(info.server, info.ca_file, layout.pki / "admin.crt", layout.pki / "admin.key")
+    hooks = [webhook_runner.WebhookProcess(kubeconfig=info.kubeconfig, work_dir=tmp / f"webhook-{i}") for i in range(2)]
+    haproxy: subprocess.Popen[bytes] | None = None
+    kyverno: subprocess.Popen[bytes] | None = None
+    try:
+
+        def wait_namespace(ns: str) -> None:
+            wait_for(
+                lambda: dev.kubectl("get", "sa", "default", "-n", ns, check=False).returncode == 0,
+                what=f"ServiceAccount {ns}/default",
+            )
+
+        webhook_runner.seed_platform(dev.kubectl, wait_namespace)
+        # The reconciler writes the tenant's baseline NetworkPolicies (NET005 denies pods without them); it also
+        # keeps the namespaces' Pod Security labels, so it runs only until the policies exist.
+        hooks[0].extra_args = ("--reconcile",)
+        hooks[0].start()
+        wait_for(
+            lambda: (
+                dev.kubectl("get", "networkpolicy", "tenantguard-default-deny", "-n", NS, check=False).returncode == 0
+            ),
+            what=f"the baseline NetworkPolicies in {NS}",
+            timeout=120,
+        )
+        hooks[0].stop()
+        hooks[0].extra_args = ()
+        hooks[0].start()
+        shutil.copytree(hooks[0].cert_dir, hooks[1].cert_dir)  # one serving certificate for both workers
+        hooks[1].start()
+        proxy_port = webhook_runner.free_port()
+        cfg = tmp / "haproxy.cfg"
+        cfg.write_text(
+            HAPROXY_CFG.format(
+                port=proxy_port,
+                servers="\n".join(f"    server w{i} 127.0.0.1:{h.port}" for i, h in enumerate(hooks)),
+            )
+        )
+        haproxy = subprocess.Popen(
+            ["haproxy", "-db", "-f", str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        ca_bundle = (hooks[0].cert_dir / "ca.crt").read_bytes()
+
+        def hook_yaml(url: str) -> str:
+            return yaml.safe_dump_all(configurations(DEFAULT_SETTINGS, ca_bundle=ca_bundle, url=url), sort_keys=False)
+
+        body = tmp / "pod.json"
+        body.write_text(json.dumps(bench_pod()))
+
+        if args.kyverno_admission:
+            try:
+                kyverno = start_kyverno(dev, info.kubeconfig, bin_dir, tmp)
+                wait_for(
+                    lambda: (
+                        dev.kubectl(
+                            "get",
+                            "validatingwebhookconfiguration",
+                            "kyverno-resource-validating-webhook-cfg",
+                            check=False,
+                        ).returncode
+                        == 0
+                    ),
+                    what="Kyverno's webhook configurations",
+                    timeout=180,
+                )
+            except Exception as err:  # a peer that does not start is recorded, the others still run
+                report["skipped"].append(f"Kyverno's admission controller: {type(err).__name__}: {err}"[:600])
+                kyverno = None
+
+        def no_policy() -> None:
+            if kyverno is not None:
+                dev.kubectl("delete", "clusterpolicy", "pss-restricted", "--ignore-not-found")
+            dev.kubectl("label", "namespace", NS, f"{PSA_LABEL}-", "--overwrite")
+            dev.kubectl(
+                "delete",
+                "validatingadmissionpolicy,validatingadmissionpolicybinding",
+                "bench-pss-restricted",
+                "--ignore-not-found",
+            )
+            dev.kubectl(
+                "delete",
+                "mutatingwebhookconfiguration,validatingwebhookconfiguration",
+                "tenantguard",
+                "--ignore-not-found",
+            )
+
+        def psa() -> None:
+            no_policy()
+            dev.kubectl(
+                "label", "namespace", NS, f"{PSA_LABEL}=restricted", f"{PSA_LABEL}-version=latest", "--overwrite"
+            )
+
+        def vap() -> None:
+            no_policy()
+            dev.kubectl("apply", "-f", str(PEERS_DIR / "vap-restricted.yaml"))
+
+        def kyverno_policy() -> None:
+            no_policy()
+            dev.kubectl("apply", "-f", str(PEERS_DIR / "kyverno-restricted.yaml"))
+            wait_for(
+                lambda: dev.kubectl(
+                    "get", "validatingwebhookconfiguration", "kyverno-resource-validating-webhook-cfg",
+                    "-o", "jsonpath={.webhooks[*].name}", check=False,
+                ).stdout.strip(),
+                what="Kyverno's resource webhook for the policy",
+                timeout=60,
+            )  # fmt: skip
+
+        def webhook(url: str) -> Callable[[], None]:
+            def setup() -> None:
+                no_policy()
+                dev.kubectl("apply", "-f", "-", input=hook_yaml(url))
+
+            return setup
+
+        peers: list[tuple[str, Callable[[], None]]] = [
+            ("no policy", no_policy),
+            ("Pod Security Admission (enforce=restricted)", psa),
+            ("ValidatingAdmissionPolicy (CEL, restricted)", vap),
+            *([("Kyverno admission controller (podSecurity restricted)", kyverno_policy)] if kyverno else []),
+            ("tenantguard webhook, 1 worker", webhook(hooks[0].url)),
+            ("tenantguard webhook, 2 workers (haproxy)", webhook(f"https://127.0.0.1:{proxy_port}")),
+        ]
+        # Does each peer admit the pod and deny a privileged one? (A benchmark of a policy that is not on measures
+        # nothing.)
+        cells: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        for rnd in range(args.rounds):
+            for name, setup in peers:
+                setup()
+                time.sleep(3)  # kube-apiserver picks configurations and labels up from its informers
+                if rnd == 0:
+                    status, text = api.call("POST", f"/api/v1/namespaces/{NS}/pods?dryRun=All", bench_pod())
+                    if status != 201:
+                        raise RuntimeError(f"{name}: the benchmark pod is refused: HTTP {status} {text[:600]!r}")
+                    bad = bench_pod()
+                    bad["spec"]["containers"][0]["securityContext"]["allowPrivilegeEscalation"] = True
+                    status, _ = api.call("POST", f"/api/v1/namespaces/{NS}/pods?dryRun=All", bad)
+                    log(f"admission: {name}: a pod asking for privilege escalation gets HTTP {status}")
+                    report.setdefault("admissionChecks", {})[name] = status
+                for conc in args.concurrency:
+                    before = api.webhook_seconds()
+                    res = run_loadgen(loadgen, info, layout, body, conc, args.duration)
+                    after = api.webhook_seconds()
+                    res["webhookMsPerCreate"] = (
+                        (after[0] - before[0]) * 1000 / res["requests"] if after[1] > before[1] else None
+                    )
+                    res["callsPerCreate"] = (after[1] - before[1]) / res["requests"] if res["requests"] else None
+                    cells.setdefault((name, conc), []).append(res)
+                    log(
+                        f"admission round {rnd + 1}: {name} c={conc}: {res['perSecond']:.0f}/s "
+                        f"p50 {res['p50Ms']:.2f} p99 {res['p99Ms']:.2f} ms"
+                    )
+                    status, text = api.call(
+                        "DELETE",
+                        f"/api/v1/namespaces/{NS}/pods",
+                        {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0},
+                    )
+                    if status >= 300:
+                        log(f"delete pods: HTTP {status} {text[:200]!r}")
+        no_policy()
+        for name, _ in peers:
+            for conc in args.concurrency:
+                runs = cells[(name, conc)]
+                base = cells[(peers[0][0], conc)]
+                report["admission"].append(
+                    {
+                        "peer": name,
+                        "concurrency": conc,
+                        "perSecond": summary([r["perSecond"] for r in runs]),
+                        "p50Ms": summary([r["p50Ms"] for r in runs]),
+                        "p95Ms": summary([r["p95Ms"] for r in runs]),
+                        "p99Ms": summary([r["p99Ms"] for r in runs]),
+                        "addedP50Ms": summary([r["p50Ms"] - b["p50Ms"] for r, b in zip(runs, base, strict=True)]),
+                        "addedP99Ms": summary([r["p99Ms"] - b["p99Ms"] for r, b in zip(runs, base, strict=True)]),
+                        "webhookMsPerCreate": summary(
+                            [r["webhookMsPerCreate"] for r in runs if r["webhookMsPerCreate"] is not None]
+                        ),
+                        "callsPerCreate": summary([r["callsPerCreate"] for r in runs if r["callsPerCreate"]]),
+                        "samples": runs,
+                    }
+                )
+        report["commands"].append(
+            f"{loadgen.name} -url $APISERVER/api/v1/namespaces/{NS}/pods -body pod.json -cert admin.crt -key "
+            f"admin.key -status 201 -concurrency C -duration {args.duration}s   # C in {args.concurrency}, "
+            f"{args.rounds} rounds, peers interleaved"
+        )
+    finally:
+        if kyverno is not None:
+            os.killpg(kyverno.pid, 15)
+            kyverno.wait(30)
+        if haproxy is not None:
+            haproxy.terminate()
+            haproxy.wait(10)
+        for h in hooks:
+            h.stop()
+        cluster.down(state)
+
+
+def _helm() -> Path | None:
+    found = shutil.which("helm")
+    if found:
+        return Path(found)
+    cached = sorted((Path.home() / ".cache" / "tenantguard").glob("helm-v3*/bin/helm"))
+    return cached[-1] if cached else None
+
+
+def start_kyverno(dev: Any, kubeconfig: Path, bin_dir: Path | None, tmp: Path) -> subprocess.Popen[bytes]:
+    """Kyverno's admission controller as a local process against the dev cluster, as Kyverno's DEVELOPMENT.md
+    describes: its CRDs and the chart's manifests without the Deployments (`global.templating.debug`), then the
+    binary with --kubeconfig and --serverIP so that it registers its webhooks by URL."""
+    server = bin_dir / "kyverno-server" if bin_dir else None
+    helm = _helm()
+    if server is None or not server.exists():
+        raise RuntimeError("kyverno-server is not built")
+    if helm is None:
+        raise RuntimeError("no helm to render Kyverno's chart")
+    module = Path(
+        subprocess.run(
+            ["go", "mod", "download", "-json", f"github.com/kyverno/kyverno@{KYVERNO_VERSION}"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT / "tests" / "bench" / "loadgen",
+        )
+        .stdout.split('"Dir": "')[1]
+        .split('"')[0]
+    )
+    chart = tmp / "kyverno-chart"
+    shutil.copytree(module / "charts" / "kyverno", chart)
+    for f in chart.rglob("*"):
+        f.chmod(0o755 if f.is_dir() else 0o644)
+    # The chart's remote dependencies (kyverno-api, openreports, reports-server) are not in the module; the CRDs
+    # come from the module's config/crds instead.
+    meta = (chart / "Chart.yaml").read_text()
+    meta = re.sub(r"  - name: (kyverno-api|openreports|reports-server)\n(    .*\n)+?(?=  - name|\Z)", "", meta)
+    (chart / "Chart.yaml").write_text(meta)
+    (chart / "Chart.lock").unlink(missing_ok=True)
+    rendered = subprocess.run(
+        [str(helm), "template", "kyverno", "--namespace", "kyverno", "--skip-tests", str(chart),
+         "--set", "crds.install=false", "--set", "global.templating.enabled=true",
+         "--set", "global.templating.version=latest", "--set", "global.templating.debug=true"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    for crd in sorted((module / "config" / "crds").rglob("*.yaml")):
+        dev.kubectl("apply", "--server-side", "-f", str(crd))
+    dev.kubectl("apply", "--server-side", "-f", "-", input=rendered)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "KYVERNO_NAMESPACE": "kyverno",
+        "KYVERNO_SERVICEACCOUNT_NAME": "kyverno-admission-controller",
+        "KYVERNO_DEPLOYMENT": "dummy",
+        "KYVERNO_POD_NAME": "dummy",
+        "INIT_CONFIG": "kyverno",
+        "METRICS_CONFIG": "kyverno-metrics",
+    }
+    log_file = (tmp / "kyverno-server.log").open("wb")
+    proc = subprocess.Popen(
+        [str(server), f"--kubeconfig={kubeconfig}", f"--serverIP=127.0.0.1:{port}", f"--webhookServerPort={port}",
+         "--backgroundServiceAccountName=system:serviceaccount:kyverno:kyverno-background-controller",
+         "--reportsServiceAccountName=system:serviceaccount:kyverno:kyverno-reports-controller",
+         "--caSecretName=kyverno-svc.kyverno.svc.kyverno-tls-ca",
+         "--tlsSecretName=kyverno-svc.kyverno.svc.kyverno-tls-pair"],
+        stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )  # fmt: skip
+    return proc
+
+
+def _free_port() -> int:
+    from tests.support.webhook_runner import free_port
+
+    return free_port()
+
+
+def run_loadgen(loadgen: Path, info: Any, layout: Any, body: Path, conc: int, duration: int) -> dict[str, Any]:
+    argv = [
+        str(loadgen),
+        "-url", f"{info.server}/api/v1/namespaces/{NS}/pods",
+        "-body", str(body),
+        "-ca", str(info.ca_file),
+        "-cert", str(layout.pki / "admin.crt"),
+        "-key", str(layout.pki / "admin.key"),
+        "-status", "201",
+        "-concurrency", str(conc),
+        "-duration", f"{duration}s",
+    ]  # fmt: skip
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    result: dict[str, Any] = json.loads(out)
+    if result["errors"]:
+        raise RuntimeError(f"{result['errors']} errors: {result['firstError']}")
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------- webhook
+
+
+def webhook_workload(args: argparse.Namespace, report: dict[str, Any], tmp: Path) -> None:
+    from tenantguard.policies.engine import review as engine_review
+    from tenantguard.webhook import certs
+    from tests.corpus import cluster as corpus_cluster
+    from tests.support.webhook_runner import WebhookProcess, free_port
+
+    loadgen = bench_webhook.build_loadgen()
+    work = tmp / "webhook-alone"
+    port = free_port()
+    certs.ensure(work / "certs", ["localhost"], ["127.0.0.1"])
+    server = subprocess.Popen(
+        ["taskset", "-c", "0", str(EXE), "serve", "--tenants", str(TENANTS), "--cert-dir", str(work / "certs"),
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        WebhookProcess(kubeconfig=work, work_dir=work, port=port, proc=server).wait_ready(60)
+        pod = bench_webhook.typical_pod()
+        bodies = {
+            "/mutate": bench_webhook.review(pod),
+            "/validate": bench_webhook.review(engine_review(pod, corpus_cluster()).mutated),
+        }
+        for path, review in bodies.items():
+            file = work / f"{path.strip('/')}.json"
+            file.write_text(json.dumps(review))
+            for conc in args.webhook_concurrency:
+                runs = []
+                for _ in range(args.webhook_runs):
+                    argv = ["taskset", "-c", "1", str(loadgen), "-url", f"https://127.0.0.1:{port}{path}", "-ca",
+                            str(work / "certs" / "ca.crt"), "-body", str(file), "-concurrency", str(conc),
+                            "-duration", f"{args.duration}s"]  # fmt: skip
+                    res = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+                    runs.append(res)
+                log(f"webhook {path} c={conc}: {statistics.median(r['perSecond'] for r in runs):.0f}/s")
+                report["webhook"].append(
+                    {
+                        "path": path,
+                        "concurrency": conc,
+                        "perSecond": summary([r["perSecond"] for r in runs]),
+                        "p50Ms": summary([r["p50Ms"] for r in runs]),
+                        "p95Ms": summary([r["p95Ms"] for r in runs]),
+                        "p99Ms": summary([r["p99Ms"] for r in runs]),
+                        "errors": sum(r["errors"] for r in runs),
+                    }
+                )
+        report["commands"].append(
+            f"taskset -c 0 tenantguard serve --tenants examples/tenants ...; taskset -c 1 {loadgen.name} -url "
+            f"https://127.0.0.1:PORT/{{mutate,validate}} -body review.json -concurrency C -duration {args.duration}s"
+            f"   # C in {args.webhook_concurrency}, {args.webhook_runs} runs"
+        )
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+# ---------------------------------------------------------------------------------------------------- audit
+
+
+def audit_workload(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    argv = [sys.executable, str(ROOT / "tests" / "bench" / "bench_audit.py"), "--runs", str(args.audit_runs)]
+    log(" ".join(argv[1:]))
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    runs = re.findall(r"run \d+: ([\d.]+) s, ([\d,]+) objects/s, peak RSS (\d+) MiB", out)
+    objects = re.search(r"([\d,]+) objects", out)
+    report["audit"].append(
+        {
+            "workload": "audit --snapshot (200 tenants)",
+            "objects": int(objects.group(1).replace(",", "")) if objects else 0,
+            "objectsPerSecond": summary([float(r[1].replace(",", "")) for r in runs]),
+            "rssMiB": summary([float(r[2]) for r in runs]),
+            "note": "tests/bench/bench_audit.py (targets: ≥ 5,000 objects/s, ≤ 512 MiB)",
+            "output": out.strip().splitlines(),
+        }
+    )
+    report["commands"].append(f"python tests/bench/bench_audit.py --runs {args.audit_runs}")
+
+
+# ---------------------------------------------------------------------------------------------------- main
+
+SECTIONS = {"lint": ("lint", "lintTargets"), "admission": ("admission", "admissionChecks"), "webhook": ("webhook",),
+            "audit": ("audit",)}  # fmt: skip
+
+
+def lint_step(args: argparse.Namespace, bin_dir: Path | None, report: dict[str, Any], tmp: Path) -> None:
+    lint_workload(args, bin_dir, report, tmp)
+    own_lint_targets(args, report)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--objects", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--runs", type=int, default=5, help="lint rounds (tools interleaved)")
+    parser.add_argument("--target-runs", type=int, default=7, help="bench_lint.py runs for lint's own targets")
+    parser.add_argument("--only", default="lint,admission,webhook,audit")
+    parser.add_argument("--rounds", type=int, default=3, help="admission rounds (peers interleaved)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--duration", type=int, default=5, help="seconds per load-generator cell")
+    parser.add_argument("--webhook-concurrency", type=int, nargs="+", default=[1, 4, 16, 64, 256])
+    parser.add_argument("--webhook-runs", type=int, default=3)
+    parser.add_argument("--audit-runs", type=int, default=3)
+    parser.add_argument("--md", type=Path, default=ROOT / "docs" / "performance.md")
+    parser.add_argument("--json", type=Path, default=ROOT / "docs" / "performance.json")
+    parser.add_argument("--render", action="store_true", help="only rewrite --md from --json (current notes)")
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the sections of the existing --json that this run does not measure"
+    )
+    parser.add_argument(
+        "--no-kyverno-admission", dest="kyverno_admission", action="store_false", help="leave Kyverno's server out"
+    )
+    args = parser.parse_args()
+    if args.render:
+        last = json.loads(args.json.read_text())
+        last["notes"] = NOTES
+        args.json.write_text(render_json(last))
+        args.md.write_text(render_markdown(last))
+        return 0
+    only = set(args.only.split(","))
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    report: dict[str, Any] = {
+        "generated": now,
+        "machine": machine(),
+        "notes": NOTES,
+        "peers": {},
+        "lint": [],
+        "admission": [],
+        "webhook": [],
+        "audit": [],
+        "skipped": [],
+        "commands": [f"python tests/bench/bench_peers.py {' '.join(sys.argv[1:])}".strip()],
+    }
+    bin_dir, report["peers"] = build_peers(["gator", "kyverno", "kyverno-server"])
+    saved: dict[str, Any] = json.loads(args.json.read_text()) if args.merge and args.json.exists() else {}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("lint", lambda: lint_step(args, bin_dir, report, tmp)),
+            ("admission", lambda: admission_workload(args, bin_dir, report, tmp)),
+            ("webhook", lambda: webhook_workload(args, report, tmp)),
+            ("audit", lambda: audit_workload(args, report)),
+        ]
+        merged: list[str] = []
+        for name, step in steps:
+            if name not in only:
+                if saved:  # --merge: this section as the earlier run measured it
+                    for key in SECTIONS[name]:
+                        if key in saved:
+                            report[key] = saved[key]
+                    report["commands"] += [c for c in saved.get("commands", []) if c not in report["commands"]]
+                    merged.append(name)
+                else:
+                    report["skipped"].append(f"{name}: not selected (--only)")
+                continue
+            try:
+                step()
+            except Exception as err:
+                report["skipped"].append(f"{name}: failed: {type(err).__name__}: {err}"[:600])
+                log(f"{name} failed: {err}")
+            if merged:
+                measured = [n for n, _ in steps if n in only]
+                report["generated"] = f"{saved.get('generated')} ({', '.join(merged)}); {now} ({', '.join(measured)})"
+            args.json.write_text(render_json(report))  # what is measured so far survives a later failure
+            args.md.write_text(render_markdown(report))
+    log(f"wrote {args.md} and {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
