@@ -256,7 +256,7 @@ def run_admission(dev: DevCluster) -> None:
             ],
         },
     }
-    apply_as_alice(dev, cpu, "cpu-pod-tolerating-gpu-taint.yaml   # admitted with a warning")
+    apply_as_alice(dev, cpu, "cpu-pod-tolerating-gpu-taint.yaml   # denied: GPU007, no GPU requested")
 
 
 if __name__ == "__main__":
