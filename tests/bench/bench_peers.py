@@ -17,7 +17,9 @@ build's own error recorded. Workloads:
   Security Admission enforce=restricted, a ValidatingAdmissionPolicy (tests/bench/peers/vap-restricted.yaml),
   tenantguard's webhook (1 process, and 2 behind haproxy in TCP mode, as a Service spreads connections).
 - webhook: `tenantguard serve` alone, a latency/throughput curve from concurrency 1 to 256.
-- audit: `bench_audit.py`'s snapshot run (100k objects / 200 tenants), its figures parsed.
+- audit: `bench_audit.py`'s snapshot (100k objects / 200 tenants) through `tenantguard audit --snapshot`, and the
+  same objects as YAML streams through `kyverno apply` and `gator test` with the lint workload's restricted
+  policies; rounds interleave the tools, wall time and peak RSS of each process.
 
 Figures, never assertions.
 """
@@ -49,6 +51,7 @@ from tests.bench import bench_lint, bench_webhook  # noqa: E402
 from tests.bench.peers_report import (  # noqa: E402
     ObjectKey,
     agreement,
+    generated,
     paired_ratios,
     render_json,
     render_markdown,
@@ -84,6 +87,15 @@ NOTES = [
     "the chart's manifests without Deployments applied first) for the whole admission workload; its informers and "
     "background controllers share the 2 cores with the other peers' cells. Only its cells have the ClusterPolicy, "
     "so only then does kube-apiserver call it for pods.",
+    "Audit snapshot: `tests/bench/bench_audit.py`'s generator, 200 tenants x 2 namespaces (Pods, Deployments, "
+    "Services, ConfigMaps, Secrets, NetworkPolicies, RoleBindings, ServiceAccounts, ResourceQuotas, KServe "
+    "InferenceServices; Tenants and Namespaces), as `kind: List` files for tenantguard and the same objects "
+    "re-written as YAML streams of 500 for the peers (`gator test` takes a List as one object). The work differs: "
+    "tenantguard's audit runs every rule over every object plus the isolation checks (network reachability between "
+    "all tenants' pods, RBAC, mTLS, exposure) and writes its JSON report; kyverno and gator check only the restricted "
+    "profile, on Pods and the built-in controllers. The generated workloads are restricted-compliant; the "
+    "InferenceServices' containers set no securityContext, which only tenantguard reads. A live-cluster audit "
+    "(`tests/bench/bench_audit_live.py`) is not in this table.",
 ]
 
 
@@ -196,7 +208,7 @@ def tg_cli_violating(out: Path) -> set[ObjectKey]:
 
 def gator_violating(out: Path) -> set[ObjectKey]:
     text = out.read_text().strip()
-    return {_key(v["violatingObject"]) for v in (json.loads(text) if text else [])}
+    return {_key(v["violatingObject"]) for v in ((json.loads(text) if text else None) or [])}
 
 
 def kyverno_violating(out: Path) -> set[ObjectKey]:
@@ -794,23 +806,127 @@ def webhook_workload(args: argparse.Namespace, report: dict[str, Any], tmp: Path
 # ---------------------------------------------------------------------------------------------------- audit
 
 
-def audit_workload(args: argparse.Namespace, report: dict[str, Any]) -> None:
-    argv = [sys.executable, str(ROOT / "tests" / "bench" / "bench_audit.py"), "--runs", str(args.audit_runs)]
-    log(" ".join(argv[1:]))
-    out = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    runs = re.findall(r"run \d+: ([\d.]+) s, ([\d,]+) objects/s, peak RSS (\d+) MiB", out)
-    objects = re.search(r"([\d,]+) objects", out)
-    report["audit"].append(
-        {
-            "workload": "audit --snapshot (200 tenants)",
-            "objects": int(objects.group(1).replace(",", "")) if objects else 0,
-            "objectsPerSecond": summary([float(r[1].replace(",", "")) for r in runs]),
-            "rssMiB": summary([float(r[2]) for r in runs]),
-            "note": "tests/bench/bench_audit.py (targets: ≥ 5,000 objects/s, ≤ 512 MiB)",
-            "output": out.strip().splitlines(),
-        }
+def peer_snapshot(snapshot: Path, out: Path, per_file: int = 500) -> int:
+    """The snapshot's objects again as plain YAML streams (`---`-separated documents, `per_file` to a file), the form
+    `kyverno apply --resource` and `gator test -f` read object by object (a `kind: List` is one object to gator)."""
+    import orjson
+    import yaml
+
+    out.mkdir()
+    objs: list[dict[str, Any]] = []
+    for f in sorted(snapshot.iterdir()):
+        doc = orjson.loads(f.read_bytes()) if f.suffix == ".json" else yaml.load(f.read_text(), Loader=yaml.CSafeLoader)
+        objs += doc["items"] if doc.get("kind") == "List" else [doc]
+    for i in range(0, len(objs), per_file):
+        text = yaml.dump_all(objs[i : i + per_file], Dumper=yaml.CSafeDumper, width=1000, sort_keys=False)
+        (out / f"objects-{i // per_file:04d}.yaml").write_text(text)
+    return len(objs)
+
+
+def tg_audit_violating(out: Path) -> set[ObjectKey]:
+    """The objects `tenantguard audit --format json` reports under the restricted profile's rules (PSS001-PSS019,
+    as tg_lint.py --restricted; PSS020 judges Namespace labels, which no peer does)."""
+    report = json.loads(out.read_text())
+    return {
+        (v["kind"], v["namespace"], v["name"])
+        for v in report["isolation"]["violations"]
+        if re.fullmatch(r"PSS0(0[1-9]|1[0-9])", str(v["rule"]))
+    }
+
+
+def audit_workload(args: argparse.Namespace, bin_dir: Path | None, report: dict[str, Any], tmp: Path) -> None:
+    """tenantguard's audit over bench_audit.py's snapshot (~100k objects, 200 tenants), and `kyverno apply` and
+    `gator test` over the same objects as YAML streams; rounds interleave the tools, as in lint."""
+    from tests.bench import bench_audit
+
+    snapshot = tmp / "audit-snapshot"
+    snapshot.mkdir()
+    total = bench_audit.generate(snapshot, args.audit_tenants)
+    peer_dir = tmp / "audit-yaml"
+    peer_total = peer_snapshot(snapshot, peer_dir)
+    assert peer_total == total, (peer_total, total)
+    log(f"audit: snapshot of {total:,} objects, {args.audit_tenants} tenants (and the same objects as YAML streams)")
+    out = tmp / "audit-out"
+    out.mkdir()
+    gator = bin_dir / "gator" if bin_dir else None
+    kyverno = bin_dir / "kyverno" if bin_dir else None
+    tools: list[tuple[str, str, list[str], Callable[[Path], set[ObjectKey]], str]] = [
+        (
+            "tenantguard audit",
+            "every rule + isolation checks + usage",
+            [str(EXE), "audit", "--snapshot", str(snapshot), "--format", "json", "-o"],
+            tg_audit_violating,
+            "`tenantguard audit --snapshot` over bench_audit.py's `kind: List` files (JSON, Tenants and Namespaces "
+            f"as YAML); every rule over every object, the isolation checks (reachability between {args.audit_tenants} "
+            "tenants), the usage report",
+        )
+    ]
+    if gator is not None and gator.exists():
+        tools.append(
+            (
+                "gator test",
+                "Pod Security restricted",
+                [str(gator), "test", "-f", str(peer_dir), "-f", str(PEERS_DIR / "gator-restricted.yaml"), "-o", "json"],
+                gator_violating,
+                "the same objects as YAML streams; restricted ConstraintTemplate only (Pod and built-in controllers)",
+            )
+        )
+    if kyverno is not None and kyverno.exists():
+        tools.append(
+            (
+                "kyverno apply",
+                "Pod Security restricted",
+                [
+                    str(kyverno),
+                    "apply",
+                    str(PEERS_DIR / "kyverno-restricted.yaml"),
+                    "--resource",
+                    str(peer_dir),
+                    "--policy-report",
+                    "--output-format",
+                    "json",
+                ],
+                kyverno_violating,
+                "the same objects as YAML streams; built-in podSecurity rule at restricted only",
+            )
+        )
+    samples: dict[int, dict[str, list[float]]] = {i: {"s": [], "rss": []} for i in range(len(tools))}
+    violating: dict[int, set[ObjectKey]] = {}
+    for rnd in range(args.audit_runs):
+        for i, (name, _checks, argv, parse, _) in enumerate(tools):
+            result = out / f"{i}.json"
+            if argv[-1] == "-o":
+                seconds, rss, _rc = measured([*argv, str(result)])
+            else:
+                seconds, rss, _rc = measured(argv, stdout=result)
+            samples[i]["s"].append(seconds)
+            samples[i]["rss"].append(rss)
+            if rnd == 0:
+                violating[i] = parse(result)
+            log(f"audit: round {rnd + 1}/{args.audit_runs} {name}: {seconds:.2f} s, {rss:.0f} MiB")
+    ours = samples[0]["s"]
+    for i, (name, checks, _, _, note) in enumerate(tools):
+        secs = samples[i]["s"]
+        report["audit"].append(
+            {
+                "workload": f"snapshot, {args.audit_tenants} tenants",
+                "tool": name,
+                "checks": checks,
+                "objects": total,
+                "seconds": summary(secs),
+                "objectsPerSecond": summary([total / s for s in secs]),
+                "rssMiB": summary(samples[i]["rss"]),
+                "ratio": paired_ratios(secs, ours) if i else None,  # their time over ours, per round
+                "agreement": agreement(violating[0], violating[i]),
+                "note": note,
+            }
+        )
+    report["commands"].append(
+        f"# audit snapshot: bench_audit.generate(dir, {args.audit_tenants}) ({total:,} objects); the peers read the "
+        "same objects as YAML streams of 500 (bench_peers.peer_snapshot)"
     )
-    report["commands"].append(f"python tests/bench/bench_audit.py --runs {args.audit_runs}")
+    for _, _, argv, _, _ in tools:
+        report["commands"].append(" ".join(argv).replace(str(tmp), "$TMP").replace(str(ROOT) + "/", ""))
 
 
 # ---------------------------------------------------------------------------------------------------- main
@@ -824,6 +940,21 @@ def lint_step(args: argparse.Namespace, bin_dir: Path | None, report: dict[str, 
     own_lint_targets(args, report)
 
 
+def measured_here(command: str, only: set[str]) -> bool:
+    """Whether a command kept by --merge belongs to a section this run measures again (the audit's are the ones
+    named after it; lint, admission and webhook keep theirs as before)."""
+    return "audit" in only and "audit" in command
+
+
+def write_report(args: argparse.Namespace, report: dict[str, Any], times: dict[str, str]) -> None:
+    """docs/performance.json and .md; the header says which run each section is from."""
+    report["sectionTimes"] = dict(times)
+    if times:
+        report["generated"] = generated(times)
+    args.json.write_text(render_json(report))
+    args.md.write_text(render_markdown(report))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--objects", type=int, nargs="+", default=[10_000])
@@ -835,7 +966,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=5, help="seconds per load-generator cell")
     parser.add_argument("--webhook-concurrency", type=int, nargs="+", default=[1, 4, 16, 64, 256])
     parser.add_argument("--webhook-runs", type=int, default=3)
-    parser.add_argument("--audit-runs", type=int, default=3)
+    parser.add_argument("--audit-runs", type=int, default=3, help="audit rounds (tools interleaved)")
+    parser.add_argument("--audit-tenants", type=int, default=200, help="audit snapshot: 200 tenants ≈ 100k objects")
     parser.add_argument("--md", type=Path, default=ROOT / "docs" / "performance.md")
     parser.add_argument("--json", type=Path, default=ROOT / "docs" / "performance.json")
     parser.add_argument("--render", action="store_true", help="only rewrite --md from --json (current notes)")
@@ -874,30 +1006,31 @@ def main() -> int:
             ("lint", lambda: lint_step(args, bin_dir, report, tmp)),
             ("admission", lambda: admission_workload(args, bin_dir, report, tmp)),
             ("webhook", lambda: webhook_workload(args, report, tmp)),
-            ("audit", lambda: audit_workload(args, report)),
+            ("audit", lambda: audit_workload(args, bin_dir, report, tmp)),
         ]
-        merged: list[str] = []
+        # When each section was measured: this run's sections now, --merge's the earlier run's (its own times if
+        # it kept them, else its header).
+        times: dict[str, str] = {}
         for name, step in steps:
             if name not in only:
                 if saved:  # --merge: this section as the earlier run measured it
                     for key in SECTIONS[name]:
                         if key in saved:
                             report[key] = saved[key]
-                    report["commands"] += [c for c in saved.get("commands", []) if c not in report["commands"]]
-                    merged.append(name)
+                    kept = [c for c in saved.get("commands", []) if not measured_here(c, only)]
+                    report["commands"] += [c for c in kept if c not in report["commands"]]
+                    times[name] = saved.get("sectionTimes", {}).get(name) or str(saved.get("generated"))
                 else:
                     report["skipped"].append(f"{name}: not selected (--only)")
                 continue
+            times[name] = now
             try:
                 step()
             except Exception as err:
                 report["skipped"].append(f"{name}: failed: {type(err).__name__}: {err}"[:600])
                 log(f"{name} failed: {err}")
-            if merged:
-                measured = [n for n, _ in steps if n in only]
-                report["generated"] = f"{saved.get('generated')} ({', '.join(merged)}); {now} ({', '.join(measured)})"
-            args.json.write_text(render_json(report))  # what is measured so far survives a later failure
-            args.md.write_text(render_markdown(report))
+            write_report(args, report, times)  # what is measured so far survives a later failure
+        write_report(args, report, times)  # sections merged after the last measured one too
     log(f"wrote {args.md} and {args.json}")
     return 0
 

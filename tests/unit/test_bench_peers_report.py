@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.bench.peers_report import agreement, paired_ratios, render_json, render_markdown, summary
+from tests.bench.peers_report import agreement, generated, paired_ratios, render_json, render_markdown, summary
 
 
 def test_summary_is_median_min_max_and_the_samples() -> None:
@@ -64,7 +64,32 @@ def _report() -> dict[str, Any]:
             }
         ],
         "webhook": [],
-        "audit": [],
+        "audit": [
+            {
+                "workload": "snapshot, 200 tenants",
+                "tool": "tenantguard audit",
+                "checks": "every rule + isolation",
+                "objects": 100200,
+                "seconds": summary([10.0, 12.0]),
+                "objectsPerSecond": summary([10020.0, 8350.0]),
+                "rssMiB": summary([231.0, 233.0]),
+                "ratio": None,
+                "agreement": agreement({("InferenceService", "a", "i")}, {("InferenceService", "a", "i")}),
+                "note": "t",
+            },
+            {
+                "workload": "snapshot, 200 tenants",
+                "tool": "kyverno apply",
+                "checks": "Pod Security restricted",
+                "objects": 100200,
+                "seconds": summary([100.0, 120.0]),
+                "objectsPerSecond": summary([1002.0, 835.0]),
+                "rssMiB": summary([4000.0, 4100.0]),
+                "ratio": summary([10.0, 10.0]),
+                "agreement": agreement({("InferenceService", "a", "i")}, set()),
+                "note": "k",
+            },
+        ],
         "skipped": ["admission: failed: boom"],
         "commands": ["python tests/bench/bench_peers.py"],
     }
@@ -81,6 +106,30 @@ def test_markdown_has_a_row_per_figure_with_median_and_range() -> None:
     assert "+1.25 [+1.25, +1.25] | -0.50 [-0.50, -0.50] | 2.0 [2.0, 2.0] | n/a |" in md  # no metric: n/a
     assert "403 Forbidden \\| proxy" in md  # a pipe in a cell does not split the row
     assert "- admission: failed: boom" in md and "## The webhook alone" not in md  # empty sections are left out
+
+
+def test_audit_rows_put_each_tool_beside_tenantguard_audit() -> None:
+    md = render_markdown(_report())
+    assert "## Audit" in md and "only the Pod Security restricted profile" in md  # what each tool judges
+    assert (
+        "| snapshot, 200 tenants | tenantguard audit | every rule + isolation | 100,200 | 11.00 [10.00, 12.00] | "
+        "9,185 [8,350, 10,020] | 232 [231, 233] | n/a | 1, same objects | t |"
+    ) in md
+    assert (
+        "| snapshot, 200 tenants | kyverno apply | Pod Security restricted | 100,200 | 110.00 [100.00, 120.00] | "
+        "918 [835, 1,002] | 4050 [4000, 4100] | 10.00 [10.00, 10.00] | 0; misses 1 (InferenceService 1) | k |"
+    ) in md
+    # a row from before the peers were added (no tool, no wall time) still renders
+    old = {**_report(), "audit": [{"workload": "audit --snapshot", "objects": 5, "objectsPerSecond": summary([1.0])}]}
+    row = "| audit --snapshot | tenantguard audit |  | 5 | n/a | 1 [1, 1] | n/a | n/a | n/a |  |"
+    assert row in render_markdown(old)
+
+
+def test_header_says_which_run_each_section_is_from() -> None:
+    one = "2026-12-06 07:00 UTC"
+    assert generated({"lint": one, "audit": one}) == one
+    times = {"lint": "2026-12-06 06:33 UTC", "admission": "2026-12-06 07:03 UTC", "audit": "2026-12-06 06:33 UTC"}
+    assert generated(times) == "2026-12-06 06:33 UTC (lint, audit); 2026-12-06 07:03 UTC (admission)"
 
 
 def test_json_round_trips() -> None:
