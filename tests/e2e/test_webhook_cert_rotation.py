@@ -62,9 +62,11 @@ class Rotation:
 
     def attempt(self, i: int) -> Attempt:
         """One admission request on a new connection to the webhook: a server-side dry run, as the admin."""
+        # Counted from before the close: a connection kube-apiserver dials while the old ones close (a late dial of
+        # its connection pool) is new too, and is the one the request may then use.
+        before = self.relay.accepted
         self.relay.close_all()
         time.sleep(0.05)  # kube-apiserver notices the closed idle connections before it sends again
-        before = self.relay.accepted
         proc = self.cluster.kubectl(
             "create", "configmap", f"rotation-{i}", "-n", "acme-dev", "--dry-run=server", "-o", "json", check=False
         )

@@ -44,15 +44,22 @@ class TcpRelay:
                 continue
             except OSError:
                 return
+            # Registered before the upstream dial, so that close_all() closes every connection accepted before it
+            # (a client's late dial would otherwise slip past it and be reused for the next request).
+            with self._lock:
+                self.accepted += 1
+                self._open.add(client)
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
             except OSError:
-                client.close()
+                self._drop(client)
                 continue
             upstream.settimeout(None)
             with self._lock:
-                self.accepted += 1
-                self._open |= {client, upstream}
+                if client not in self._open:  # closed by close_all() while the upstream was dialled
+                    upstream.close()
+                    continue
+                self._open.add(upstream)
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
 
