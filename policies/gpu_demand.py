@@ -203,3 +203,18 @@ def before(subject: Subject, ctx: Context) -> Demand | None:
     if ctx.old is None:
         return None
     return demand(Subject.of(ctx.old, subject.namespace), ctx)
+
+
+def exceeds_cap(need: Fraction | int, had: Fraction | int, held: Fraction | int, cap: Fraction | int) -> bool:
+    """Whether a tenant-wide cap refuses what an object needs, `held` being what the tenant holds elsewhere.
+
+    An update that does not add to what the object already held is never refused, even with the tenant over its
+    cap (a label change on a running GPU pod must pass); anything else must fit beside what is held elsewhere."""
+    return need > had and need + held > cap
+
+
+def held_elsewhere(ctx: Context, held: str, total: str) -> str:
+    """The denial's middle: what the tenant holds elsewhere and the total that exceeds the cap."""
+    if ctx.tenant is not None and ctx.cluster.pods_known:
+        return f"tenant {ctx.tenant.name!r} already holds {held} elsewhere; {total} exceeds"
+    return "that alone exceeds"  # lint: nothing runs, so nothing else is known to be held

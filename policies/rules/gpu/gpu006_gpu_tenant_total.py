@@ -27,7 +27,7 @@ from fractions import Fraction
 from tenantguard.policies import dra
 from tenantguard.policies.context import Context
 from tenantguard.policies.gpu import format_gpus
-from tenantguard.policies.gpu_demand import before, demand
+from tenantguard.policies.gpu_demand import before, demand, exceeds_cap, held_elsewhere
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
 from tenantguard.policies.rule import Example, Rule
@@ -54,17 +54,12 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     if wanted is None or not need:
         return
     old = before(subject, ctx)
-    if old is not None and need <= old.equivalents():
-        return
+    had = old.equivalents() if old is not None else Fraction(0)
     held = ctx.cluster.gpu_usage(ctx.tenant.name, exclude=wanted.replaces).equivalents
     cap = ctx.tenant.gpu.max_total
-    if need + held <= cap:
+    if not exceeds_cap(need, had, held, cap):
         return
-    if ctx.cluster.pods_known:
-        context = f"tenant {ctx.tenant.name!r} already holds {format_gpus(held)} elsewhere; "
-        context += f"{format_gpus(need + held)} exceeds"
-    else:
-        context = "that alone exceeds"  # lint: nothing runs, so nothing else is known to be held
+    context = held_elsewhere(ctx, format_gpus(held), format_gpus(need + held))
     yield Finding(
         path=dotted(wanted.biggest().count_path),
         message=f"{subject.kind} needs {format_gpus(need)} GPU-equivalents ({wanted.detail()}) and {context} "

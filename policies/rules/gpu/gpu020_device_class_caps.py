@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from tenantguard.policies import dra
 from tenantguard.policies.context import Context
-from tenantguard.policies.gpu_demand import before, demand
+from tenantguard.policies.gpu_demand import before, demand, exceeds_cap, held_elsewhere
 from tenantguard.policies.model import Category, Finding, Severity
 from tenantguard.policies.paths import dotted
 from tenantguard.policies.rule import Example, Rule
@@ -54,12 +54,9 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     held = ctx.cluster.gpu_usage(ctx.tenant.name, exclude=wanted.replaces).classes
     for name, need in needs.items():
         in_use = held.get(name, 0)
-        if need <= had.get(name, 0) or need + in_use <= caps[name]:
+        if not exceeds_cap(need, had.get(name, 0), in_use, caps[name]):
             continue
-        if ctx.cluster.pods_known:
-            context = f"tenant {ctx.tenant.name!r} already holds {in_use} elsewhere; {need + in_use} exceeds"
-        else:
-            context = "that alone exceeds"
+        context = held_elsewhere(ctx, str(in_use), str(need + in_use))
         yield Finding(
             path=dotted(wanted.biggest(device_class=name).count_path),
             message=f"{subject.kind} needs {need} {name} devices ({wanted.detail(device_class=name)}) and {context} "
