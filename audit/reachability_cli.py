@@ -141,6 +141,18 @@ def _diff(args: argparse.Namespace) -> int:
     return EXIT_FAILING if found.failing else EXIT_CLEAN
 
 
+def _located(args: argparse.Namespace) -> Located | int:
+    """The manifests of `args.paths` placed in the cluster the sources describe; an exit code on bad input."""
+    loaded = _load(args)
+    if isinstance(loaded, int):
+        return loaded
+    settings, sources = loaded
+    errors = list(sources.errors)
+    located = build(sources, read_files(args.paths, errors), settings, namespace=args.namespace)
+    failed = _problems([*errors, *located.errors])
+    return located if failed is None else failed
+
+
 def _port(text: str) -> tuple[int, str] | None:
     left, _, right = text.upper().partition("/")
     number, protocol = (right, left) if left in ("TCP", "UDP", "SCTP") else (left, right or "TCP")
@@ -163,15 +175,9 @@ def _explain(args: argparse.Namespace) -> int:
     port = _port(args.port)
     if port is None:
         return _error(f"PORT: expected 8000, TCP/8000 or 53/UDP, got {args.port!r}")
-    loaded = _load(args)
-    if isinstance(loaded, int):
-        return loaded
-    settings, sources = loaded
-    errors = list(sources.errors)
-    located = build(sources, read_files(args.paths, errors), settings, namespace=args.namespace)
-    failed = _problems([*errors, *located.errors])
-    if failed is not None:
-        return failed
+    located = _located(args)
+    if isinstance(located, int):
+        return located
     ends = {}
     for role, ref in (("SRC", args.source), ("DST", args.destination)):
         found = _pods(located, ref)
@@ -202,15 +208,9 @@ def _matrix(args: argparse.Namespace) -> int:
     from tenantguard.audit.formats.reach_matrix import render
     from tenantguard.policies.isolation.views import views
 
-    loaded = _load(args)
-    if isinstance(loaded, int):
-        return loaded
-    settings, sources = loaded
-    errors = list(sources.errors)
-    located = build(sources, read_files(args.paths, errors), settings, namespace=args.namespace)
-    failed = _problems([*errors, *located.errors])
-    if failed is not None:
-        return failed
+    located = _located(args)
+    if isinstance(located, int):
+        return located
     _write(args, render(views(located.world, located.world.analyze()), args.format))
     return EXIT_CLEAN
 
