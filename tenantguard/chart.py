@@ -32,7 +32,7 @@ from kubernetes.client import ApiClient
 from tenantguard.audit import cluster as audit_cluster
 from tenantguard.audit import policyreport
 from tenantguard.policies.scaling import SCALE_KINDS
-from tenantguard.policies.settings import DEFAULT_SETTINGS, SETTINGS_SCHEMA, Settings
+from tenantguard.policies.settings import DEFAULT_SETTINGS, SETTINGS_SCHEMA, MtlsSidecar, Settings
 from tenantguard.webhook import denial_events
 from tenantguard.webhook.cache import ClusterCache
 from tenantguard.webhook.configuration import configurations
@@ -47,6 +47,7 @@ _OWN_SERVICE_ACCOUNT = "system:serviceaccount:tenantguard-system:tenantguard"
 
 _EXEMPT = "@@exempt@@"
 _LABEL = "@@tenant-label@@"
+_SIDECAR = "@@mtls-container@@"
 _URL = "@@url@@"
 _CA = b"@@ca-bundle@@"
 _TIMEOUT = 987654
@@ -88,6 +89,7 @@ def defaults_template(settings: Settings = DEFAULT_SETTINGS) -> str:
     defaults = {
         "exemptNamespaces": sorted(settings.exempt_namespaces),
         "tenantLabel": settings.tenant_label,
+        "mtlsContainerName": settings.mtls.container_name,
         # The reconciler's identity is the chart's ServiceAccount, added by the chart (templates/settings.yaml).
         "platformUsers": sorted(settings.platform_users - {_OWN_SERVICE_ACCOUNT}),
         # What `tenantguard serve --config` refuses (policies.registry.unknown_rule_ids), refused at install.
@@ -137,6 +139,12 @@ def _placeholders(node: Any) -> Any:
                 out[key] = Raw("{{ .Values.webhook.timeoutSeconds }}")
             elif value == _LABEL:
                 out[key] = Raw("{{ $tenantLabel | quote }}")
+            elif isinstance(value, str) and (_LABEL in value or _SIDECAR in value):
+                # A CEL expression naming the tenant label or the sidecar (policies.mutation_cel).
+                out[key] = Raw(
+                    f"{{{{ {json.dumps(value)} | replace {json.dumps(_LABEL)} $tenantLabel "
+                    f"| replace {json.dumps(_SIDECAR)} $sidecar | quote }}}}"
+                )
             elif value == [_EXEMPT]:
                 out[key] = Raw("{{- toYaml $exempt | nindent @ }}", splice=True)
             elif key == "name" and value == "@@name@@":
@@ -198,6 +206,7 @@ def webhooks_template() -> str:
         exempt_namespaces=frozenset({_EXEMPT}),
         webhook_namespace=_EXEMPT,
         tenant_label=_LABEL,
+        mtls=MtlsSidecar(container_name=_SIDECAR),
     )
     docs = configurations(
         settings,
@@ -217,6 +226,7 @@ def webhooks_template() -> str:
         '{{- $exempt := (hasKey $s "exemptNamespaces") | ternary $s.exemptNamespaces $d.exemptNamespaces }}',
         "{{- $exempt = append $exempt .Release.Namespace | uniq | sortAlpha }}",
         "{{- $tenantLabel := $s.tenantLabel | default $d.tenantLabel }}",
+        "{{- $sidecar := (($s.mtls | default dict).containerName) | default $d.mtlsContainerName }}",
         "{{- $url := .Values.webhook.url }}",
         '{{- $caBundle := include "tenantguard.caBundle" . }}',
     ]

@@ -4,6 +4,10 @@
 - Namespaces, Tenants, ClusterRoles and ClusterRoleBindings are judged everywhere except the exempt namespaces.
 - Exempt namespaces (kube-system, the webhook's own, …) never reach the webhook, so an outage cannot lock
   them out; matchConditions drop high-volume system kinds before a call is made.
+- Pods that no mutator would change (most pods: their controller copies a template /mutate already saw) skip
+  the /mutate call: one mutating entry per tenant mTLS mode, selected by the namespace's
+  `tenantguard.io/mtls-mode` label, with that mode's condition (`policies.mutation_cel`); namespaces without
+  the label get the entry that sends everything. /validate is never skipped.
 
 The Helm chart's webhook configurations are generated from this module (`webhook/chart_template.py`), so
 `tenantguard certs webhook-config` and `helm install` register the same webhooks.
@@ -14,6 +18,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from tenantguard.policies import mutation_cel
 from tenantguard.policies.settings import Settings
 
 NAME = "tenantguard"
@@ -91,15 +96,14 @@ def _webhooks(
     if mutating:
         common["reinvocationPolicy"] = "IfNeeded"  # later mutators may add containers: judge those too
     kind = "mutate" if mutating else "validate"
+    tenant_namespaces = [
+        {"key": settings.tenant_label, "operator": "Exists"},
+        {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": exempt},
+    ]
     namespaced = {
         **common,
         "name": f"{kind}-namespaced.tenantguard.io",
-        "namespaceSelector": {
-            "matchExpressions": [
-                {"key": settings.tenant_label, "operator": "Exists"},
-                {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": exempt},
-            ]
-        },
+        "namespaceSelector": {"matchExpressions": tenant_namespaces},
         "rules": [
             {
                 "apiGroups": ["*"],
@@ -117,6 +121,27 @@ def _webhooks(
             }
         ],
     }
+    namespaced_entries = [namespaced]
+    if mutating:
+        # The namespaces of each mTLS mode get an entry that skips pods no mutator would change; the rest
+        # (no mode label yet) keep the entry that sends everything. The selectors partition the namespaces.
+        modes = list(mutation_cel.MODES)
+        mode_key = mutation_cel.MODE_LABEL
+        namespaced["namespaceSelector"] = {
+            "matchExpressions": [*tenant_namespaces, {"key": mode_key, "operator": "NotIn", "values": modes}]
+        }
+        for mode in modes:
+            skip = {"name": "pod-needs-mutation", "expression": f"!({mutation_cel.pod_unchanged(mode, settings)})"}
+            namespaced_entries.append(
+                {
+                    **namespaced,
+                    "name": f"mutate-mtls-{mode}.tenantguard.io",
+                    "namespaceSelector": {
+                        "matchExpressions": [*tenant_namespaces, {"key": mode_key, "operator": "In", "values": [mode]}]
+                    },
+                    "matchConditions": [*MATCH_CONDITIONS, skip, *extra_conditions],
+                }
+            )
     cluster = {
         **common,
         "name": f"{kind}-cluster.tenantguard.io",
@@ -131,7 +156,7 @@ def _webhooks(
             if not mutating or not any("/" in res for res in r["resources"])
         ],
     }
-    return [namespaced, cluster]
+    return [*namespaced_entries, cluster]
 
 
 def configurations(

@@ -144,6 +144,11 @@ def _ca_bundle(objs: list[dict[str, Any]]) -> bytes:
             "https://127.0.0.1:9443/",
             id="url-and-match-conditions",
         ),
+        pytest.param(
+            {"settings": {"tenantLabel": "example.com/team", "mtls": {"containerName": "mesh-proxy"}}},
+            None,
+            id="tenant-label-and-sidecar-name",  # both appear inside the mutate skip's CEL
+        ),
     ],
 )
 def test_webhook_configurations_are_what_certs_webhook_config_writes(values: dict[str, Any], url: str | None) -> None:

@@ -14,6 +14,7 @@ from tenantguard.policies.generated.compare import differences
 from tenantguard.policies.generated.namespaces import namespace_labels
 from tenantguard.policies.generated.status import Observation, Problem, tenant_status
 from tenantguard.policies.isolation.baseline import baseline_findings
+from tenantguard.policies.mutation_cel import MODE_LABEL
 from tenantguard.policies.settings import DEFAULT_SETTINGS, parse_settings
 from tenantguard.policies.tenancy import Tenant, TenantIndex, parse_tenant
 from tests.support.fixtures import ACME_SPEC, GLOBEX_SPEC, tenant_object
@@ -189,6 +190,7 @@ def test_namespace_labels_follow_the_tenant_and_keep_a_stricter_level() -> None:
     base = parse_tenant(tenant_object("globex", GLOBEX_SPEC))
     assert namespace_labels(base, "globex-prod", DEFAULT_SETTINGS, {}, now=NOW) == {
         LABEL: "globex",
+        MODE_LABEL: "istio",
         "pod-security.kubernetes.io/enforce": "baseline",
         "pod-security.kubernetes.io/enforce-version": "latest",
     }
@@ -209,7 +211,7 @@ def test_a_waived_namespace_keeps_its_pod_security_labels_and_warn_mode_writes_t
             ]
         }
     )
-    assert namespace_labels(ACME, "acme-dev", waived, {}, now=NOW) == {LABEL: "acme"}
+    assert namespace_labels(ACME, "acme-dev", waived, {}, now=NOW) == {LABEL: "acme", MODE_LABEL: "native"}
     warn = parse_settings({"enforcement": {"pod-security": "warn"}})
     assert "pod-security.kubernetes.io/warn" in namespace_labels(ACME, "acme-dev", warn, {}, now=NOW)
 

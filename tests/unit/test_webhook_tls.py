@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -340,12 +341,41 @@ def test_webhook_configurations_fail_closed_and_keep_exempt_namespaces_away() ->
     for field, empty in (("labels", "{}"), ("annotations", "{}"), ("ownerReferences", "[]")):  # annotations: corpus
         new, old = (f"(has({o}.metadata.{field}) ? {o}.metadata.{field} : {empty})" for o in ("object", "oldObject"))
         assert f"{new} != {old}" in metadata_changed, field
-    mutating_cluster = {res for r in mutating["webhooks"][1]["rules"] for res in r["resources"]}
+    (mutate_cluster,) = [h for h in mutating["webhooks"] if h["name"] == "mutate-cluster.tenantguard.io"]
+    mutating_cluster = {res for r in mutate_cluster["rules"] for res in r["resources"]}
     assert (
         "namespaces/status" not in mutating_cluster
         and "*/status" not in mutating["webhooks"][0]["rules"][0]["resources"]
     )
     assert "request.userInfo.username != 'system:apiserver'" in [c["expression"] for c in cluster["matchConditions"]]
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    for e in selector["matchExpressions"]:
+        value = labels.get(e["key"])
+        if e["operator"] == "Exists" and value is None:
+            return False
+        if e["operator"] == "In" and value not in e["values"]:
+            return False
+        if e["operator"] == "NotIn" and value in e["values"]:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("mode", [None, "native", "istio", "none", "other"])
+def test_each_tenant_namespace_is_sent_to_one_mutating_entry_which_skips_only_in_a_known_mode(mode: str | None) -> None:
+    mutating, validating = configurations(DEFAULT_SETTINGS, ca_bundle=b"pem", url="https://127.0.0.1:8443")
+    labels = {"tenantguard.io/tenant": "acme", "kubernetes.io/metadata.name": "acme-dev"}
+    if mode is not None:
+        labels["tenantguard.io/mtls-mode"] = mode
+    namespaced = [h for h in mutating["webhooks"] if h["rules"][0]["scope"] == "Namespaced"]
+    (entry,) = [h for h in namespaced if _selects(h["namespaceSelector"], labels)]
+    skips = [c for c in entry["matchConditions"] if c["name"] == "pod-needs-mutation"]
+    if mode in ("native", "istio", "none"):
+        assert entry["name"] == f"mutate-mtls-{mode}.tenantguard.io" and len(skips) == 1
+    else:
+        assert entry["name"] == "mutate-namespaced.tenantguard.io" and not skips, "an unknown mode sends everything"
+    assert not any(c["name"] == "pod-needs-mutation" for h in validating["webhooks"] for c in h["matchConditions"])
 
 
 def _s_client(port: int, ca: Path, *args: str) -> subprocess.CompletedProcess[str]:
