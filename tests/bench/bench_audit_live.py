@@ -33,7 +33,7 @@ LABEL = "tenantguard.io/tenant"
 PER_NAMESPACE = {"ConfigMap": 300, "Service": 100, "Deployment": 100}
 
 
-def _object(kind: str, ns: str, tenant: str, i: int) -> dict[str, Any]:
+def _object(kind: str, ns: str, tenant: str, i: int, violating_every: int = 0) -> dict[str, Any]:
     meta = {"name": f"{kind.lower()}-{i}", "namespace": ns, "labels": {LABEL: tenant, "app": f"app-{i % 10}"}}
     if kind == "ConfigMap":
         return {"apiVersion": "v1", "kind": kind, "metadata": meta, "data": {"k": "v" * 64}}
@@ -50,13 +50,15 @@ def _object(kind: str, ns: str, tenant: str, i: int) -> dict[str, Any]:
             "seccompProfile": {"type": "RuntimeDefault"},
         },
     }
+    if violating_every and i % violating_every == 0:  # a Pod Security restricted violation for peers to find
+        container["securityContext"]["allowPrivilegeEscalation"] = True
     template = {"metadata": {"labels": meta["labels"]}, "spec": {"containers": [container]}}
     deployment: dict[str, Any] = {"replicas": 0, "selector": {"matchLabels": {"app": f"app-{i % 10}"}}}
     spec = {**deployment, "template": template}
     return {"apiVersion": "apps/v1", "kind": kind, "metadata": meta, "spec": spec}
 
 
-def load(kubectl: list[str], kubeconfig: Path, work: Path, tenants: int) -> int:
+def load(kubectl: list[str], kubeconfig: Path, work: Path, tenants: int, violating_every: int = 0) -> int:
     subprocess.run([*kubectl, "apply", "-f", "-"], input=render("crd"), text=True, check=True, capture_output=True)
     subprocess.run(
         [*kubectl, "wait", "--for=condition=Established", "crd/tenants.tenantguard.io"], check=True, capture_output=True
@@ -89,7 +91,8 @@ def load(kubectl: list[str], kubeconfig: Path, work: Path, tenants: int) -> int:
         kind, t, i = job
         ns = f"bench{t:02d}-prod"
         try:
-            reader.request("POST", paths[kind].format(ns), body=_object(kind, ns, f"bench{t:02d}", i))
+            body = _object(kind, ns, f"bench{t:02d}", i, violating_every)
+            reader.request("POST", paths[kind].format(ns), body=body)
         except ClusterError as err:
             if err.status != 409:  # already there from an earlier run
                 raise

@@ -233,7 +233,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             "",
             "## Audit",
             "",
-            "A snapshot of a cluster (files, as `kubectl get -A -o yaml/json` writes them) judged whole, each tool in "
+            "A snapshot of a cluster (files, as `kubectl get -A -o yaml/json` writes them) judged whole, and a live "
+            "cluster read through kube-apiserver; each tool in "
             "a fresh process; wall time from start to exit, peak RSS of the process. The tools do not do the same "
             "work: tenantguard's audit judges every rule and the isolation checks and builds its report, the peers "
             "only the Pod Security restricted profile (`checks`). `x` is tenantguard audit's objects/s over the "
@@ -245,7 +246,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         ]
         lines += _table(
             [
-                "snapshot",
+                "workload",
                 "tool",
                 "checks",
                 "objects",
