@@ -26,8 +26,11 @@ from typing import Any
 import orjson
 from kubernetes.client import rest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from tenantguard.audit.cluster import ClusterError, ClusterReader, connect
 from tenantguard.docs_cli import render
+from tests.support.devcluster import wait_established
 
 LABEL = "tenantguard.io/tenant"
 PER_NAMESPACE = {"ConfigMap": 300, "Service": 100, "Deployment": 100}
@@ -40,18 +43,18 @@ def _object(kind: str, ns: str, tenant: str, i: int, violating_every: int = 0) -
     if kind == "Service":
         spec = {"selector": {"app": f"app-{i % 10}"}, "ports": [{"port": 80}]}
         return {"apiVersion": "v1", "kind": kind, "metadata": meta, "spec": spec}
+    # every `violating_every`-th asks for privilege escalation: a Pod Security restricted violation to find
+    escalates = bool(violating_every) and i % violating_every == 0
     container = {
         "name": "app",
         "image": "registry.example/app:1",
         "securityContext": {
-            "allowPrivilegeEscalation": False,
+            "allowPrivilegeEscalation": escalates,
             "runAsNonRoot": True,
             "capabilities": {"drop": ["ALL"]},
             "seccompProfile": {"type": "RuntimeDefault"},
         },
     }
-    if violating_every and i % violating_every == 0:  # a Pod Security restricted violation for peers to find
-        container["securityContext"]["allowPrivilegeEscalation"] = True
     template = {"metadata": {"labels": meta["labels"]}, "spec": {"containers": [container]}}
     deployment: dict[str, Any] = {"replicas": 0, "selector": {"matchLabels": {"app": f"app-{i % 10}"}}}
     spec = {**deployment, "template": template}
@@ -60,8 +63,9 @@ def _object(kind: str, ns: str, tenant: str, i: int, violating_every: int = 0) -
 
 def load(kubectl: list[str], kubeconfig: Path, work: Path, tenants: int, violating_every: int = 0) -> int:
     subprocess.run([*kubectl, "apply", "-f", "-"], input=render("crd"), text=True, check=True, capture_output=True)
-    subprocess.run(
-        [*kubectl, "wait", "--for=condition=Established", "crd/tenants.tenantguard.io"], check=True, capture_output=True
+    wait_established(
+        lambda *args, check=False: subprocess.run([*kubectl, *args], capture_output=True, text=True, check=check),
+        "crd/tenants.tenantguard.io",
     )
     base: list[dict[str, Any]] = []
     for t in range(tenants):

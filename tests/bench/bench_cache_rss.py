@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from tenantguard.devcluster import cluster  # noqa: E402
 from tenantguard.docs_cli import render  # noqa: E402
 from tests.support import webhook_runner  # noqa: E402
-from tests.support.devcluster import DevCluster  # noqa: E402
+from tests.support.devcluster import DevCluster, wait_established  # noqa: E402
 
 
 def memory(pid: int) -> tuple[float, float]:
@@ -59,7 +59,7 @@ def main() -> int:
         dev = DevCluster.from_info(info)
         try:
             dev.kubectl("apply", "-f", "-", input=render("crd"))
-            dev.kubectl("wait", "--for=condition=Established", "crd/tenants.tenantguard.io", "--timeout=60s")
+            wait_established(dev.kubectl, "crd/tenants.tenantguard.io")
             hook = webhook_runner.WebhookProcess(kubeconfig=info.kubeconfig, work_dir=Path(tmp) / "webhook")
             base = measure(hook)
             tenants, namespaces = [], []

@@ -31,7 +31,7 @@ from tests.e2e.attacks.profiles import Profiles
 from tests.e2e.attacks.runner import Verdict, as_stored, by_audit, by_lint, pod_security_rules, through_apiserver
 from tests.e2e.attacks.targets import GPU_DEPLOYMENT, TARGET_POD, TARGETS
 from tests.e2e.webhook_fixtures import SETTINGS_YAML
-from tests.support.devcluster import DevCluster, wait_for
+from tests.support.devcluster import DevCluster, wait_established, wait_for
 from tests.support.webhook_runner import WebhookProcess
 
 pytestmark = pytest.mark.e2e
@@ -81,7 +81,7 @@ def verdicts(dev_cluster: DevCluster, webhook: WebhookProcess) -> Iterator[Verdi
     """Gateway API installed, the targets in acme-dev (a GPU Deployment running), alice with the example role."""
     dev_cluster.kubectl("apply", "-f", str(CRDS))
     for name in ("httproutes", "grpcroutes", "referencegrants"):
-        dev_cluster.kubectl("wait", "--for=condition=Established", f"crd/{name}.gateway.networking.k8s.io")
+        wait_established(dev_cluster.kubectl, f"crd/{name}.gateway.networking.k8s.io")
     dev_cluster.kubectl("apply", "-f", "-", input=_targets())
     name = GPU_DEPLOYMENT["metadata"]["name"]
     wait_for(

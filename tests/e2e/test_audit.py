@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from tenantguard.docs_cli import render
-from tests.support.devcluster import DevCluster, wait_for
+from tests.support.devcluster import DevCluster, wait_established, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -172,8 +172,8 @@ def seeded(dev_cluster: DevCluster, reconciler_paused: object) -> Iterator[DevCl
     c = dev_cluster
     c.kubectl("apply", "-f", "-", input=render("crd"))
     c.kubectl("apply", "-f", str(HERE / "manifests" / "policyreport-crds.yaml"))
-    for crd in ("tenants.tenantguard.io", "policyreports.wgpolicyk8s.io", "clusterpolicyreports.wgpolicyk8s.io"):
-        c.kubectl("wait", "--for=condition=Established", f"crd/{crd}", "--timeout=60s")
+    crds = ("tenants.tenantguard.io", "policyreports.wgpolicyk8s.io", "clusterpolicyreports.wgpolicyk8s.io")
+    wait_established(c.kubectl, *(f"crd/{crd}" for crd in crds))
     # Namespaces and objects first, the Tenants that claim them afterwards: until then no admission webhook,
     # registered or not (the session's webhook fixture may already be), labels or judges anything here.
     for ns in SEEDED:

@@ -29,7 +29,7 @@ from tests.e2e.test_html_report_browser import HEIGHT, WIDTH, decode_png, page_r
 from tests.e2e.test_verdicts import _cases, by_apiserver, by_lint, by_webhook
 from tests.e2e.webhook_fixtures import seed_platform
 from tests.support.chart_pods import LocalContainer, local_container
-from tests.support.devcluster import DevCluster
+from tests.support.devcluster import DevCluster, wait_established
 from tests.support.helm import CHART, MATRIX, METRIC, helm, queried_metrics, set_args, template
 from tests.support.webhook_runner import WebhookProcess, free_port
 
@@ -63,7 +63,7 @@ def chart_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevClust
         for crd in sorted(path for folder in folders for path in (CRDS / folder).glob("*.yaml")):
             dev.kubectl("apply", "--server-side", "-f", str(crd))
         dev.kubectl("apply", "--server-side", "-f", str(ROOT / "tests/e2e/manifests/policyreport-crds.yaml"))
-        dev.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+        wait_established(dev.kubectl)
         # tenantguard's own namespace runs its pods at `restricted`: the API server refuses anything less.
         dev.create_namespace(NS, {"pod-security.kubernetes.io/enforce": "restricted"})
         yield dev

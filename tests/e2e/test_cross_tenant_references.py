@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.devcluster import DevCluster, wait_for
+from tests.support.devcluster import DevCluster, wait_established, wait_for
 from tests.support.webhook_runner import WebhookProcess
 
 pytestmark = pytest.mark.e2e
@@ -80,7 +80,7 @@ def globex_pod_ip(dev_cluster: DevCluster, webhook: WebhookProcess) -> Iterator[
     model server running whose pod IP alice has learnt."""
     dev_cluster.kubectl("apply", "-f", str(CRDS))
     for name in ("httproutes", "grpcroutes", "referencegrants"):
-        dev_cluster.kubectl("wait", "--for=condition=Established", f"crd/{name}.gateway.networking.k8s.io")
+        wait_established(dev_cluster.kubectl, f"crd/{name}.gateway.networking.k8s.io")
     dev_cluster.apply(ROLE)
     dev_cluster.apply(BINDING)
     victim = {

@@ -121,3 +121,22 @@ def wait_for(predicate: Callable[[], T | None], *, what: str, timeout: float = 6
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(interval)
+
+
+def wait_established(kubectl: Callable[..., subprocess.CompletedProcess[str]], *crds: str, timeout: float = 60) -> None:
+    """Wait until the CRDs (`crd/<name>`, or `crd --all`) are Established. kubectl wait fails at once, rather than
+    waiting, on a CRD created so recently that it has no `.status.conditions` yet ("accessor error: <nil>"), which
+    a loaded machine sees: ask again until it answers or the time is up."""
+    targets = list(crds) or ["crd", "--all"]
+    last = ""
+
+    def established() -> bool:
+        nonlocal last
+        proc = kubectl("wait", "--for=condition=Established", *targets, "--timeout=10s", check=False)
+        last = proc.stderr.strip()
+        return proc.returncode == 0
+
+    try:
+        wait_for(established, what=f"{' '.join(targets)} Established", timeout=timeout, interval=0.5)
+    except AssertionError as err:
+        raise AssertionError(f"{err}: {last}") from None

@@ -26,6 +26,7 @@ import yaml
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 from tenantguard.webhook import certs
 from tenantguard.webhook.configuration import configurations
+from tests.support.devcluster import wait_established
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM = ROOT / "examples" / "platform"
@@ -55,8 +56,7 @@ def install_apis(kubectl: Callable[..., Any]) -> None:
         namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
         kubectl("apply", "-f", "-", input=json.dumps(namespace))
     kubectl("apply", "-f", str(PLATFORM / "serving-crds.yaml"))
-    for crd in _CRDS:
-        kubectl("wait", "--for=condition=Established", f"crd/{crd}", "--timeout=60s")
+    wait_established(kubectl, *(f"crd/{crd}" for crd in _CRDS))
 
 
 def seed_tenants(kubectl: Callable[..., Any], wait_for_namespace: Callable[[str], None]) -> None:
