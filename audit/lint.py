@@ -10,15 +10,18 @@ from the workload templates, the tenant and namespace matrices, cross-tenant pat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import pickle
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tenantguard import manifests, platform
+from tenantguard.audit import workers
 from tenantguard.audit.coverage import OUTSIDE_TENANTS, NotJudged, why_not_judged
 from tenantguard.audit.results import Result
 from tenantguard.manifests import InputError, Manifest
-from tenantguard.policies.cluster import ClusterState
+from tenantguard.policies.cluster import LEARNED_KINDS, ClusterState
 from tenantguard.policies.engine import review
 from tenantguard.policies.isolation.views import views
 from tenantguard.policies.isolation.world import from_objects
@@ -65,36 +68,141 @@ def lint(
     namespace: str | None = None,
     allow_unowned: bool = False,
     reachability: bool = False,
+    jobs: int = 1,
 ) -> LintReport:
+    """`jobs`: worker processes that read and judge the input files (0: one per CPU when the inputs are large
+    enough to pay for them, `workers.count`); the report is the same whatever the number."""
     report = LintReport()
     tenant_paths = list(tenant_paths)
-    inputs: list[Manifest] = []
     context: list[Manifest] = []
-    for source, sink in ((tenant_paths, context), (paths, inputs)):
-        for item in manifests.read(source):
-            if sink is inputs:
-                report.files.add(item.file)
-            if isinstance(item, InputError):
-                report.errors.append(item)
-            else:
-                sink.append(item)
-    cluster, errors = lint_cluster(context, inputs, settings, namespace)
+    for item in manifests.read(tenant_paths):
+        if isinstance(item, InputError):
+            report.errors.append(item)
+        else:
+            context.append(item)
+    names = list(manifests.expand_paths(paths))
+    judging = _Judging(context=context, settings=settings, namespace=namespace)
+    n = 1 if reachability or "-" in names else workers.count(jobs, [_size(name) for name in names])
+    if n > 1:
+        _lint_in_workers(report, names, judging, n, allow_unowned)
+    else:
+        reads = [_read(name) for name in names]
+        inputs = [m for r in reads for m in r.manifests]
+        cluster = _collect(report, judging, reads)
+        for r in reads:
+            _add(report, judging.judge(r.manifests, cluster), allow_unowned)
+        if reachability:
+            report.reachability = _views(context, inputs, cluster, settings, namespace)
+    report.errors.extend(_nothing_judged(report, tenant_paths))
+    return report
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Read:
+    """What one input name gave: its objects, its errors, and the file names they carry."""
+
+    manifests: list[Manifest]
+    errors: list[InputError]
+    files: set[str]
+
+
+def _read(name: str | InputError) -> _Read:
+    if isinstance(name, InputError):
+        return _Read(manifests=[], errors=[name], files={name.file})
+    found: list[Manifest] = []
+    errors: list[InputError] = []
+    files: set[str] = set()
+    for item in manifests.read_file(name):
+        files.add(item.file)
+        if isinstance(item, InputError):
+            errors.append(item)
+        else:
+            found.append(item)
+    return _Read(manifests=found, errors=errors, files=files)
+
+
+def _size(name: str | InputError) -> int:
+    try:
+        return 0 if isinstance(name, InputError) else os.stat(name).st_size
+    except OSError:
+        return 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Judging:
+    """What judging needs besides the inputs; a forked worker has it from its parent."""
+
+    context: list[Manifest]
+    settings: Settings
+    namespace: str | None
+    request: Request = field(default_factory=Request)  # one for the run: its clock decides exceptions' expiry
+
+    def cluster(self, inputs: list[Manifest]) -> tuple[ClusterState, list[InputError]]:
+        return lint_cluster(self.context, inputs, self.settings, self.namespace)
+
+    def judge(self, inputs: list[Manifest], cluster: ClusterState) -> list[Verdict]:
+        return [judge(m, cluster, self.namespace, self.request) for m in inputs]
+
+
+def _collect(report: LintReport, judging: _Judging, reads: list[_Read]) -> ClusterState:
+    """The inputs' files and errors into the report, in input order; the cluster they describe."""
+    for r in reads:
+        report.files.update(r.files)
+        report.errors.extend(r.errors)
+    cluster, errors = judging.cluster([m for r in reads for m in r.manifests])
     report.errors.extend(errors)
     report.tenants = sorted(cluster.tenants.by_name)
-    request = Request()
-    for m in inputs:
+    return cluster
+
+
+def _add(report: LintReport, verdicts: list[Verdict], allow_unowned: bool) -> None:
+    for verdict in verdicts:
         report.objects += 1
-        verdict = judge(m, cluster, namespace, request)
         report.results.extend(verdict.results)
         report.waived.extend(verdict.waived)
         if verdict.not_judged is not None:
             skipped = verdict.not_judged
             blocking = skipped.reason in OUTSIDE_TENANTS and not allow_unowned
             report.not_judged.append(replace(skipped, blocking=True) if blocking else skipped)
-    report.errors.extend(_nothing_judged(report, tenant_paths))
-    if reachability:
-        report.reachability = _views(context, inputs, cluster, settings, namespace)
-    return report
+
+
+def _lint_in_workers(
+    report: LintReport, names: list[str | InputError], judging: _Judging, n: int, allow_unowned: bool
+) -> None:
+    """Each worker reads its share of the files and sends back their Tenants, and the objects the cluster keeps
+    (`ClusterState.learn`) pickled once per file; this process reports the files' errors and Tenants in input
+    order, as the serial run does, and passes every file's pickle on, in input order, to every worker, which
+    builds the same cluster and judges the objects it read."""
+    shares = workers.split([_size(name) for name in names], n)
+
+    def first(share: Sequence[int]) -> tuple[list[tuple[_Read, bytes]], list[_Read]]:
+        reads = [_read(names[i]) for i in share]
+        return [(_tenants_only(r), _pickled_learned(r)) for r in reads], reads
+
+    def combine(summaries: list[list[tuple[_Read, bytes]]]) -> tuple[list[Manifest], list[bytes]]:
+        ordered = workers.in_order(shares, summaries)
+        _collect(report, judging, [r for r, _ in ordered])
+        return [m for r, _ in ordered for m in r.manifests], [learned for _, learned in ordered]
+
+    def second(reads: list[_Read], shared: tuple[list[Manifest], list[bytes]]) -> list[list[Verdict]]:
+        tenants, learned = shared
+        cluster, _ = judging.cluster(tenants)
+        for data in learned:
+            for obj in pickle.loads(data):
+                cluster.learn(obj, judging.namespace)
+        return [judging.judge(r.manifests, cluster) for r in reads]
+
+    for verdicts in workers.in_order(shares, workers.run(shares, first, combine, second)):
+        _add(report, verdicts, allow_unowned)
+
+
+def _tenants_only(r: _Read) -> _Read:
+    return replace(r, manifests=[m for m in r.manifests if m.obj.get("kind") == "Tenant"])
+
+
+def _pickled_learned(r: _Read) -> bytes:
+    """The objects of a file that `ClusterState.learn` keeps, in order (plain dicts pickle fastest)."""
+    return pickle.dumps([m.obj for m in r.manifests if m.obj.get("kind") in LEARNED_KINDS], pickle.HIGHEST_PROTOCOL)
 
 
 def _views(

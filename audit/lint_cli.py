@@ -35,11 +35,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     options.add_fail_on(p, default="error", what="a violation")
     p.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=0,
+        metavar="N|auto",
+        help="worker processes that read and judge the files (default auto: one per CPU when the inputs are "
+        "large enough to pay for them); the output is the same for every N",
+    )
+    p.add_argument(
         "--reachability",
         action="store_true",
         help="also compute who could reach whom once the inputs are applied (tenant and namespace matrices, "
         "cross-tenant paths by workload, exposure outside the gateway): JSON `reachability`, a summary in text",
     )
+
+
+def _jobs(text: str) -> int:
+    """`auto` (0) or a count of worker processes."""
+    if text == "auto":
+        return 0
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected auto or a number of processes (1 or more), not {text!r}")
+    return n
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         namespace=args.namespace,
         allow_unowned=args.allow_unowned,
         reachability=args.reachability,
+        jobs=args.jobs,
     )
     rendered = RENDERERS[args.format](report)
     if args.output:

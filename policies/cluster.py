@@ -72,6 +72,10 @@ def _labels(obj: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
 
+# The kinds `ClusterState.learn` keeps; every other kind is ignored by it.
+LEARNED_KINDS = frozenset({dra.CLAIM, dra.TEMPLATE, dra.DEVICE_CLASS, "ConfigMap", *SCALABLE_KINDS})
+
+
 class ClusterState:
     def __init__(
         self, settings: Settings = DEFAULT_SETTINGS, *, pods_known: bool = False, policies_known: bool = False
@@ -310,7 +314,7 @@ class ClusterState:
     def learn(self, obj: Mapping[str, Any], namespace: str | None = None) -> None:
         """Keep an object rules may look up by name, whatever its kind (lint's inputs, an example's related
         objects): ConfigMaps, DRA DeviceClasses, claims and claim templates, autoscaling targets. Other kinds
-        are not looked up and are ignored."""
+        are not looked up and are ignored (`LEARNED_KINDS`)."""
         kind = obj.get("kind")
         if kind in (dra.CLAIM, dra.TEMPLATE):
             meta = obj.get("metadata")
