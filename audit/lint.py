@@ -23,8 +23,6 @@ from tenantguard.audit.results import Result
 from tenantguard.manifests import InputError, Manifest
 from tenantguard.policies.cluster import LEARNED_KINDS, ClusterState
 from tenantguard.policies.engine import review
-from tenantguard.policies.isolation.views import views
-from tenantguard.policies.isolation.world import from_objects
 from tenantguard.policies.model import Violation
 from tenantguard.policies.request import Request
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
@@ -209,6 +207,10 @@ def _views(
     context: list[Manifest], inputs: list[Manifest], cluster: ClusterState, settings: Settings, namespace: str | None
 ) -> dict[str, Any]:
     """Who could reach whom once the inputs are applied, the --tenants Namespaces giving their labels."""
+    # Imported here: the network analysis is a tenth of lint's start-up, and only --reachability needs it.
+    from tenantguard.policies.isolation.views import views
+    from tenantguard.policies.isolation.world import from_objects
+
     declared = {
         str((m.obj.get("metadata") or {}).get("name") or ""): dict((m.obj.get("metadata") or {}).get("labels") or {})
         for m in context

@@ -13,14 +13,15 @@ read twice. Where fork is not the platform's way (macOS, Windows), `count` answe
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import pickle
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -45,7 +46,7 @@ def cpus() -> int:
 
 
 def can_fork() -> bool:
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def count(jobs: int, sizes: Sequence[int]) -> int:
@@ -82,6 +83,8 @@ def run(
     second: Callable[[K, B], R],
 ) -> list[R]:
     """`second`'s result for every share, in the order of `shares`; `combine` runs in this process."""
+    import multiprocessing  # here: a serial lint never pays for importing it
+
     ctx = multiprocessing.get_context("fork")
     pipes: list[Connection] = []
     procs = []
