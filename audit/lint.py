@@ -21,10 +21,11 @@ from tenantguard.audit import workers
 from tenantguard.audit.coverage import OUTSIDE_TENANTS, NotJudged, why_not_judged
 from tenantguard.audit.results import Result
 from tenantguard.manifests import InputError, Manifest
-from tenantguard.policies.cluster import LEARNED_KINDS, ClusterState
+from tenantguard.policies.cluster import LEARNED_KINDS, WORKLOAD_READERS, ClusterState
 from tenantguard.policies.engine import review
 from tenantguard.policies.model import Violation
 from tenantguard.policies.request import Request
+from tenantguard.policies.scaling import BY_KIND as SCALABLE_KINDS
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 
 
@@ -167,20 +168,23 @@ def _add(report: LintReport, verdicts: list[Verdict], allow_unowned: bool) -> No
 def _lint_in_workers(
     report: LintReport, names: list[str | InputError], judging: _Judging, n: int, allow_unowned: bool
 ) -> None:
-    """Each worker reads its share of the files and sends back their Tenants, and the objects the cluster keeps
-    (`ClusterState.learn`) pickled once per file; this process reports the files' errors and Tenants in input
-    order, as the serial run does, and passes every file's pickle on, in input order, to every worker, which
-    builds the same cluster and judges the objects it read."""
+    """Each worker reads its share of the files and sends back what the cluster needs from them (`_Shared`); this
+    process reports the files' errors and Tenants in input order, as the serial run does, and passes the rest on,
+    in input order, to every worker, which builds the same cluster and judges the objects it read."""
     shares = workers.split([_size(name) for name in names], n)
 
-    def first(share: Sequence[int]) -> tuple[list[tuple[_Read, bytes]], list[_Read]]:
+    def first(share: Sequence[int]) -> tuple[list[_Shared], list[_Read]]:
         reads = [_read(names[i]) for i in share]
-        return [(_tenants_only(r), _pickled_learned(r)) for r in reads], reads
+        return [_Shared.of(r) for r in reads], reads
 
-    def combine(summaries: list[list[tuple[_Read, bytes]]]) -> tuple[list[Manifest], list[bytes]]:
+    def combine(summaries: list[list[_Shared]]) -> tuple[list[Manifest], list[bytes]]:
         ordered = workers.in_order(shares, summaries)
-        _collect(report, judging, [r for r, _ in ordered])
-        return [m for r, _ in ordered for m in r.manifests], [learned for _, learned in ordered]
+        _collect(report, judging, [s.tenants for s in ordered])
+        tenants = [m for s in ordered for m in s.tenants.manifests]
+        # Workloads only when something reads them; ClusterState keeps them apart from the other kinds, so
+        # learning them after those gives the cluster the serial run builds.
+        workloads = [s.workloads for s in ordered] if any(s.reads_workloads for s in ordered) else []
+        return tenants, [s.learned for s in ordered] + workloads
 
     def second(reads: list[_Read], shared: tuple[list[Manifest], list[bytes]]) -> list[list[Verdict]]:
         tenants, learned = shared
@@ -194,13 +198,32 @@ def _lint_in_workers(
         _add(report, verdicts, allow_unowned)
 
 
-def _tenants_only(r: _Read) -> _Read:
-    return replace(r, manifests=[m for m in r.manifests if m.obj.get("kind") == "Tenant"])
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Shared:
+    """What a worker sends back of one file: its errors and Tenants (`tenants`), and, pickled once (plain dicts
+    pickle fastest), the objects `ClusterState.learn` keeps: the workloads apart, needed only where an input
+    reads them (`WORKLOAD_READERS`)."""
 
+    tenants: _Read
+    learned: bytes
+    workloads: bytes
+    reads_workloads: bool
 
-def _pickled_learned(r: _Read) -> bytes:
-    """The objects of a file that `ClusterState.learn` keeps, in order (plain dicts pickle fastest)."""
-    return pickle.dumps([m.obj for m in r.manifests if m.obj.get("kind") in LEARNED_KINDS], pickle.HIGHEST_PROTOCOL)
+    @classmethod
+    def of(cls, r: _Read) -> _Shared:
+        learned, workloads = [], []
+        for m in r.manifests:
+            kind = m.obj.get("kind")
+            if kind in SCALABLE_KINDS:
+                workloads.append(m.obj)
+            elif kind in LEARNED_KINDS:
+                learned.append(m.obj)
+        return cls(
+            tenants=replace(r, manifests=[m for m in r.manifests if m.obj.get("kind") == "Tenant"]),
+            learned=pickle.dumps(learned, pickle.HIGHEST_PROTOCOL),
+            workloads=pickle.dumps(workloads, pickle.HIGHEST_PROTOCOL),
+            reads_workloads=any(m.obj.get("kind") in WORKLOAD_READERS for m in r.manifests),
+        )
 
 
 def _views(

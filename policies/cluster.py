@@ -36,6 +36,7 @@ from tenantguard.policies.gpu import PRODUCT_LABEL
 from tenantguard.policies.ledger import ClaimHolding, GpuLedger, GpuUsage
 from tenantguard.policies.ownership import OwnerKey
 from tenantguard.policies.scaling import BY_KIND as SCALABLE_KINDS
+from tenantguard.policies.scaling import HPA_KIND
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 from tenantguard.policies.tenancy import EMPTY_INDEX, Tenant, TenantError, TenantIndex, parse_tenant
 
@@ -72,8 +73,11 @@ def _labels(obj: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
 
-# The kinds `ClusterState.learn` keeps; every other kind is ignored by it.
+# The kinds `ClusterState.learn` keeps; every other kind is ignored by it. Workloads (SCALABLE_KINDS) are kept
+# only to be looked up as an autoscaler's target (`gpu_demand.target_of`): only the kinds in
+# WORKLOAD_READERS read them.
 LEARNED_KINDS = frozenset({dra.CLAIM, dra.TEMPLATE, dra.DEVICE_CLASS, "ConfigMap", *SCALABLE_KINDS})
+WORKLOAD_READERS = frozenset({HPA_KIND})
 
 
 class ClusterState:

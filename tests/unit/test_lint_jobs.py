@@ -16,7 +16,13 @@ import yaml
 
 from tenantguard.audit import workers
 from tenantguard.audit.lint import lint
+from tenantguard.policies import registry
+from tenantguard.policies.cluster import WORKLOAD_READERS, ClusterState
+from tenantguard.policies.engine import review
+from tenantguard.policies.ownership import OwnerKey
+from tenantguard.policies.rule import Example
 from tests.corpus import BREAKS, CORPUS, TENANTS, objects
+from tests.support.fixtures import cluster_for, request
 
 EXE = Path(sys.executable).with_name("tenantguard")
 pytestmark = pytest.mark.skipif(not workers.can_fork(), reason="lint runs workers only where it can fork")
@@ -186,6 +192,39 @@ def test_stdin_is_read_by_one_process() -> None:
 def test_jobs_must_be_auto_or_a_positive_count(jobs: str) -> None:
     proc = subprocess.run([str(EXE), "lint", str(CORPUS), "--jobs", jobs], capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "expected auto or a number of processes" in proc.stderr
+
+
+def test_a_tree_without_autoscalers_gives_the_same_report() -> None:
+    """No input reads workloads, so the workers do not pass them on; nothing the rules judge changes."""
+    serial = lint([str(CORPUS)], tenant_paths=[str(TENANTS)])
+    report = lint([str(CORPUS)], tenant_paths=[str(TENANTS)], jobs=2)
+    assert (report.results, report.not_judged, report.objects) == (serial.results, serial.not_judged, serial.objects)
+
+
+EXAMPLES = [
+    pytest.param(example, id=f"{rule.id}-{i}")
+    for rule in registry.RULES
+    for i, example in enumerate((*rule.allowed, *rule.denied))
+]
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_only_workload_readers_look_workloads_up(example: Example, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What lets the workers leave the workloads out when no input is a WORKLOAD_READERS kind: judging (mutation
+    and validation) of any other kind never asks the cluster for a workload."""
+    asked: list[object] = []
+    original = ClusterState.workload
+
+    def workload(self: ClusterState, key: OwnerKey) -> object:
+        asked.append(key)
+        return original(self, key)
+
+    monkeypatch.setattr(ClusterState, "workload", workload)
+    cluster = cluster_for(example.tenant)
+    for obj in example.related:
+        cluster.learn(obj)
+    review(example.object, cluster, request(example.operation, example.old, user=example.user, groups=example.groups))
+    assert not asked or example.object.get("kind") in WORKLOAD_READERS
 
 
 # --- the pool -----------------------------------------------------------------------------------------------
