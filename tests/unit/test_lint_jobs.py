@@ -77,6 +77,10 @@ kind: [
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: stray, namespace: nobody}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: placed-by-n, labels: {tenantguard.io/tenant: globex}}
 """
 SETTINGS = """\
 exceptions:
@@ -145,9 +149,15 @@ def test_the_tree_splits_its_lookups_over_two_workers(tree: Path) -> None:
     assert where["a-lookups.yaml"] != where["b-targets.yaml"]
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github"])
-def test_two_workers_give_the_output_of_one_process(tree: Path, fmt: str) -> None:
-    one, two = _run(tree, "1", "--format", fmt), _run(tree, "2", "--format", fmt)
+@pytest.mark.parametrize(
+    "args",
+    [
+        *(pytest.param(("--format", fmt), id=fmt) for fmt in ("text", "json", "sarif", "junit", "github")),
+        pytest.param(("--format", "json", "-n", "acme-dev", "--allow-unowned", "--fail-on", "info"), id="options"),
+    ],
+)
+def test_two_workers_give_the_output_of_one_process(tree: Path, args: tuple[str, ...]) -> None:
+    one, two = _run(tree, "1", *args), _run(tree, "2", *args)
     assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
     assert one.returncode == 2  # the broken files and the missing path
 
