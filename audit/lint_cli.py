@@ -1,7 +1,8 @@
 """`tenantguard lint PATH... | -`.
 
 Exit 0 clean; 1 a violation at or above --fail-on, or an object outside every Tenant (not judged; unless
---allow-unowned); 2 unusable input: a broken file, no Tenants, no objects, or nothing that could be judged.
+--allow-unowned); 2 unusable input: a broken file, no Tenants, no objects, or nothing that could be judged (and
+a worker process that failed: killed, out of memory).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from tenantguard.audit import options
 from tenantguard.audit.formats import RENDERERS
 from tenantguard.audit.lint import lint
+from tenantguard.audit.workers import WorkerError
 from tenantguard.platform import load_settings
 from tenantguard.policies.model import Severity
 from tenantguard.policies.settings import SettingsError
@@ -76,15 +78,19 @@ def run(args: argparse.Namespace) -> int:
         for problem in err.problems:
             print(f"tenantguard lint: {problem}", file=sys.stderr)
         return EXIT_INPUT
-    report = lint(
-        args.paths,
-        tenant_paths=args.tenants,
-        settings=settings,
-        namespace=args.namespace,
-        allow_unowned=args.allow_unowned,
-        reachability=args.reachability,
-        jobs=args.jobs,
-    )
+    try:
+        report = lint(
+            args.paths,
+            tenant_paths=args.tenants,
+            settings=settings,
+            namespace=args.namespace,
+            allow_unowned=args.allow_unowned,
+            reachability=args.reachability,
+            jobs=args.jobs,
+        )
+    except WorkerError as err:  # never exit 1, which says "violations"; --jobs 1 has no workers to lose
+        print(f"tenantguard lint: a worker process failed (--jobs 1 runs in one process): {err}", file=sys.stderr)
+        return EXIT_INPUT
     rendered = RENDERERS[args.format](report)
     if args.output:
         Path(args.output).write_text(rendered, encoding="utf-8")

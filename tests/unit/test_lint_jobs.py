@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tenantguard.audit import lint as lint_module
 from tenantguard.audit import workers
 from tenantguard.audit.lint import lint
+from tenantguard.cli import main
 from tenantguard.policies import registry
 from tenantguard.policies.cluster import WORKLOAD_READERS, ClusterState
 from tenantguard.policies.engine import review
@@ -235,6 +237,21 @@ def test_only_workload_readers_look_workloads_up(example: Example, monkeypatch: 
         cluster.learn(obj)
     review(example.object, cluster, request(example.operation, example.old, user=example.user, groups=example.groups))
     assert not asked or example.object.get("kind") in WORKLOAD_READERS
+
+
+def test_a_failed_worker_exits_2_with_a_message_not_1(
+    tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 1 means violations: a worker that dies (here: raises while reading) must not look like one."""
+
+    def broken(name: object) -> object:
+        raise MemoryError("out of memory while reading")
+
+    monkeypatch.setattr(lint_module, "_read", broken)
+    code = main(["lint", str(tree / "inputs"), "--tenants", str(TENANTS), "--jobs", "2"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "a worker process failed (--jobs 1 runs in one process)" in err and "MemoryError: out of memory" in err
 
 
 # --- the pool -----------------------------------------------------------------------------------------------
