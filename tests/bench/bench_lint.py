@@ -120,7 +120,8 @@ gc.collect(); gc.freeze(); gc.set_threshold(50_000, 50, 100)  # as `tenantguard 
 report = lint([sys.argv[1]], tenant_paths=[sys.argv[2]], jobs=int(sys.argv[3]))
 t1 = time.perf_counter()
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(report.objects, len(report.results), len(report.errors), t1 - t0, rss)
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest --jobs worker, 0 without any
+print(report.objects, len(report.results), len(report.errors), t1 - t0, rss, workers)
 """
 
 # The floor: the same reader lint uses (tenantguard.manifests: yaml_rs, YAML 1.1 fallback, file:line), no judging.
@@ -165,7 +166,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp)
         n = generate(corpus, args.objects)
-        rates, rss, parse_times, bare_times = [], [], [], []
+        rates, rss, worker_rss, parse_times, bare_times = [], [], [], [], []
         for _ in range(args.runs):
             out = subprocess.run(
                 [sys.executable, "-c", _CHILD, str(corpus), str(TENANTS), jobs],
@@ -184,6 +185,7 @@ def main() -> int:
             assert objects == n and errors == 0, out
             rates.append(objects / seconds)
             rss.append(maxrss / 1024)
+            worker_rss.append(int(out[5]) / 1024)
             base = subprocess.run(
                 [sys.executable, "-c", _BASELINE, str(corpus)], capture_output=True, text=True, check=True
             ).stdout.split()
@@ -225,7 +227,10 @@ def main() -> int:
             f"-> lint costs {lint_s / statistics.median(bare_times):.2f}x a bare parse "
             f"(same-run ratios: {', '.join(f'{x:.2f}' for x in ratios)}; median {statistics.median(ratios):.2f})"
         )
-        print(f"peak RSS: {statistics.median(rss):.0f} MiB median")
+        print(
+            f"peak RSS: {statistics.median(rss):.0f} MiB median"
+            + (f", and {statistics.median(worker_rss):.0f} MiB the largest worker" if max(worker_rss) else "")
+        )
         print(
             f"startup to first result (tenantguard lint on 100 objects): {statistics.median(starts):.0f} ms median "
             f"(runs: {', '.join(f'{s:.0f}' for s in starts)})"
