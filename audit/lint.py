@@ -10,20 +10,22 @@ from the workload templates, the tenant and namespace matrices, cross-tenant pat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import pickle
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tenantguard import manifests, platform
+from tenantguard.audit import workers
 from tenantguard.audit.coverage import OUTSIDE_TENANTS, NotJudged, why_not_judged
 from tenantguard.audit.results import Result
 from tenantguard.manifests import InputError, Manifest
-from tenantguard.policies.cluster import ClusterState
+from tenantguard.policies.cluster import LEARNED_KINDS, WORKLOAD_READERS, ClusterState
 from tenantguard.policies.engine import review
-from tenantguard.policies.isolation.views import views
-from tenantguard.policies.isolation.world import from_objects
 from tenantguard.policies.model import Violation
 from tenantguard.policies.request import Request
+from tenantguard.policies.scaling import BY_KIND as SCALABLE_KINDS
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 
 
@@ -65,42 +67,173 @@ def lint(
     namespace: str | None = None,
     allow_unowned: bool = False,
     reachability: bool = False,
+    jobs: int = 1,
 ) -> LintReport:
+    """`jobs`: worker processes that read and judge the input files (0: one per CPU when the inputs are large
+    enough to pay for them, `workers.count`); the report is the same whatever the number."""
     report = LintReport()
     tenant_paths = list(tenant_paths)
-    inputs: list[Manifest] = []
     context: list[Manifest] = []
-    for source, sink in ((tenant_paths, context), (paths, inputs)):
-        for item in manifests.read(source):
-            if sink is inputs:
-                report.files.add(item.file)
-            if isinstance(item, InputError):
-                report.errors.append(item)
-            else:
-                sink.append(item)
-    cluster, errors = lint_cluster(context, inputs, settings, namespace)
+    for item in manifests.read(tenant_paths):
+        if isinstance(item, InputError):
+            report.errors.append(item)
+        else:
+            context.append(item)
+    names = list(manifests.expand_paths(paths))
+    judging = _Judging(context=context, settings=settings, namespace=namespace)
+    n = 1 if reachability or "-" in names else workers.count(jobs, [_size(name) for name in names])
+    if n > 1:
+        _lint_in_workers(report, names, judging, n, allow_unowned)
+    else:
+        reads = [_read(name) for name in names]
+        inputs = [m for r in reads for m in r.manifests]
+        cluster = _collect(report, judging, reads)
+        for r in reads:
+            _add(report, judging.judge(r.manifests, cluster), allow_unowned)
+        if reachability:
+            report.reachability = _views(context, inputs, cluster, settings, namespace)
+    report.errors.extend(_nothing_judged(report, tenant_paths))
+    return report
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Read:
+    """What one input name gave: its objects, its errors, and the file names they carry."""
+
+    manifests: list[Manifest]
+    errors: list[InputError]
+    files: set[str]
+
+
+def _read(name: str | InputError) -> _Read:
+    if isinstance(name, InputError):
+        return _Read(manifests=[], errors=[name], files={name.file})
+    found: list[Manifest] = []
+    errors: list[InputError] = []
+    files: set[str] = set()
+    for item in manifests.read_file(name):
+        files.add(item.file)
+        if isinstance(item, InputError):
+            errors.append(item)
+        else:
+            found.append(item)
+    return _Read(manifests=found, errors=errors, files=files)
+
+
+def _size(name: str | InputError) -> int:
+    try:
+        return 0 if isinstance(name, InputError) else os.stat(name).st_size
+    except OSError:
+        return 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Judging:
+    """What judging needs besides the inputs; a forked worker has it from its parent."""
+
+    context: list[Manifest]
+    settings: Settings
+    namespace: str | None
+    request: Request = field(default_factory=Request)  # one for the run: its clock decides exceptions' expiry
+
+    def cluster(self, inputs: list[Manifest]) -> tuple[ClusterState, list[InputError]]:
+        return lint_cluster(self.context, inputs, self.settings, self.namespace)
+
+    def judge(self, inputs: list[Manifest], cluster: ClusterState) -> list[Verdict]:
+        return [judge(m, cluster, self.namespace, self.request) for m in inputs]
+
+
+def _collect(report: LintReport, judging: _Judging, reads: list[_Read]) -> ClusterState:
+    """The inputs' files and errors into the report, in input order; the cluster they describe."""
+    for r in reads:
+        report.files.update(r.files)
+        report.errors.extend(r.errors)
+    cluster, errors = judging.cluster([m for r in reads for m in r.manifests])
     report.errors.extend(errors)
     report.tenants = sorted(cluster.tenants.by_name)
-    request = Request()
-    for m in inputs:
+    return cluster
+
+
+def _add(report: LintReport, verdicts: list[Verdict], allow_unowned: bool) -> None:
+    for verdict in verdicts:
         report.objects += 1
-        verdict = judge(m, cluster, namespace, request)
         report.results.extend(verdict.results)
         report.waived.extend(verdict.waived)
         if verdict.not_judged is not None:
             skipped = verdict.not_judged
             blocking = skipped.reason in OUTSIDE_TENANTS and not allow_unowned
             report.not_judged.append(replace(skipped, blocking=True) if blocking else skipped)
-    report.errors.extend(_nothing_judged(report, tenant_paths))
-    if reachability:
-        report.reachability = _views(context, inputs, cluster, settings, namespace)
-    return report
+
+
+def _lint_in_workers(
+    report: LintReport, names: list[str | InputError], judging: _Judging, n: int, allow_unowned: bool
+) -> None:
+    """Each worker reads its share of the files and sends back what the cluster needs from them (`_Shared`); this
+    process reports the files' errors and Tenants in input order, as the serial run does, and passes the rest on,
+    in input order, to every worker, which builds the same cluster and judges the objects it read."""
+    shares = workers.split([_size(name) for name in names], n)
+
+    def first(share: Sequence[int]) -> tuple[list[_Shared], list[_Read]]:
+        reads = [_read(names[i]) for i in share]
+        return [_Shared.of(r) for r in reads], reads
+
+    def combine(summaries: list[list[_Shared]]) -> tuple[list[Manifest], list[bytes]]:
+        ordered = workers.in_order(shares, summaries)
+        _collect(report, judging, [s.tenants for s in ordered])
+        tenants = [m for s in ordered for m in s.tenants.manifests]
+        # Workloads only when something reads them; ClusterState keeps them apart from the other kinds, so
+        # learning them after those gives the cluster the serial run builds.
+        workloads = [s.workloads for s in ordered] if any(s.reads_workloads for s in ordered) else []
+        return tenants, [s.learned for s in ordered] + workloads
+
+    def second(reads: list[_Read], shared: tuple[list[Manifest], list[bytes]]) -> list[list[Verdict]]:
+        tenants, learned = shared
+        cluster, _ = judging.cluster(tenants)
+        for data in learned:
+            for obj in pickle.loads(data):
+                cluster.learn(obj, judging.namespace)
+        return [judging.judge(r.manifests, cluster) for r in reads]
+
+    for verdicts in workers.in_order(shares, workers.run(shares, first, combine, second)):
+        _add(report, verdicts, allow_unowned)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Shared:
+    """What a worker sends back of one file: its errors and Tenants (`tenants`), and, pickled once (plain dicts
+    pickle fastest), the objects `ClusterState.learn` keeps: the workloads apart, needed only where an input
+    reads them (`WORKLOAD_READERS`)."""
+
+    tenants: _Read
+    learned: bytes
+    workloads: bytes
+    reads_workloads: bool
+
+    @classmethod
+    def of(cls, r: _Read) -> _Shared:
+        learned, workloads = [], []
+        for m in r.manifests:
+            kind = m.obj.get("kind")
+            if kind in SCALABLE_KINDS:
+                workloads.append(m.obj)
+            elif kind in LEARNED_KINDS:
+                learned.append(m.obj)
+        return cls(
+            tenants=replace(r, manifests=[m for m in r.manifests if m.obj.get("kind") == "Tenant"]),
+            learned=pickle.dumps(learned, pickle.HIGHEST_PROTOCOL),
+            workloads=pickle.dumps(workloads, pickle.HIGHEST_PROTOCOL),
+            reads_workloads=any(m.obj.get("kind") in WORKLOAD_READERS for m in r.manifests),
+        )
 
 
 def _views(
     context: list[Manifest], inputs: list[Manifest], cluster: ClusterState, settings: Settings, namespace: str | None
 ) -> dict[str, Any]:
     """Who could reach whom once the inputs are applied, the --tenants Namespaces giving their labels."""
+    # Imported here: the network analysis is a tenth of lint's start-up, and only --reachability needs it.
+    from tenantguard.policies.isolation.views import views
+    from tenantguard.policies.isolation.world import from_objects
+
     declared = {
         str((m.obj.get("metadata") or {}).get("name") or ""): dict((m.obj.get("metadata") or {}).get("labels") or {})
         for m in context

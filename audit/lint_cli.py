@@ -1,7 +1,8 @@
 """`tenantguard lint PATH... | -`.
 
 Exit 0 clean; 1 a violation at or above --fail-on, or an object outside every Tenant (not judged; unless
---allow-unowned); 2 unusable input: a broken file, no Tenants, no objects, or nothing that could be judged.
+--allow-unowned); 2 unusable input: a broken file, no Tenants, no objects, or nothing that could be judged (and
+a worker process that failed: killed, out of memory).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from tenantguard.audit import options
 from tenantguard.audit.formats import RENDERERS
 from tenantguard.audit.lint import lint
+from tenantguard.audit.workers import WorkerError
 from tenantguard.platform import load_settings
 from tenantguard.policies.model import Severity
 from tenantguard.policies.settings import SettingsError
@@ -35,11 +37,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     options.add_fail_on(p, default="error", what="a violation")
     p.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=0,
+        metavar="N|auto",
+        help="worker processes that read and judge the files (default auto: one per CPU when the inputs are "
+        "large enough to pay for them); the output is the same for every N",
+    )
+    p.add_argument(
         "--reachability",
         action="store_true",
         help="also compute who could reach whom once the inputs are applied (tenant and namespace matrices, "
         "cross-tenant paths by workload, exposure outside the gateway): JSON `reachability`, a summary in text",
     )
+
+
+def _jobs(text: str) -> int:
+    """`auto` (0) or a count of worker processes."""
+    if text == "auto":
+        return 0
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected auto or a number of processes (1 or more), not {text!r}")
+    return n
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,14 +78,19 @@ def run(args: argparse.Namespace) -> int:
         for problem in err.problems:
             print(f"tenantguard lint: {problem}", file=sys.stderr)
         return EXIT_INPUT
-    report = lint(
-        args.paths,
-        tenant_paths=args.tenants,
-        settings=settings,
-        namespace=args.namespace,
-        allow_unowned=args.allow_unowned,
-        reachability=args.reachability,
-    )
+    try:
+        report = lint(
+            args.paths,
+            tenant_paths=args.tenants,
+            settings=settings,
+            namespace=args.namespace,
+            allow_unowned=args.allow_unowned,
+            reachability=args.reachability,
+            jobs=args.jobs,
+        )
+    except WorkerError as err:  # never exit 1, which says "violations"; --jobs 1 has no workers to lose
+        print(f"tenantguard lint: a worker process failed (--jobs 1 runs in one process): {err}", file=sys.stderr)
+        return EXIT_INPUT
     rendered = RENDERERS[args.format](report)
     if args.output:
         Path(args.output).write_text(rendered, encoding="utf-8")

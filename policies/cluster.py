@@ -36,6 +36,7 @@ from tenantguard.policies.gpu import PRODUCT_LABEL
 from tenantguard.policies.ledger import ClaimHolding, GpuLedger, GpuUsage
 from tenantguard.policies.ownership import OwnerKey
 from tenantguard.policies.scaling import BY_KIND as SCALABLE_KINDS
+from tenantguard.policies.scaling import HPA_KIND
 from tenantguard.policies.settings import DEFAULT_SETTINGS, Settings
 from tenantguard.policies.tenancy import EMPTY_INDEX, Tenant, TenantError, TenantIndex, parse_tenant
 
@@ -70,6 +71,13 @@ def _labels(obj: Mapping[str, Any]) -> dict[str, str]:
     meta = obj.get("metadata")
     labels = meta.get("labels") if isinstance(meta, dict) else None
     return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+
+# The kinds `ClusterState.learn` keeps; every other kind is ignored by it. Workloads (SCALABLE_KINDS) are kept
+# only to be looked up as an autoscaler's target (`gpu_demand.target_of`): only the kinds in
+# WORKLOAD_READERS read them.
+LEARNED_KINDS = frozenset({dra.CLAIM, dra.TEMPLATE, dra.DEVICE_CLASS, "ConfigMap", *SCALABLE_KINDS})
+WORKLOAD_READERS = frozenset({HPA_KIND})
 
 
 class ClusterState:
@@ -310,7 +318,7 @@ class ClusterState:
     def learn(self, obj: Mapping[str, Any], namespace: str | None = None) -> None:
         """Keep an object rules may look up by name, whatever its kind (lint's inputs, an example's related
         objects): ConfigMaps, DRA DeviceClasses, claims and claim templates, autoscaling targets. Other kinds
-        are not looked up and are ignored."""
+        are not looked up and are ignored (`LEARNED_KINDS`)."""
         kind = obj.get("kind")
         if kind in (dra.CLAIM, dra.TEMPLATE):
             meta = obj.get("metadata")

@@ -107,7 +107,13 @@ def gpu_equivalents(devices: Mapping[str, int]) -> Fraction:
     """The weight of a set of devices (resource -> count) in GPU-equivalents, summed exactly (in sevenths)."""
     if not devices:  # most pods: no arithmetic at all
         return _NONE
-    return Fraction(sum(n * _sevenths(name) for name, n in devices.items()), 7)
+    return Fraction(gpu_sevenths(devices), 7)
+
+
+def gpu_sevenths(devices: Mapping[str, int]) -> int:
+    """The same weight in sevenths of a GPU: sums of weights stay integers, and one Fraction is made of the total
+    (Fraction arithmetic, in pure Python, was a tenth of judging a GPU workload)."""
+    return sum(n * _sevenths(name) for name, n in devices.items())
 
 
 def format_gpus(value: Fraction) -> str:

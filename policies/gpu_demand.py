@@ -26,7 +26,7 @@ from fractions import Fraction
 from tenantguard.policies import dra
 from tenantguard.policies.context import Context
 from tenantguard.policies.dra import NO_DEVICES, ClaimDevices
-from tenantguard.policies.gpu import TEMPLATE_ONLY_KINDS, gpu_equivalents, pod_gpu_devices
+from tenantguard.policies.gpu import TEMPLATE_ONLY_KINDS, gpu_sevenths, pod_gpu_devices
 from tenantguard.policies.ledger import claim_holding
 from tenantguard.policies.model import Obj
 from tenantguard.policies.ownership import OwnerKey, controller_of
@@ -50,7 +50,11 @@ class Part:
         """Devices of `resource` in all these pods, or their GPU-equivalents when `resource` is None."""
         if resource is not None:
             return Fraction(self.pods * self.devices.get(resource, 0))
-        return self.pods * (gpu_equivalents(self.devices) + self.claims.equivalents)
+        return Fraction(self.sevenths(), 7)
+
+    def sevenths(self) -> int:
+        """The GPU-equivalents of all these pods, in sevenths of a GPU."""
+        return self.pods * (gpu_sevenths(self.devices) + self.claims.sevenths)
 
     def class_total(self, device_class: str) -> int:
         return self.pods * self.claims.count(device_class)
@@ -77,7 +81,7 @@ class Demand:
         return dict(sorted(out.items()))
 
     def equivalents(self) -> Fraction:
-        return sum((part.total() for part in self.parts), Fraction(0))
+        return Fraction(sum(part.sevenths() for part in self.parts), 7)
 
     def biggest(self, resource: str | None = None, *, device_class: str | None = None) -> Part:
         if device_class is not None:

@@ -44,7 +44,7 @@ from tenantguard.policies.dra import (
     pod_claims,
     pod_class_requests,
 )
-from tenantguard.policies.gpu import gpu_equivalents, pod_gpu_devices
+from tenantguard.policies.gpu import gpu_sevenths, pod_gpu_devices
 from tenantguard.policies.ownership import OwnerKey, controller_of, owners
 from tenantguard.policies.subjects import pod_templates
 
@@ -93,7 +93,7 @@ class GpuUsage:
 
     @property
     def equivalents(self) -> Fraction:
-        return gpu_equivalents(self.devices) + Fraction(self.claim_sevenths, 7)
+        return Fraction(gpu_sevenths(self.devices) + self.claim_sevenths, 7)
 
 
 def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:

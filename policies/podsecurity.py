@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -88,9 +89,13 @@ def policy_for(tenant: Tenant | None, settings: Settings) -> LevelVersion | None
     if tenant is None:
         return None
     pinned = tenant.pod_security_version
-    return LevelVersion(
-        level=tenant.pod_security, version=pinned if pinned is not None else settings.pod_security_version
-    )
+    return _level_version(tenant.pod_security, pinned if pinned is not None else settings.pod_security_version)
+
+
+@lru_cache(maxsize=64)
+def _level_version(level: Level, version: Version) -> LevelVersion:
+    # Asked for every object judged; one value per pair also makes the engine's plan lookup cheaper to hash.
+    return LevelVersion(level=level, version=version)
 
 
 def select(rules: Iterable[Rule], policy: LevelVersion) -> Mapping[str, Check]:

@@ -280,13 +280,18 @@ def read(paths: Iterable[str]) -> Iterator[Manifest | InputError]:
     for name in expand_paths(paths):
         if isinstance(name, InputError):
             yield name
-            continue
-        try:
-            text = read_text(name)
-        except (OSError, UnicodeDecodeError) as err:
-            yield InputError(file=name, line=0, message=f"cannot read: {err}")
-            continue
-        yield from parse(text, "<stdin>" if name == "-" else name)
+        else:
+            yield from read_file(name)
+
+
+def read_file(name: str) -> Iterator[Manifest | InputError]:
+    """Every object of one file (`-`: stdin) as `expand_paths` names it, in order; an error for what is unusable."""
+    try:
+        text = read_text(name)
+    except (OSError, UnicodeDecodeError) as err:
+        yield InputError(file=name, line=0, message=f"cannot read: {err}")
+        return
+    yield from parse(text, "<stdin>" if name == "-" else name)
 
 
 _SEGMENT = re.compile(r'\.?([A-Za-z0-9_$-]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')

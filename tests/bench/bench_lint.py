@@ -1,6 +1,6 @@
 """Lint throughput: ≥ 10,000 mixed objects, objects/s and peak RSS; startup to first result.
 
-    python tests/bench/bench_lint.py [--objects 10000] [--runs 5]
+    python tests/bench/bench_lint.py [--objects 10000] [--runs 5] [--jobs auto|N]
 
 Prints medians over the runs and, as a baseline measured in the same run, the time lint's own reader
 (`tenantguard.manifests`, the same parser) needs to read the same files without judging them. Figures, not
@@ -25,6 +25,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tenantguard.audit import workers  # noqa: E402
 from tests.corpus import all_objects  # noqa: E402
 
 EXE = Path(sys.executable).with_name("tenantguard")
@@ -116,10 +117,11 @@ import gc, resource, sys, time
 t0 = time.perf_counter()
 from tenantguard.audit.lint import lint
 gc.collect(); gc.freeze(); gc.set_threshold(50_000, 50, 100)  # as `tenantguard lint` runs
-report = lint([sys.argv[1]], tenant_paths=[sys.argv[2]])
+report = lint([sys.argv[1]], tenant_paths=[sys.argv[2]], jobs=int(sys.argv[3]))
 t1 = time.perf_counter()
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(report.objects, len(report.results), len(report.errors), t1 - t0, rss)
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest --jobs worker, 0 without any
+print(report.objects, len(report.results), len(report.errors), t1 - t0, rss, workers)
 """
 
 # The floor: the same reader lint uses (tenantguard.manifests: yaml_rs, YAML 1.1 fallback, file:line), no judging.
@@ -155,15 +157,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--objects", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--profile", metavar="FILE", help="also write a cProfile of one lint run to FILE")
+    parser.add_argument(
+        "--jobs", default="auto", help="lint's worker processes, as `tenantguard lint --jobs` (default: auto)"
+    )
+    parser.add_argument("--profile", metavar="FILE", help="also write a cProfile of one lint run to FILE (--jobs 1)")
     args = parser.parse_args()
+    jobs = "0" if args.jobs == "auto" else str(int(args.jobs))
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp)
         n = generate(corpus, args.objects)
-        rates, rss, parse_times, bare_times = [], [], [], []
+        rates, rss, worker_rss, parse_times, bare_times = [], [], [], [], []
         for _ in range(args.runs):
             out = subprocess.run(
-                [sys.executable, "-c", _CHILD, str(corpus), str(TENANTS)],
+                [sys.executable, "-c", _CHILD, str(corpus), str(TENANTS), jobs],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -179,6 +185,7 @@ def main() -> int:
             assert objects == n and errors == 0, out
             rates.append(objects / seconds)
             rss.append(maxrss / 1024)
+            worker_rss.append(int(out[5]) / 1024)
             base = subprocess.run(
                 [sys.executable, "-c", _BASELINE, str(corpus)], capture_output=True, text=True, check=True
             ).stdout.split()
@@ -192,7 +199,7 @@ def main() -> int:
             script = Path(args.profile).with_suffix(".child.py")
             script.write_text(_CHILD)
             subprocess.run(
-                [sys.executable, "-m", "cProfile", "-o", args.profile, str(script), str(corpus), str(TENANTS)],
+                [sys.executable, "-m", "cProfile", "-o", args.profile, str(script), str(corpus), str(TENANTS), "1"],
                 capture_output=True,
                 check=True,
                 cwd=ROOT,
@@ -204,7 +211,8 @@ def main() -> int:
             subprocess.run([str(EXE), "lint", str(small), "--tenants", str(TENANTS)], capture_output=True, check=False)
             starts.append((time.perf_counter() - t0) * 1000)
         lint_s = n / statistics.median(rates)
-        print(f"objects: {n} ({violations} violations)")
+        processes = workers.count(int(jobs), [f.stat().st_size for f in corpus.iterdir()])
+        print(f"objects: {n} ({violations} violations); lint --jobs {args.jobs}: {processes} process(es)")
         print(
             f"lint: {statistics.median(rates):,.0f} objects/s median of {args.runs} "
             f"(runs: {', '.join(f'{r:,.0f}' for r in rates)}); {lint_s:.2f} s"
@@ -219,7 +227,10 @@ def main() -> int:
             f"-> lint costs {lint_s / statistics.median(bare_times):.2f}x a bare parse "
             f"(same-run ratios: {', '.join(f'{x:.2f}' for x in ratios)}; median {statistics.median(ratios):.2f})"
         )
-        print(f"peak RSS: {statistics.median(rss):.0f} MiB median")
+        print(
+            f"peak RSS: {statistics.median(rss):.0f} MiB median"
+            + (f", and {statistics.median(worker_rss):.0f} MiB the largest worker" if max(worker_rss) else "")
+        )
         print(
             f"startup to first result (tenantguard lint on 100 objects): {statistics.median(starts):.0f} ms median "
             f"(runs: {', '.join(f'{s:.0f}' for s in starts)})"

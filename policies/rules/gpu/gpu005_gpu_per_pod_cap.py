@@ -25,7 +25,7 @@ from fractions import Fraction
 from tenantguard.policies import dra
 from tenantguard.policies.context import Context
 from tenantguard.policies.dra import ClaimDevices
-from tenantguard.policies.gpu import format_gpus, gpu_equivalents, pod_gpu_devices
+from tenantguard.policies.gpu import format_gpus, gpu_equivalents, gpu_sevenths, pod_gpu_devices
 from tenantguard.policies.gpu_demand import pod_claim_devices
 from tenantguard.policies.ledger import GpuHolding
 from tenantguard.policies.model import Category, Finding, Severity
@@ -59,8 +59,10 @@ def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     for pod_template in subject.pods:
         devices = pod_gpu_devices(pod_template)
         claims = pod_claim_devices(pod_template, subject.namespace, ctx)
-        total = gpu_equivalents(devices) + claims.equivalents
-        if (devices or claims) and total > Fraction(cap):
+        if not devices and not claims:
+            continue
+        total = Fraction(gpu_sevenths(devices) + claims.sevenths, 7)
+        if total > cap:
             yield Finding(
                 path=dotted(pod_template.path),
                 message=f"{_kind(pod_template.role)} holds {format_gpus(total)} GPU-equivalents "

@@ -45,16 +45,18 @@ from tenantguard.policies.rules.gpu.samples import (
 from tenantguard.policies.scaling import HPA_KIND
 from tenantguard.policies.subjects import Subject
 
+_NONE = Fraction(0)
+
 
 def check(subject: Subject, ctx: Context) -> Iterator[Finding]:
     if ctx.tenant is None or ctx.tenant.gpu is None:
         return
     wanted = demand(subject, ctx)
-    need = wanted.equivalents() if wanted is not None else Fraction(0)
+    need = wanted.equivalents() if wanted is not None else _NONE
     if wanted is None or not need:
         return
     old = before(subject, ctx)
-    had = old.equivalents() if old is not None else Fraction(0)
+    had = old.equivalents() if old is not None else _NONE
     held = ctx.cluster.gpu_usage(ctx.tenant.name, exclude=wanted.replaces).equivalents
     cap = ctx.tenant.gpu.max_total
     if not exceeds_cap(need, had, held, cap):

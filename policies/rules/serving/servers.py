@@ -28,6 +28,7 @@ Served names (`--served-model-name`, `--model_name`, `MODEL_NAME`) are never sou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +141,12 @@ MODELSCOPE = "VLLM_USE_MODELSCOPE"
 
 def match(argv: list[str]) -> tuple[ServerCli, int] | None:
     """The server an argv runs and where its own arguments start, after wrappers and `python -m`."""
+    return _match(tuple(argv))
+
+
+@lru_cache(maxsize=4096)
+def _match(argv: tuple[str, ...]) -> tuple[ServerCli, int] | None:
+    # Every container's command lines are matched by SRV003, SRV008 and the mTLS injector; charts repeat them.
     i = 0
     while i < len(argv) and (_base(argv[i]) in WRAPPERS or (i and "=" in argv[i] and not argv[i].startswith("-"))):
         i += 1
@@ -158,11 +165,12 @@ def match(argv: list[str]) -> tuple[ServerCli, int] | None:
     for server in SERVERS:
         for command in server.commands:
             n = len(command)
-            if program == command[0] and argv[i + 1 : i + n] == list(command[1:]):
+            if program == command[0] and argv[i + 1 : i + n] == command[1:]:
                 return server, i + n
     return None
 
 
+@lru_cache(maxsize=1024)
 def for_image(image: str) -> ServerCli | None:
     """The server an image's own entrypoint runs (`docker.io/vllm/vllm-openai:v0.6` runs `vllm serve`)."""
     name = image.rsplit("/", 1)[-1].split("@", 1)[0].split(":", 1)[0]
