@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import http.client
 import json
 import os
@@ -106,6 +107,10 @@ NOTES = [
     "create from templates the webhook mutated. kube-apiserver skips `/mutate` for those (one webhook call per create "
     "instead of two; `policies/mutation_cel.py`), so their `calls/create` is 1; their added latency is against the "
     "no-policy row with the same pod.",
+    "The `do-nothing Go webhook` rows register tenantguard's own configurations (so the same calls per create) "
+    "pointing at `tests/bench/floorhook`, a Go server that answers allowed after reading the uid: what those "
+    "webhook calls cost kube-apiserver on this machine with no policy work. tenantguard's added latency minus the "
+    "floor's is what its own handling adds.",
 ]
 
 
@@ -466,6 +471,7 @@ def admission_workload(args: argparse.Namespace, bin_dir: Path | None, report: d
     hooks = [webhook_runner.WebhookProcess(kubeconfig=info.kubeconfig, work_dir=tmp / f"webhook-{i}") for i in range(2)]
     haproxy: subprocess.Popen[bytes] | None = None
     kyverno: subprocess.Popen[bytes] | None = None
+    floor: subprocess.Popen[bytes] | None = None
     try:
 
         def wait_namespace(ns: str) -> None:
@@ -503,6 +509,13 @@ def admission_workload(args: argparse.Namespace, bin_dir: Path | None, report: d
             ["haproxy", "-db", "-f", str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         ca_bundle = (hooks[0].cert_dir / "ca.crt").read_bytes()
+        floor_port = webhook_runner.free_port()
+        floor = subprocess.Popen(
+            [str(build_floorhook()), "-addr", f"127.0.0.1:{floor_port}", "-cert", str(hooks[0].cert_dir / "tls.crt"),
+             "-key", str(hooks[0].cert_dir / "tls.key")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
 
         def hook_yaml(url: str) -> str:
             return yaml.safe_dump_all(configurations(DEFAULT_SETTINGS, ca_bundle=ca_bundle, url=url), sort_keys=False)
@@ -597,6 +610,7 @@ def admission_workload(args: argparse.Namespace, bin_dir: Path | None, report: d
             ),
             ("tenantguard webhook, 1 worker", webhook(hooks[0].url), body, "no policy"),
             ("tenantguard webhook, 2 workers (haproxy)", webhook(f"https://127.0.0.1:{proxy_port}"), body, "no policy"),
+            (FLOOR, webhook(f"https://127.0.0.1:{floor_port}"), body, "no policy"),
             (made_base, no_policy, made_body, made_base),
             (
                 "tenantguard webhook, 1 worker (serving pod as its controller creates it: /mutate skipped)",
@@ -604,7 +618,9 @@ def admission_workload(args: argparse.Namespace, bin_dir: Path | None, report: d
                 made_body,
                 made_base,
             ),
-        ]
+            (f"{FLOOR} (serving pod as its controller creates it)", webhook(f"https://127.0.0.1:{floor_port}"),
+             made_body, made_base),
+        ]  # fmt: skip
         # Does each peer admit the pod and deny a privileged one? (A benchmark of a policy that is not on measures
         # nothing.)
         cells: dict[tuple[str, int], list[dict[str, Any]]] = {}
@@ -672,6 +688,9 @@ def admission_workload(args: argparse.Namespace, bin_dir: Path | None, report: d
         if kyverno is not None:
             os.killpg(kyverno.pid, 15)
             kyverno.wait(30)
+        if floor is not None:
+            floor.terminate()
+            floor.wait(10)
         if haproxy is not None:
             haproxy.terminate()
             haproxy.wait(10)
@@ -754,6 +773,22 @@ def _free_port() -> int:
     from tests.support.webhook_runner import free_port
 
     return free_port()
+
+
+# A Go webhook that answers "allowed" after reading only the uid, registered with tenantguard's configurations: what
+# the same webhook calls cost kube-apiserver with no policy work at all.
+FLOOR = "do-nothing Go webhook, tenantguard's configurations (the floor)"
+FLOORHOOK_SRC = ROOT / "tests" / "bench" / "floorhook"
+
+
+def build_floorhook() -> Path:
+    digest = hashlib.sha256((FLOORHOOK_SRC / "main.go").read_bytes()).hexdigest()[:12]
+    exe = bench_webhook.CACHE / "tools" / f"floorhook-{digest}"
+    if not exe.exists():
+        exe.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["go", "build", "-o", f"{exe}.tmp", "."], cwd=FLOORHOOK_SRC, check=True)
+        Path(f"{exe}.tmp").rename(exe)
+    return exe
 
 
 def controller_made_pod(api: Api) -> dict[str, Any]:

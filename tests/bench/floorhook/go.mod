@@ -1,0 +1,3 @@
+module tenantguard.local/floorhook
+
+go 1.26
