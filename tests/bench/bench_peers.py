@@ -190,22 +190,45 @@ def module_refusal(module: str) -> str:
 # ---------------------------------------------------------------------------------------------------- lint
 
 
-def measured(argv: list[str], *, cwd: Path = ROOT, stdout: Path | None = None) -> tuple[float, float, int]:
-    """Run a command to its end: (wall seconds, peak RSS MiB of that process, exit status)."""
-    out = stdout.open("wb") if stdout is not None else subprocess.DEVNULL
+# Runs the tool for `measured` from a freshly exec'd, small process. Linux carries a process's peak RSS across
+# fork and exec (the child's high-water mark starts at the parent's at fork time), so a tool forked straight from
+# this runner — which by the audit holds the generated snapshot — would report the runner's peak, not its own.
+_RSS_WRAPPER = """
+import os, sys, time
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
     try:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        if proc.returncode not in (0, 1):  # 1: violations found (gator, tenantguard lint, kyverno)
-            raise RuntimeError(f"{argv[0]} exited {proc.returncode}: {err[-2000:]}")
+        os.execvp(sys.argv[2], sys.argv[2:])
     finally:
-        if stdout is not None and hasattr(out, "close"):
-            out.close()
-    return seconds, usage.ru_maxrss / 1024, proc.returncode
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{time.perf_counter() - t0} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def measured(argv: list[str], *, cwd: Path = ROOT, stdout: Path | None = None) -> tuple[float, float, int]:
+    """Run a command to its end: (wall seconds, peak RSS MiB of its largest process, exit status)."""
+    out = stdout.open("wb") if stdout is not None else subprocess.DEVNULL
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as result:
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-S", "-c", _RSS_WRAPPER, result.name, *argv],
+                cwd=cwd,
+                stdout=out,
+                stderr=subprocess.PIPE,
+                check=False,
+            )
+        finally:
+            if stdout is not None and hasattr(out, "close"):
+                out.close()
+        seconds_text, rss_kib, status = result.read().split()
+    returncode = int(status)
+    if proc.returncode != 0 or returncode not in (0, 1):  # 1: violations found (gator, tenantguard lint, kyverno)
+        err = proc.stderr.decode(errors="replace")
+        raise RuntimeError(f"{argv[0]} exited {returncode}: {err[-2000:]}")
+    return float(seconds_text), int(rss_kib) / 1024, returncode
 
 
 def _key(obj: dict[str, Any]) -> ObjectKey:
