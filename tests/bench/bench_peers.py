@@ -941,6 +941,9 @@ def tg_audit_violating(out: Path) -> set[ObjectKey]:
     }
 
 
+AuditTool = tuple[str, str, list[str], Callable[[Path], set[ObjectKey]], str]  # name, checks, argv, parse, note
+
+
 def audit_workload(args: argparse.Namespace, bin_dir: Path | None, report: dict[str, Any], tmp: Path) -> None:
     """tenantguard's audit over bench_audit.py's snapshot (~100k objects, 200 tenants), and `kyverno apply` and
     `gator test` over the same objects as YAML streams; rounds interleave the tools, as in lint."""
@@ -957,7 +960,7 @@ def audit_workload(args: argparse.Namespace, bin_dir: Path | None, report: dict[
     out.mkdir()
     gator = bin_dir / "gator" if bin_dir else None
     kyverno = bin_dir / "kyverno" if bin_dir else None
-    tools: list[tuple[str, str, list[str], Callable[[Path], set[ObjectKey]], str]] = [
+    tools: list[AuditTool] = [
         (
             "tenantguard audit",
             "every rule + isolation checks + usage",
@@ -997,6 +1000,21 @@ def audit_workload(args: argparse.Namespace, bin_dir: Path | None, report: dict[
                 "the same objects as YAML streams; built-in podSecurity rule at restricted only",
             )
         )
+    audit_rounds(args, report, tools, out, workload=f"snapshot, {args.audit_tenants} tenants", objects=total)
+    report["commands"].append(
+        f"# audit snapshot: bench_audit.generate(dir, {args.audit_tenants}) ({total:,} objects); the peers read the "
+        "same objects as YAML streams of 500 (bench_peers.peer_snapshot)"
+    )
+    for _, _, argv, _, _ in tools:
+        report["commands"].append(" ".join(argv).replace(str(tmp), "$TMP").replace(str(ROOT) + "/", ""))
+    audit_live_workload(args, bin_dir, report, tmp)
+
+
+def audit_rounds(
+    args: argparse.Namespace, report: dict[str, Any], tools: list[AuditTool], out: Path, *, workload: str, objects: int
+) -> None:
+    """Each tool once a round (interleaved), the first being tenantguard's audit: one report row per tool, ratios
+    and agreement against tenantguard's in the same round."""
     samples: dict[int, dict[str, list[float]]] = {i: {"s": [], "rss": []} for i in range(len(tools))}
     violating: dict[int, set[ObjectKey]] = {}
     for rnd in range(args.audit_runs):
@@ -1010,31 +1028,24 @@ def audit_workload(args: argparse.Namespace, bin_dir: Path | None, report: dict[
             samples[i]["rss"].append(rss)
             if rnd == 0:
                 violating[i] = parse(result)
-            log(f"audit: round {rnd + 1}/{args.audit_runs} {name}: {seconds:.2f} s, {rss:.0f} MiB")
+            log(f"audit ({workload}): round {rnd + 1}/{args.audit_runs} {name}: {seconds:.2f} s, {rss:.0f} MiB")
     ours = samples[0]["s"]
     for i, (name, checks, _, _, note) in enumerate(tools):
         secs = samples[i]["s"]
         report["audit"].append(
             {
-                "workload": f"snapshot, {args.audit_tenants} tenants",
+                "workload": workload,
                 "tool": name,
                 "checks": checks,
-                "objects": total,
+                "objects": objects,
                 "seconds": summary(secs),
-                "objectsPerSecond": summary([total / s for s in secs]),
+                "objectsPerSecond": summary([objects / s for s in secs]),
                 "rssMiB": summary(samples[i]["rss"]),
                 "ratio": paired_ratios(secs, ours) if i else None,  # their time over ours, per round
                 "agreement": agreement(violating[0], violating[i]),
                 "note": note,
             }
         )
-    report["commands"].append(
-        f"# audit snapshot: bench_audit.generate(dir, {args.audit_tenants}) ({total:,} objects); the peers read the "
-        "same objects as YAML streams of 500 (bench_peers.peer_snapshot)"
-    )
-    for _, _, argv, _, _ in tools:
-        report["commands"].append(" ".join(argv).replace(str(tmp), "$TMP").replace(str(ROOT) + "/", ""))
-    audit_live_workload(args, bin_dir, report, tmp)
 
 
 def audit_live_workload(args: argparse.Namespace, bin_dir: Path | None, report: dict[str, Any], tmp: Path) -> None:
@@ -1067,7 +1078,7 @@ def audit_live_workload(args: argparse.Namespace, bin_dir: Path | None, report: 
         out = tmp / "audit-live-out"
         out.mkdir()
         kyverno = bin_dir / "kyverno" if bin_dir else None
-        tools: list[tuple[str, str, list[str], Callable[[Path], set[ObjectKey]], str]] = [
+        tools: list[AuditTool] = [
             (
                 "tenantguard audit",
                 "every rule + isolation checks + usage",
@@ -1090,37 +1101,7 @@ def audit_live_workload(args: argparse.Namespace, bin_dir: Path | None, report: 
                     "their controllers), not the ConfigMaps and Services",
                 )
             )
-        samples: dict[int, dict[str, list[float]]] = {i: {"s": [], "rss": []} for i in range(len(tools))}
-        violating: dict[int, set[ObjectKey]] = {}
-        for rnd in range(args.audit_runs):
-            for i, (name, _checks, argv, parse, _) in enumerate(tools):
-                result = out / f"{i}.json"
-                if argv[-1] == "-o":
-                    seconds, rss, _rc = measured([*argv, str(result)])
-                else:
-                    seconds, rss, _rc = measured(argv, stdout=result)
-                samples[i]["s"].append(seconds)
-                samples[i]["rss"].append(rss)
-                if rnd == 0:
-                    violating[i] = parse(result)
-                log(f"audit (live): round {rnd + 1}/{args.audit_runs} {name}: {seconds:.2f} s, {rss:.0f} MiB")
-        ours = samples[0]["s"]
-        for i, (name, checks, _, _, note) in enumerate(tools):
-            secs = samples[i]["s"]
-            report["audit"].append(
-                {
-                    "workload": f"live cluster, {loaded:,} objects",
-                    "tool": name,
-                    "checks": checks,
-                    "objects": loaded,
-                    "seconds": summary(secs),
-                    "objectsPerSecond": summary([loaded / s for s in secs]),
-                    "rssMiB": summary(samples[i]["rss"]),
-                    "ratio": paired_ratios(secs, ours) if i else None,
-                    "agreement": agreement(violating[0], violating[i]),
-                    "note": note,
-                }
-            )
+        audit_rounds(args, report, tools, out, workload=f"live cluster, {loaded:,} objects", objects=loaded)
         report["commands"].append(
             f"# audit live: bench_audit_live.load(kubectl, kubeconfig, dir, 20, violating_every=10) ({loaded:,} "
             "objects in a dev cluster)"

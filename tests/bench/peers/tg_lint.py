@@ -4,7 +4,8 @@
 
 `--restricted` narrows the rule set to the Pod Security rules (PSS001-PSS019, at the tenant's level: acme is
 `restricted`), the checks the peers share; mutation (the Pod Security defaults) still runs, as in lint. Without
-it, the full rule set, exactly as `tenantguard lint` runs it.
+it, the full rule set, exactly as `tenantguard lint` runs it. Both with the CLI's default `--jobs auto` (the
+narrowed rule set is in place before the workers fork).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def main(argv: list[str]) -> int:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)  # as `tenantguard lint` runs
-    report = lint([corpus], tenant_paths=[tenants])
+    report = lint([corpus], tenant_paths=[tenants], jobs=0)  # worker processes as the CLI's --jobs auto
     violating = sorted({(r.kind, r.namespace, r.name) for r in report.results})
     with open(out, "w", encoding="utf-8") as f:
         json.dump({"objects": report.objects, "errors": len(report.errors), "violating": violating}, f)
