@@ -77,6 +77,9 @@ NOTES = [
     "privilege escalation in every container. JSON `kind: List` files are left out here: `gator test` reads a "
     'List as one object named "" and drops the rest as duplicates, which would make it skip a quarter of the '
     "corpus for a reason other than the checks.",
+    "tenantguard lint runs as the CLI does by default, with `--jobs auto`: one forked worker per CPU (2 here) once "
+    "the input is large enough; its peak RSS is the largest process's (each worker holds its share of the files). "
+    "gator and kyverno are Go programs and use both cores too.",
     "tenantguard lint mutates before it judges, as admission does (the Pod Security defaults are filled in), so "
     "an object that only omits a restricted field is not a violation for it but is one for kyverno and gator; the "
     "generated breakage sets the field explicitly, which every tool must report.",
