@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from tenantguard.audit import workers  # noqa: E402
 from tests.corpus import all_objects  # noqa: E402
+from tests.support import bytecode  # noqa: E402
 
 EXE = Path(sys.executable).with_name("tenantguard")
 TENANTS = ROOT / "examples" / "tenants"
@@ -163,6 +164,7 @@ def main() -> int:
     parser.add_argument("--profile", metavar="FILE", help="also write a cProfile of one lint run to FILE (--jobs 1)")
     args = parser.parse_args()
     jobs = "0" if args.jobs == "auto" else str(int(args.jobs))
+    bytecode.ensure()  # else each run would time compiling whatever modules were edited since their bytecode
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp)
         n = generate(corpus, args.objects)

@@ -59,6 +59,7 @@ from tests.bench.peers_report import (  # noqa: E402
     render_markdown,
     summary,
 )
+from tests.support import bytecode  # noqa: E402
 
 PEERS_DIR = ROOT / "tests" / "bench" / "peers"
 TENANTS = ROOT / "examples" / "tenants"
@@ -1170,6 +1171,7 @@ def main() -> int:
         args.json.write_text(render_json(last))
         args.md.write_text(render_markdown(last))
         return 0
+    bytecode.ensure()
     only = set(args.only.split(","))
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     report: dict[str, Any] = {
