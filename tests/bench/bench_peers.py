@@ -81,6 +81,9 @@ NOTES = [
     "tenantguard lint runs as the CLI does by default, with `--jobs auto`: one forked worker per CPU (2 here) once "
     "the input is large enough; its peak RSS is the largest process's (each worker holds its share of the files). "
     "gator and kyverno are Go programs and use both cores too.",
+    "tenantguard's bytecode is written before anything is timed (`tests/support/bytecode.py`, `make bytecode`): "
+    "this machine sets PYTHONDONTWRITEBYTECODE, so lint runs measured before 2026-12-06 11:53 UTC included "
+    "compiling whichever modules had been edited since their bytecode was last written (up to ~0.1 s a process).",
     "tenantguard lint mutates before it judges, as admission does (the Pod Security defaults are filled in), so "
     "an object that only omits a restricted field is not a violation for it but is one for kyverno and gator; the "
     "generated breakage sets the field explicitly, which every tool must report.",
