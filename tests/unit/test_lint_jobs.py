@@ -25,11 +25,13 @@ from tenantguard.policies.ownership import OwnerKey
 from tenantguard.policies.rule import Example
 from tests.corpus import BREAKS, CORPUS, TENANTS, objects
 from tests.support.fixtures import cluster_for, request
+from tests.unit.test_lint_cli import MODEL_FROM_CONFIGMAP, SERVING_CONFIGMAP
 
 EXE = Path(sys.executable).with_name("tenantguard")
 pytestmark = pytest.mark.skipif(not workers.can_fork(), reason="lint runs workers only where it can fork")
 
-HPA = """\
+HPA = (
+    """\
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata: {name: vllm, namespace: acme-prod}
@@ -37,20 +39,12 @@ spec:
   scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: vllm-target}
   maxReplicas: 9
 ---
-apiVersion: v1
-kind: Pod
-metadata: {name: vllm, namespace: acme-prod}
-spec:
-  containers:
-  - name: vllm
-    image: docker.io/vllm/vllm-openai:v0.6.3
-    args: ["--model", "$(MODEL)"]
-    env:
-    - name: MODEL
-      valueFrom: {configMapKeyRef: {name: serving, key: model}}
 """
+    + MODEL_FROM_CONFIGMAP
+)
 # What the objects above look up by name: in another file, which lands with the other worker.
-TARGETS = """\
+TARGETS = (
+    """\
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: vllm-target, namespace: acme-prod}
@@ -63,12 +57,9 @@ spec:
       - name: v
         image: nvcr.io/nvidia/vllm:1
         resources: {limits: {nvidia.com/gpu: 1}}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: serving, namespace: acme-prod}
-data: {model: "s3://globex-models/ft-7b"}
 """
+    + SERVING_CONFIGMAP
+)
 MIXED = """\
 apiVersion: v1
 kind: ConfigMap
