@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 # subcommand -> module exposing add_arguments(parser) and run(args) -> int
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -45,9 +47,20 @@ def version() -> str:
         return "unknown"
 
 
+class _Version(argparse.Action):
+    """`--version`, looked up only when asked: importlib.metadata costs ~35 ms, a sixth of a small lint's run."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: object, values: object, option: Any = None) -> None:
+        print(f"tenantguard {version()}")
+        parser.exit()
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tenantguard", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"tenantguard {version()}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -63,7 +76,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     only = _module_for(args_list)
-    parser = build_parser(only)
+    # Importing a subcommand creates ~30,000 objects that all live to the end: collecting while they are created
+    # finds nothing to free (~7% of lint's import time). Each subcommand sets its own collection policy.
+    gc.disable()
+    try:
+        parser = build_parser(only)
+    finally:
+        gc.enable()
     args = parser.parse_args(args_list)
     module = importlib.import_module(SUBCOMMANDS[args.command][0])
     try:

@@ -116,8 +116,9 @@ def generate(target: Path, count: int, *, broken_every: int = 0, json_every: int
 _CHILD = """
 import gc, resource, sys, time
 t0 = time.perf_counter()
+gc.disable()  # as `tenantguard` imports its subcommand
 from tenantguard.audit.lint import lint
-gc.collect(); gc.freeze(); gc.set_threshold(50_000, 50, 100)  # as `tenantguard lint` runs
+gc.enable(); gc.collect(); gc.freeze(); gc.set_threshold(50_000, 50, 100)  # as `tenantguard lint` runs
 report = lint([sys.argv[1]], tenant_paths=[sys.argv[2]], jobs=int(sys.argv[3]))
 t1 = time.perf_counter()
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
