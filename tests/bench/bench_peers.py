@@ -84,6 +84,9 @@ NOTES = [
     "tenantguard's bytecode is written before anything is timed (`tests/support/bytecode.py`, `make bytecode`): "
     "this machine sets PYTHONDONTWRITEBYTECODE, so lint runs measured before 2026-12-06 11:53 UTC included "
     "compiling whichever modules had been edited since their bytecode was last written (up to ~0.1 s a process).",
+    "Since 2026-12-06 13:10 UTC tenantguard reads a plain YAML stream in one yaml_rs call and clears it of YAML 1.1 "
+    "scalars with RE2 in one pass (`tenantguard/manifests.py`; reading the 10k corpus 1.6x faster); lint figures "
+    "from earlier runs used one call and three `re` scans per document.",
     "tenantguard lint mutates before it judges, as admission does (the Pod Security defaults are filled in), so "
     "an object that only omits a restricted field is not a violation for it but is one for kyverno and gator; the "
     "generated breakage sets the field explicitly, which every tool must report.",
