@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -397,9 +398,8 @@ def locate(manifest: Manifest, dotted: str) -> int:
     """The line of the deepest existing node on `dotted` (falls back to the object's first line)."""
     if not manifest.text or not dotted:
         return manifest.line
-    try:
-        node = yaml.compose(manifest.text, Loader=_Loader)
-    except yaml.YAMLError:
+    node = _composed(manifest.text)
+    if node is None:
         return manifest.line
     best = manifest.line
     for seg in split_path(dotted):
@@ -417,3 +417,13 @@ def locate(manifest: Manifest, dotted: str) -> int:
             break
         node = child
     return best
+
+
+@lru_cache(maxsize=8)
+def _composed(text: str) -> yaml.Node | None:
+    """A document's node tree, composed once for all of its findings (they are located one after another; an
+    object failing several rules, or one rule in every container, is common and composing is most of the cost)."""
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
