@@ -6,24 +6,81 @@
 #   kyverno          <- github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno   (the CLI: `kyverno apply`)
 #   kyverno-server   <- github.com/kyverno/kyverno/cmd/kyverno                (the admission controller)
 #   gator            <- github.com/open-policy-agent/gatekeeper/v3/cmd/gator  (`gator test`)
+#   kube-linter      <- golang.stackrox.io/kube-linter/cmd/kube-linter        (`kube-linter lint`)
+#   polaris          <- github.com/fairwindsops/polaris                        (`polaris audit --audit-path`)
 #
 # kube-linter and Polaris are refused by the module proxy used here, for the version list and exact versions alike
 # (checked 2026-12-06 with `go list -m -versions` and `GOFLAGS=-mod=mod go mod download`):
 #   go: module golang.stackrox.io/kube-linter: reading https://proxy.golang.org/golang.stackrox.io/kube-linter/@v/list: 403 Forbidden
 #   go: module github.com/stackrox/kube-linter: reading .../@v/list: 403 Forbidden / server response: This module version is not available.
 #   go: module github.com/fairwindsops/polaris (and /v9, /v10): reading .../@v/list: 403 Forbidden / server response: This module version is not available.
-# bench_peers.py asks again on every run and records the answer; it compares the rest.
+# Their dependencies are served, so each is built from its own source at the pinned tag when the proxy refuses it:
+# TENANTGUARD_KUBE_LINTER_GIT / TENANTGUARD_POLARIS_GIT name a git repository of the tool (a clone or a snapshot;
+# `git archive <tag>` takes the tag's tree). Without one, the build fails with the proxy's refusal, which
+# bench_peers.py records; it compares the rest.
 #
 # Each wrapper module requires the peer and carries the peer's own replace directives (Kyverno replaces
 # k8s.io/pod-security-admission with its fork), so `go build` resolves what the peer's release resolves.
 # Idempotent: finished binaries are never rebuilt; two builds at once wait for each other (flock).
 #
 #   scripts/build-peers.sh [kyverno|kyverno-server|gator]...   prints the bin directory
+#   scripts/build-peers.sh kube-linter|polaris                  prints that tool's bin directory
 set -euo pipefail
 
 KYVERNO_VERSION="${TENANTGUARD_KYVERNO_VERSION:-v1.19.1}"
 GATEKEEPER_VERSION="${TENANTGUARD_GATEKEEPER_VERSION:-v3.23.1}"
+KUBE_LINTER_VERSION="${TENANTGUARD_KUBE_LINTER_VERSION:-v0.8.3}"
+POLARIS_VERSION="${TENANTGUARD_POLARIS_VERSION:-v10.2.2}"
 CACHE="${TENANTGUARD_CACHE:-$HOME/.cache/tenantguard}"
+
+# from_source NAME MODULE VERSION GIT PACKAGE: the tool built from the module proxy's copy of MODULE@VERSION, or,
+# where the proxy refuses it, from the VERSION tag of the git repository GIT; its own go.mod and go.sum decide
+# every dependency (served by the proxy). Prints the bin directory.
+from_source() {
+  local name="$1" mod="$2" ver="$3" git="$4" pkg="$5"
+  local root="$CACHE/peers_${name}-${ver}" refusal src
+  # How the cached binary was built (the module proxy, or a tag of a source repository), said on every call.
+  if [ -x "$root/bin/$name" ]; then cat "$root/built-from" >&2 2>/dev/null || true; echo "$root/bin"; return 0; fi
+  command -v go >/dev/null || { echo "build-peers: no Go toolchain on PATH; install Go >= 1.26" >&2; exit 1; }
+  mkdir -p "$root/bin"
+  exec 8>"$root/.build.lock"
+  flock 8
+  if [ -x "$root/bin/$name" ]; then cat "$root/built-from" >&2 2>/dev/null || true; echo "$root/bin"; return 0; fi
+  export GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0
+  if src=$(cd "$root" && GOFLAGS=-mod=mod go mod download -json "${mod}@${ver}" 2>&1 | sed -n 's/.*"Dir": "\(.*\)".*/\1/p') \
+    && [ -n "$src" ] && [ -d "$src" ]; then
+    echo "${name}: built from ${mod}@${ver} as the module proxy serves it" > "$root/built-from.tmp"
+  else
+    refusal=$(cd "$root" && GOFLAGS=-mod=mod go mod download "${mod}@${ver}" 2>&1 | tr '\n' ' ' | cut -c1-300 || true)
+    if [ -z "$git" ]; then
+      echo "build-peers: $name: the module proxy refuses ${mod}@${ver} (${refusal}); set" \
+        "TENANTGUARD_$(echo "$name" | tr 'a-z-' 'A-Z_')_GIT to a git repository of it to build its ${ver} tag" >&2
+      exit 1
+    fi
+    src="$root/src"
+    rm -rf "$src" && mkdir -p "$src"
+    git -C "$git" archive "$ver" | tar -x -C "$src" || { echo "build-peers: $name: no tag $ver in $git" >&2; exit 1; }
+    echo "${name}: built from tag ${ver} of ${git}: the module proxy refuses it (${refusal})" > "$root/built-from.tmp"
+  fi
+  printf '[build-peers %s] go build %s (a few minutes on 2 cores)\n' "$(date +%H:%M:%S)" "$name" >&2
+  (cd "$src" && go build -ldflags "-s -w" -o "$root/bin/$name.tmp" "$pkg")
+  mv "$root/built-from.tmp" "$root/built-from"
+  mv "$root/bin/$name.tmp" "$root/bin/$name"
+  cat "$root/built-from" >&2
+  echo "$root/bin"
+}
+
+case "${1:-}" in
+  kube-linter)
+    from_source kube-linter golang.stackrox.io/kube-linter "$KUBE_LINTER_VERSION" "${TENANTGUARD_KUBE_LINTER_GIT:-}" \
+      ./cmd/kube-linter
+    exit 0
+    ;;
+  polaris)
+    from_source polaris github.com/fairwindsops/polaris "$POLARIS_VERSION" "${TENANTGUARD_POLARIS_GIT:-}" .
+    exit 0
+    ;;
+esac
 KEY="peers_kyverno-${KYVERNO_VERSION}_gatekeeper-${GATEKEEPER_VERSION}"
 BIN="$CACHE/$KEY/bin"
 WORK="$CACHE/$KEY/build"

@@ -121,9 +121,11 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             "## Lint",
             "",
             "Whole process, wall time from start to exit (startup included), peak RSS of the process. "
-            "`x` is tenantguard's objects/s on the restricted checks over this tool's, per round. "
+            "`x` is tenantguard's objects/s over this tool's, per round: on the restricted checks against a tool "
+            "run on those, with the full rule set against a tool run with its own built-in checks. "
             "`violating objects` compares each tool's set of violating objects (kind/namespace/name) with "
-            "tenantguard's on the same checks.",
+            "tenantguard's on the restricted checks (for a tool run with its built-in checks: the objects its "
+            "privilege-escalation check reports, the breakage every object in that set carries).",
             "",
         ]
         lines += _table(
