@@ -45,7 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +193,12 @@ def build_peers(names: list[str]) -> tuple[Path | None, dict[str, dict[str, Any]
             source = [ln for ln in proc.stderr.splitlines() if ln.startswith(f"{name}: built from tag")]
             built = "built from its source (the module proxy refuses it)" if source else "built"
             detail = str(where / name) + (f"; {source[-1].removeprefix(name + ': ')}" if source else "")
-            status[name] = {"version": PEER_VERSIONS[name], "status": built, "detail": detail}
+            status[name] = {
+                "version": PEER_VERSIONS[name],
+                "status": built,
+                "detail": detail,
+                "binary": str(where / name),
+            }
         else:
             tail = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()][-6:]
             refused = "refuses" in proc.stderr
@@ -207,8 +212,8 @@ def build_peers(names: list[str]) -> tuple[Path | None, dict[str, dict[str, Any]
 
 def peer_binary(report: dict[str, Any], name: str) -> Path | None:
     """The binary of a peer this run built, None when it has none."""
-    peer = report.get("peers", {}).get(name, {})
-    return Path(peer["detail"].split("; ")[0]) if str(peer.get("status", "")).startswith("built") else None
+    binary = report.get("peers", {}).get(name, {}).get("binary")
+    return Path(binary) if binary else None
 
 
 # ---------------------------------------------------------------------------------------------------- lint
@@ -253,6 +258,12 @@ def measured(argv: list[str], *, cwd: Path = ROOT, stdout: Path | None = None) -
         err = proc.stderr.decode(errors="replace")
         raise RuntimeError(f"{argv[0]} exited {returncode}: {err[-2000:]}")
     return float(seconds_text), int(rss_kib) / 1024, returncode
+
+
+def record_commands(report: dict[str, Any], tools: Sequence[tuple[str, str, list[str], Any, str]], tmp: Path) -> None:
+    """Each tool's command line in the report, with the run's temporary folder and the checkout made relative."""
+    for _, _, argv, _, _ in tools:
+        report["commands"].append(" ".join(argv).replace(str(tmp), "$TMP").replace(str(ROOT) + "/", ""))
 
 
 def _key(obj: dict[str, Any]) -> ObjectKey:
@@ -456,8 +467,7 @@ def lint_workload(args: argparse.Namespace, bin_dir: Path | None, report: dict[s
         report["commands"].append(
             f"# lint corpus: bench_lint.generate(dir, {n}, broken_every={BROKEN_EVERY}, json_every=0)"
         )
-        for _, _, argv, _, _ in tools:
-            report["commands"].append(" ".join(argv).replace(str(tmp), "$TMP").replace(str(ROOT) + "/", ""))
+        record_commands(report, tools, tmp)
 
 
 def own_lint_targets(args: argparse.Namespace, report: dict[str, Any]) -> None:
@@ -1085,8 +1095,7 @@ def audit_workload(args: argparse.Namespace, bin_dir: Path | None, report: dict[
         f"# audit snapshot: bench_audit.generate(dir, {args.audit_tenants}) ({total:,} objects); the peers read the "
         "same objects as YAML streams of 500 (bench_peers.peer_snapshot)"
     )
-    for _, _, argv, _, _ in tools:
-        report["commands"].append(" ".join(argv).replace(str(tmp), "$TMP").replace(str(ROOT) + "/", ""))
+    record_commands(report, tools, tmp)
     audit_live_workload(args, bin_dir, report, tmp)
 
 
@@ -1186,8 +1195,7 @@ def audit_live_workload(args: argparse.Namespace, bin_dir: Path | None, report: 
             f"# audit live: bench_audit_live.load(kubectl, kubeconfig, dir, 20, violating_every=10) ({loaded:,} "
             "objects in a dev cluster)"
         )
-        for _, _, argv, _, _ in tools:
-            report["commands"].append(" ".join(argv).replace(str(tmp), "$TMP").replace(str(ROOT) + "/", ""))
+        record_commands(report, tools, tmp)
     finally:
         cluster.down(state)
 
